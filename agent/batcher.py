@@ -1,0 +1,102 @@
+"""Gathered samples, checks and inventory → wire batches, flushed by size or age."""
+
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+from itops.agent.inputs.base import Accumulator
+from itops.series_key import format_series_key
+from itops.v1 import ingest_pb2
+
+__all__ = ["GatherResult", "PendingBatch"]
+
+SERIES_KEY_CACHE_LIMIT = 100_000
+
+
+class GatherResult(Accumulator):
+    """What one gather produced; filled in the input's worker thread, handed over when it ends."""
+
+    def __init__(self, extra_labels: dict[str, str], clock: Callable[[], float] = time.time):
+        self.extra_labels = extra_labels
+        self.clock = clock
+        self.samples: list[tuple[str, dict[str, str], float, int]] = []
+        self.checks: list[ingest_pb2.CheckResult] = []
+        self.inventory: ingest_pb2.InventorySnapshot | None = None
+
+    def now_ms(self) -> int:
+        return int(self.clock() * 1000)
+
+    def add_sample(self, name, value, labels=None, timestamp_ms=None) -> None:
+        merged = {**self.extra_labels, **labels} if labels else self.extra_labels
+        self.samples.append((name, merged, float(value), timestamp_ms or self.now_ms()))
+
+    def add_check(self, result: ingest_pb2.CheckResult) -> None:
+        if not result.timestamp_ms:
+            result.timestamp_ms = self.now_ms()
+        for name, value in self.extra_labels.items():
+            if not any(label.name == name for label in result.labels):
+                result.labels.add(name=name, value=value)
+        self.checks.append(result)
+
+    def add_inventory(self, snapshot: ingest_pb2.InventorySnapshot) -> None:
+        if not snapshot.timestamp_ms:
+            snapshot.timestamp_ms = self.now_ms()
+        self.inventory = snapshot
+
+
+class PendingBatch:
+    """The batch being filled. Series keys are formatted once per distinct (name, labels)."""
+
+    def __init__(self):
+        self._key_cache: dict[tuple, str] = {}
+        self.clear()
+
+    def clear(self) -> None:
+        self.block = ingest_pb2.SampleBlock()
+        self._index_of_key: dict[str, int] = {}
+        self.checks: list[ingest_pb2.CheckResult] = []
+        self.inventory: ingest_pb2.InventorySnapshot | None = None
+        self.sample_count = 0
+
+    @property
+    def empty(self) -> bool:
+        return not (self.sample_count or self.checks or self.inventory)
+
+    def add(self, result: GatherResult) -> None:
+        indexes, timestamps, values = [], [], []
+        for name, labels, value, timestamp_ms in result.samples:
+            indexes.append(self._series_index(name, labels))
+            timestamps.append(timestamp_ms)
+            values.append(value)
+        self.block.series_index.extend(indexes)
+        self.block.timestamps_ms.extend(timestamps)
+        self.block.values.extend(values)
+        self.sample_count += len(values)
+        self.checks.extend(result.checks)
+        if result.inventory is not None:
+            self.inventory = result.inventory
+
+    def _series_index(self, name: str, labels: dict[str, str]) -> int:
+        key = self._series_key(name, labels)
+        index = self._index_of_key.get(key)
+        if index is None:
+            index = self._index_of_key[key] = len(self.block.series)
+            self.block.series.append(key)
+        return index
+
+    def _series_key(self, name: str, labels: dict[str, str]) -> str:
+        cache_key = (name, *labels.items())
+        key = self._key_cache.get(cache_key)
+        if key is None:
+            if len(self._key_cache) >= SERIES_KEY_CACHE_LIMIT:
+                self._key_cache.clear()
+            key = self._key_cache[cache_key] = format_series_key(name, labels)
+        return key
+
+    def seal(self, sequence: int, now_ms: int) -> ingest_pb2.Batch:
+        batch = ingest_pb2.Batch(sequence=sequence, created_unix_ms=now_ms, samples=self.block, checks=self.checks)
+        if self.inventory is not None:
+            batch.inventory.CopyFrom(self.inventory)
+        self.clear()
+        return batch

@@ -1,0 +1,88 @@
+"""``itops-agent run|check-config|once -c FILE``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import concurrent.futures
+import logging
+import sys
+import time
+
+from itops import __version__
+from itops.agent.batcher import GatherResult
+from itops.agent.config import AgentConfig, load_agent_config
+from itops.yamlconf import ConfigError
+
+__all__ = ["main"]
+
+RATE_WINDOW_S = 1.0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="itops-agent", description="itops agent: gathers metrics and checks and sends them to the collector.")
+    parser.add_argument("--version", action="version", version=f"itops-agent {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name, help_text in (
+        ("run", "run the agent until SIGTERM/SIGINT"),
+        ("check-config", "validate the config file and exit"),
+        ("once", f"gather every input once (twice, {RATE_WINDOW_S:g}s apart, so rates show) and print what would be sent"),
+    ):
+        command = commands.add_parser(name, help=help_text)
+        command.add_argument("-c", "--config", required=True, help="agent config file (YAML)")
+        command.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    try:
+        config = load_agent_config(args.config)
+    except ConfigError as exc:
+        print(f"itops-agent: {exc}", file=sys.stderr)
+        return 2
+    if args.command == "check-config":
+        print(f"{args.config}: OK ({len(config.inputs)} inputs, collector {config.collector.address})")
+        return 0
+    if args.command == "once":
+        return asyncio.run(_once(config))
+    from itops.agent.service import Agent
+
+    asyncio.run(Agent(config).run())
+    return 0
+
+
+async def _once(config: AgentConfig) -> int:
+    from itops.agent.service import build_runners
+
+    results: list[GatherResult] = []
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, len(config.inputs))) as executor:
+        runners = build_runners(config, executor, results.append)
+        await asyncio.gather(*(runner.run_once() for runner in runners))
+        await asyncio.sleep(RATE_WINDOW_S)
+        results.clear()
+        await asyncio.gather(*(runner.run_once() for runner in runners))
+    for result in results:
+        _print_result(result)
+    failed = [runner.health for runner in runners if not runner.health.up]
+    for health in failed:
+        print(f"# input {health.name} FAILED: {health.last_error}")
+    return 1 if failed else 0
+
+
+def _print_result(result: GatherResult) -> None:
+    from itops.series_key import format_series_key
+    from itops.v1 import ingest_pb2
+
+    for name, labels, value, timestamp_ms in sorted(result.samples, key=lambda s: (s[0], sorted(s[1].items()))):
+        print(f"{format_series_key(name, labels)} {value:g} {timestamp_ms}")
+    for check in result.checks:
+        status = ingest_pb2.CheckStatus.Name(check.status).removeprefix("CHECK_STATUS_")
+        print(f"check {check.check} {check.target}: {status} {check.message} ({check.duration_seconds:.3f}s)")
+    if result.inventory is not None:
+        print(f"inventory: {result.inventory}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

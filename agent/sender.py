@@ -1,0 +1,149 @@
+"""Sends buffered batches to the collector: live batches first, then the backlog oldest first.
+
+Every batch is in the disk buffer before it is sent and leaves it only when the collector acknowledged
+it as durably stored. After an outage the newest data reaches the collector first (dashboards and alerts
+see the present at once) and the backlog is replayed behind it; a live batch is always taken before the
+next backlog batch, so a long backlog never starves live data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import logging
+import random
+from dataclasses import dataclass
+
+import grpc
+
+from itops.agent.buffer import BufferedBatch, DiskBuffer
+from itops.agent.identity import AgentIdentity
+from itops.v1 import ingest_pb2, ingest_pb2_grpc
+
+__all__ = ["Backoff", "Sender", "SenderCounters"]
+
+log = logging.getLogger("itops.agent.sender")
+
+RETRYABLE_CODES = frozenset({
+    grpc.StatusCode.UNAVAILABLE,
+    grpc.StatusCode.RESOURCE_EXHAUSTED,
+    grpc.StatusCode.DEADLINE_EXCEEDED,
+    grpc.StatusCode.UNAUTHENTICATED,
+    grpc.StatusCode.INTERNAL,
+    grpc.StatusCode.UNKNOWN,
+    grpc.StatusCode.ABORTED,
+    grpc.StatusCode.CANCELLED,
+})
+KEEPALIVE_OPTIONS = [
+    ("grpc.keepalive_time_ms", 60_000),
+    ("grpc.keepalive_timeout_ms", 20_000),
+    ("grpc.http2.max_pings_without_data", 0),
+    ("grpc.max_send_message_length", 64 * 2**20),
+]
+
+
+class Backoff:
+    """Exponential backoff with full jitter."""
+
+    def __init__(self, initial_s: float, max_s: float, rng: random.Random | None = None):
+        self.initial_s, self.max_s = initial_s, max_s
+        self.failures = 0
+        self._rng = rng or random.Random()
+
+    def next_delay(self) -> float:
+        ceiling = min(self.max_s, self.initial_s * 2**self.failures)
+        self.failures += 1
+        return self._rng.uniform(ceiling / 2, ceiling)
+
+    def reset(self) -> None:
+        self.failures = 0
+
+
+@dataclass
+class SenderCounters:
+    batches_sent_total: int = 0
+    samples_sent_total: int = 0
+    batches_rejected_total: int = 0
+    send_failures_total: int = 0
+    duplicates_total: int = 0
+
+
+class Sender:
+    def __init__(self, identity: AgentIdentity, buffer: DiskBuffer, backoff: Backoff):
+        self.identity = identity
+        self.buffer = buffer
+        self.backoff = backoff
+        self.counters = SenderCounters()
+        self.live: collections.deque[int] = collections.deque()
+        self._wakeup = asyncio.Event()
+        self._channel: grpc.aio.Channel | None = None
+        self._needs_hello = True
+
+    def notify_live(self, sequence: int) -> None:
+        self.live.append(sequence)
+        self._wakeup.set()
+
+    async def run(self) -> None:
+        self._channel = self.identity.open_channel(KEEPALIVE_OPTIONS)
+        stub = ingest_pb2_grpc.IngestStub(self._channel)
+        try:
+            while True:
+                batch = self._next_batch()
+                if batch is None:
+                    self._wakeup.clear()
+                    await self._wakeup.wait()
+                    continue
+                if not await self._deliver(stub, batch):
+                    await asyncio.sleep(self.backoff.next_delay())
+        finally:
+            await self._channel.close(grace=None)
+
+    def _next_batch(self) -> BufferedBatch | None:
+        while self.live:
+            batch = self.buffer.get(self.live[0])
+            if batch is not None:
+                return batch
+            self.live.popleft()  # dropped from a full buffer before it could be sent
+        return self.buffer.oldest()
+
+    async def _deliver(self, stub: ingest_pb2_grpc.IngestStub, batch: BufferedBatch) -> bool:
+        try:
+            if self._needs_hello:
+                await stub.Hello(self.identity.hello(), timeout=self.identity.timeout_s, metadata=self.identity.metadata)
+                self._needs_hello = False
+            ack = await stub.Push(
+                ingest_pb2.Batch.FromString(batch.payload), timeout=self.identity.timeout_s, metadata=self.identity.metadata
+            )
+        except grpc.aio.AioRpcError as exc:
+            return self._on_error(batch, exc)
+        self._on_ack(batch, ack)
+        return True
+
+    def _on_ack(self, batch: BufferedBatch, ack: ingest_pb2.PushAck) -> None:
+        self.buffer.remove(batch.sequence)
+        self._forget_live(batch.sequence)
+        self.backoff.reset()
+        self.counters.batches_sent_total += 1
+        self.counters.samples_sent_total += batch.samples
+        self.counters.duplicates_total += ack.duplicate
+
+    def _on_error(self, batch: BufferedBatch, exc: grpc.aio.AioRpcError) -> bool:
+        if exc.code() in RETRYABLE_CODES:
+            # Everything queued so far stays in the buffer and is replayed as backlog; what is
+            # flushed after the collector is back counts as live again.
+            self.live.clear()
+            self.counters.send_failures_total += 1
+            self._needs_hello = True
+            log.warning("collector %s: %s: %s; will retry", self.identity.address, exc.code().name, exc.details())
+            return False
+        self._forget_live(batch.sequence)
+        # The collector will never take this batch (e.g. INVALID_ARGUMENT); retrying would block the queue.
+        self.buffer.remove(batch.sequence)
+        self.counters.batches_rejected_total += 1
+        log.error("collector rejected batch %d (%d samples) for good: %s: %s",
+                  batch.sequence, batch.samples, exc.code().name, exc.details())
+        return True
+
+    def _forget_live(self, sequence: int) -> None:
+        if self.live and self.live[0] == sequence:
+            self.live.popleft()

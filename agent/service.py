@@ -1,0 +1,124 @@
+"""The running agent: inputs on their schedules → pending batch → disk buffer → sender."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import random
+import signal
+import time
+from datetime import datetime, timedelta, timezone
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from itops.agent.batcher import GatherResult, PendingBatch
+from itops.agent.buffer import DiskBuffer
+from itops.agent.config import AgentConfig
+from itops.agent.identity import AgentIdentity
+from itops.agent.inputs import load_input_class
+from itops.agent.runner import InputRunner
+from itops.agent.self_metrics import gather_self_metrics
+from itops.agent.sender import Backoff, Sender
+
+__all__ = ["Agent", "build_runners"]
+
+log = logging.getLogger("itops.agent")
+
+
+def build_runners(config: AgentConfig, executor, deliver) -> list[InputRunner]:
+    labels = config.resolved_labels()
+    runners = []
+    for input_config in config.inputs:
+        input_type = input_config.__struct_config__.tag
+        instance = load_input_class(input_type)(input_config)
+        interval = input_config.interval or config.interval
+        runners.append(InputRunner(
+            instance,
+            instance_name=input_config.name or input_type,
+            timeout_s=input_config.timeout or interval,
+            extra_labels={**labels, **input_config.labels},
+            executor=executor,
+            deliver=deliver,
+        ))
+    return runners
+
+
+class Agent:
+    def __init__(self, config: AgentConfig):
+        self.config = config
+        buffer_dir = config.buffer.path if config.buffer.enabled else None
+        self.buffer = DiskBuffer(buffer_dir, config.buffer.limit)
+        backoff = Backoff(config.collector.backoff_initial, config.collector.backoff_max)
+        self.sender = Sender(AgentIdentity.from_config(config), self.buffer, backoff)
+        self.pending = PendingBatch()
+        self.executor = concurrent.futures.ThreadPoolExecutor(max_workers=len(config.inputs) + 1, thread_name_prefix="gather")
+        self.runners = build_runners(config, self.executor, self.accept)
+        self._flush_handle: asyncio.TimerHandle | None = None
+
+    def accept(self, result: GatherResult) -> None:
+        self.pending.add(result)
+        if self.pending.sample_count >= self.config.batch.max_samples:
+            self.flush()
+        elif self._flush_handle is None and not self.pending.empty:
+            self._flush_handle = asyncio.get_running_loop().call_later(self.config.batch.max_age, self.flush)
+
+    def flush(self) -> None:
+        if self._flush_handle is not None:
+            self._flush_handle.cancel()
+            self._flush_handle = None
+        if self.pending.empty:
+            return
+        samples = self.pending.sample_count
+        sequence = self.buffer.next_sequence()
+        now_ms = int(time.time() * 1000)
+        payload = self.pending.seal(sequence, now_ms).SerializeToString()
+        self.buffer.append(sequence, payload, samples, now_ms)
+        self.sender.notify_live(sequence)
+
+    async def report_self(self) -> None:
+        result = GatherResult(self.config.resolved_labels())
+        gather_self_metrics(result, [runner.health for runner in self.runners], self.buffer.stats(), self.sender.counters)
+        self.accept(result)
+
+    def _schedule(self, scheduler: AsyncIOScheduler) -> None:
+        for runner, input_config in zip(self.runners, self.config.inputs):
+            interval = input_config.interval or self.config.interval
+            scheduler.add_job(runner.run_once, "interval", seconds=interval, jitter=self.config.jitter,
+                              max_instances=1, coalesce=True, next_run_time=_soon(), misfire_grace_time=None,
+                              id=runner.health.name)
+        scheduler.add_job(self.report_self, "interval", seconds=self.config.interval, max_instances=1,
+                          coalesce=True, misfire_grace_time=None, id="itops_agent_self")
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        stop = asyncio.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        scheduler = AsyncIOScheduler(timezone="UTC")
+        self._schedule(scheduler)
+        scheduler.start()
+        sender_task = asyncio.create_task(self.sender.run(), name="sender")
+        log.info("agent %s started: %d inputs, collector %s", self.sender.identity.agent_id,
+                 len(self.runners), self.config.collector.address)
+        done, _ = await asyncio.wait({sender_task, asyncio.create_task(stop.wait())}, return_when=asyncio.FIRST_COMPLETED)
+        await self._shutdown(scheduler, sender_task)
+        if sender_task in done and sender_task.exception():
+            raise sender_task.exception()
+
+    async def _shutdown(self, scheduler: AsyncIOScheduler, sender_task: asyncio.Task) -> None:
+        scheduler.shutdown(wait=False)
+        self.flush()  # whatever was gathered is in the buffer before we exit
+        sender_task.cancel()
+        await asyncio.gather(sender_task, return_exceptions=True)
+        for runner in self.runners:
+            runner.input.close()
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        buffered = self.buffer.stats().batches
+        self.buffer.close()
+        log.info("agent stopped; %d batches buffered for the next start", buffered)
+
+
+def _soon() -> datetime:
+    """First gather within a second of start, spread so inputs don't all start at once."""
+    return datetime.now(timezone.utc) + timedelta(seconds=random.uniform(0, 1))

@@ -1,0 +1,1 @@
+"""Alert rules, states, silences and notifications (built in the alerting issue)."""

@@ -1,0 +1,130 @@
+"""``itops``: the admin CLI, a client of the collector's HTTP API.
+
+itops hosts [--watch SECONDS]
+itops query METRIC [--host H] [--label k=v] [--since 10m] [--step 1m] [--aggregation avg]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+__all__ = ["main"]
+
+DEFAULT_URL = "http://127.0.0.1:9718"
+DEFAULT_TIME_ZONE = "Asia/Shanghai"
+
+
+class ApiUnreachable(Exception):
+    pass
+
+
+def _get(base_url: str, path: str, params: list[tuple[str, str]] | None = None) -> dict:
+    url = f"{base_url.rstrip('/')}{path}"
+    if params:
+        url += "?" + urllib.parse.urlencode(params)
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return json.load(response)
+    except urllib.error.HTTPError as exc:
+        detail = exc.read().decode("utf-8", "replace")
+        try:
+            detail = json.loads(detail)["error"]
+        except (ValueError, KeyError):
+            pass
+        raise ApiUnreachable(f"{url}: HTTP {exc.code}: {detail}") from None
+    except (urllib.error.URLError, OSError) as exc:
+        raise ApiUnreachable(f"cannot reach the collector at {base_url}: {getattr(exc, 'reason', exc)}") from None
+
+
+def _local_time(ms: int, zone: ZoneInfo) -> str:
+    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _age(ms: int) -> str:
+    seconds = max(0, int(time.time() - ms / 1000))
+    if seconds < 120:
+        return f"{seconds}s ago"
+    return f"{seconds // 60}m ago" if seconds < 7200 else f"{seconds // 3600}h ago"
+
+
+def render_hosts(agents: list[dict], zone: ZoneInfo) -> str:
+    header = ("AGENT", "HOST", "STATUS", "LAST SEEN", "VERSION", "OS", "ADDRESS", "FIRST SEEN")
+    rows = [header] + [
+        (a["agent_id"], a["hostname"], "online" if a["online"] else "OFFLINE", _age(a["last_seen_ms"]),
+         a["agent_version"], a["os"][:40], a["source_address"], _local_time(a["first_seen_ms"], zone))
+        for a in agents
+    ]
+    widths = [max(len(str(row[i])) for row in rows) for i in range(len(header))]
+    return "\n".join("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows)
+
+
+def _hosts(args) -> int:
+    zone = ZoneInfo(args.tz)
+    while True:
+        table = render_hosts(_get(args.url, "/api/v1/agents")["agents"], zone)
+        if not args.watch:
+            print(table)
+            return 0
+        print("\033[2J\033[H" + f"itops hosts — {args.url} — every {args.watch:g}s, Ctrl-C to stop\n\n" + table, flush=True)
+        time.sleep(args.watch)
+
+
+def _query(args) -> int:
+    params = [("name", args.metric), ("since", args.since), ("aggregation", args.aggregation)]
+    if args.step:
+        params.append(("step", args.step))
+    if args.host:
+        params.append(("label", f"host={args.host}"))
+    params += [("label", label) for label in args.label]
+    result = _get(args.url, "/api/v1/query_range", params)
+    zone = ZoneInfo(args.tz)
+    if not result["series"]:
+        print(f"no series named {args.metric} match", file=sys.stderr)
+        return 1
+    for series in result["series"]:
+        labels = ",".join(f'{k}="{v}"' for k, v in sorted(series["labels"].items()))
+        print(f"{series['name']}{{{labels}}}")
+        for timestamp_ms, value in series["points"]:
+            print(f"  {_local_time(timestamp_ms, zone)}  {value if value is not None else 'NaN'}")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="itops", description="itops admin CLI (talks to the collector's HTTP API)")
+    parser.add_argument("--url", default=os.environ.get("ITOPS_URL", DEFAULT_URL), help=f"collector HTTP API (default $ITOPS_URL or {DEFAULT_URL})")
+    parser.add_argument("--tz", default=os.environ.get("ITOPS_TZ", DEFAULT_TIME_ZONE), help=f"time zone for display (default {DEFAULT_TIME_ZONE})")
+    commands = parser.add_subparsers(dest="command", required=True)
+    hosts = commands.add_parser("hosts", help="agents/hosts with their status")
+    hosts.add_argument("--watch", type=float, default=0, metavar="SECONDS", help="refresh every SECONDS until Ctrl-C")
+    query = commands.add_parser("query", help="a metric's recent values")
+    query.add_argument("metric")
+    query.add_argument("--host")
+    query.add_argument("--label", action="append", default=[], metavar="NAME=VALUE")
+    query.add_argument("--since", default="10m")
+    query.add_argument("--step", help="bucket width, e.g. 1m (default: range/250)")
+    query.add_argument("--aggregation", default="avg", choices=["avg", "min", "max", "last"])
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return _hosts(args) if args.command == "hosts" else _query(args)
+    except ApiUnreachable as exc:
+        print(f"itops: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

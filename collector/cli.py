@@ -1,0 +1,74 @@
+"""``itops-collector run|check-config -c FILE``, ``new-token AGENT_ID``, ``init-tls DIR``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from itops import __version__
+from itops.yamlconf import ConfigError
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="itops-collector", description="itops collector: receives agent batches, stores and serves them.")
+    parser.add_argument("--version", action="version", version=f"itops-collector {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name, help_text in (("run", "run until SIGTERM/SIGINT"), ("check-config", "validate the config file and exit")):
+        command = commands.add_parser(name, help=help_text)
+        command.add_argument("-c", "--config", required=True, help="collector config file (YAML)")
+        command.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    token = commands.add_parser("new-token", help="make a bearer token for an agent and print the config lines for both sides")
+    token.add_argument("agent_id")
+    tls = commands.add_parser("init-tls", help="write a private CA and a collector certificate (ca.pem, server.pem, server-key.pem)")
+    tls.add_argument("directory")
+    tls.add_argument("--host", action="append", required=True, help="name or IP the agents use to reach the collector (repeatable)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "new-token":
+        return _new_token(args.agent_id)
+    if args.command == "init-tls":
+        from itops.collector.tls import write_ca_and_server_certificate
+
+        for kind, path in write_ca_and_server_certificate(args.directory, args.host).items():
+            print(f"{kind}: {path}")
+        return 0
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    from itops.collector.config import load_collector_config
+
+    try:
+        config = load_collector_config(args.config)
+    except ConfigError as exc:
+        print(f"itops-collector: {exc}", file=sys.stderr)
+        return 2
+    if args.command == "check-config":
+        print(f"{args.config}: OK ({len(config.agents)} agents, storage {config.storage.__struct_config__.tag})")
+        return 0
+    from itops.collector.server import Collector
+
+    asyncio.run(Collector(config).run(ready=_announce))
+    return 0
+
+
+def _announce(collector) -> None:
+    # Tests and the demo read this line to learn the ports when the config asked for port 0.
+    print(f"itops-collector ready grpc={collector.grpc_address} http={collector.http_address}", flush=True)
+
+
+def _new_token(agent_id: str) -> int:
+    from itops.collector.auth import new_token, token_sha256
+
+    token = new_token()
+    print(f"# agent side: put the token in the agent's token_file (mode 0600):\n{token}\n")
+    print(f"# collector side, under agents:\n  - id: {agent_id}\n    token_sha256: {token_sha256(token)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

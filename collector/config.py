@@ -1,0 +1,59 @@
+"""The collector's config file (YAML), as typed models. docs/configuration.md is generated from these."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Union
+
+import msgspec
+from msgspec import Meta
+
+from itops.collector.storage.registry import storage_config_models
+from itops.collector.validation import ValidationLimits
+from itops.yamlconf import ConfigError, Duration, load_file
+
+__all__ = ["AgentCredential", "CollectorConfig", "HttpConfig", "GrpcConfig", "load_collector_config"]
+
+StorageConfigUnion = Union[storage_config_models()]  # type: ignore[valid-type]
+_SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+
+
+class AgentCredential(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    id: Annotated[str, Meta(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._-]+$", description="The agent's id (its `agent_id`, by default its hostname).")]
+    token_sha256: Annotated[str, Meta(description="SHA-256 (hex) of the agent's bearer token; `itops-collector new-token ID` makes both.")]
+
+
+class GrpcConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    listen: Annotated[str, Meta(description="Address the agents' gRPC endpoint listens on.")] = "0.0.0.0:9717"
+    tls_cert_file: Annotated[str | None, Meta(description="PEM certificate (chain) of the collector. Required unless `insecure` is set.")] = None
+    tls_key_file: Annotated[str | None, Meta(description="PEM private key of `tls_cert_file`.")] = None
+    insecure: Annotated[bool, Meta(description="Serve without TLS. Only for a loopback address; tokens would cross the network in clear.")] = False
+    max_pending_samples: Annotated[int, Meta(ge=1000, description="Samples accepted but not yet stored beyond which batches get RESOURCE_EXHAUSTED and agents back off.")] = 2_000_000
+
+
+class HttpConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    listen: Annotated[str, Meta(description="Address of the HTTP API and /metrics.")] = "127.0.0.1:9718"
+
+
+class CollectorConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    data_dir: Annotated[str, Meta(description="Directory of the collector's own state (agent register, check results).")] = "/var/lib/itops-collector"
+    grpc: Annotated[GrpcConfig, Meta(description="The endpoint agents send to.")] = msgspec.field(default_factory=GrpcConfig)
+    http: Annotated[HttpConfig, Meta(description="The HTTP API.")] = msgspec.field(default_factory=HttpConfig)
+    storage: Annotated[StorageConfigUnion, Meta(description="Time-series storage backend; `type` names it.")]  # type: ignore[valid-type]
+    validation: Annotated[ValidationLimits, Meta(description="What a batch may contain.")] = msgspec.field(default_factory=ValidationLimits)
+    agents: Annotated[list[AgentCredential], Meta(description="Agents allowed to send, with their token hashes.")] = []
+    offline_after: Annotated[Duration, Meta(description="An agent not heard from for this long is shown offline.")] = Duration(120)
+
+
+def load_collector_config(path: str) -> CollectorConfig:
+    config = load_file(path, CollectorConfig)
+    seen: set[str] = set()
+    for index, agent in enumerate(config.agents):
+        if agent.id in seen:
+            raise ConfigError(path, None, f"agents[{index}].id", f"agent {agent.id!r} is listed twice")
+        if not _SHA256_RE.match(agent.token_sha256):
+            raise ConfigError(path, None, f"agents[{index}].token_sha256", "expected 64 lower-case hex digits (SHA-256)")
+        seen.add(agent.id)
+    if not config.grpc.insecure and not (config.grpc.tls_cert_file and config.grpc.tls_key_file):
+        raise ConfigError(path, None, "grpc", "needs tls_cert_file and tls_key_file (or insecure: true on loopback)")
+    return config

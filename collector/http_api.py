@@ -1,0 +1,152 @@
+"""The collector's HTTP API (JSON) and Prometheus /metrics.
+
+GET /api/v1/health                     liveness and what the collector runs with
+GET /api/v1/agents                     agents/hosts with online status and host facts
+GET /api/v1/series?name=&label=k=v     series, filtered by metric name and label equality
+GET /api/v1/query_range?name=&label=k=v&since=1h|start=&end=&step=&aggregation=
+GET /api/v1/checks?agent=              latest result of every check
+GET /metrics                           the collector's own metrics
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime
+from typing import Callable
+
+import numpy as np
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from itops import __version__
+from itops.collector.self_metrics import CollectorMetrics
+from itops.collector.state import StateStore
+from itops.collector.storage.base import StorageBackend
+from itops.yamlconf import parse_duration
+
+__all__ = ["build_http_app", "ApiError"]
+
+MAX_POINTS_PER_SERIES = 11_000
+MAX_SERIES_PER_QUERY = 200
+AGGREGATIONS = ("avg", "min", "max", "last")
+
+
+class ApiError(web.HTTPBadRequest):
+    def __init__(self, parameter: str, problem: str):
+        super().__init__(text=_json_text({"error": f"{parameter}: {problem}", "parameter": parameter}),
+                         content_type="application/json")
+
+
+def _json_text(body: object) -> str:
+    return json.dumps(body, ensure_ascii=False)
+
+
+def _label_matchers(request: web.Request) -> dict[str, str]:
+    matchers = {}
+    for raw in request.query.getall("label", []):
+        name, sep, value = raw.partition("=")
+        if not sep or not name:
+            raise ApiError("label", f"expected name=value, got {raw!r}")
+        matchers[name] = value
+    return matchers
+
+
+def _time_ms(parameter: str, raw: str) -> int:
+    try:
+        return int(float(raw) * 1000)
+    except ValueError:
+        pass
+    try:
+        parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise ApiError(parameter, f"expected unix seconds or RFC 3339 time, got {raw!r}") from None
+    if parsed.tzinfo is None:
+        raise ApiError(parameter, f"time {raw!r} needs a zone offset (times are UTC inside itops)")
+    return int(parsed.timestamp() * 1000)
+
+
+def _duration_ms(parameter: str, raw: str) -> int:
+    try:
+        return int(parse_duration(raw) * 1000)
+    except ValueError as exc:
+        raise ApiError(parameter, str(exc)) from None
+
+
+def _query_window(request: web.Request, now_ms: int) -> tuple[int, int, int]:
+    query = request.query
+    if "since" in query:
+        start_ms, end_ms = now_ms - _duration_ms("since", query["since"]), now_ms
+    elif "start" in query:
+        start_ms = _time_ms("start", query["start"])
+        end_ms = _time_ms("end", query["end"]) if "end" in query else now_ms
+    else:
+        raise ApiError("since", "give `since` (e.g. 1h) or `start` (and optionally `end`)")
+    if end_ms <= start_ms:
+        raise ApiError("end", "must be after start")
+    step_ms = _duration_ms("step", query["step"]) if "step" in query else max(1000, (end_ms - start_ms) // 250)
+    if step_ms <= 0:
+        raise ApiError("step", "must be more than zero")
+    if (end_ms - start_ms) // step_ms > MAX_POINTS_PER_SERIES:
+        raise ApiError("step", f"too small for this range: more than {MAX_POINTS_PER_SERIES} points per series")
+    return start_ms, end_ms, step_ms
+
+
+def build_http_app(storage: StorageBackend, state: StateStore, metrics: CollectorMetrics,
+                   offline_after_s: float, backend_name: str, clock: Callable[[], float] = time.time) -> web.Application:
+    def online(last_seen_ms: int) -> bool:
+        return clock() * 1000 - last_seen_ms <= offline_after_s * 1000
+
+    async def health(_request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok", "version": __version__, "storage": backend_name})
+
+    async def agents(_request: web.Request) -> web.Response:
+        records = state.agents()
+        return web.json_response({"agents": [record.as_json(online(record.last_seen_ms)) for record in records]})
+
+    async def series(request: web.Request) -> web.Response:
+        found = storage.list_series(request.query.get("name"), _label_matchers(request))
+        return web.json_response({"series": [{"id": s.id, "name": s.name, "labels": s.labels} for s in found]})
+
+    async def query_range(request: web.Request) -> web.Response:
+        name = request.query.get("name")
+        if not name:
+            raise ApiError("name", "the metric name is required")
+        aggregation = request.query.get("aggregation", "avg")
+        if aggregation not in AGGREGATIONS:
+            raise ApiError("aggregation", f"expected one of {', '.join(AGGREGATIONS)}, got {aggregation!r}")
+        start_ms, end_ms, step_ms = _query_window(request, int(clock() * 1000))
+        matched = storage.list_series(name, _label_matchers(request))
+        if len(matched) > MAX_SERIES_PER_QUERY:
+            raise ApiError("label", f"{len(matched)} series match; narrow the query to at most {MAX_SERIES_PER_QUERY}")
+        result = []
+        for info in matched:
+            points = await storage.query_range(info.id, start_ms, end_ms, step_ms, aggregation)
+            result.append({"name": info.name, "labels": info.labels,
+                           "points": _points(points.timestamps_ms, points.values)})
+        return web.json_response({"start_ms": start_ms, "end_ms": end_ms, "step_ms": step_ms,
+                                  "aggregation": aggregation, "series": result})
+
+    async def checks(request: web.Request) -> web.Response:
+        return web.json_response({"checks": state.latest_checks(request.query.get("agent"))})
+
+    async def prometheus_metrics(_request: web.Request) -> web.Response:
+        records = state.agents()
+        metrics.known_agents.set(len(records))
+        metrics.connected_agents.set(sum(online(record.last_seen_ms) for record in records))
+        return web.Response(body=generate_latest(metrics.registry), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    app = web.Application()
+    app.router.add_get("/api/v1/health", health)
+    app.router.add_get("/api/v1/agents", agents)
+    app.router.add_get("/api/v1/series", series)
+    app.router.add_get("/api/v1/query_range", query_range)
+    app.router.add_get("/api/v1/checks", checks)
+    app.router.add_get("/metrics", prometheus_metrics)
+    return app
+
+
+def _points(timestamps_ms: np.ndarray, values: np.ndarray) -> list[list]:
+    """[[ms, value], …]; NaN/±Inf become null, which JSON cannot carry as numbers."""
+    finite = np.isfinite(values)
+    return [[int(t), float(v) if ok else None] for t, v, ok in zip(timestamps_ms, values, finite)]

@@ -1,0 +1,144 @@
+"""The running collector: gRPC ingest, HTTP API and housekeeping on one event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import time
+
+import grpc
+from aiohttp import web
+from prometheus_client import CollectorRegistry
+
+from itops.collector.auth import TokenAuthenticator
+from itops.collector.config import CollectorConfig
+from itops.collector.http_api import build_http_app
+from itops.collector.ingest import IngestService
+from itops.collector.self_metrics import CollectorMetrics
+from itops.collector.state import StateStore
+from itops.collector.storage.registry import open_backend
+from itops.collector.validation import BatchValidator
+from itops.v1 import ingest_pb2_grpc
+
+__all__ = ["Collector"]
+
+log = logging.getLogger("itops.collector")
+
+RETENTION_PERIOD_S = 600
+LAST_SEEN_PERSIST_PERIOD_S = 5
+GRPC_SERVER_OPTIONS = [
+    ("grpc.max_receive_message_length", 64 * 2**20),
+    ("grpc.keepalive_permit_without_calls", 1),
+    ("grpc.http2.min_recv_ping_interval_without_data_ms", 30_000),
+    ("grpc.http2.max_ping_strikes", 0),
+]
+
+
+class Collector:
+    def __init__(self, config: CollectorConfig):
+        self.config = config
+        self.metrics = CollectorMetrics(CollectorRegistry())
+        self.storage = open_backend(config.storage, on_commit=self._observe_commit)
+        self.state = StateStore(config.data_dir)
+        self.grpc_port: int | None = None
+        self.http_port: int | None = None
+        self._grpc_server: grpc.aio.Server | None = None
+        self._http_runner: web.AppRunner | None = None
+        self._housekeeping: list[asyncio.Task] = []
+
+    def _observe_commit(self, seconds: float, _batches: int, _samples: int) -> None:
+        self.metrics.storage_write_duration.observe(seconds)
+
+    async def start(self) -> None:
+        await self.storage.open()
+        ingest = IngestService(
+            TokenAuthenticator(self.config.agents),
+            BatchValidator(self.config.validation),
+            self.storage,
+            self.state,
+            self.metrics,
+            max_pending_samples=self.config.grpc.max_pending_samples,
+            max_batch_samples=self.config.validation.max_samples_per_batch,
+        )
+        self.metrics.pending_samples.set_function(lambda: ingest.pending_samples)
+        await self._start_grpc(ingest)
+        await self._start_http()
+        self._housekeeping = [
+            asyncio.create_task(self._every(RETENTION_PERIOD_S, self._apply_retention)),
+            asyncio.create_task(self._every(LAST_SEEN_PERSIST_PERIOD_S, self._persist_last_seen)),
+        ]
+        log.info("collector listening: grpc %s, http %s, storage %s", self.grpc_address, self.http_address,
+                 self.config.storage.__struct_config__.tag)
+
+    @property
+    def grpc_address(self) -> str:
+        return f"{self.config.grpc.listen.rsplit(':', 1)[0]}:{self.grpc_port}"
+
+    @property
+    def http_address(self) -> str:
+        return f"{self.config.http.listen.rsplit(':', 1)[0]}:{self.http_port}"
+
+    async def _start_grpc(self, ingest: IngestService) -> None:
+        server = grpc.aio.server(options=GRPC_SERVER_OPTIONS)
+        ingest_pb2_grpc.add_IngestServicer_to_server(ingest, server)
+        if self.config.grpc.insecure:
+            self.grpc_port = server.add_insecure_port(self.config.grpc.listen)
+        else:
+            self.grpc_port = server.add_secure_port(self.config.grpc.listen, self._server_credentials())
+        await server.start()
+        self._grpc_server = server
+
+    def _server_credentials(self) -> grpc.ServerCredentials:
+        with open(self.config.grpc.tls_key_file, "rb") as key, open(self.config.grpc.tls_cert_file, "rb") as cert:
+            return grpc.ssl_server_credentials([(key.read(), cert.read())])
+
+    async def _start_http(self) -> None:
+        app = build_http_app(self.storage, self.state, self.metrics, self.config.offline_after,
+                             self.config.storage.__struct_config__.tag)
+        self._http_runner = web.AppRunner(app, access_log=None)
+        await self._http_runner.setup()
+        host, port = self.config.http.listen.rsplit(":", 1)
+        site = web.TCPSite(self._http_runner, host, int(port))
+        await site.start()
+        self.http_port = self._http_runner.addresses[0][1]
+
+    async def _every(self, period_s: float, job) -> None:
+        while True:
+            await asyncio.sleep(period_s)
+            try:
+                await job()
+            except Exception:  # noqa: BLE001 - housekeeping must outlive one bad round
+                log.exception("housekeeping job %s failed", job.__name__)
+
+    async def _apply_retention(self) -> None:
+        dropped = await self.storage.apply_retention(int(time.time() * 1000))
+        if dropped:
+            log.info("retention dropped %d samples", dropped)
+
+    async def _persist_last_seen(self) -> None:
+        await asyncio.to_thread(self.state.persist_last_seen)
+
+    async def stop(self) -> None:
+        for task in self._housekeeping:
+            task.cancel()
+        if self._grpc_server is not None:
+            await self._grpc_server.stop(grace=5)
+        if self._http_runner is not None:
+            await self._http_runner.cleanup()
+        await self.storage.close()
+        self.state.close()
+        log.info("collector stopped")
+
+    async def run(self, ready=None) -> None:
+        loop = asyncio.get_running_loop()
+        stop = asyncio.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        await self.start()
+        if ready is not None:
+            ready(self)
+        with contextlib.suppress(asyncio.CancelledError):
+            await stop.wait()
+        await self.stop()

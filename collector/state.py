@@ -1,0 +1,160 @@
+"""The collector's own records beside the time series: the agent register, check results, inventory.
+
+Kept in SQLite (WAL) in ``data_dir``. Check results and inventory snapshots are written idempotently
+(keyed by agent, sequence and position), so a replayed batch never records them twice. "Last seen" is
+updated in memory on every batch and persisted every few seconds: it is a display value, not data.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from google.protobuf import json_format
+
+from itops.v1 import ingest_pb2
+
+__all__ = ["AgentRecord", "StateStore"]
+
+STATE_FILE_NAME = "state.sqlite3"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS agents (
+    agent_id TEXT PRIMARY KEY,
+    hostname TEXT NOT NULL DEFAULT '',
+    agent_version TEXT NOT NULL DEFAULT '',
+    os TEXT NOT NULL DEFAULT '',
+    platform TEXT NOT NULL DEFAULT '',
+    boot_time_ms INTEGER NOT NULL DEFAULT 0,
+    ip_addresses TEXT NOT NULL DEFAULT '[]',
+    source_address TEXT NOT NULL DEFAULT '',
+    first_seen_ms INTEGER NOT NULL,
+    last_seen_ms INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS check_results (
+    agent_id TEXT NOT NULL,
+    sequence INTEGER NOT NULL,
+    position INTEGER NOT NULL,
+    check_name TEXT NOT NULL,
+    target TEXT NOT NULL,
+    status TEXT NOT NULL,
+    message TEXT NOT NULL,
+    duration_seconds REAL NOT NULL,
+    timestamp_ms INTEGER NOT NULL,
+    labels TEXT NOT NULL,
+    PRIMARY KEY (agent_id, sequence, position)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS check_results_by_time ON check_results (agent_id, check_name, target, timestamp_ms);
+CREATE TABLE IF NOT EXISTS inventory_snapshots (
+    agent_id TEXT NOT NULL,
+    timestamp_ms INTEGER NOT NULL,
+    snapshot TEXT NOT NULL,
+    PRIMARY KEY (agent_id, timestamp_ms)
+) WITHOUT ROWID;
+"""
+
+
+@dataclass(frozen=True)
+class AgentRecord:
+    agent_id: str
+    hostname: str
+    agent_version: str
+    os: str
+    platform: str
+    boot_time_ms: int
+    ip_addresses: list[str]
+    source_address: str
+    first_seen_ms: int
+    last_seen_ms: int
+
+    def as_json(self, online: bool) -> dict:
+        return {**asdict(self), "online": online}
+
+
+class StateStore:
+    """Used from the event loop for reads and small writes; heavy writes go through ``write_batch_records``."""
+
+    def __init__(self, data_dir: str):
+        os.makedirs(data_dir, exist_ok=True)
+        self._db = sqlite3.connect(Path(data_dir) / STATE_FILE_NAME, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(_SCHEMA)
+        self._lock = threading.Lock()
+        self._last_seen: dict[str, tuple[int, str]] = {}
+
+    def close(self) -> None:
+        self.persist_last_seen()
+        self._db.close()
+
+    def record_hello(self, agent_id: str, hello: ingest_pb2.AgentHello, source: str, now_ms: int) -> None:
+        with self._lock, self._db:
+            self._db.execute(
+                """INSERT INTO agents (agent_id, hostname, agent_version, os, platform, boot_time_ms, ip_addresses,
+                                       source_address, first_seen_ms, last_seen_ms)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (agent_id) DO UPDATE SET hostname = excluded.hostname,
+                     agent_version = excluded.agent_version, os = excluded.os, platform = excluded.platform,
+                     boot_time_ms = excluded.boot_time_ms, ip_addresses = excluded.ip_addresses,
+                     source_address = excluded.source_address, last_seen_ms = excluded.last_seen_ms""",
+                (agent_id, hello.hostname, hello.agent_version, hello.os, hello.platform, hello.boot_time_unix_ms,
+                 json.dumps(list(hello.ip_addresses)), source, now_ms, now_ms),
+            )
+        self._last_seen[agent_id] = (now_ms, source)
+
+    def touch(self, agent_id: str, source: str, now_ms: int) -> None:
+        self._last_seen[agent_id] = (now_ms, source)
+
+    def persist_last_seen(self) -> None:
+        seen, self._last_seen = self._last_seen, {}
+        if not seen:
+            return
+        with self._lock, self._db:
+            self._db.executemany(
+                """INSERT INTO agents (agent_id, source_address, first_seen_ms, last_seen_ms) VALUES (?, ?, ?, ?)
+                   ON CONFLICT (agent_id) DO UPDATE SET source_address = excluded.source_address,
+                     last_seen_ms = MAX(last_seen_ms, excluded.last_seen_ms)""",
+                [(agent_id, source, ms, ms) for agent_id, (ms, source) in seen.items()],
+            )
+
+    def write_batch_records(self, agent_id: str, batch: ingest_pb2.Batch) -> None:
+        """Store the batch's check results and inventory once, however often the batch arrives."""
+        if not batch.checks and not batch.HasField("inventory"):
+            return
+        rows = [
+            (agent_id, batch.sequence, position, check.check, check.target,
+             ingest_pb2.CheckStatus.Name(check.status).removeprefix("CHECK_STATUS_"), check.message,
+             check.duration_seconds, check.timestamp_ms, json.dumps({label.name: label.value for label in check.labels}))
+            for position, check in enumerate(batch.checks)
+        ]
+        with self._lock, self._db:
+            self._db.executemany("INSERT OR IGNORE INTO check_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            if batch.HasField("inventory"):
+                self._db.execute(
+                    "INSERT OR IGNORE INTO inventory_snapshots VALUES (?, ?, ?)",
+                    (agent_id, batch.inventory.timestamp_ms, json_format.MessageToJson(batch.inventory, indent=None)),
+                )
+
+    def agents(self) -> list[AgentRecord]:
+        self.persist_last_seen()
+        with self._lock:
+            rows = self._db.execute(
+                """SELECT agent_id, hostname, agent_version, os, platform, boot_time_ms, ip_addresses,
+                          source_address, first_seen_ms, last_seen_ms FROM agents ORDER BY agent_id"""
+            ).fetchall()
+        return [AgentRecord(*row[:6], json.loads(row[6]), *row[7:]) for row in rows]
+
+    def latest_checks(self, agent_id: str | None = None) -> list[dict]:
+        query = """SELECT agent_id, check_name, target, status, message, duration_seconds, MAX(timestamp_ms), labels
+                   FROM check_results {where} GROUP BY agent_id, check_name, target ORDER BY agent_id, check_name, target"""
+        with self._lock:
+            if agent_id is None:
+                rows = self._db.execute(query.format(where="")).fetchall()
+            else:
+                rows = self._db.execute(query.format(where="WHERE agent_id = ?"), (agent_id,)).fetchall()
+        keys = ("agent_id", "check", "target", "status", "message", "duration_seconds", "timestamp_ms", "labels")
+        return [{**dict(zip(keys, row)), "labels": json.loads(row[7])} for row in rows]

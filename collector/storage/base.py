@@ -1,0 +1,86 @@
+"""The one interface every time-series storage backend implements.
+
+The collector validates a batch, resolves its series keys to ids through the backend, then calls
+``write``; the ack goes to the agent only after ``write`` returned, i.e. after the data is durable.
+Backends register themselves by name in ``itops.collector.storage.registry``.
+"""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass, field
+from typing import Callable, ClassVar, Literal
+
+import numpy as np
+
+__all__ = ["Aggregation", "SampleWrite", "WriteResult", "SeriesInfo", "RangeResult", "StorageBackend"]
+
+Aggregation = Literal["avg", "min", "max", "last"]
+LabelsOf = Callable[[str], tuple[str, dict[str, str]]]
+
+
+@dataclass(frozen=True, slots=True)
+class SampleWrite:
+    """The samples of one accepted agent batch, column-wise. ``series_ids[i]`` came from ``resolve_series``."""
+
+    agent_id: str
+    sequence: int
+    series_ids: np.ndarray  # int64
+    timestamps_ms: np.ndarray  # int64
+    values: np.ndarray  # float64
+
+
+@dataclass(frozen=True, slots=True)
+class WriteResult:
+    duplicate: bool  # (agent_id, sequence) had been stored before; nothing was written
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesInfo:
+    id: int
+    name: str
+    labels: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class RangeResult:
+    timestamps_ms: np.ndarray  # int64, start of each step bucket that has data
+    values: np.ndarray  # float64
+
+
+class StorageBackend(abc.ABC):
+    name: ClassVar[str]
+
+    @abc.abstractmethod
+    async def open(self) -> None: ...
+
+    @abc.abstractmethod
+    async def close(self) -> None:
+        """Finish pending writes and release files/connections."""
+
+    @abc.abstractmethod
+    def resolve_series(self, agent_id: str, keys: list[str], labels_of: LabelsOf) -> np.ndarray:
+        """Map validated series keys of one agent to stable int64 ids (allocating new ones).
+
+        ``labels_of(key)`` returns ``(name, labels)`` for a key the backend has not seen; the stored
+        series carries those labels plus ``agent=<agent_id>``. New series become durable with the
+        next ``write``.
+        """
+
+    @abc.abstractmethod
+    async def write(self, samples: SampleWrite) -> WriteResult:
+        """Store the batch durably, once: a (agent_id, sequence) seen before is not stored again."""
+
+    @abc.abstractmethod
+    def list_series(self, name: str | None = None, matchers: dict[str, str] | None = None) -> list[SeriesInfo]:
+        """Series whose metric name equals ``name`` (if given) and whose labels equal all ``matchers``."""
+
+    @abc.abstractmethod
+    async def query_range(
+        self, series_id: int, start_ms: int, end_ms: int, step_ms: int, aggregation: Aggregation
+    ) -> RangeResult:
+        """Samples with start_ms <= t < end_ms, bucketed by step from start_ms, aggregated per bucket."""
+
+    @abc.abstractmethod
+    async def apply_retention(self, now_ms: int) -> int:
+        """Drop data older than the configured retention; return the number of samples dropped."""
