@@ -7,7 +7,6 @@ import asyncio
 import concurrent.futures
 import logging
 import sys
-import time
 
 from itops import __version__
 from itops.agent.batcher import GatherResult
@@ -71,12 +70,17 @@ async def _once(config: AgentConfig) -> int:
     return 1 if failed else 0
 
 
+def _readable(value: float) -> str:
+    """Whole numbers in full (byte counts), others to six significant digits."""
+    return str(int(value)) if value.is_integer() and abs(value) < 1e15 else f"{value:.6g}"
+
+
 def _print_result(result: GatherResult) -> None:
     from itops.series_key import format_series_key
     from itops.v1 import ingest_pb2
 
     for name, labels, value, timestamp_ms in sorted(result.samples, key=lambda s: (s[0], sorted(s[1].items()))):
-        print(f"{format_series_key(name, labels)} {value:g} {timestamp_ms}")
+        print(f"{format_series_key(name, labels)} {_readable(value)} {timestamp_ms}")
     for check in result.checks:
         status = ingest_pb2.CheckStatus.Name(check.status).removeprefix("CHECK_STATUS_")
         print(f"check {check.check} {check.target}: {status} {check.message} ({check.duration_seconds:.3f}s)")

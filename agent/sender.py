@@ -122,6 +122,7 @@ class Sender:
     def _on_ack(self, batch: BufferedBatch, ack: ingest_pb2.PushAck) -> None:
         self.buffer.remove(batch.sequence)
         self._forget_live(batch.sequence)
+        log.debug("batch %d acknowledged (%d samples%s)", batch.sequence, batch.samples, ", duplicate" if ack.duplicate else "")
         self.backoff.reset()
         self.counters.batches_sent_total += 1
         self.counters.samples_sent_total += batch.samples

@@ -74,6 +74,7 @@ class Agent:
         now_ms = int(time.time() * 1000)
         payload = self.pending.seal(sequence, now_ms).SerializeToString()
         self.buffer.append(sequence, payload, samples, now_ms)
+        log.debug("batch %d sealed (%d samples)", sequence, samples)
         self.sender.notify_live(sequence)
 
     async def report_self(self) -> None:

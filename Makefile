@@ -1,0 +1,43 @@
+# Two set-up commands on a fresh Debian machine with Python 3.11: `make demo` and `make test`.
+# Each creates or updates the local virtualenv (.venv) as needed.
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: demo test test-unit test-integration proto docs bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(PY) deploy/demo.py
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+test-unit: $(STAMP)
+	$(PY) -m pytest -q tests/unit
+
+test-integration: $(STAMP)
+	$(PY) -m pytest -q tests/integration
+
+# Regenerate the committed gRPC code from proto/itops/v1/*.proto (a test fails when it is stale).
+proto: $(STAMP)
+	cd proto && ../$(PY) -m grpc_tools.protoc -I. --python_out=. --pyi_out=. --grpc_python_out=. itops/v1/*.proto
+
+# Regenerate docs/configuration.md from the config models (a test fails when it is stale).
+docs: $(STAMP)
+	$(PY) docs/generate_config_reference.py > docs/configuration.md
+
+bench: $(STAMP)
+	$(PY) benchmarks/ingest.py
+	$(PY) benchmarks/query.py
+	$(PY) benchmarks/agent_footprint.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info demo-data .pytest_cache

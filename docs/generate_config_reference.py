@@ -1,0 +1,89 @@
+"""Print docs/configuration.md, generated from the config models (``make docs``)."""
+
+from __future__ import annotations
+
+import sys
+import typing
+
+import msgspec
+from msgspec import inspect as mi
+
+from itops.agent.config import AgentConfig
+from itops.agent.inputs import SHIPPED_INPUTS, config_models
+from itops.collector.config import CollectorConfig
+from itops.collector.storage.registry import storage_config_models
+from itops.yamlconf import ByteSize, Duration
+
+HEADER = """# Configuration reference
+
+Generated from the config models by `make docs`; do not edit by hand. Durations are written as `500ms`,
+`15s`, `5m`, `2h`, `7d` (or plain seconds), sizes as `64KiB`, `512MiB`, `2GiB` (or plain bytes).
+Unknown options are errors, reported as `file:line: option: problem`.
+"""
+
+
+def _type_name(info: mi.Type) -> str:
+    if isinstance(info, mi.CustomType):
+        return {Duration: "duration", ByteSize: "size"}.get(info.cls, info.cls.__name__)
+    if isinstance(info, mi.UnionType):
+        return " or ".join(_type_name(t) for t in info.types if not isinstance(t, mi.NoneType)) + (
+            " (optional)" if any(isinstance(t, mi.NoneType) for t in info.types) else "")
+    if isinstance(info, mi.ListType):
+        return f"list of {_type_name(info.item_type)}"
+    if isinstance(info, mi.DictType):
+        return f"map of {_type_name(info.key_type)} to {_type_name(info.value_type)}"
+    if isinstance(info, mi.LiteralType):
+        return " | ".join(repr(v) for v in info.values)
+    if isinstance(info, mi.StructType):
+        return "section" if not info.cls.__struct_config__.tag else f"`{info.cls.__struct_config__.tag}`"
+    return {mi.StrType: "text", mi.IntType: "integer", mi.FloatType: "number", mi.BoolType: "true/false"}.get(type(info), type(info).__name__)
+
+
+def _default(field: mi.Field) -> str:
+    if field.required:
+        return "required"
+    value = field.default if field.default is not msgspec.NODEFAULT else field.default_factory()
+    if isinstance(value, msgspec.Struct):
+        return "see section"
+    if isinstance(value, Duration):
+        return f"`{value:g}s`"
+    return f"`{msgspec.json.encode(value).decode()}`"
+
+
+def _description(cls: type, field: mi.Field) -> str:
+    hints = typing.get_type_hints(cls, include_extras=True)
+    for meta in getattr(hints.get(field.name), "__metadata__", ()):
+        if isinstance(meta, msgspec.Meta) and meta.description:
+            return meta.description
+    return ""
+
+
+def _section(title: str, cls: type, prefix: str, out: list[str], skip: tuple[str, ...] = ()) -> None:
+    info = mi.type_info(cls)
+    out += [f"\n## {title}\n", "| option | type | default | meaning |", "| --- | --- | --- | --- |"]
+    nested = []
+    for field in info.fields:
+        if field.name in skip:
+            continue
+        out.append(f"| `{prefix}{field.name}` | {_type_name(field.type)} | {_default(field)} | {_description(cls, field)} |")
+        inner = field.type.types[0] if isinstance(field.type, mi.UnionType) and len(field.type.types) == 1 else field.type
+        if isinstance(inner, mi.StructType) and not inner.cls.__struct_config__.tag:
+            nested.append((f"{title}: `{prefix}{field.name}`", inner.cls, f"{prefix}{field.name}."))
+    for nested_title, nested_cls, nested_prefix in nested:
+        _section(nested_title, nested_cls, nested_prefix, out)
+
+
+def render() -> str:
+    out = [HEADER, "\n# Agent (`itops-agent -c agent.yaml`)"]
+    _section("Agent", AgentConfig, "", out)
+    for name, model in zip(SHIPPED_INPUTS, config_models()):
+        _section(f"Agent input `type: {name}`", model, "inputs[]. ", out)
+    out.append("\n# Collector (`itops-collector -c collector.yaml`)")
+    _section("Collector", CollectorConfig, "", out)
+    for model in storage_config_models():
+        _section(f"Storage `type: {model.__struct_config__.tag}`", model, "storage.", out)
+    return "\n".join(out) + "\n"
+
+
+if __name__ == "__main__":
+    sys.stdout.write(render())

@@ -1,0 +1,133 @@
+"""The sender against a real gRPC server on 127.0.0.1 whose answers the test controls."""
+
+import asyncio
+
+import grpc
+import pytest
+
+from itops.agent.buffer import DiskBuffer
+from itops.agent.identity import AgentIdentity
+from itops.agent.sender import Backoff, Sender
+from itops.v1 import ingest_pb2, ingest_pb2_grpc
+
+
+class ScriptedCollector(ingest_pb2_grpc.IngestServicer):
+    def __init__(self):
+        self.failure: grpc.StatusCode | None = None
+        self.reject: set[int] = set()
+        self.received: list[int] = []
+        self.failed_calls = 0
+        self.tokens: list[str] = []
+
+    async def Hello(self, request, context):
+        return ingest_pb2.HelloReply(server_time_unix_ms=1, max_batch_samples=1000)
+
+    async def Push(self, request, context):
+        self.tokens.append(dict(context.invocation_metadata())["authorization"])
+        if self.failure is not None:
+            self.failed_calls += 1
+            await context.abort(self.failure, "scripted failure")
+        if request.sequence in self.reject:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "samples.values[0] is NaN")
+        duplicate = request.sequence in self.received
+        self.received.append(request.sequence)
+        return ingest_pb2.PushAck(sequence=request.sequence, duplicate=duplicate)
+
+
+async def _start(servicer):
+    server = grpc.aio.server()
+    ingest_pb2_grpc.add_IngestServicer_to_server(servicer, server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    await server.start()
+    return server, port
+
+
+def _sender(port, buffer, backoff_s):
+    identity = AgentIdentity("a1", "host-a", f"127.0.0.1:{port}", "tok", False, None, None, 2.0)
+    return Sender(identity, buffer, Backoff(backoff_s, backoff_s))
+
+
+def _append(buffer, sender, sequence):
+    payload = ingest_pb2.Batch(sequence=sequence).SerializeToString()
+    buffer.append(sequence, payload, samples=1, created_ms=sequence)
+    sender.notify_live(sequence)
+
+
+async def _until(condition, timeout_s=10):
+    for _ in range(int(timeout_s / 0.01)):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("condition not reached")
+
+
+@pytest.mark.timeout(30)
+def test_after_outage_live_batch_goes_first_then_backlog_oldest_first(tmp_path):
+    async def scenario():
+        collector = ScriptedCollector()
+        collector.failure = grpc.StatusCode.UNAVAILABLE
+        server, port = await _start(collector)
+        buffer = DiskBuffer(str(tmp_path), 10**6)
+        sender = _sender(port, buffer, backoff_s=1.0)
+        task = asyncio.create_task(sender.run())
+        for sequence in range(1, 6):
+            _append(buffer, sender, sequence)
+            await _until(lambda: collector.failed_calls >= sequence)
+        collector.failure = None  # the collector is back while the sender waits out its backoff
+        _append(buffer, sender, 6)
+        await _until(lambda: len(collector.received) == 6)
+        task.cancel()
+        await server.stop(None)
+        return collector, buffer
+
+    collector, buffer = asyncio.run(scenario())
+    assert collector.received == [6, 1, 2, 3, 4, 5]
+    assert buffer.stats().batches == 0
+    assert set(collector.tokens) == {"Bearer tok"}
+
+
+@pytest.mark.timeout(30)
+def test_rejected_batch_is_dropped_and_the_queue_moves_on(tmp_path):
+    async def scenario():
+        collector = ScriptedCollector()
+        collector.reject = {2}
+        server, port = await _start(collector)
+        buffer = DiskBuffer(str(tmp_path), 10**6)
+        sender = _sender(port, buffer, backoff_s=0.05)
+        task = asyncio.create_task(sender.run())
+        for sequence in (1, 2, 3):
+            _append(buffer, sender, sequence)
+        await _until(lambda: collector.received == [1, 3])
+        task.cancel()
+        await server.stop(None)
+        return sender, buffer
+
+    sender, buffer = asyncio.run(scenario())
+    assert sender.counters.batches_rejected_total == 1
+    assert sender.counters.batches_sent_total == 2
+    assert buffer.stats().batches == 0
+
+
+@pytest.mark.timeout(30)
+def test_unreachable_collector_keeps_everything_buffered(tmp_path):
+    async def scenario():
+        buffer = DiskBuffer(str(tmp_path), 10**6)
+        sender = _sender(1, buffer, backoff_s=0.05)  # nothing listens on port 1
+        task = asyncio.create_task(sender.run())
+        for sequence in (1, 2):
+            _append(buffer, sender, sequence)
+        await _until(lambda: sender.counters.send_failures_total >= 3)
+        task.cancel()
+        return buffer
+
+    buffer = asyncio.run(scenario())
+    assert buffer.stats().batches == 2
+
+
+def test_backoff_doubles_up_to_the_cap_and_resets():
+    backoff = Backoff(1.0, 8.0)
+    delays = [backoff.next_delay() for _ in range(6)]
+    for delay, ceiling in zip(delays, [1, 2, 4, 8, 8, 8]):
+        assert ceiling / 2 <= delay <= ceiling
+    backoff.reset()
+    assert backoff.next_delay() <= 1.0
