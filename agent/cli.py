@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import concurrent.futures
 import logging
+import signal
 import sys
 
 from itops import __version__
@@ -34,6 +35,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    stop_requested: list[int] = []
+    # Until the agent's event loop takes over SIGTERM, remember it rather than die mid-start.
+    signal.signal(signal.SIGTERM, lambda signum, _frame: stop_requested.append(signum))
     args = _parser().parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     try:
@@ -48,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(_once(config))
     from itops.agent.service import Agent
 
-    asyncio.run(Agent(config).run())
+    asyncio.run(Agent(config).run(stop_requested=lambda: bool(stop_requested)))
     return 0
 
 

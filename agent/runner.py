@@ -60,11 +60,19 @@ class InputRunner:
         self.executor = executor
         self.deliver = deliver
         self.health = InputHealth(instance_name)
+        self.current_run: asyncio.Task | None = None
 
     async def run_once(self) -> None:
         if self.health.running:
             self.health.skipped_total += 1
             return
+        self.current_run = asyncio.current_task()
+        try:
+            await self._gather_once()
+        finally:
+            self.current_run = None
+
+    async def _gather_once(self) -> None:
         result = GatherResult(self.extra_labels, self.input.clock)
         self.health.running = True
         started = time.monotonic()
@@ -81,6 +89,7 @@ class InputRunner:
         finally:
             self.health.last_duration_s = time.monotonic() - started
         self._record_success()
+        log.debug("input %s gathered %d samples in %.3fs", self.health.name, len(result.samples), self.health.last_duration_s)
         self.deliver(result)
 
     def _on_thread_done(self, _future: asyncio.Future) -> None:

@@ -9,6 +9,7 @@ import random
 import signal
 import time
 from datetime import datetime, timedelta, timezone
+from typing import Callable
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -24,6 +25,8 @@ from itops.agent.sender import Backoff, Sender
 __all__ = ["Agent", "build_runners"]
 
 log = logging.getLogger("itops.agent")
+
+SHUTDOWN_GATHER_GRACE_S = 5.0
 
 
 def build_runners(config: AgentConfig, executor, deliver) -> list[InputRunner]:
@@ -91,11 +94,13 @@ class Agent:
         scheduler.add_job(self.report_self, "interval", seconds=self.config.interval, max_instances=1,
                           coalesce=True, misfire_grace_time=None, id="itops_agent_self")
 
-    async def run(self) -> None:
+    async def run(self, stop_requested: Callable[[], bool] = lambda: False) -> None:
         loop = asyncio.get_running_loop()
         stop = asyncio.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
+        if stop_requested():
+            stop.set()
         scheduler = AsyncIOScheduler(timezone="UTC")
         self._schedule(scheduler)
         scheduler.start()
@@ -109,6 +114,9 @@ class Agent:
 
     async def _shutdown(self, scheduler: AsyncIOScheduler, sender_task: asyncio.Task) -> None:
         scheduler.shutdown(wait=False)
+        running = {runner.current_run for runner in self.runners if runner.current_run is not None}
+        if running:  # a gather that finishes now still reaches the buffer
+            await asyncio.wait(running, timeout=SHUTDOWN_GATHER_GRACE_S)
         self.flush()  # whatever was gathered is in the buffer before we exit
         sender_task.cancel()
         await asyncio.gather(sender_task, return_exceptions=True)

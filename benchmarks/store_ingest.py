@@ -4,7 +4,7 @@ Each writer is one agent with 1,000 series sending 1,000-sample SampleWrites sta
 time, alternating two shapes (1,000 series x 1 point, 250 series x 4 points at 15 s apart), as fast as
 acks come back.
 
-    .venv/bin/python benchmarks/store_ingest.py --writers 1,10,100 --seconds 10
+    .venv/bin/python benchmarks/store_ingest.py --writers 1,10,100 --seconds 10 --paced-rates 400000,800000
     .venv/bin/python benchmarks/store_ingest.py --preload-samples 50000000
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import random
 import shutil
 import tempfile
 import time
@@ -57,13 +58,17 @@ class Writer:
         values = np.random.default_rng(self.sequence).random(SAMPLES_PER_WRITE)
         return SampleWrite(self.agent_id, self.sequence, series_ids, timestamps_ms, values)
 
-    async def run_until(self, deadline: float) -> None:
-        while time.perf_counter() < deadline:
+    async def run_until(self, deadline: float, pause_s: float) -> None:
+        """Write back to back, or one write per ``pause_s`` when pacing (an open loop at a fixed rate)."""
+        next_start = time.perf_counter() + random.uniform(0, pause_s)
+        while next_start < deadline:
+            await asyncio.sleep(next_start - time.perf_counter())
             batch = self.next_write()
             started = time.perf_counter()
             await self.store.write(batch)
             self.latencies_s.append(time.perf_counter() - started)
             self.samples += SAMPLES_PER_WRITE
+            next_start = max(next_start + pause_s, time.perf_counter()) if pause_s else time.perf_counter()
 
 
 async def preload(store: SQLiteStorage, samples: int) -> None:
@@ -85,18 +90,19 @@ async def preload(store: SQLiteStorage, samples: int) -> None:
     await store.compact()
 
 
-async def measure(store: SQLiteStorage, writer_count: int, seconds: float, run: int) -> None:
+async def measure(store: SQLiteStorage, writer_count: int, seconds: float, rate: float, run: int) -> None:
     writers = [Writer(store, f"bench-{run}-{i}") for i in range(writer_count)]
+    pause_s = writer_count * SAMPLES_PER_WRITE / rate if rate else 0.0
     COMMITS.clear()
     started = time.perf_counter()
-    await asyncio.gather(*(writer.run_until(started + seconds) for writer in writers))
+    await asyncio.gather(*(writer.run_until(started + seconds, pause_s) for writer in writers))
     elapsed = time.perf_counter() - started
     latencies_ms = np.array([latency for writer in writers for latency in writer.latencies_s]) * 1000
     samples = sum(writer.samples for writer in writers)
     batches_per_commit = np.mean([batches for _, batches, _ in COMMITS])
     stats = store.stats()
     print(
-        f"writers={writer_count:4d}  {samples / elapsed:>10,.0f} samples/s  ack p50={np.percentile(latencies_ms, 50):6.1f} ms"
+        f"writers={writer_count:4d}  offered={f'{rate:,.0f}/s' if rate else 'max':>11}  {samples / elapsed:>10,.0f} samples/s  ack p50={np.percentile(latencies_ms, 50):6.1f} ms"
         f"  p99={np.percentile(latencies_ms, 99):6.1f} ms  max={latencies_ms.max():6.1f} ms"
         f"  batches/commit={batches_per_commit:5.1f}  head={stats.head_samples:,} chunks={stats.chunks:,}"
     )
@@ -111,8 +117,9 @@ async def main(args: argparse.Namespace) -> None:
             started = time.perf_counter()
             await preload(store, args.preload_samples)
             print(f"preloaded {args.preload_samples:,} samples in {time.perf_counter() - started:.1f} s: {store.stats()}")
-        for run, writer_count in enumerate(int(n) for n in args.writers.split(",")):
-            await measure(store, writer_count, args.seconds, run)
+        runs = [(int(n), 0.0) for n in args.writers.split(",") if n] + [(100, rate) for rate in args.paced_rates]
+        for run, (writer_count, rate) in enumerate(runs):
+            await measure(store, writer_count, args.seconds, rate, run)
     finally:
         await store.close()
         if not args.data_dir:
@@ -123,6 +130,9 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--writers", default="1,10,100", help="comma-separated concurrent writer counts")
     parser.add_argument("--seconds", type=float, default=10.0, help="duration of each run")
+    parser.add_argument("--paced-rates", type=lambda text: [float(r) for r in text.split(",") if r],
+                        default=[400_000.0, 800_000.0],
+                        help="then 100 writers offering these total samples/s, for ack latency below saturation")
     parser.add_argument("--preload-samples", type=int, default=0, help="samples stored before measuring")
     parser.add_argument("--data-dir", help="store directory (default: a temporary one, removed afterwards)")
     asyncio.run(main(parser.parse_args()))

@@ -8,7 +8,7 @@ from typing import Annotated, Union
 import msgspec
 from msgspec import Meta
 
-from itops.collector.storage.registry import storage_config_models
+from itops.collector.storage.registry import config_models as storage_config_models
 from itops.collector.validation import ValidationLimits
 from itops.yamlconf import ConfigError, Duration, load_file
 

@@ -12,20 +12,26 @@ import logging
 import time
 
 import grpc
+from google.protobuf.message import DecodeError
 
 from itops.collector.auth import TokenAuthenticator
-from itops.collector.self_metrics import REJECT_REASON_OVERLOADED, REJECT_REASON_UNAUTHENTICATED, CollectorMetrics
+from itops.collector.self_metrics import (
+    REJECT_REASON_OVERLOADED,
+    REJECT_REASON_UNAUTHENTICATED,
+    REJECT_REASON_UNDECODABLE,
+    CollectorMetrics,
+)
 from itops.collector.state import StateStore
 from itops.collector.storage.base import SampleWrite, StorageBackend
 from itops.collector.validation import BatchRejected, BatchValidator
-from itops.v1 import ingest_pb2, ingest_pb2_grpc
+from itops.v1 import ingest_pb2
 
-__all__ = ["IngestService"]
+__all__ = ["IngestService", "add_ingest_service"]
 
 log = logging.getLogger("itops.collector.ingest")
 
 
-class IngestService(ingest_pb2_grpc.IngestServicer):
+class IngestService:
     def __init__(
         self,
         authenticator: TokenAuthenticator,
@@ -59,9 +65,10 @@ class IngestService(ingest_pb2_grpc.IngestServicer):
         log.info("agent %s (%s, %s) said hello from %s", agent_id, request.hostname, request.agent_version, context.peer())
         return ingest_pb2.HelloReply(server_time_unix_ms=now_ms, max_batch_samples=self.max_batch_samples)
 
-    async def Push(self, request: ingest_pb2.Batch, context: grpc.aio.ServicerContext) -> ingest_pb2.PushAck:
+    async def Push(self, raw_request: bytes, context: grpc.aio.ServicerContext) -> ingest_pb2.PushAck:
         received = time.perf_counter()
         agent_id = await self._authenticate(context)
+        request = await self._decode(raw_request, context)
         try:
             valid = self.validator.validate(request)
         except BatchRejected as exc:
@@ -84,6 +91,14 @@ class IngestService(ingest_pb2_grpc.IngestServicer):
         self._count(result.duplicate, sample_count, received)
         return ingest_pb2.PushAck(sequence=request.sequence, duplicate=result.duplicate)
 
+    async def _decode(self, raw_request: bytes, context: grpc.aio.ServicerContext) -> ingest_pb2.Batch:
+        try:
+            return ingest_pb2.Batch.FromString(raw_request)
+        except DecodeError as exc:
+            self.metrics.batches_rejected.labels(REJECT_REASON_UNDECODABLE).inc()
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT,
+                                f"the request is not a valid itops.v1.Batch message ({len(raw_request)} bytes): {exc}")
+
     def _count(self, duplicate: bool, sample_count: int, received: float) -> None:
         self.metrics.batches_ingested.inc()
         if duplicate:
@@ -91,3 +106,16 @@ class IngestService(ingest_pb2_grpc.IngestServicer):
         else:
             self.metrics.samples_ingested.inc(sample_count)
         self.metrics.ingest_duration.observe(time.perf_counter() - received)
+
+
+def add_ingest_service(service: IngestService, server: grpc.aio.Server) -> None:
+    """Like the generated ``add_IngestServicer_to_server``, but Push receives the raw bytes so that an
+    undecodable batch gets INVALID_ARGUMENT with a clear message instead of gRPC's generic UNKNOWN."""
+    handlers = {
+        "Hello": grpc.unary_unary_rpc_method_handler(
+            service.Hello, request_deserializer=ingest_pb2.AgentHello.FromString,
+            response_serializer=ingest_pb2.HelloReply.SerializeToString),
+        "Push": grpc.unary_unary_rpc_method_handler(
+            service.Push, request_deserializer=None, response_serializer=ingest_pb2.PushAck.SerializeToString),
+    }
+    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler("itops.v1.Ingest", handlers),))

@@ -15,12 +15,11 @@ from prometheus_client import CollectorRegistry
 from itops.collector.auth import TokenAuthenticator
 from itops.collector.config import CollectorConfig
 from itops.collector.http_api import build_http_app
-from itops.collector.ingest import IngestService
+from itops.collector.ingest import IngestService, add_ingest_service
 from itops.collector.self_metrics import CollectorMetrics
 from itops.collector.state import StateStore
-from itops.collector.storage.registry import open_backend
+from itops.collector.storage.registry import load_backend_class
 from itops.collector.validation import BatchValidator
-from itops.v1 import ingest_pb2_grpc
 
 __all__ = ["Collector"]
 
@@ -40,7 +39,8 @@ class Collector:
     def __init__(self, config: CollectorConfig):
         self.config = config
         self.metrics = CollectorMetrics(CollectorRegistry())
-        self.storage = open_backend(config.storage, on_commit=self._observe_commit)
+        backend_class = load_backend_class(config.storage.__struct_config__.tag)
+        self.storage = backend_class(config.storage, on_commit=self._observe_commit)
         self.state = StateStore(config.data_dir)
         self.grpc_port: int | None = None
         self.http_port: int | None = None
@@ -82,7 +82,7 @@ class Collector:
 
     async def _start_grpc(self, ingest: IngestService) -> None:
         server = grpc.aio.server(options=GRPC_SERVER_OPTIONS)
-        ingest_pb2_grpc.add_IngestServicer_to_server(ingest, server)
+        add_ingest_service(ingest, server)
         if self.config.grpc.insecure:
             self.grpc_port = server.add_insecure_port(self.config.grpc.listen)
         else:

@@ -11,7 +11,7 @@ from msgspec import inspect as mi
 from itops.agent.config import AgentConfig
 from itops.agent.inputs import SHIPPED_INPUTS, config_models
 from itops.collector.config import CollectorConfig
-from itops.collector.storage.registry import storage_config_models
+from itops.collector.storage.registry import config_models as storage_config_models
 from itops.yamlconf import ByteSize, Duration
 
 HEADER = """# Configuration reference

@@ -11,12 +11,17 @@ import abc
 from dataclasses import dataclass, field
 from typing import Callable, ClassVar, Literal
 
+import msgspec
 import numpy as np
 
-__all__ = ["Aggregation", "SampleWrite", "WriteResult", "SeriesInfo", "RangeResult", "StorageBackend"]
+__all__ = ["StorageConfig", "Aggregation", "SampleWrite", "WriteResult", "SeriesInfo", "RangeResult", "StorageBackend"]
 
 Aggregation = Literal["avg", "min", "max", "last"]
 LabelsOf = Callable[[str], tuple[str, dict[str, str]]]
+
+
+class StorageConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, tag_field="type"):
+    """Each backend's config model subclasses this with ``tag="<backend name>"``."""
 
 
 @dataclass(frozen=True, slots=True)

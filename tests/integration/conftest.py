@@ -101,6 +101,7 @@ class AgentProcess:
         self.workdir = workdir
         self.log_path = workdir / f"{agent_id}.log"
         self.config_path = workdir / f"{agent_id}.yaml"
+        self.buffer_path = workdir / f"{agent_id}-buffer"
         token_file = workdir / f"{agent_id}.token"
         token_file.write_text(token)
         self.config_path.write_text(
@@ -108,17 +109,22 @@ class AgentProcess:
             f"collector:\n  address: {collector_address}\n  ca_file: {tls_dir / 'ca.pem'}\n"
             f"  server_name: localhost\n  token_file: {token_file}\n  timeout: 5s\n"
             f"  backoff_initial: 0.2s\n  backoff_max: 2s\n"
-            f"buffer:\n  path: {workdir / (agent_id + '-buffer')}\n  limit: {buffer_limit}\n"
+            f"buffer:\n  path: {self.buffer_path}\n  limit: {buffer_limit}\n"
             f"interval: {interval_s}s\njitter: 0s\nbatch:\n  max_age: 0.5s\n"
             f"inputs:\n  - type: host\n"
         )
         self.process: subprocess.Popen | None = None
 
     def start(self) -> "AgentProcess":
+        starts_before = self._starts()
         log = open(self.log_path, "a")
         self.process = subprocess.Popen([BIN / "itops-agent", "run", "-c", self.config_path, "--log-level", "debug"],
                                         stdout=log, stderr=log)
+        wait_until(lambda: self._starts() > starts_before, 30, "the agent to start")
         return self
+
+    def _starts(self) -> int:
+        return self.log_text().count(" started: ") if self.log_path.exists() else 0
 
     def stop(self) -> int:
         self.process.send_signal(signal.SIGTERM)

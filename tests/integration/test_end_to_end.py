@@ -25,7 +25,8 @@ def test_host_metrics_arrive_with_agent_and_host_labels(collector, make_agent):
     result = collector.get("/api/v1/query_range", [("name", "itops_host_memory_usage_ratio"), ("since", "5m"), ("step", "1s")])
     points = result["series"][0]["points"]
     assert points and all(0 < value < 1 for _, value in points)
-    cpu = collector.get("/api/v1/series", [("name", "itops_host_cpu_usage_ratio"), ("label", "cpu=total")])["series"]
+    cpu = wait_until(lambda: collector.get("/api/v1/series", [("name", "itops_host_cpu_usage_ratio"), ("label", "cpu=total")])["series"],
+                     20, "CPU usage, which needs two gathers")
     assert len(cpu) == 1
 
 

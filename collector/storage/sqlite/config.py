@@ -6,6 +6,7 @@ from typing import Annotated
 
 import msgspec
 
+from itops.collector.storage.base import StorageConfig
 from itops.yamlconf import ByteSize, Duration
 
 __all__ = ["SQLiteConfig"]
@@ -13,7 +14,7 @@ __all__ = ["SQLiteConfig"]
 DAY_S = 86400.0
 
 
-class SQLiteConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class SQLiteConfig(StorageConfig, tag="sqlite"):
     path: Annotated[str, msgspec.Meta(description="Data directory; the store lives in `series.db` inside it.")]
     retention: Annotated[
         Duration, msgspec.Meta(description="Samples older than this are dropped by the retention pass.")

@@ -15,6 +15,7 @@ from pathlib import Path
 __all__ = ["SCHEMA_VERSION", "Dictionary", "connect", "create_schema", "load_dictionary", "chunk_window_ms"]
 
 SCHEMA_VERSION = 1
+WAL_SIZE_LIMIT_BYTES = 64 * 2**20  # truncate the log back to this after a checkpoint
 PAGE_SIZE_BYTES = 16384  # batch blobs are 8-24 KiB; big pages keep them off long overflow chains
 
 _DDL = """
@@ -38,7 +39,7 @@ CREATE TABLE IF NOT EXISTS chunks (
     ts BLOB NOT NULL, vals BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS chunks_by_series ON chunks (series_id, window_start);
 CREATE INDEX IF NOT EXISTS chunks_by_window ON chunks (window_start);
-CREATE INDEX IF NOT EXISTS chunks_unmerged ON chunks (window_start) WHERE merged = 0;
+CREATE INDEX IF NOT EXISTS chunks_unmerged ON chunks (window_start, series_id) WHERE merged = 0;
 """
 
 
@@ -59,6 +60,7 @@ def connect(db_path: Path, cache_size_bytes: int, read_only: bool = False) -> sq
         conn.execute(f"PRAGMA page_size={PAGE_SIZE_BYTES}")
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")
+        conn.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT_BYTES}")
     conn.execute(f"PRAGMA cache_size=-{max(cache_size_bytes // 1024, 1024)}")
     return conn
 

@@ -34,8 +34,9 @@ def run_until_killed(data_dir: Path, first_sequence: int, config_name: str, rng:
 
 
 async def stored_samples(data_dir: Path, config_name: str) -> dict[tuple[str, int], float]:
-    """(series key, timestamp) -> value, as read back through the store."""
+    """(series key, timestamp) -> value, as read back through the store after compacting everything."""
     async with opened_store(data_dir, **CRASH_TEST_CONFIGS[config_name]) as store:
+        await store.compact()
         samples = {}
         for series in store.list_series():
             result = await store.query_range(series.id, 0, 2**53, 1, "last")
@@ -66,6 +67,7 @@ def test_every_acknowledged_batch_survives_sigkill_whole_and_once(tmp_path, conf
         next_sequence = max(life, default=next_sequence - 1) + 1
         acked |= life
 
+    raw_samples = raw_sample_count(tmp_path)
     samples = asyncio.run(stored_samples(tmp_path, config_name))
     stored_sequences = {int(value) for value in samples.values()}
     assert acked, "the writer never got an ack"
@@ -74,4 +76,4 @@ def test_every_acknowledged_batch_survives_sigkill_whole_and_once(tmp_path, conf
         for key, timestamp_ms in zip(batch_keys(sequence), batch_timestamps_ms(sequence).tolist()):
             assert samples.get((key, timestamp_ms)) == float(sequence), f"batch {sequence} is partial"
     assert len(samples) == len(stored_sequences) * SAMPLES_PER_BATCH
-    assert raw_sample_count(tmp_path) == len(samples)
+    assert raw_samples == len(samples)

@@ -1,0 +1,90 @@
+"""The real agent with the host input at a 15 s interval against a real collector: RSS and CPU.
+
+    .venv/bin/python benchmarks/agent_footprint.py               # 150 s run, measured after a 20 s warm-up
+    .venv/bin/python benchmarks/agent_footprint.py --seconds 300
+
+Targets: RSS <= 40 MiB, CPU <= 0.1 % of one core (node_exporter here: 20 MiB, 0.07 %).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from itops.collector.auth import new_token, token_sha256
+
+BIN = Path(sys.executable).parent
+WARMUP_S = 20
+
+
+def _cpu_seconds(pid: int) -> float:
+    with open(f"/proc/{pid}/stat") as handle:
+        fields = handle.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _rss_mib(pid: int, field: str = "VmRSS") -> float:
+    with open(f"/proc/{pid}/status") as handle:
+        for line in handle:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError(f"{field} not in /proc/{pid}/status")
+
+
+def _start_collector(workdir: Path, token: str) -> tuple[subprocess.Popen, str]:
+    config = workdir / "collector.yaml"
+    config.write_text(
+        f"data_dir: {workdir / 'state'}\ngrpc:\n  listen: 127.0.0.1:0\n  insecure: true\nhttp:\n  listen: 127.0.0.1:0\n"
+        f"storage:\n  type: sqlite\n  path: {workdir / 'tsdb'}\n"
+        f"agents:\n  - id: footprint\n    token_sha256: {token_sha256(token)}\n"
+    )
+    process = subprocess.Popen([BIN / "itops-collector", "run", "-c", config, "--log-level", "warning"],
+                               stdout=subprocess.PIPE, text=True)
+    fields = dict(part.split("=", 1) for part in process.stdout.readline().split()[2:])
+    return process, fields["grpc"]
+
+
+def _agent_config(workdir: Path, token: str, grpc_address: str) -> Path:
+    (workdir / "token").write_text(token)
+    config = workdir / "agent.yaml"
+    config.write_text(
+        f"agent_id: footprint\ncollector:\n  address: {grpc_address}\n  tls: false\n  token_file: {workdir / 'token'}\n"
+        f"buffer:\n  path: {workdir / 'buffer'}\ninterval: 15s\ninputs:\n  - type: host\n"
+    )
+    return config
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=150, help="measured time after the warm-up")
+    args = parser.parse_args()
+    token = new_token()
+    with tempfile.TemporaryDirectory(prefix="itops-footprint-") as directory:
+        workdir = Path(directory)
+        collector, grpc_address = _start_collector(workdir, token)
+        agent = subprocess.Popen([BIN / "itops-agent", "run", "-c", _agent_config(workdir, token, grpc_address),
+                                  "--log-level", "warning"])
+        try:
+            time.sleep(WARMUP_S)
+            cpu_start, wall_start = _cpu_seconds(agent.pid), time.monotonic()
+            time.sleep(args.seconds)
+            cpu_s, wall_s = _cpu_seconds(agent.pid) - cpu_start, time.monotonic() - wall_start
+            rss, peak = _rss_mib(agent.pid), _rss_mib(agent.pid, "VmHWM")
+        finally:
+            agent.send_signal(signal.SIGTERM)
+            agent.wait(30)
+            collector.send_signal(signal.SIGTERM)
+            collector.wait(30)
+    print(f"agent footprint, host input at 15 s, {wall_s:.0f} s measured after a {WARMUP_S} s warm-up")
+    print(f"RSS {rss:.1f} MiB (peak {peak:.1f} MiB)   target <= 40 MiB")
+    print(f"CPU {cpu_s / wall_s * 100:.3f} % of one core ({cpu_s:.2f} s)   target <= 0.1 %")
+
+
+if __name__ == "__main__":
+    main()
