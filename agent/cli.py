@@ -5,14 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import concurrent.futures
-import logging
 import signal
 import sys
 
 from itops import __version__
 from itops.agent.batcher import GatherResult
 from itops.agent.config import AgentConfig, load_agent_config
-from itops.yamlconf import ConfigError
+from itops.cli_support import load_config_or_report, setup_logging
 
 __all__ = ["main"]
 
@@ -39,11 +38,9 @@ def main(argv: list[str] | None = None) -> int:
     # Until the agent's event loop takes over SIGTERM, remember it rather than die mid-start.
     signal.signal(signal.SIGTERM, lambda signum, _frame: stop_requested.append(signum))
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    try:
-        config = load_agent_config(args.config)
-    except ConfigError as exc:
-        print(f"itops-agent: {exc}", file=sys.stderr)
+    setup_logging(args.log_level)
+    config = load_config_or_report("itops-agent", load_agent_config, args.config)
+    if config is None:
         return 2
     if args.command == "check-config":
         print(f"{args.config}: OK ({len(config.inputs)} inputs, collector {config.collector.address})")

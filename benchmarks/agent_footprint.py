@@ -9,45 +9,16 @@ Targets: RSS <= 40 MiB, CPU <= 0.1 % of one core (node_exporter here: 20 MiB, 0.
 from __future__ import annotations
 
 import argparse
-import os
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from itops.collector.auth import new_token, token_sha256
+from bench_collector import BIN, cpu_seconds, memory_mib, start_collector
+from itops.collector.auth import new_token
 
-BIN = Path(sys.executable).parent
 WARMUP_S = 20
-
-
-def _cpu_seconds(pid: int) -> float:
-    with open(f"/proc/{pid}/stat") as handle:
-        fields = handle.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _rss_mib(pid: int, field: str = "VmRSS") -> float:
-    with open(f"/proc/{pid}/status") as handle:
-        for line in handle:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) / 1024
-    raise RuntimeError(f"{field} not in /proc/{pid}/status")
-
-
-def _start_collector(workdir: Path, token: str) -> tuple[subprocess.Popen, str]:
-    config = workdir / "collector.yaml"
-    config.write_text(
-        f"data_dir: {workdir / 'state'}\ngrpc:\n  listen: 127.0.0.1:0\n  insecure: true\nhttp:\n  listen: 127.0.0.1:0\n"
-        f"storage:\n  type: sqlite\n  path: {workdir / 'tsdb'}\n"
-        f"agents:\n  - id: footprint\n    token_sha256: {token_sha256(token)}\n"
-    )
-    process = subprocess.Popen([BIN / "itops-collector", "run", "-c", config, "--log-level", "warning"],
-                               stdout=subprocess.PIPE, text=True)
-    fields = dict(part.split("=", 1) for part in process.stdout.readline().split()[2:])
-    return process, fields["grpc"]
 
 
 def _agent_config(workdir: Path, token: str, grpc_address: str) -> Path:
@@ -67,15 +38,15 @@ def main() -> None:
     token = new_token()
     with tempfile.TemporaryDirectory(prefix="itops-footprint-") as directory:
         workdir = Path(directory)
-        collector, grpc_address = _start_collector(workdir, token)
+        collector, grpc_address, _http = start_collector(workdir, {"footprint": token}, tls=None)
         agent = subprocess.Popen([BIN / "itops-agent", "run", "-c", _agent_config(workdir, token, grpc_address),
                                   "--log-level", "warning"])
         try:
             time.sleep(WARMUP_S)
-            cpu_start, wall_start = _cpu_seconds(agent.pid), time.monotonic()
+            cpu_start, wall_start = cpu_seconds(agent.pid), time.monotonic()
             time.sleep(args.seconds)
-            cpu_s, wall_s = _cpu_seconds(agent.pid) - cpu_start, time.monotonic() - wall_start
-            rss, peak = _rss_mib(agent.pid), _rss_mib(agent.pid, "VmHWM")
+            cpu_s, wall_s = cpu_seconds(agent.pid) - cpu_start, time.monotonic() - wall_start
+            rss, peak = memory_mib(agent.pid), memory_mib(agent.pid, "VmHWM")
         finally:
             agent.send_signal(signal.SIGTERM)
             agent.wait(30)

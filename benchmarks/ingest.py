@@ -16,7 +16,6 @@ import argparse
 import array
 import asyncio
 import json
-import os
 import random
 import signal
 import statistics
@@ -29,10 +28,9 @@ from pathlib import Path
 
 import grpc
 
-from itops.collector.auth import token_sha256
+from bench_collector import start_collector, cpu_seconds
 from itops.collector.tls import write_ca_and_server_certificate
 
-BIN = Path(sys.executable).parent
 PUSH_METHOD = "/itops.v1.Ingest/Push"
 CHANNELS_MAX = 32
 
@@ -113,38 +111,16 @@ async def _load(address: str, ca: bytes, tokens: list[str], shape: tuple[int, in
     }
 
 
-def _start_collector(workdir: Path, agents: int, tls: dict) -> tuple[subprocess.Popen, str, str, list[str]]:
-    tokens = [f"bench-token-{i}" for i in range(agents)]
-    credentials = "".join(f"  - id: bench-{i}\n    token_sha256: {token_sha256(t)}\n" for i, t in enumerate(tokens))
-    config = workdir / "collector.yaml"
-    config.write_text(
-        f"data_dir: {workdir / 'state'}\n"
-        f"grpc:\n  listen: 127.0.0.1:0\n  tls_cert_file: {tls['cert']}\n  tls_key_file: {tls['key']}\n"
-        f"http:\n  listen: 127.0.0.1:0\n"
-        f"storage:\n  type: sqlite\n  path: {workdir / 'tsdb'}\n"
-        f"agents:\n{credentials}"
-    )
-    process = subprocess.Popen([BIN / "itops-collector", "run", "-c", config, "--log-level", "warning"],
-                               stdout=subprocess.PIPE, text=True)
-    fields = dict(part.split("=", 1) for part in process.stdout.readline().split()[2:])
-    return process, fields["grpc"], fields["http"], tokens
-
-
-def _collector_cpu_s(pid: int) -> float:
-    with open(f"/proc/{pid}/stat") as handle:
-        parts = handle.read().rsplit(")", 1)[1].split()
-    return (int(parts[11]) + int(parts[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def run_one(agents: int, shape: tuple[int, int], seconds: float, workdir: Path, preload: int) -> dict:
     tls = write_ca_and_server_certificate(str(workdir / "tls"), ["localhost", "127.0.0.1"])
     if preload:
         _preload(workdir / "tsdb", preload)
-    process, grpc_address, http_address, tokens = _start_collector(workdir, agents, tls)
+    tokens = {f"bench-{i}": f"bench-token-{i}" for i in range(agents)}
+    process, grpc_address, http_address = start_collector(workdir, tokens, tls)
     try:
-        cpu_before = _collector_cpu_s(process.pid)
-        result = asyncio.run(_load(grpc_address, tls["ca"].read_bytes(), tokens, shape, seconds + 2))
-        result["collector_cpu_cores"] = (_collector_cpu_s(process.pid) - cpu_before) / (seconds + 4)
+        cpu_before = cpu_seconds(process.pid)
+        result = asyncio.run(_load(grpc_address, tls["ca"].read_bytes(), list(tokens.values()), shape, seconds + 2))
+        result["collector_cpu_cores"] = (cpu_seconds(process.pid) - cpu_before) / (seconds + 4)
         with urllib.request.urlopen(f"http://{http_address}/api/v1/health") as response:
             json.load(response)
     finally:
@@ -155,7 +131,7 @@ def run_one(agents: int, shape: tuple[int, int], seconds: float, workdir: Path, 
 
 def _preload(path: Path, samples: int) -> None:
     """Fill the store directly (not over gRPC) so the run measures ingest into a large store."""
-    subprocess.run([sys.executable, str(Path(__file__).with_name("store_ingest.py")), "--preload-only",
+    subprocess.run([sys.executable, str(Path(__file__).with_name("store_ingest.py")), "--writers", "", "--paced-rates", "",
                     "--data-dir", str(path), "--preload-samples", str(samples)], check=True)
 
 

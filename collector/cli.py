@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 
 from itops import __version__
-from itops.yamlconf import ConfigError
+from itops.cli_support import load_config_or_report, setup_logging
 
 __all__ = ["main"]
 
@@ -39,13 +38,11 @@ def main(argv: list[str] | None = None) -> int:
         for kind, path in write_ca_and_server_certificate(args.directory, args.host).items():
             print(f"{kind}: {path}")
         return 0
-    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    setup_logging(args.log_level)
     from itops.collector.config import load_collector_config
 
-    try:
-        config = load_collector_config(args.config)
-    except ConfigError as exc:
-        print(f"itops-collector: {exc}", file=sys.stderr)
+    config = load_config_or_report("itops-collector", load_collector_config, args.config)
+    if config is None:
         return 2
     if args.command == "check-config":
         print(f"{args.config}: OK ({len(config.agents)} agents, storage {config.storage.__struct_config__.tag})")

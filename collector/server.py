@@ -113,9 +113,12 @@ class Collector:
                 log.exception("housekeeping job %s failed", job.__name__)
 
     async def _apply_retention(self) -> None:
-        dropped = await self.storage.apply_retention(int(time.time() * 1000))
-        if dropped:
-            log.info("retention dropped %d samples", dropped)
+        now_ms = int(time.time() * 1000)
+        dropped = await self.storage.apply_retention(now_ms)
+        forgotten = await asyncio.to_thread(
+            self.state.prune_check_results, now_ms - int(self.config.check_history_retention * 1000))
+        if dropped or forgotten:
+            log.info("retention dropped %d samples and %d check results", dropped, forgotten)
 
     async def _persist_last_seen(self) -> None:
         await asyncio.to_thread(self.state.persist_last_seen)

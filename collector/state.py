@@ -139,6 +139,17 @@ class StateStore:
                     (agent_id, batch.inventory.timestamp_ms, json_format.MessageToJson(batch.inventory, indent=None)),
                 )
 
+    def prune_check_results(self, before_ms: int) -> int:
+        """Forget check results older than ``before_ms``; the latest result of each check is always kept."""
+        with self._lock, self._db:
+            return self._db.execute(
+                """DELETE FROM check_results WHERE timestamp_ms < ? AND timestamp_ms < (
+                       SELECT MAX(newer.timestamp_ms) FROM check_results AS newer
+                       WHERE newer.agent_id = check_results.agent_id AND newer.check_name = check_results.check_name
+                         AND newer.target = check_results.target)""",
+                (before_ms,),
+            ).rowcount
+
     def agents(self) -> list[AgentRecord]:
         self.persist_last_seen()
         with self._lock:

@@ -22,7 +22,12 @@ Unknown options are errors, reported as `file:line: option: problem`.
 """
 
 
+def _unwrap(info: mi.Type) -> mi.Type:
+    return _unwrap(info.type) if isinstance(info, mi.Metadata) else info
+
+
 def _type_name(info: mi.Type) -> str:
+    info = _unwrap(info)
     if isinstance(info, mi.CustomType):
         return {Duration: "duration", ByteSize: "size"}.get(info.cls, info.cls.__name__)
     if isinstance(info, mi.UnionType):
@@ -46,8 +51,24 @@ def _default(field: mi.Field) -> str:
     if isinstance(value, msgspec.Struct):
         return "see section"
     if isinstance(value, Duration):
-        return f"`{value:g}s`"
+        return f"`{_readable_duration(value)}`"
+    if isinstance(value, ByteSize):
+        return f"`{_readable_size(value)}`"
     return f"`{msgspec.json.encode(value).decode()}`"
+
+
+def _readable_duration(seconds: float) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if seconds >= size and seconds % size == 0:
+            return f"{int(seconds // size)}{unit}"
+    return f"{seconds:g}s"
+
+
+def _readable_size(size: int) -> str:
+    for unit, factor in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if size >= factor and size % factor == 0:
+            return f"{size // factor}{unit}"
+    return str(size)
 
 
 def _description(cls: type, field: mi.Field) -> str:
@@ -66,7 +87,7 @@ def _section(title: str, cls: type, prefix: str, out: list[str], skip: tuple[str
         if field.name in skip:
             continue
         out.append(f"| `{prefix}{field.name}` | {_type_name(field.type)} | {_default(field)} | {_description(cls, field)} |")
-        inner = field.type.types[0] if isinstance(field.type, mi.UnionType) and len(field.type.types) == 1 else field.type
+        inner = _unwrap(field.type)
         if isinstance(inner, mi.StructType) and not inner.cls.__struct_config__.tag:
             nested.append((f"{title}: `{prefix}{field.name}`", inner.cls, f"{prefix}{field.name}."))
     for nested_title, nested_cls, nested_prefix in nested:
@@ -77,7 +98,7 @@ def render() -> str:
     out = [HEADER, "\n# Agent (`itops-agent -c agent.yaml`)"]
     _section("Agent", AgentConfig, "", out)
     for name, model in zip(SHIPPED_INPUTS, config_models()):
-        _section(f"Agent input `type: {name}`", model, "inputs[]. ", out)
+        _section(f"Agent input `type: {name}`", model, "inputs[].", out)
     out.append("\n# Collector (`itops-collector -c collector.yaml`)")
     _section("Collector", CollectorConfig, "", out)
     for model in storage_config_models():

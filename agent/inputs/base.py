@@ -15,7 +15,7 @@ import msgspec
 from itops.v1 import ingest_pb2
 from itops.yamlconf import Duration
 
-__all__ = ["Accumulator", "Input", "InputConfig", "register", "registry"]
+__all__ = ["Accumulator", "Input", "InputConfig"]
 
 
 class InputConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, tag_field="type"):

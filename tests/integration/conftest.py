@@ -177,7 +177,7 @@ def wait_until(condition, timeout_s: float, what: str, interval_s: float = 0.2):
             result = condition()
             if result:
                 return result
-        except (OSError, ValueError, KeyError) as exc:
+        except (OSError, ValueError, KeyError, IndexError) as exc:
             last_error = exc
         time.sleep(interval_s)
     raise AssertionError(f"timed out after {timeout_s}s waiting for {what} (last error: {last_error})")

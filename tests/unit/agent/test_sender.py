@@ -17,6 +17,7 @@ class ScriptedCollector(ingest_pb2_grpc.IngestServicer):
         self.reject: set[int] = set()
         self.received: list[int] = []
         self.failed_calls = 0
+        self.failures_left = 0
         self.tokens: list[str] = []
 
     async def Hello(self, request, context):
@@ -24,8 +25,9 @@ class ScriptedCollector(ingest_pb2_grpc.IngestServicer):
 
     async def Push(self, request, context):
         self.tokens.append(dict(context.invocation_metadata())["authorization"])
-        if self.failure is not None:
+        if self.failure is not None and self.failures_left != 0:
             self.failed_calls += 1
+            self.failures_left -= 1
             await context.abort(self.failure, "scripted failure")
         if request.sequence in self.reject:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "samples.values[0] is NaN")
@@ -65,7 +67,7 @@ async def _until(condition, timeout_s=10):
 def test_after_outage_live_batch_goes_first_then_backlog_oldest_first(tmp_path):
     async def scenario():
         collector = ScriptedCollector()
-        collector.failure = grpc.StatusCode.UNAVAILABLE
+        collector.failure, collector.failures_left = grpc.StatusCode.UNAVAILABLE, -1
         server, port = await _start(collector)
         buffer = DiskBuffer(str(tmp_path), 10**6)
         sender = _sender(port, buffer, backoff_s=1.0)
@@ -84,6 +86,29 @@ def test_after_outage_live_batch_goes_first_then_backlog_oldest_first(tmp_path):
     assert collector.received == [6, 1, 2, 3, 4, 5]
     assert buffer.stats().batches == 0
     assert set(collector.tokens) == {"Bearer tok"}
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("code", [grpc.StatusCode.RESOURCE_EXHAUSTED, grpc.StatusCode.UNAUTHENTICATED])
+def test_overloaded_or_unauthorised_collector_gets_backoff_and_the_batch_is_kept(tmp_path, code):
+    async def scenario():
+        collector = ScriptedCollector()
+        collector.failure, collector.failures_left = code, 2
+        server, port = await _start(collector)
+        buffer = DiskBuffer(str(tmp_path), 10**6)
+        sender = _sender(port, buffer, backoff_s=0.3)
+        task = asyncio.create_task(sender.run())
+        started = asyncio.get_running_loop().time()
+        _append(buffer, sender, 1)
+        await _until(lambda: collector.received == [1])
+        elapsed = asyncio.get_running_loop().time() - started
+        task.cancel()
+        await server.stop(None)
+        return sender, elapsed
+
+    sender, elapsed = asyncio.run(scenario())
+    assert sender.counters.send_failures_total == 2 and sender.counters.batches_sent_total == 1
+    assert elapsed >= 0.3, "two failures must cost at least two backoff waits of 0.15-0.3 s"
 
 
 @pytest.mark.timeout(30)

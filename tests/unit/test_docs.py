@@ -1,0 +1,20 @@
+"""docs/configuration.md is generated from the config models and must not go stale."""
+
+import pathlib
+import subprocess
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+def test_configuration_reference_is_fresh():
+    fresh = subprocess.run([sys.executable, ROOT / "docs" / "generate_config_reference.py"],
+                           capture_output=True, text=True, check=True).stdout
+    assert (ROOT / "docs" / "configuration.md").read_text() == fresh, "docs/configuration.md is stale: run `make docs`"
+
+
+def test_every_option_has_a_description():
+    text = (ROOT / "docs" / "configuration.md").read_text()
+    rows = [line for line in text.splitlines() if line.startswith("| `")]
+    undocumented = [row.split("|")[1].strip() for row in rows if row.rstrip(" |").endswith("|") or row.split("|")[4].strip() == ""]
+    assert len(rows) > 40 and undocumented == []
