@@ -8,7 +8,7 @@ from typing import Annotated, Union
 import msgspec
 from msgspec import Meta
 
-from itops.agent.inputs import config_models
+from itops.agent.inputs import SHIPPED_INPUTS, config_models
 from itops.yamlconf import ByteSize, ConfigError, Duration, load_file
 
 __all__ = ["AgentConfig", "BatchConfig", "BufferConfig", "CollectorConfig", "load_agent_config"]
@@ -72,7 +72,7 @@ class AgentConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 
 def load_agent_config(path: str) -> AgentConfig:
-    config = load_file(path, AgentConfig)
+    config = load_file(path, AgentConfig, choices={"inputs[].type": list(SHIPPED_INPUTS)})
     names = [item.name or item.__struct_config__.tag for item in config.inputs]
     duplicates = sorted({name for name in names if names.count(name) > 1})
     if duplicates:

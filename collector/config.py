@@ -8,6 +8,7 @@ from typing import Annotated, Union
 import msgspec
 from msgspec import Meta
 
+from itops.collector.storage.registry import SHIPPED_BACKENDS
 from itops.collector.storage.registry import config_models as storage_config_models
 from itops.collector.validation import ValidationLimits
 from itops.yamlconf import ConfigError, Duration, load_file
@@ -47,7 +48,7 @@ class CollectorConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 
 def load_collector_config(path: str) -> CollectorConfig:
-    config = load_file(path, CollectorConfig)
+    config = load_file(path, CollectorConfig, choices={"storage.type": list(SHIPPED_BACKENDS)})
     seen: set[str] = set()
     for index, agent in enumerate(config.agents):
         if agent.id in seen:

@@ -110,8 +110,12 @@ def path_to_field(path: str) -> str:
     return path[2:] if path.startswith("$.") else ("" if path == "$" else path)
 
 
-def load_text(text: str, model: type[T], file: str = "<config>") -> T:
-    """Parse YAML text into ``model``; raise ConfigError naming file, line and field."""
+def load_text(text: str, model: type[T], file: str = "<config>", choices: dict[str, list[str]] | None = None) -> T:
+    """Parse YAML text into ``model``; raise ConfigError naming file, line and field.
+
+    ``choices`` lists the accepted values of tag fields, keyed by field with ``[]`` for any index
+    (``{"inputs[].type": ["host", "snmp"]}``), so that a wrong value is answered with the right ones.
+    """
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
@@ -123,10 +127,17 @@ def load_text(text: str, model: type[T], file: str = "<config>") -> T:
     try:
         return msgspec.convert(data, model, dec_hook=_dec_hook, strict=True)
     except msgspec.ValidationError as exc:
-        raise _located(str(exc), lines, file) from None
+        raise _with_choices(_located(str(exc), lines, file), choices or {}) from None
 
 
-def load_file(path: str | Path, model: type[T]) -> T:
+def _with_choices(error: ConfigError, choices: dict[str, list[str]]) -> ConfigError:
+    known = choices.get(re.sub(r"\[\d+\]", "[]", error.field))
+    if not known or not error.problem.startswith("invalid value"):
+        return error
+    return ConfigError(error.file, error.line, error.field, f"{error.problem}; expected one of: {', '.join(known)}")
+
+
+def load_file(path: str | Path, model: type[T], choices: dict[str, list[str]] | None = None) -> T:
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -134,7 +145,7 @@ def load_file(path: str | Path, model: type[T]) -> T:
         raise ConfigError(str(path), None, "", f"cannot read: {exc.strerror or exc}") from None
     except UnicodeDecodeError as exc:
         raise ConfigError(str(path), None, "", f"not UTF-8 text: {exc}") from None
-    return load_text(text, model, str(path))
+    return load_text(text, model, str(path), choices)
 
 
 def _located(message: str, lines: dict[str, int], file: str) -> ConfigError:

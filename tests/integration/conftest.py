@@ -31,11 +31,13 @@ def tls_dir(tmp_path_factory) -> Path:
 
 
 class CollectorProcess:
-    def __init__(self, workdir: Path, tls_dir: Path, agent_tokens: dict[str, str], extra_config: str = ""):
+    def __init__(self, workdir: Path, tls_dir: Path, agent_tokens: dict[str, str], extra_config: str = "",
+                 extra_grpc_config: str = ""):
         self.workdir = workdir
         self.tls_dir = tls_dir
         self.agent_tokens = agent_tokens
         self.extra_config = extra_config
+        self.extra_grpc_config = extra_grpc_config
         self.grpc_port = 0
         self.http_port = 0
         self.process: subprocess.Popen | None = None
@@ -49,6 +51,7 @@ class CollectorProcess:
             f"data_dir: {self.workdir / 'state'}\n"
             f"grpc:\n  listen: 127.0.0.1:{self.grpc_port}\n"
             f"  tls_cert_file: {self.tls_dir / 'server.pem'}\n  tls_key_file: {self.tls_dir / 'server-key.pem'}\n"
+            f"{self.extra_grpc_config}"
             f"http:\n  listen: 127.0.0.1:{self.http_port}\n"
             f"storage:\n  type: sqlite\n  path: {self.workdir / 'tsdb'}\n"
             f"agents:\n{agents}{self.extra_config}"
