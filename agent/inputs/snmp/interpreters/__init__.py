@@ -1,0 +1,1 @@
+"""One module per device profile interpreter: ``interpret(walk, device, acc)``."""
