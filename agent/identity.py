@@ -48,13 +48,13 @@ class AgentIdentity:
     def metadata(self) -> tuple[tuple[str, str], ...]:
         return (("authorization", f"Bearer {self.token}"), ("x-itops-agent-id", self.agent_id))
 
-    def open_channel(self, options: list[tuple[str, object]]) -> grpc.aio.Channel:
+    def open_channel(self, options: list[tuple[str, object]]) -> grpc.Channel:
         if not self.tls:
-            return grpc.aio.insecure_channel(self.address, options=options)
+            return grpc.insecure_channel(self.address, options=options)
         if self.server_name:
             options = [*options, ("grpc.ssl_target_name_override", self.server_name)]
         credentials = grpc.ssl_channel_credentials(root_certificates=self.ca_pem)
-        return grpc.aio.secure_channel(self.address, credentials, options=options)
+        return grpc.secure_channel(self.address, credentials, options=options)
 
     def hello(self) -> ingest_pb2.AgentHello:
         from itops.agent.facts import agent_hello

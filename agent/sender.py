@@ -4,6 +4,11 @@ Every batch is in the disk buffer before it is sent and leaves it only when the 
 it as durably stored. After an outage the newest data reaches the collector first (dashboards and alerts
 see the present at once) and the backlog is replayed behind it; a live batch is always taken before the
 next backlog batch, so a long backlog never starves live data.
+
+The channel exists only while there is something to send: an open gRPC channel costs CPU even when
+idle (measured here: 10-20 ms per 30 s, a third of the agent's whole budget), so the sender closes it
+whenever the buffer is empty. Calls are synchronous gRPC in a worker thread because grpc.aio keeps a
+poller thread awake for the life of the process, channel or not.
 """
 
 from __future__ import annotations
@@ -34,12 +39,23 @@ RETRYABLE_CODES = frozenset({
     grpc.StatusCode.ABORTED,
     grpc.StatusCode.CANCELLED,
 })
+PUSH_METHOD = "/itops.v1.Ingest/Push"
 KEEPALIVE_OPTIONS = [
     ("grpc.keepalive_time_ms", 60_000),
     ("grpc.keepalive_timeout_ms", 20_000),
     ("grpc.http2.max_pings_without_data", 0),
     ("grpc.max_send_message_length", 64 * 2**20),
 ]
+
+
+class _CollectorCalls:
+    """The two RPCs on one channel. Push takes the batch's bytes as stored in the buffer, so a batch
+    is never decoded and re-encoded on its way out."""
+
+    def __init__(self, channel: grpc.Channel):
+        self.hello = ingest_pb2_grpc.IngestStub(channel).Hello
+        self.push = channel.unary_unary(PUSH_METHOD, request_serializer=None,
+                                        response_deserializer=ingest_pb2.PushAck.FromString)
 
 
 class Backoff:
@@ -76,7 +92,8 @@ class Sender:
         self.counters = SenderCounters()
         self.live: collections.deque[int] = collections.deque()
         self._wakeup = asyncio.Event()
-        self._channel: grpc.aio.Channel | None = None
+        self._channel: grpc.Channel | None = None
+        self._calls: _CollectorCalls | None = None
         self._needs_hello = True
 
     def notify_live(self, sequence: int) -> None:
@@ -84,19 +101,24 @@ class Sender:
         self._wakeup.set()
 
     async def run(self) -> None:
-        self._channel = self.identity.open_channel(KEEPALIVE_OPTIONS)
-        stub = ingest_pb2_grpc.IngestStub(self._channel)
         try:
             while True:
                 batch = self._next_batch()
                 if batch is None:
+                    self._close_channel()
                     self._wakeup.clear()
                     await self._wakeup.wait()
                     continue
-                if not await self._deliver(stub, batch):
+                if not await self._deliver(batch):
+                    self._close_channel()
                     await asyncio.sleep(self.backoff.next_delay())
         finally:
-            await self._channel.close(grace=None)
+            self._close_channel()
+
+    def _close_channel(self) -> None:
+        if self._channel is not None:
+            self._channel.close()
+            self._channel = self._calls = None
 
     def _next_batch(self) -> BufferedBatch | None:
         while self.live:
@@ -106,18 +128,25 @@ class Sender:
             self.live.popleft()  # dropped from a full buffer before it could be sent
         return self.buffer.oldest()
 
-    async def _deliver(self, stub: ingest_pb2_grpc.IngestStub, batch: BufferedBatch) -> bool:
+    async def _deliver(self, batch: BufferedBatch) -> bool:
+        if self._calls is None:
+            self._channel = self.identity.open_channel(KEEPALIVE_OPTIONS)
+            self._calls = _CollectorCalls(self._channel)
+        hello = self.identity.hello() if self._needs_hello else None
         try:
-            if self._needs_hello:
-                await stub.Hello(self.identity.hello(), timeout=self.identity.timeout_s, metadata=self.identity.metadata)
-                self._needs_hello = False
-            ack = await stub.Push(
-                ingest_pb2.Batch.FromString(batch.payload), timeout=self.identity.timeout_s, metadata=self.identity.metadata
-            )
-        except grpc.aio.AioRpcError as exc:
+            ack = await asyncio.to_thread(self._push, self._calls, hello, batch.payload)
+        except grpc.RpcError as exc:
             return self._on_error(batch, exc)
+        self._needs_hello = False
         self._on_ack(batch, ack)
         return True
+
+    def _push(self, calls: "_CollectorCalls", hello: ingest_pb2.AgentHello | None, payload: bytes) -> ingest_pb2.PushAck:
+        """Runs in a worker thread."""
+        options = {"timeout": self.identity.timeout_s, "metadata": self.identity.metadata}
+        if hello is not None:
+            calls.hello(hello, **options)
+        return calls.push(payload, **options)
 
     def _on_ack(self, batch: BufferedBatch, ack: ingest_pb2.PushAck) -> None:
         self.buffer.remove(batch.sequence)
@@ -128,7 +157,7 @@ class Sender:
         self.counters.samples_sent_total += batch.samples
         self.counters.duplicates_total += ack.duplicate
 
-    def _on_error(self, batch: BufferedBatch, exc: grpc.aio.AioRpcError) -> bool:
+    def _on_error(self, batch: BufferedBatch, exc: grpc.RpcError) -> bool:
         if exc.code() in RETRYABLE_CODES:
             # Everything queued so far stays in the buffer and is replayed as backlog; what is
             # flushed after the collector is back counts as live again.

@@ -87,9 +87,11 @@ def _section(title: str, cls: type, prefix: str, out: list[str], skip: tuple[str
         if field.name in skip:
             continue
         out.append(f"| `{prefix}{field.name}` | {_type_name(field.type)} | {_default(field)} | {_description(cls, field)} |")
-        inner = _unwrap(field.type)
+        inner, suffix = _unwrap(field.type), "."
+        if isinstance(inner, mi.ListType):
+            inner, suffix = _unwrap(inner.item_type), "[]."
         if isinstance(inner, mi.StructType) and not inner.cls.__struct_config__.tag:
-            nested.append((f"{title}: `{prefix}{field.name}`", inner.cls, f"{prefix}{field.name}."))
+            nested.append((f"{title}: `{prefix}{field.name}`", inner.cls, f"{prefix}{field.name}{suffix}"))
     for nested_title, nested_cls, nested_prefix in nested:
         _section(nested_title, nested_cls, nested_prefix, out)
 

@@ -1,0 +1,219 @@
+"""The ``attendance_clock`` input: reachability, clock drift, storage and identity of ZKTeco-style clocks.
+
+Each clock is read in one ZK session (CONNECT, a few queries, EXIT), all clocks at once in threads.
+When the protocol fails, a TCP connect to the same port tells a clock that is on the network but not
+answering the protocol (hung firmware, another service on the port) from one that cannot be reached.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import enum
+import functools
+import math
+import socket
+import time
+import zoneinfo
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+
+from itops.agent.checks import CheckStatus, report_check
+from itops.agent.inputs.attendance_clock.config import (
+    AttendanceClockConfig,
+    ClockConfig,
+)
+from itops.agent.inputs.attendance_clock.zk_client import CommKeyRefused, ZKClient
+from itops.agent.inputs.attendance_clock.zk_protocol import FreeSizes, ProtocolError
+from itops.agent.inputs.base import Accumulator, Input
+
+__all__ = ["AttendanceClockInput", "ClockState"]
+
+CHECK = "attendance_clock"
+MAX_PARALLEL_CLOCKS = 8
+# Name in messages and metrics → (count field, capacity field) of FreeSizes.
+_STORES = {
+    "records": ("records", "records_capacity"),
+    "users": ("users", "users_capacity"),
+    "fingerprints": ("fingerprints", "fingerprints_capacity"),
+    "faces": ("faces", "faces_capacity"),
+}
+_STORE_WORDS = {"records": "attendance record", "users": "user", "fingerprints": "fingerprint", "faces": "face"}
+
+
+class ClockState(enum.Enum):
+    ONLINE = "online"
+    COMM_KEY_REFUSED = "comm_key_refused"
+    NOT_SPEAKING_ZK = "not_speaking_zk"
+    UNREACHABLE = "unreachable"
+
+
+@dataclass
+class ClockReading:
+    state: ClockState
+    problem: str = ""
+    response_time_s: float = 0.0
+    drift_s: float = 0.0
+    corrected: bool = False
+    sizes: FreeSizes | None = None
+    info: dict[str, str] = field(default_factory=dict)
+
+
+class AttendanceClockInput(Input[AttendanceClockConfig]):
+    name = "attendance_clock"
+    config_model = AttendanceClockConfig
+
+    def __init__(self, config: AttendanceClockConfig, clock: Callable[[], float] = time.time):
+        super().__init__(config, clock)
+        self._corrections = {c.name: 0 for c in config.clocks}
+
+    def gather(self, acc: Accumulator) -> None:
+        workers = min(len(self.config.clocks), MAX_PARALLEL_CLOCKS)
+        with concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="attendance-clock") as executor:
+            timed_readings = list(executor.map(self._timed_read, self.config.clocks))
+        for clock_config, (reading, duration_s) in zip(self.config.clocks, timed_readings):
+            self._corrections[clock_config.name] += reading.corrected
+            self._report(acc, clock_config, reading, duration_s)
+
+    def _timed_read(self, clock_config: ClockConfig) -> tuple[ClockReading, float]:
+        started = time.perf_counter()
+        reading = read_clock(clock_config, self.config.correct_drift_above, self.clock)
+        return reading, time.perf_counter() - started
+
+    def _report(self, acc: Accumulator, clock_config: ClockConfig, reading: ClockReading, duration_s: float) -> None:
+        labels = {"clock": clock_config.name, "address": clock_config.address, **clock_config.asset_labels()}
+        sample = functools.partial(acc.add_sample, labels=labels)
+        sample("itops_attendance_clock_up", float(reading.state is ClockState.ONLINE))
+        sample("itops_attendance_clock_reachable", float(reading.state is not ClockState.UNREACHABLE))
+        sample("itops_attendance_clock_time_corrections_total", self._corrections[clock_config.name])
+        if reading.state is ClockState.ONLINE:
+            _report_online(sample, labels, reading)
+        status, message = self._verdict(clock_config, reading)
+        check_labels = {"address": clock_config.address, **clock_config.asset_labels()}
+        report_check(acc, CHECK, clock_config.name, status, message, duration_s, check_labels)
+
+    def _verdict(self, clock_config: ClockConfig, reading: ClockReading) -> tuple[CheckStatus, str]:
+        where = f"{clock_config.address}:{clock_config.port}/{clock_config.protocol}"
+        if reading.state is ClockState.UNREACHABLE:
+            return CheckStatus.CRITICAL, f"offline: cannot reach {where}: {reading.problem}"
+        if reading.state is ClockState.NOT_SPEAKING_ZK:
+            return CheckStatus.CRITICAL, (f"answers on port {clock_config.port} but not as an attendance clock "
+                                          f"({reading.problem}); its software may have hung")
+        if reading.state is ClockState.COMM_KEY_REFUSED:
+            return CheckStatus.WARNING, f"online, but refused comm key {clock_config.comm_key}: set the clock's Comm Key in the config"
+        findings = [self._drift_finding(reading), *self._storage_findings(reading.sizes)]
+        worst = max((status for status, _ in findings), default=CheckStatus.OK, key=_severity)
+        return worst, "; ".join(["online", *(text for _, text in findings)])
+
+    def _drift_finding(self, reading: ClockReading) -> tuple[CheckStatus, str]:
+        offset = _describe_offset(reading.drift_s)
+        if reading.corrected:
+            return CheckStatus.WARNING, f"clock was {offset}, set it to the agent's time"
+        if abs(reading.drift_s) > self.config.drift_warning:
+            return CheckStatus.WARNING, f"clock is {offset} (more than {self.config.drift_warning:g} s off)"
+        return CheckStatus.OK, f"clock {offset}"
+
+    def _storage_findings(self, sizes: FreeSizes) -> list[tuple[CheckStatus, str]]:
+        findings = []
+        for store, (count, capacity) in _usage(sizes).items():
+            ratio = count / capacity
+            # Rounded down: a store 99.6 % full must not read "100% full" while new entries still fit.
+            text = f"{_STORE_WORDS[store]} storage {count * 100 // capacity}% full ({count} of {capacity})"
+            if ratio >= 1:
+                findings.append((CheckStatus.CRITICAL, text + ", new entries are refused or overwrite old ones"))
+            elif ratio >= self.config.storage_warning_ratio:
+                findings.append((CheckStatus.WARNING, text))
+            elif store == "records":
+                findings.append((CheckStatus.OK, text))
+        return findings
+
+
+def read_clock(clock_config: ClockConfig, correct_drift_above: float | None, now: Callable[[], float]) -> ClockReading:
+    """One ZK session with the clock; on failure, what a plain connect to its port says."""
+    try:
+        with ZKClient(clock_config.address, clock_config.port, clock_config.protocol, clock_config.timeout) as client:
+            return _read_session(client, clock_config, correct_drift_above, now)
+    except CommKeyRefused as exc:
+        return ClockReading(ClockState.COMM_KEY_REFUSED, str(exc))
+    except ProtocolError as exc:
+        return ClockReading(ClockState.NOT_SPEAKING_ZK, str(exc))
+    except OSError as exc:
+        protocol_problem = _socket_problem(exc, clock_config)
+    port_problem = _tcp_port_problem(clock_config)
+    if port_problem is None:
+        return ClockReading(ClockState.NOT_SPEAKING_ZK, protocol_problem)
+    return ClockReading(ClockState.UNREACHABLE, f"{protocol_problem}; TCP port {clock_config.port}: {port_problem}")
+
+
+def _read_session(client: ZKClient, clock_config: ClockConfig, correct_drift_above: float | None,
+                  now: Callable[[], float]) -> ClockReading:
+    started = time.perf_counter()
+    client.connect(clock_config.comm_key)
+    reading = ClockReading(ClockState.ONLINE, response_time_s=time.perf_counter() - started)
+    reading.info = {
+        "serial_number": client.option("~SerialNumber"),
+        "model": client.option("~DeviceName"),
+        "platform": client.option("~Platform"),
+        "firmware": client.firmware_version(),
+    }
+    reading.sizes = client.free_sizes()
+    zone = zoneinfo.ZoneInfo(clock_config.timezone) if clock_config.timezone else None
+    asked_at = now()
+    device_wall = client.device_time()
+    # The device's clock shows whole seconds, so it is compared with the whole second of the agent's clock
+    # halfway through the round trip: a clock in time then reads 0, not 0.4 or -0.6.
+    reading.drift_s = _epoch(device_wall, zone) - math.floor((asked_at + now()) / 2)
+    if correct_drift_above is not None and abs(reading.drift_s) > correct_drift_above:
+        client.set_device_time(datetime.fromtimestamp(round(now()), zone).replace(tzinfo=None))
+        reading.corrected = True
+    return reading
+
+
+def _epoch(wall: datetime, zone: tzinfo | None) -> float:
+    """Seconds since the epoch of a wall time in ``zone`` (the local zone when None)."""
+    return wall.replace(tzinfo=zone).timestamp()
+
+
+def _socket_problem(exc: OSError, clock_config: ClockConfig) -> str:
+    if isinstance(exc, TimeoutError):
+        return f"no answer within {clock_config.timeout:g} s"
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused, the port is closed"
+    return exc.strerror or str(exc)
+
+
+def _tcp_port_problem(clock_config: ClockConfig) -> str | None:
+    """Why a TCP connection to the clock's port fails, or None when it succeeds."""
+    try:
+        socket.create_connection((clock_config.address, clock_config.port), timeout=clock_config.timeout).close()
+    except OSError as exc:
+        return _socket_problem(exc, clock_config)
+    return None
+
+
+def _report_online(sample: Callable[..., None], labels: dict[str, str], reading: ClockReading) -> None:
+    sample("itops_attendance_clock_response_time_seconds", reading.response_time_s)
+    sample("itops_attendance_clock_drift_seconds", reading.drift_s)
+    for store, (count, capacity) in _usage(reading.sizes).items():
+        sample(f"itops_attendance_clock_{store}", count)
+        sample(f"itops_attendance_clock_{store}_capacity", capacity)
+        sample(f"itops_attendance_clock_{store}_usage_ratio", count / capacity)
+    sample("itops_attendance_clock_info", 1.0, labels={**labels, **reading.info})
+
+
+def _usage(sizes: FreeSizes) -> dict[str, tuple[int, int]]:
+    """Count and capacity of each store the device has (a capacity of 0: it has none, e.g. no face reader)."""
+    usage = {store: (getattr(sizes, count), getattr(sizes, capacity)) for store, (count, capacity) in _STORES.items()}
+    return {store: pair for store, pair in usage.items() if pair[1] > 0}
+
+
+def _describe_offset(drift_s: float) -> str:
+    if drift_s == 0:
+        return "in time"
+    magnitude = abs(drift_s)
+    amount = f"{magnitude / 60:.0f} min" if magnitude >= 120 else f"{magnitude:.0f} s"
+    return f"{amount} {'fast' if drift_s > 0 else 'slow'}"
+
+
+def _severity(status: CheckStatus) -> int:
+    return (CheckStatus.OK, CheckStatus.WARNING, CheckStatus.CRITICAL).index(status)

@@ -1,0 +1,136 @@
+"""The ``http`` input: request each URL with http.client and judge the status, body and certificate.
+
+Redirects are not followed: a 301 is an answer worth seeing. Only the first ``MAX_BODY_BYTES`` of a body
+are read, so a large download costs the agent no memory.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.client
+import re
+import ssl
+import time
+import urllib.parse
+from dataclasses import dataclass
+
+from itops.agent.checks import CheckStatus, report_check
+from itops.agent.inputs.base import Accumulator, Input
+from itops.agent.inputs.http.config import HttpConfig
+from itops.agent.inputs.tcp_connect.tcp_connect import describe_connection_error
+from itops.agent.inputs.tls_certificate_file.validity import CertificateError, expiry_status, not_after
+
+__all__ = ["HttpInput", "MAX_BODY_BYTES"]
+
+CHECK = "http"
+MAX_BODY_BYTES = 1024 * 1024
+# The status of an answer with several findings is that of the worst one.
+_SEVERITY = (CheckStatus.OK, CheckStatus.UNKNOWN, CheckStatus.WARNING, CheckStatus.CRITICAL)
+
+
+@dataclass
+class Answer:
+    status_code: int
+    body: bytes
+    certificate_der: bytes | None
+
+
+class HttpInput(Input[HttpConfig]):
+    name = "http"
+    config_model = HttpConfig
+
+    def gather(self, acc: Accumulator) -> None:
+        for url in self.config.urls:
+            self._check(acc, url)
+
+    @functools.cached_property
+    def _tls_context(self) -> ssl.SSLContext:
+        if self.config.tls_verify:
+            return ssl.create_default_context(cafile=self.config.ca_file)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        return context
+
+    @functools.cached_property
+    def _body_pattern(self) -> re.Pattern | None:
+        return re.compile(self.config.body_regex) if self.config.body_regex is not None else None
+
+    def _check(self, acc: Accumulator, url: str) -> None:
+        labels = {"target": url}
+        started = time.monotonic()
+        try:
+            answer = self._request(url)
+        except (OSError, http.client.HTTPException) as exc:
+            report_check(acc, CHECK, url, CheckStatus.CRITICAL, self._describe_failure(exc), time.monotonic() - started)
+            return
+        duration_s = time.monotonic() - started
+        acc.add_sample("itops_http_response_duration_seconds", duration_s, labels)
+        acc.add_sample("itops_http_response_status_code", answer.status_code, labels)
+        findings = [self._judge_status(answer.status_code), *self._judge_body(acc, labels, answer.body),
+                    *self._judge_certificate(acc, labels, answer.certificate_der)]
+        status = max((status for status, _ in findings), key=_SEVERITY.index)
+        report_check(acc, CHECK, url, status, "; ".join(message for _, message in findings), duration_s)
+
+    def _describe_failure(self, exc: Exception) -> str:
+        if isinstance(exc, ssl.SSLCertVerificationError):
+            return f"TLS certificate not trusted: {exc.verify_message}"
+        if isinstance(exc, ssl.SSLError):
+            return f"TLS handshake failed: {exc.reason or exc}"
+        if isinstance(exc, OSError):
+            return describe_connection_error(exc, self.config.response_timeout)
+        return f"not a valid HTTP answer: {type(exc).__name__} {exc}".rstrip()
+
+    def _request(self, url: str) -> Answer:
+        parts = urllib.parse.urlsplit(url)
+        if parts.scheme == "https":
+            connection = http.client.HTTPSConnection(parts.hostname, parts.port, timeout=self.config.response_timeout,
+                                                     context=self._tls_context)
+        else:
+            connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=self.config.response_timeout)
+        try:
+            connection.connect()
+            # Taken now: http.client drops the socket when the server closes the connection after answering.
+            certificate = connection.sock.getpeercert(binary_form=True) if parts.scheme == "https" else None
+            body = self.config.request_body.encode() if self.config.request_body is not None else None
+            target = urllib.parse.urlunsplit(("", "", parts.path or "/", parts.query, ""))
+            connection.request(self.config.method, target, body=body, headers=self.config.headers)
+            response = connection.getresponse()
+            return Answer(response.status, response.read(MAX_BODY_BYTES), certificate)
+        finally:
+            connection.close()
+
+    def _judge_status(self, status_code: int) -> tuple[CheckStatus, str]:
+        expected = self.config.expected_status_codes
+        if expected and status_code not in expected:
+            return CheckStatus.CRITICAL, f"status {status_code}, expected {', '.join(map(str, expected))}"
+        if not expected and not 200 <= status_code < 400:
+            return CheckStatus.CRITICAL, f"status {status_code}, expected 200-399"
+        return CheckStatus.OK, f"status {status_code}"
+
+    def _judge_body(self, acc: Accumulator, labels: dict[str, str], body: bytes) -> list[tuple[CheckStatus, str]]:
+        wanted = self.config.body_contains
+        pattern = self._body_pattern
+        if wanted is None and pattern is None:
+            return []
+        text = body.decode("utf-8", "replace")
+        findings = []
+        if wanted is not None:
+            findings.append((CheckStatus.OK, f"body contains {wanted!r}") if wanted in text
+                            else (CheckStatus.CRITICAL, f"body does not contain {wanted!r}"))
+        if pattern is not None:
+            findings.append((CheckStatus.OK, f"body matches /{pattern.pattern}/") if pattern.search(text)
+                            else (CheckStatus.CRITICAL, f"body does not match /{pattern.pattern}/"))
+        matched = all(status is CheckStatus.OK for status, _ in findings)
+        acc.add_sample("itops_http_response_body_matched", float(matched), labels)
+        return findings
+
+    def _judge_certificate(self, acc: Accumulator, labels: dict[str, str], der: bytes | None) -> list[tuple[CheckStatus, str]]:
+        if der is None:
+            return []
+        try:
+            seconds_left = not_after(der).timestamp() - self.clock()
+        except CertificateError as exc:
+            return [(CheckStatus.UNKNOWN, f"cannot read the server certificate's expiry: {exc}")]
+        acc.add_sample("itops_http_tls_certificate_expiry_seconds", seconds_left, labels)
+        return [expiry_status(seconds_left, self.config.certificate_expiry_warning, self.config.certificate_expiry_critical)]

@@ -1,0 +1,109 @@
+"""The ``ping`` input: ICMP echo through an unprivileged ICMP socket, so the agent needs no root or CAP_NET_RAW.
+
+Linux allows ``socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP)`` to processes whose group is within the
+``net.ipv4.ping_group_range`` sysctl (IPv6 uses the same setting). The kernel sets the echo identifier
+and checksum and hands back only replies to this socket, so replies are told apart by sequence number.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import struct
+import time
+from pathlib import Path
+
+from itops.agent.checks import CheckStatus, report_check
+from itops.agent.inputs.base import Accumulator, Input
+from itops.agent.inputs.ping.config import PingConfig
+
+__all__ = ["PingInput", "PING_GROUP_RANGE"]
+
+CHECK = "ping"
+PING_GROUP_RANGE = Path("/proc/sys/net/ipv4/ping_group_range")
+# family -> (socket protocol, echo request type, echo reply type)
+_ECHO = {
+    socket.AF_INET: (socket.IPPROTO_ICMP, 8, 0),
+    socket.AF_INET6: (socket.IPPROTO_ICMPV6, 128, 129),
+}
+_ECHO_HEADER = struct.Struct("!BBHHH")  # type, code, checksum, identifier, sequence
+_PAYLOAD = b"itops-agent-ping"
+
+
+class PingInput(Input[PingConfig]):
+    name = "ping"
+    config_model = PingConfig
+
+    def gather(self, acc: Accumulator) -> None:
+        for host in self.config.hosts:
+            self._check(acc, host)
+
+    def _check(self, acc: Accumulator, host: str) -> None:
+        started = time.monotonic()
+        try:
+            round_trips = self._echo(*_resolve(host))
+        except socket.gaierror as exc:
+            status, message = CheckStatus.CRITICAL, f"cannot resolve the host name: {exc.strerror}"
+        except PermissionError:
+            status, message = CheckStatus.UNKNOWN, _not_allowed_message()
+        except OSError as exc:
+            status, message = CheckStatus.CRITICAL, f"cannot send echo requests: {exc.strerror or exc}"
+        else:
+            status, message = self._judge(acc, host, round_trips)
+        report_check(acc, CHECK, host, status, message, time.monotonic() - started)
+
+    def _echo(self, family: socket.AddressFamily, address: str) -> list[float]:
+        """Round-trip times of the replies that came back in time, in seconds."""
+        protocol, request_type, reply_type = _ECHO[family]
+        round_trips = []
+        with socket.socket(family, socket.SOCK_DGRAM, protocol) as sock:
+            for sequence in range(self.config.count):
+                if sequence:
+                    time.sleep(self.config.packet_interval)
+                sent = time.monotonic()
+                sock.sendto(_ECHO_HEADER.pack(request_type, 0, 0, 0, sequence) + _PAYLOAD, (address, 0))
+                if _await_reply(sock, reply_type, sequence, sent + self.config.reply_timeout):
+                    round_trips.append(time.monotonic() - sent)
+        return round_trips
+
+    def _judge(self, acc: Accumulator, host: str, round_trips: list[float]) -> tuple[CheckStatus, str]:
+        count = self.config.count
+        loss_ratio = 1 - len(round_trips) / count
+        acc.add_sample("itops_ping_loss_ratio", loss_ratio, {"target": host})
+        if not round_trips:
+            return CheckStatus.CRITICAL, f"no reply to {count} echo requests within {self.config.reply_timeout:g}s each"
+        average_s = sum(round_trips) / len(round_trips)
+        acc.add_sample("itops_ping_rtt_seconds", average_s, {"target": host})
+        summary = f"{len(round_trips)} of {count} replies, average round trip {average_s * 1000:.3f} ms"
+        if loss_ratio > self.config.max_loss_ratio:
+            return CheckStatus.WARNING, f"{summary}; loss {loss_ratio:.0%} above the tolerated {self.config.max_loss_ratio:.0%}"
+        return CheckStatus.OK, summary
+
+
+def _resolve(host: str) -> tuple[socket.AddressFamily, str]:
+    family, _, _, _, address = socket.getaddrinfo(host, None, type=socket.SOCK_DGRAM)[0]
+    return family, address[0]
+
+
+def _await_reply(sock: socket.socket, reply_type: int, sequence: int, deadline: float) -> bool:
+    while (left_s := deadline - time.monotonic()) > 0:
+        sock.settimeout(left_s)
+        try:
+            packet = sock.recv(2048)
+        except TimeoutError:
+            return False
+        if len(packet) >= _ECHO_HEADER.size:
+            kind, _, _, _, answered = _ECHO_HEADER.unpack_from(packet)
+            if kind == reply_type and answered == sequence:
+                return True
+    return False
+
+
+def _not_allowed_message() -> str:
+    try:
+        current = " ".join(PING_GROUP_RANGE.read_text().split())
+    except OSError:
+        current = "unreadable"
+    return (f"unprivileged ICMP sockets are not allowed for the agent's group (gid {os.getgid()}; "
+            f"net.ipv4.ping_group_range is \"{current}\"): set the sysctl to a range that includes it, e.g. "
+            f"`sysctl -w net.ipv4.ping_group_range=\"0 2147483647\"` and the same line in /etc/sysctl.d/")

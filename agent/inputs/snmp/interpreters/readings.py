@@ -1,0 +1,51 @@
+"""Reading device values the way the device means them: sentinels are "unknown", text is cleaned for labels."""
+
+from __future__ import annotations
+
+import re
+
+from itops.agent.inputs.snmp.device import DeviceContext
+from itops.agent.inputs.snmp.walk import SnmpValue, Walk
+
+__all__ = ["UNKNOWN_SENTINELS", "known_number", "measured", "named_state", "label_text"]
+
+# Values devices send for "I don't know": 16-bit and 32-bit all-ones, and -1.
+UNKNOWN_SENTINELS = frozenset({65535, 4294967295, -1})
+LABEL_MAX_CHARS = 128
+
+_CONTROL_OR_SPACE_RUN = re.compile(r"[\s\x00-\x1f\x7f]+")
+
+
+def known_number(value: SnmpValue | None) -> int | None:
+    """The integer, or None when it is absent, not a number, or an "unknown" sentinel."""
+    if isinstance(value, int) and value not in UNKNOWN_SENTINELS:
+        return value
+    return None
+
+
+def measured(walk: Walk, device: DeviceContext, object_name: str, *sources: tuple[str, float]) -> float | None:
+    """The first known value among ``sources`` (``(oid, divisor)``, best first) divided into base units; when
+    none is known, the device is recorded as not reporting ``object_name``."""
+    for oid, divisor in sources:
+        value = known_number(walk.get(oid))
+        if value is not None:
+            return value / divisor
+    device.not_reported(object_name)
+    return None
+
+
+def named_state(walk: Walk, device: DeviceContext, oid: str, object_name: str, states: dict[int, str]) -> str | None:
+    """The state name of an enumerated value; an absent or undefined value is recorded as not reported."""
+    state = states.get(known_number(walk.get(oid)))
+    if state is None:
+        device.not_reported(object_name)
+    return state
+
+
+def label_text(value: SnmpValue | None) -> str:
+    """Device text as a label value: decoded (undecodable bytes replaced), control characters and runs of
+    white space turned into one space, trimmed, at most ``LABEL_MAX_CHARS`` long."""
+    if value is None:
+        return ""
+    text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+    return _CONTROL_OR_SPACE_RUN.sub(" ", text).strip()[:LABEL_MAX_CHARS]

@@ -1,0 +1,184 @@
+"""The ``snmp`` input: polls many devices, each on its own interval, concurrently, from one gather.
+
+Each gather polls the devices that are due, all at once (at most ``max_concurrent_devices`` at a time) on
+an asyncio loop the input keeps between gathers, together with its pysnmp engine. A device that does not
+answer costs only its own ``timeout × (retries + 1)``: its first unanswered request ends its poll, and the
+others' polls run alongside it. So a gather lasts as long as its slowest device, never their sum.
+
+A poll: GET the generic profile's OIDs (sysDescr, sysObjectID, ...), select the device's profile once (again
+when sysObjectID changes), GET and walk what the profile asks for, and hand the walk to the generic
+interpreter and the profile's interpreter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from pysnmp.hlapi.v3arch.asyncio import SnmpEngine
+
+from itops.agent.checks import CheckStatus, report_check
+from itops.agent.inputs.base import Accumulator, Input
+from itops.agent.inputs.snmp.config import SnmpConfig, SnmpDeviceConfig
+from itops.agent.inputs.snmp.device import DeviceContext
+from itops.agent.inputs.snmp.interpreters.generic import SYS_DESCR, SYS_OBJECT_ID
+from itops.agent.inputs.snmp.profile import GENERIC_PROFILE, Profile, ProfileSet, load_profiles
+from itops.agent.inputs.snmp.session import SnmpError, SnmpSession, SnmpTimeout
+from itops.agent.inputs.snmp.walk import Walk, parse_oid
+from itops.v1 import ingest_pb2
+
+__all__ = ["SnmpInput", "POLL_CHECK"]
+
+log = logging.getLogger("itops.agent.inputs.snmp")
+
+POLL_CHECK = "snmp_poll"
+# The runner's ticks wander by a few hundred ms; without slack a device due "now" would wait a whole tick.
+DUE_SLACK_S = 1.0
+
+
+@dataclass
+class PolledDevice:
+    config: SnmpDeviceConfig
+    session: SnmpSession | None = None
+    profile: Profile | None = None
+    sys_object_id: Any = None  # the sysObjectID the profile was selected for
+    state: dict[str, Any] = field(default_factory=dict)
+    next_due_s: float = 0.0  # monotonic
+
+    def is_due(self, now_s: float) -> bool:
+        return now_s + DUE_SLACK_S >= self.next_due_s
+
+
+class DeviceAccumulator(Accumulator):
+    """Holds one device's samples and checks, with its labels and the poll's timestamp, until the poll ends."""
+
+    def __init__(self, labels: dict[str, str], timestamp_ms: int):
+        self.labels = labels
+        self.timestamp_ms = timestamp_ms
+        self.samples: list[tuple[str, float, dict[str, str], int]] = []
+        self.checks: list[ingest_pb2.CheckResult] = []
+
+    def add_sample(self, name, value, labels=None, timestamp_ms=None) -> None:
+        self.samples.append((name, value, {**self.labels, **(labels or {})}, timestamp_ms or self.timestamp_ms))
+
+    def add_check(self, result: ingest_pb2.CheckResult) -> None:
+        result.timestamp_ms = result.timestamp_ms or self.timestamp_ms
+        for name, value in self.labels.items():
+            if not any(label.name == name for label in result.labels):
+                result.labels.add(name=name, value=value)
+        self.checks.append(result)
+
+    def add_inventory(self, snapshot: ingest_pb2.InventorySnapshot) -> None:
+        raise NotImplementedError("SNMP devices report no inventory snapshot")
+
+    def flush_to(self, acc: Accumulator) -> None:
+        for name, value, labels, timestamp_ms in self.samples:
+            acc.add_sample(name, value, labels, timestamp_ms)
+        for check in self.checks:
+            acc.add_check(check)
+
+
+class SnmpInput(Input[SnmpConfig]):
+    name = "snmp"
+    config_model = SnmpConfig
+
+    def __init__(self, config: SnmpConfig, clock: Callable[[], float] = time.time):
+        super().__init__(config, clock)
+        self.profiles: ProfileSet = load_profiles(config.profile_dirs())
+        self.devices = [PolledDevice(device) for device in config.devices]
+        self._loop = asyncio.new_event_loop()
+        self._engine: SnmpEngine | None = None
+
+    def gather(self, acc: Accumulator) -> None:
+        self._loop.run_until_complete(self._poll_due(acc))
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._loop.run_until_complete(self._close_engine())
+        self._loop.close()
+
+    async def _close_engine(self) -> None:
+        self._engine.close_dispatcher()
+        await asyncio.sleep(0)  # let the dispatcher's cancelled timer task finish before the loop closes
+
+    async def _poll_due(self, acc: Accumulator) -> None:
+        if self._engine is None:
+            self._engine = SnmpEngine()
+        limit = asyncio.Semaphore(self.config.max_concurrent_devices)
+        now_s = time.monotonic()
+        due = [device for device in self.devices if device.is_due(now_s)]
+        for device in due:  # from this gather's tick, not from when the device's turn under the limit came
+            device.next_due_s = now_s + (device.config.interval or 0.0)
+        await asyncio.gather(*(self._poll_limited(device, limit, acc) for device in due))
+
+    async def _poll_limited(self, device: PolledDevice, limit: asyncio.Semaphore, acc: Accumulator) -> None:
+        async with limit:
+            out = await self._poll(device, time.monotonic())
+        out.flush_to(acc)
+
+    async def _poll(self, device: PolledDevice, started_s: float) -> DeviceAccumulator:
+        now_s = self.clock()
+        out = DeviceAccumulator(device.config.series_labels(), int(now_s * 1000))
+        context = DeviceContext(device.config.name, now_s, device.state)
+        if device.session is None:
+            device.session = SnmpSession(self._engine, device.config, self.config.max_repetitions)
+        try:
+            walk, profile = await self._fetch(device)
+        except SnmpError as exc:
+            self._report_poll(out, device, started_s, CheckStatus.CRITICAL, self._failure_text(device.config, exc))
+            return out
+        try:
+            for interpret in self._interpreters(profile):
+                interpret(walk, context, out)
+        except Exception as exc:  # noqa: BLE001 - one device's odd data must not cost the other devices their poll
+            log.exception("SNMP profile %s failed on device %s", profile.name, device.config.name)
+            out = DeviceAccumulator(out.labels, out.timestamp_ms)
+            self._report_poll(out, device, started_s, CheckStatus.UNKNOWN, f"profile {profile.name} failed: {type(exc).__name__}: {exc}")
+            return out
+        self._report_poll(out, device, started_s, CheckStatus.OK, f"answered, {len(walk)} values, profile {profile.name}")
+        out.add_sample("itops_snmp_profile_info", 1, {"profile": profile.name})
+        for object_name in sorted(context.missing):
+            out.add_sample("itops_snmp_object_reported", 0, {"object": object_name})
+        return out
+
+    async def _fetch(self, device: PolledDevice) -> tuple[Walk, Profile]:
+        session = device.session
+        walk = Walk(await session.get(self.profiles.generic.get_oids()))
+        profile = await self._profile_of(device, walk)
+        if profile.name != GENERIC_PROFILE:
+            walk.values.update(await session.get(profile.get_oids()))
+        for base in self.profiles.generic.walk_oids() + (profile.walk_oids() if profile.name != GENERIC_PROFILE else []):
+            walk.values.update(await session.walk(base))
+        return walk, profile
+
+    async def _profile_of(self, device: PolledDevice, walk: Walk) -> Profile:
+        if device.config.profile:
+            return self.profiles.by_name[device.config.profile]
+        sys_object_id = walk.get(SYS_OBJECT_ID)
+        if device.profile is None or sys_object_id != device.sys_object_id:
+            present = {probe for probe in self.profiles.probe_oids() if await device.session.first_under(parse_oid(probe))}
+            descr = walk.get(SYS_DESCR)
+            descr_text = descr.decode("utf-8", "replace") if isinstance(descr, bytes) else ""
+            device.profile = self.profiles.select(str(sys_object_id or ""), descr_text, present)
+            device.sys_object_id = sys_object_id
+        return device.profile
+
+    def _interpreters(self, profile: Profile) -> list[Callable]:
+        names = [GENERIC_PROFILE] + ([profile.name] if profile.name != GENERIC_PROFILE else [])
+        return [self.profiles.interpreters[name] for name in names]
+
+    @staticmethod
+    def _failure_text(device: SnmpDeviceConfig, exc: SnmpError) -> str:
+        if isinstance(exc, SnmpTimeout):
+            return f"no answer from {device.address} within {device.timeout:g}s × {device.retries + 1} tries"
+        return str(exc)
+
+    @staticmethod
+    def _report_poll(out: DeviceAccumulator, device: PolledDevice, started_s: float, status: CheckStatus, message: str) -> None:
+        duration_s = time.monotonic() - started_s
+        out.add_sample("itops_snmp_up", float(status is not CheckStatus.CRITICAL))
+        out.add_sample("itops_snmp_poll_duration_seconds", duration_s)
+        report_check(out, POLL_CHECK, device.config.name, status, message, duration_s)

@@ -1,0 +1,106 @@
+"""The ``systemd_unit`` input: the active state of units, from ``systemctl show``.
+
+One ``systemctl show -p ... unit1 unit2 ...`` per gather prints a block of ``Property=value`` lines per
+unit, in the order asked, separated by blank lines. Within a block systemd orders the properties its own
+way, so a block is read as a mapping.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from itops.agent.checks import CheckStatus, report_check
+from itops.agent.inputs.base import Accumulator, Input
+from itops.agent.inputs.systemd_unit.config import SystemdUnitConfig
+
+__all__ = ["SystemdUnavailable", "SystemdUnitInput", "SYSTEMD_BOOTED_MARKER", "judge_unit", "parse_show_output"]
+
+CHECK = "systemd_unit"
+# sd_booted(3): this directory exists exactly when systemd is the init system.
+SYSTEMD_BOOTED_MARKER = Path("/run/systemd/system")
+SYSTEMCTL_TIMEOUT_S = 10.0
+PROPERTIES = ("Id", "LoadState", "ActiveState", "SubState", "Result", "NRestarts")
+ACTIVE_STATES = ("active", "reloading", "refreshing", "activating", "deactivating", "maintenance", "inactive", "failed")
+_UP_STATES = frozenset({"active", "reloading", "refreshing"})
+_TRANSIENT_STATES = frozenset({"activating", "deactivating", "maintenance"})
+
+
+class SystemdUnavailable(Exception):
+    """Unit states cannot be read on this host right now."""
+
+
+class SystemdUnitInput(Input[SystemdUnitConfig]):
+    """``systemctl`` and ``booted_marker`` are parameters so tests can stand in for a systemd host."""
+
+    name = "systemd_unit"
+    config_model = SystemdUnitConfig
+
+    def __init__(self, config: SystemdUnitConfig, clock: Callable[[], float] = time.time,
+                 systemctl: str = "systemctl", booted_marker: Path = SYSTEMD_BOOTED_MARKER):
+        super().__init__(config, clock)
+        self.systemctl = systemctl
+        self.booted_marker = booted_marker
+
+    def gather(self, acc: Accumulator) -> None:
+        started = time.monotonic()
+        try:
+            units = self._show()
+        except SystemdUnavailable as exc:
+            for unit in self.config.units:
+                report_check(acc, CHECK, unit, CheckStatus.UNKNOWN, str(exc), time.monotonic() - started)
+            return
+        duration_s = time.monotonic() - started
+        for unit, properties in zip(self.config.units, units, strict=True):
+            _report_unit(acc, unit, properties, duration_s)
+
+    def _show(self) -> list[dict[str, str]]:
+        if not self.booted_marker.is_dir():
+            raise SystemdUnavailable(f"systemd is not running on this host ({self.booted_marker} does not exist), "
+                                     "so unit states cannot be read")
+        command = [self.systemctl, "show", f"--property={','.join(PROPERTIES)}", "--", *self.config.units]
+        try:
+            completed = subprocess.run(command, capture_output=True, text=True, timeout=SYSTEMCTL_TIMEOUT_S, check=False)
+        except FileNotFoundError:
+            raise SystemdUnavailable(f"{self.systemctl} not found") from None
+        except subprocess.TimeoutExpired:
+            raise SystemdUnavailable(f"systemctl show did not answer within {SYSTEMCTL_TIMEOUT_S:g}s") from None
+        if completed.returncode != 0:
+            raise SystemdUnavailable(f"systemctl show failed (exit {completed.returncode}): {completed.stderr.strip()}")
+        units = parse_show_output(completed.stdout)
+        if len(units) != len(self.config.units):
+            raise SystemdUnavailable(f"systemctl show described {len(units)} units, {len(self.config.units)} were asked for")
+        return units
+
+
+def parse_show_output(text: str) -> list[dict[str, str]]:
+    """Blocks of ``Property=value`` lines → one mapping per unit."""
+    blocks = [block for block in text.split("\n\n") if block.strip()]
+    return [dict(line.partition("=")[::2] for line in block.splitlines() if "=" in line) for block in blocks]
+
+
+def _report_unit(acc: Accumulator, unit: str, properties: dict[str, str], duration_s: float) -> None:
+    active_state = properties.get("ActiveState", "")
+    for state in ACTIVE_STATES:
+        acc.add_sample("itops_systemd_unit_active_state", float(state == active_state), {"target": unit, "state": state})
+    if properties.get("NRestarts", "").isdigit():
+        acc.add_sample("itops_systemd_unit_restarts_total", int(properties["NRestarts"]), {"target": unit})
+    report_check(acc, CHECK, unit, *judge_unit(properties), duration_s)
+
+
+def judge_unit(properties: dict[str, str]) -> tuple[CheckStatus, str]:
+    load_state = properties.get("LoadState", "")
+    if load_state == "not-found":
+        return CheckStatus.CRITICAL, "unit not found"
+    if load_state != "loaded":
+        return CheckStatus.CRITICAL, f"unit not loaded: LoadState={load_state}"
+    active_state = properties.get("ActiveState", "")
+    described = f"{active_state} ({properties.get('SubState', '')})"
+    if active_state in _UP_STATES:
+        return CheckStatus.OK, described
+    if active_state in _TRANSIENT_STATES:
+        return CheckStatus.WARNING, described
+    result = properties.get("Result", "")
+    return CheckStatus.CRITICAL, described if result in ("", "success") else f"{described}, result {result}"
