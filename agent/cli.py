@@ -58,7 +58,7 @@ async def _once(config: AgentConfig) -> int:
 
     results: list[GatherResult] = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, len(config.inputs))) as executor:
-        runners = build_runners(config, executor, results.append)
+        runners = build_runners(config, config.inputs, executor, results.append)
         await asyncio.gather(*(runner.run_once() for runner in runners))
         await asyncio.sleep(RATE_WINDOW_S)
         results.clear()

@@ -9,9 +9,9 @@ import msgspec
 from msgspec import Meta
 
 from itops.agent.inputs import SHIPPED_INPUTS, config_models
-from itops.yamlconf import ByteSize, ConfigError, Duration, load_file
+from itops.yamlconf import ByteSize, ConfigError, Duration, FieldProblem, load_file
 
-__all__ = ["AgentConfig", "BatchConfig", "BufferConfig", "CollectorConfig", "load_agent_config"]
+__all__ = ["AgentConfig", "AssetConfig", "BatchConfig", "BufferConfig", "CollectorConfig", "load_agent_config"]
 
 DEFAULT_COLLECTOR_PORT = 9717
 
@@ -41,13 +41,27 @@ class BatchConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     max_age: Annotated[Duration, Meta(description="A batch is sent at the latest this long after its first sample.")] = Duration(10)
 
 
+class CentralConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    enabled: Annotated[bool, Meta(description="Also run the inputs the collector assigns to this agent (its `assignments_file`), picking up changes without a restart.")] = False
+    interval: Annotated[Duration, Meta(description="How often to ask the collector for changes.")] = Duration(60)
+
+
+class AssetConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    asset_number: Annotated[str, Meta(description="The host's number in the company's asset register.")] = ""
+    department: Annotated[str, Meta(description="Department the host belongs to.")] = ""
+    location: Annotated[str, Meta(description="Where the host is, e.g. `HQ 3F server room, rack 2`.")] = ""
+    responsible_person: Annotated[str, Meta(description="Who answers for the host (alerts about it can be routed to them).")] = ""
+
+
 class AgentConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     collector: Annotated[CollectorConfig, Meta(description="Where to send data.")]
     agent_id: Annotated[str | None, Meta(description="This agent's identity at the collector. Defaults to the hostname.")] = None
     hostname: Annotated[str | None, Meta(description="Host name reported and put in the `host` label. Defaults to the system's.")] = None
     labels: Annotated[dict[str, str], Meta(description="Labels added to every sample (after the input's own). `host` is added unless set here.")] = {}
+    asset: Annotated[AssetConfig, Meta(description="Asset register fields of this host, shown with it at the collector.")] = msgspec.field(default_factory=AssetConfig)
     interval: Annotated[Duration, Meta(description="Default gather interval of inputs.")] = Duration(15)
     jitter: Annotated[Duration, Meta(description="Each gather starts up to this much later than its interval, so many agents don't gather in step.")] = Duration(2)
+    central_config: Annotated[CentralConfig, Meta(description="Inputs assigned to this agent at the collector.")] = msgspec.field(default_factory=CentralConfig)
     buffer: Annotated[BufferConfig, Meta(description="Disk buffer for unsent batches.")] = msgspec.field(default_factory=BufferConfig)
     batch: Annotated[BatchConfig, Meta(description="When batches are sent.")] = msgspec.field(default_factory=BatchConfig)
     inputs: Annotated[list[InputConfigUnion], Meta(description="What to gather; each item has a `type` (see the inputs below).")] = []  # type: ignore[valid-type]
@@ -71,12 +85,20 @@ class AgentConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         return self.collector.token or ""
 
 
-def load_agent_config(path: str) -> AgentConfig:
-    config = load_file(path, AgentConfig, choices={"inputs[].type": list(SHIPPED_INPUTS)})
-    names = [item.name or item.__struct_config__.tag for item in config.inputs]
-    duplicates = sorted({name for name in names if names.count(name) > 1})
-    if duplicates:
-        raise ConfigError(path, None, "inputs", f"two inputs are both named {duplicates[0]!r}; give one a distinct `name`")
+def check_agent_config(config: AgentConfig) -> None:
+    check_input_names(config.inputs, "inputs")
     if not (config.collector.token or config.collector.token_file):
-        raise ConfigError(path, None, "collector", "needs `token` or `token_file`")
-    return config
+        raise FieldProblem("collector", "needs `token` or `token_file`")
+
+
+def check_input_names(inputs: list, field: str, taken: frozenset[str] = frozenset()) -> None:
+    seen = set(taken)
+    for index, item in enumerate(inputs):
+        name = item.name or item.__struct_config__.tag
+        if name in seen:
+            raise FieldProblem(f"{field}[{index}]", f"another input is already named {name!r}; give one a distinct `name`")
+        seen.add(name)
+
+
+def load_agent_config(path: str) -> AgentConfig:
+    return load_file(path, AgentConfig, choices={"inputs[].type": list(SHIPPED_INPUTS)}, check=check_agent_config)

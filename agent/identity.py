@@ -6,9 +6,10 @@ Per-agent mTLS enrollment will replace the token here without touching the sende
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import grpc
+import msgspec
 
 from itops.agent.config import AgentConfig
 from itops.v1 import ingest_pb2
@@ -26,6 +27,7 @@ class AgentIdentity:
     ca_pem: bytes | None
     server_name: str | None
     timeout_s: float
+    asset: ingest_pb2.Asset = field(default_factory=ingest_pb2.Asset)
 
     @classmethod
     def from_config(cls, config: AgentConfig) -> "AgentIdentity":
@@ -42,6 +44,7 @@ class AgentIdentity:
             ca_pem=ca_pem,
             server_name=config.collector.server_name,
             timeout_s=config.collector.timeout,
+            asset=ingest_pb2.Asset(**msgspec.structs.asdict(config.asset)),
         )
 
     @property
@@ -59,4 +62,6 @@ class AgentIdentity:
     def hello(self) -> ingest_pb2.AgentHello:
         from itops.agent.facts import agent_hello
 
-        return agent_hello(self.agent_id, self.hostname)
+        hello = agent_hello(self.agent_id, self.hostname)
+        hello.asset.CopyFrom(self.asset)
+        return hello

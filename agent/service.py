@@ -11,28 +11,33 @@ import time
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
+import grpc
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from itops.agent.batcher import GatherResult, PendingBatch
 from itops.agent.buffer import DiskBuffer
+from itops.agent.central import fetch_assigned_inputs, parse_assigned_inputs
+from itops.agent.checks import CheckStatus, report_check
 from itops.agent.config import AgentConfig
 from itops.agent.identity import AgentIdentity
 from itops.agent.inputs import load_input_class
 from itops.agent.runner import InputRunner
 from itops.agent.self_metrics import gather_self_metrics
 from itops.agent.sender import Backoff, Sender
+from itops.yamlconf import ConfigError
 
 __all__ = ["Agent", "build_runners"]
 
 log = logging.getLogger("itops.agent")
 
 SHUTDOWN_GATHER_GRACE_S = 5.0
+GATHER_THREADS_MAX = 64
 
 
-def build_runners(config: AgentConfig, executor, deliver) -> list[InputRunner]:
+def build_runners(config: AgentConfig, input_configs: list, executor, deliver) -> list[InputRunner]:
     labels = config.resolved_labels()
     runners = []
-    for input_config in config.inputs:
+    for input_config in input_configs:
         input_type = input_config.__struct_config__.tag
         instance = load_input_class(input_type)(input_config)
         interval = input_config.interval or config.interval
@@ -55,8 +60,12 @@ class Agent:
         backoff = Backoff(config.collector.backoff_initial, config.collector.backoff_max)
         self.sender = Sender(AgentIdentity.from_config(config), self.buffer, backoff)
         self.pending = PendingBatch()
-        self.executor = concurrent.futures.ThreadPoolExecutor(max_workers=len(config.inputs) + 1, thread_name_prefix="gather")
-        self.runners = build_runners(config, self.executor, self.accept)
+        # Threads start only when needed; the bound leaves room for centrally assigned inputs.
+        self.executor = concurrent.futures.ThreadPoolExecutor(max_workers=GATHER_THREADS_MAX, thread_name_prefix="gather")
+        self.runners = build_runners(config, config.inputs, self.executor, self.accept)
+        self.central_runners: list[InputRunner] = []
+        self.central_version = ""
+        self.scheduler = AsyncIOScheduler(timezone="UTC")
         self._flush_handle: asyncio.TimerHandle | None = None
 
     def accept(self, result: GatherResult) -> None:
@@ -82,17 +91,61 @@ class Agent:
 
     async def report_self(self) -> None:
         result = GatherResult(self.config.resolved_labels())
-        gather_self_metrics(result, [runner.health for runner in self.runners], self.buffer.stats(), self.sender.counters)
+        healths = [runner.health for runner in self.runners + self.central_runners]
+        gather_self_metrics(result, healths, self.buffer.stats(), self.sender.counters)
         self.accept(result)
 
-    def _schedule(self, scheduler: AsyncIOScheduler) -> None:
-        for runner, input_config in zip(self.runners, self.config.inputs):
-            interval = input_config.interval or self.config.interval
-            scheduler.add_job(runner.run_once, "interval", seconds=interval, jitter=self.config.jitter,
-                              max_instances=1, coalesce=True, next_run_time=_soon(), misfire_grace_time=None,
-                              id=runner.health.name)
-        scheduler.add_job(self.report_self, "interval", seconds=self.config.interval, max_instances=1,
-                          coalesce=True, misfire_grace_time=None, id="itops_agent_self")
+    def _schedule_input(self, runner: InputRunner) -> None:
+        interval = runner.input.config.interval or self.config.interval
+        self.scheduler.add_job(runner.run_once, "interval", seconds=interval, jitter=self.config.jitter,
+                               max_instances=1, coalesce=True, next_run_time=_soon(), misfire_grace_time=None,
+                               id=runner.health.name)
+
+    def _schedule(self) -> None:
+        for runner in self.runners:
+            self._schedule_input(runner)
+        self.scheduler.add_job(self.report_self, "interval", seconds=self.config.interval, max_instances=1,
+                               coalesce=True, misfire_grace_time=None, id="itops_agent_self")
+        if self.config.central_config.enabled:
+            self.scheduler.add_job(self.refresh_central_inputs, "interval", seconds=self.config.central_config.interval,
+                                   max_instances=1, coalesce=True, next_run_time=_soon(), misfire_grace_time=None,
+                                   id="itops_agent_central_config")
+
+    async def refresh_central_inputs(self) -> None:
+        """Ask the collector for this agent's assigned inputs; swap them in when they changed."""
+        try:
+            reply = await asyncio.to_thread(fetch_assigned_inputs, self.sender.identity, self.central_version)
+        except grpc.RpcError as exc:
+            log.warning("cannot fetch assigned inputs: %s: %s; keeping version %r", exc.code().name, exc.details(),
+                        self.central_version)
+            return
+        if reply.unchanged:
+            return
+        local_names = frozenset(runner.health.name for runner in self.runners)
+        try:
+            input_configs = parse_assigned_inputs(reply, local_names)
+        except ConfigError as exc:
+            self._report_central(CheckStatus.CRITICAL, f"version {reply.version} rejected, still running version "
+                                 f"{self.central_version or '(none)'}: {exc}")
+            return
+        self._replace_central_runners(input_configs)
+        self.central_version = reply.version
+        names = ", ".join(runner.health.name for runner in self.central_runners) or "none"
+        self._report_central(CheckStatus.OK, f"version {reply.version} applied: {len(self.central_runners)} inputs ({names})")
+
+    def _replace_central_runners(self, input_configs: list) -> None:
+        for runner in self.central_runners:
+            self.scheduler.remove_job(runner.health.name)
+            runner.input.close()
+        self.central_runners = build_runners(self.config, input_configs, self.executor, self.accept)
+        for runner in self.central_runners:
+            self._schedule_input(runner)
+
+    def _report_central(self, status: CheckStatus, message: str) -> None:
+        (log.info if status is CheckStatus.OK else log.error)("central config: %s", message)
+        result = GatherResult(self.config.resolved_labels())
+        report_check(result, "central_config", self.sender.identity.agent_id, status, message)
+        self.accept(result)
 
     async def run(self, stop_requested: Callable[[], bool] = lambda: False) -> None:
         loop = asyncio.get_running_loop()
@@ -101,26 +154,26 @@ class Agent:
             loop.add_signal_handler(signum, stop.set)
         if stop_requested():
             stop.set()
-        scheduler = AsyncIOScheduler(timezone="UTC")
-        self._schedule(scheduler)
-        scheduler.start()
+        self._schedule()
+        self.scheduler.start()
         sender_task = asyncio.create_task(self.sender.run(), name="sender")
         log.info("agent %s started: %d inputs, collector %s", self.sender.identity.agent_id,
                  len(self.runners), self.config.collector.address)
         done, _ = await asyncio.wait({sender_task, asyncio.create_task(stop.wait())}, return_when=asyncio.FIRST_COMPLETED)
-        await self._shutdown(scheduler, sender_task)
+        await self._shutdown(self.scheduler, sender_task)
         if sender_task in done and sender_task.exception():
             raise sender_task.exception()
 
     async def _shutdown(self, scheduler: AsyncIOScheduler, sender_task: asyncio.Task) -> None:
         scheduler.shutdown(wait=False)
-        running = {runner.current_run for runner in self.runners if runner.current_run is not None}
+        all_runners = self.runners + self.central_runners
+        running = {runner.current_run for runner in all_runners if runner.current_run is not None}
         if running:  # a gather that finishes now still reaches the buffer
             await asyncio.wait(running, timeout=SHUTDOWN_GATHER_GRACE_S)
         self.flush()  # whatever was gathered is in the buffer before we exit
         sender_task.cancel()
         await asyncio.gather(sender_task, return_exceptions=True)
-        for runner in self.runners:
+        for runner in all_runners:
             runner.input.close()
         self.executor.shutdown(wait=False, cancel_futures=True)
         buffered = self.buffer.stats().batches

@@ -17,15 +17,18 @@ from pathlib import Path
 
 from bench_collector import BIN, cpu_seconds, memory_mib, start_collector
 from itops.collector.auth import new_token
+from itops.collector.tls import write_ca_and_server_certificate
 
 WARMUP_S = 20
 
 
 def _agent_config(workdir: Path, token: str, grpc_address: str) -> Path:
+    """TLS as in production: the agent reconnects for each burst, so handshakes are part of its cost."""
     (workdir / "token").write_text(token)
     config = workdir / "agent.yaml"
     config.write_text(
-        f"agent_id: footprint\ncollector:\n  address: {grpc_address}\n  tls: false\n  token_file: {workdir / 'token'}\n"
+        f"agent_id: footprint\ncollector:\n  address: {grpc_address}\n  ca_file: {workdir / 'tls' / 'ca.pem'}\n"
+        f"  server_name: localhost\n  token_file: {workdir / 'token'}\n"
         f"buffer:\n  path: {workdir / 'buffer'}\ninterval: 15s\ninputs:\n  - type: host\n"
     )
     return config
@@ -38,7 +41,8 @@ def main() -> None:
     token = new_token()
     with tempfile.TemporaryDirectory(prefix="itops-footprint-") as directory:
         workdir = Path(directory)
-        collector, grpc_address, _http = start_collector(workdir, {"footprint": token}, tls=None)
+        tls = write_ca_and_server_certificate(str(workdir / "tls"), ["localhost"])
+        collector, grpc_address, _http = start_collector(workdir, {"footprint": token}, tls=tls)
         agent = subprocess.Popen([BIN / "itops-agent", "run", "-c", _agent_config(workdir, token, grpc_address),
                                   "--log-level", "warning"])
         try:
@@ -52,7 +56,7 @@ def main() -> None:
             agent.wait(30)
             collector.send_signal(signal.SIGTERM)
             collector.wait(30)
-    print(f"agent footprint, host input at 15 s, {wall_s:.0f} s measured after a {WARMUP_S} s warm-up")
+    print(f"agent footprint, host input at 15 s, TLS, {wall_s:.0f} s measured after a {WARMUP_S} s warm-up")
     print(f"RSS {rss:.1f} MiB (peak {peak:.1f} MiB)   target <= 40 MiB")
     print(f"CPU {cpu_s / wall_s * 100:.3f} % of one core ({cpu_s:.2f} s)   target <= 0.1 %")
 

@@ -57,10 +57,11 @@ def _age(ms: int) -> str:
 
 
 def render_hosts(agents: list[dict], zone: ZoneInfo) -> str:
-    header = ("AGENT", "HOST", "STATUS", "LAST SEEN", "VERSION", "OS", "ADDRESS", "FIRST SEEN")
+    header = ("AGENT", "HOST", "STATUS", "LAST SEEN", "VERSION", "OS", "ADDRESS", "ASSET", "LOCATION", "RESPONSIBLE", "FIRST SEEN")
     rows = [header] + [
         (a["agent_id"], a["hostname"], "online" if a["online"] else "OFFLINE", _age(a["last_seen_ms"]),
-         a["agent_version"], a["os"][:40], a["source_address"], _local_time(a["first_seen_ms"], zone))
+         a["agent_version"], a["os"][:40], a["source_address"], a["asset"].get("asset_number", ""),
+         a["asset"].get("location", ""), a["asset"].get("responsible_person", ""), _local_time(a["first_seen_ms"], zone))
         for a in agents
     ]
     widths = [max(len(str(row[i])) for row in rows) for i in range(len(header))]

@@ -45,6 +45,10 @@ def main(argv: list[str] | None = None) -> int:
     if config is None:
         return 2
     if args.command == "check-config":
+        from itops.collector.assignments import AssignmentsFile
+
+        if load_config_or_report("itops-collector", AssignmentsFile, config.assignments_file) is None:
+            return 2
         print(f"{args.config}: OK ({len(config.agents)} agents, storage {config.storage.__struct_config__.tag})")
         return 0
     from itops.collector.server import Collector

@@ -44,6 +44,7 @@ class CollectorConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     validation: Annotated[ValidationLimits, Meta(description="What a batch may contain.")] = msgspec.field(default_factory=ValidationLimits)
     agents: Annotated[list[AgentCredential], Meta(description="Agents allowed to send, with their token hashes.")] = []
     offline_after: Annotated[Duration, Meta(description="An agent not heard from for this long is shown offline.")] = Duration(120)
+    assignments_file: Annotated[str | None, Meta(description="Central configuration: YAML file assigning inputs (devices, checks) to agents; re-read when it changes. See collector/assignments.py.")] = None
     check_history_retention: Annotated[Duration, Meta(description="Check results older than this are forgotten (the latest of each check is kept).")] = Duration(90 * 86400)
 
 

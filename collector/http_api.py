@@ -4,6 +4,7 @@ GET /api/v1/health                     liveness and what the collector runs with
 GET /api/v1/agents                     agents/hosts with online status and host facts
 GET /api/v1/series?name=&label=k=v     series, filtered by metric name and label equality
 GET /api/v1/query_range?name=&label=k=v&since=1h|start=&end=&step=&aggregation=
+GET /api/v1/agents/{agent_id}/inventory hardware inventory snapshots, each with what changed
 GET /api/v1/checks?agent=              latest result of every check
 GET /metrics                           the collector's own metrics
 """
@@ -127,6 +128,9 @@ def build_http_app(storage: StorageBackend, state: StateStore, metrics: Collecto
         return web.json_response({"start_ms": start_ms, "end_ms": end_ms, "step_ms": step_ms,
                                   "aggregation": aggregation, "series": result})
 
+    async def inventory(request: web.Request) -> web.Response:
+        return web.json_response({"inventory": state.inventory_history(request.match_info["agent_id"])})
+
     async def checks(request: web.Request) -> web.Response:
         return web.json_response({"checks": state.latest_checks(request.query.get("agent"))})
 
@@ -141,6 +145,7 @@ def build_http_app(storage: StorageBackend, state: StateStore, metrics: Collecto
     app.router.add_get("/api/v1/agents", agents)
     app.router.add_get("/api/v1/series", series)
     app.router.add_get("/api/v1/query_range", query_range)
+    app.router.add_get("/api/v1/agents/{agent_id}/inventory", inventory)
     app.router.add_get("/api/v1/checks", checks)
     app.router.add_get("/metrics", prometheus_metrics)
     return app

@@ -14,6 +14,7 @@ import time
 import grpc
 from google.protobuf.message import DecodeError
 
+from itops.collector.assignments import AssignmentsFile
 from itops.collector.auth import TokenAuthenticator
 from itops.collector.self_metrics import (
     REJECT_REASON_OVERLOADED,
@@ -41,6 +42,7 @@ class IngestService:
         metrics: CollectorMetrics,
         max_pending_samples: int,
         max_batch_samples: int,
+        assignments: AssignmentsFile,
     ):
         self.authenticator = authenticator
         self.validator = validator
@@ -49,6 +51,7 @@ class IngestService:
         self.metrics = metrics
         self.max_pending_samples = max_pending_samples
         self.max_batch_samples = max_batch_samples
+        self.assignments = assignments
         self.pending_samples = 0
 
     async def _authenticate(self, context: grpc.aio.ServicerContext) -> str:
@@ -91,6 +94,14 @@ class IngestService:
         self._count(result.duplicate, sample_count, received)
         return ingest_pb2.PushAck(sequence=request.sequence, duplicate=result.duplicate)
 
+    async def GetAssignedInputs(self, request: ingest_pb2.AssignedInputsRequest,
+                                context: grpc.aio.ServicerContext) -> ingest_pb2.AssignedInputs:
+        agent_id = await self._authenticate(context)
+        assigned = await asyncio.to_thread(self.assignments.inputs_for, agent_id)
+        if assigned.version == request.known_version:
+            return ingest_pb2.AssignedInputs(version=assigned.version, unchanged=True)
+        return ingest_pb2.AssignedInputs(version=assigned.version, inputs_yaml=assigned.inputs_yaml)
+
     async def _decode(self, raw_request: bytes, context: grpc.aio.ServicerContext) -> ingest_pb2.Batch:
         try:
             return ingest_pb2.Batch.FromString(raw_request)
@@ -117,5 +128,8 @@ def add_ingest_service(service: IngestService, server: grpc.aio.Server) -> None:
             response_serializer=ingest_pb2.HelloReply.SerializeToString),
         "Push": grpc.unary_unary_rpc_method_handler(
             service.Push, request_deserializer=None, response_serializer=ingest_pb2.PushAck.SerializeToString),
+        "GetAssignedInputs": grpc.unary_unary_rpc_method_handler(
+            service.GetAssignedInputs, request_deserializer=ingest_pb2.AssignedInputsRequest.FromString,
+            response_serializer=ingest_pb2.AssignedInputs.SerializeToString),
     }
     server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler("itops.v1.Ingest", handlers),))

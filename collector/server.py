@@ -12,6 +12,7 @@ import grpc
 from aiohttp import web
 from prometheus_client import CollectorRegistry
 
+from itops.collector.assignments import AssignmentsFile
 from itops.collector.auth import TokenAuthenticator
 from itops.collector.config import CollectorConfig
 from itops.collector.http_api import build_http_app
@@ -42,6 +43,7 @@ class Collector:
         backend_class = load_backend_class(config.storage.__struct_config__.tag)
         self.storage = backend_class(config.storage, on_commit=self._observe_commit)
         self.state = StateStore(config.data_dir)
+        self.assignments = AssignmentsFile(config.assignments_file)
         self.grpc_port: int | None = None
         self.http_port: int | None = None
         self._grpc_server: grpc.aio.Server | None = None
@@ -61,6 +63,7 @@ class Collector:
             self.metrics,
             max_pending_samples=self.config.grpc.max_pending_samples,
             max_batch_samples=self.config.validation.max_samples_per_batch,
+            assignments=self.assignments,
         )
         self.metrics.pending_samples.set_function(lambda: ingest.pending_samples)
         await self._start_grpc(ingest)

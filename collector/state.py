@@ -16,11 +16,14 @@ from pathlib import Path
 
 from google.protobuf import json_format
 
+from itops.collector.inventory import describe_hardware_changes
 from itops.v1 import ingest_pb2
 
 __all__ = ["AgentRecord", "StateStore"]
 
 STATE_FILE_NAME = "state.sqlite3"
+HARDWARE_CHECK = "hardware_inventory"
+HARDWARE_CHECK_POSITION = -1
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS agents (
@@ -32,6 +35,7 @@ CREATE TABLE IF NOT EXISTS agents (
     boot_time_ms INTEGER NOT NULL DEFAULT 0,
     ip_addresses TEXT NOT NULL DEFAULT '[]',
     source_address TEXT NOT NULL DEFAULT '',
+    asset TEXT NOT NULL DEFAULT '{}',
     first_seen_ms INTEGER NOT NULL,
     last_seen_ms INTEGER NOT NULL
 );
@@ -68,6 +72,7 @@ class AgentRecord:
     boot_time_ms: int
     ip_addresses: list[str]
     source_address: str
+    asset: dict[str, str]
     first_seen_ms: int
     last_seen_ms: int
 
@@ -95,14 +100,16 @@ class StateStore:
         with self._lock, self._db:
             self._db.execute(
                 """INSERT INTO agents (agent_id, hostname, agent_version, os, platform, boot_time_ms, ip_addresses,
-                                       source_address, first_seen_ms, last_seen_ms)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                       source_address, asset, first_seen_ms, last_seen_ms)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                    ON CONFLICT (agent_id) DO UPDATE SET hostname = excluded.hostname,
                      agent_version = excluded.agent_version, os = excluded.os, platform = excluded.platform,
                      boot_time_ms = excluded.boot_time_ms, ip_addresses = excluded.ip_addresses,
-                     source_address = excluded.source_address, last_seen_ms = excluded.last_seen_ms""",
+                     source_address = excluded.source_address, asset = excluded.asset,
+                     last_seen_ms = excluded.last_seen_ms""",
                 (agent_id, hello.hostname, hello.agent_version, hello.os, hello.platform, hello.boot_time_unix_ms,
-                 json.dumps(list(hello.ip_addresses)), source, now_ms, now_ms),
+                 json.dumps(list(hello.ip_addresses)), source,
+                 json.dumps(json_format.MessageToDict(hello.asset, preserving_proto_field_name=True)), now_ms, now_ms),
             )
         self._last_seen[agent_id] = (now_ms, source)
 
@@ -138,6 +145,8 @@ class StateStore:
                     "INSERT OR IGNORE INTO inventory_snapshots VALUES (?, ?, ?)",
                     (agent_id, batch.inventory.timestamp_ms, json_format.MessageToJson(batch.inventory, indent=None)),
                 )
+                self._db.execute("INSERT OR IGNORE INTO check_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                 self._hardware_check_row(agent_id, batch))
 
     def prune_check_results(self, before_ms: int) -> int:
         """Forget check results older than ``before_ms``; the latest result of each check is always kept."""
@@ -150,14 +159,47 @@ class StateStore:
                 (before_ms,),
             ).rowcount
 
+    def _previous_inventory(self, agent_id: str, before_ms: int) -> ingest_pb2.InventorySnapshot | None:
+        row = self._db.execute(
+            "SELECT snapshot FROM inventory_snapshots WHERE agent_id = ? AND timestamp_ms < ? ORDER BY timestamp_ms DESC LIMIT 1",
+            (agent_id, before_ms),
+        ).fetchone()
+        return json_format.Parse(row[0], ingest_pb2.InventorySnapshot()) if row else None
+
+    def _hardware_check_row(self, agent_id: str, batch: ingest_pb2.Batch) -> tuple:
+        """The collector's own check result ``hardware_inventory`` for this snapshot (position -1 in the
+        batch, so a replay records it once)."""
+        snapshot = batch.inventory
+        previous = self._previous_inventory(agent_id, snapshot.timestamp_ms)
+        changes = describe_hardware_changes(previous, snapshot) if previous is not None else []
+        if changes:
+            status, message = "WARNING", "; ".join(changes)
+        elif previous is None:
+            status, message = "OK", "first inventory of this host"
+        else:
+            status, message = "OK", "no hardware change since the previous inventory"
+        return (agent_id, batch.sequence, HARDWARE_CHECK_POSITION, HARDWARE_CHECK, agent_id, status, message, 0.0,
+                snapshot.timestamp_ms, "{}")
+
+    def inventory_history(self, agent_id: str) -> list[dict]:
+        with self._lock:
+            snapshots = self._db.execute(
+                "SELECT timestamp_ms, snapshot FROM inventory_snapshots WHERE agent_id = ? ORDER BY timestamp_ms", (agent_id,)
+            ).fetchall()
+            changes = dict(self._db.execute(
+                "SELECT timestamp_ms, message FROM check_results WHERE agent_id = ? AND check_name = ? AND status != 'OK'",
+                (agent_id, HARDWARE_CHECK),
+            ).fetchall())
+        return [{"timestamp_ms": ts, "changes": changes.get(ts, ""), "inventory": json.loads(snapshot)} for ts, snapshot in snapshots]
+
     def agents(self) -> list[AgentRecord]:
         self.persist_last_seen()
         with self._lock:
             rows = self._db.execute(
                 """SELECT agent_id, hostname, agent_version, os, platform, boot_time_ms, ip_addresses,
-                          source_address, first_seen_ms, last_seen_ms FROM agents ORDER BY agent_id"""
+                          source_address, asset, first_seen_ms, last_seen_ms FROM agents ORDER BY agent_id"""
             ).fetchall()
-        return [AgentRecord(*row[:6], json.loads(row[6]), *row[7:]) for row in rows]
+        return [AgentRecord(*row[:6], json.loads(row[6]), row[7], json.loads(row[8]), *row[9:]) for row in rows]
 
     def latest_checks(self, agent_id: str | None = None) -> list[dict]:
         query = """SELECT agent_id, check_name, target, status, message, duration_seconds, MAX(timestamp_ms), labels

@@ -9,6 +9,9 @@ __all__ = ["SHIPPED_INPUTS", "config_models", "load_input_class"]
 
 SHIPPED_INPUTS: dict[str, PluginSpec] = {
     "host": PluginSpec("itops.agent.inputs.host.config:HostConfig", "itops.agent.inputs.host.host:HostInput"),
+    "inventory": PluginSpec(
+        "itops.agent.inputs.inventory.config:InventoryConfig", "itops.agent.inputs.inventory.inventory:InventoryInput"
+    ),
     "tcp_connect": PluginSpec("itops.agent.inputs.tcp_connect.config:TcpConnectConfig", "itops.agent.inputs.tcp_connect.tcp_connect:TcpConnectInput"),
     "http": PluginSpec("itops.agent.inputs.http.config:HttpConfig", "itops.agent.inputs.http.http:HttpInput"),
     "ping": PluginSpec("itops.agent.inputs.ping.config:PingConfig", "itops.agent.inputs.ping.ping:PingInput"),

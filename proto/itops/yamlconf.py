@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Callable, TypeVar
 
 import msgspec
 import yaml
 
-__all__ = ["ConfigError", "Duration", "ByteSize", "load_file", "load_text", "parse_duration", "parse_byte_size"]
+__all__ = ["ConfigError", "FieldProblem", "Duration", "ByteSize", "load_file", "load_text", "parse_duration", "parse_byte_size"]
 
 T = TypeVar("T")
 
@@ -46,6 +46,14 @@ class ConfigError(ValueError):
         self.file, self.line, self.field, self.problem = file, line, field, problem
         where = f"{file}:{line}" if line else file
         super().__init__(f"{where}: {field}: {problem}" if field else f"{where}: {problem}")
+
+
+class FieldProblem(ValueError):
+    """Raised by a config's own checks (beyond its types); the loader adds file and line."""
+
+    def __init__(self, field: str, problem: str):
+        self.field, self.problem = field, problem
+        super().__init__(f"{field}: {problem}")
 
 
 def parse_duration(value: Any) -> float:
@@ -110,11 +118,13 @@ def path_to_field(path: str) -> str:
     return path[2:] if path.startswith("$.") else ("" if path == "$" else path)
 
 
-def load_text(text: str, model: type[T], file: str = "<config>", choices: dict[str, list[str]] | None = None) -> T:
+def load_text(text: str, model: type[T], file: str = "<config>", choices: dict[str, list[str]] | None = None,
+              check: Callable[[T], None] | None = None) -> T:
     """Parse YAML text into ``model``; raise ConfigError naming file, line and field.
 
     ``choices`` lists the accepted values of tag fields, keyed by field with ``[]`` for any index
     (``{"inputs[].type": ["host", "snmp"]}``), so that a wrong value is answered with the right ones.
+    ``check(config)`` may raise FieldProblem for what types cannot say (e.g. two inputs with one name).
     """
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -125,9 +135,15 @@ def load_text(text: str, model: type[T], file: str = "<config>", choices: dict[s
     lines: dict[str, int] = {}
     data = _construct(root, "$", lines, file) if root is not None else {}
     try:
-        return msgspec.convert(data, model, dec_hook=_dec_hook, strict=True)
+        config = msgspec.convert(data, model, dec_hook=_dec_hook, strict=True)
     except msgspec.ValidationError as exc:
         raise _with_choices(_located(str(exc), lines, file), choices or {}) from None
+    if check is not None:
+        try:
+            check(config)
+        except FieldProblem as problem:
+            raise ConfigError(file, _line_of(f"$.{problem.field}", lines), problem.field, problem.problem) from None
+    return config
 
 
 def _with_choices(error: ConfigError, choices: dict[str, list[str]]) -> ConfigError:
@@ -137,7 +153,8 @@ def _with_choices(error: ConfigError, choices: dict[str, list[str]]) -> ConfigEr
     return ConfigError(error.file, error.line, error.field, f"{error.problem}; expected one of: {', '.join(known)}")
 
 
-def load_file(path: str | Path, model: type[T], choices: dict[str, list[str]] | None = None) -> T:
+def load_file(path: str | Path, model: type[T], choices: dict[str, list[str]] | None = None,
+              check: Callable[[T], None] | None = None) -> T:
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -145,7 +162,7 @@ def load_file(path: str | Path, model: type[T], choices: dict[str, list[str]] | 
         raise ConfigError(str(path), None, "", f"cannot read: {exc.strerror or exc}") from None
     except UnicodeDecodeError as exc:
         raise ConfigError(str(path), None, "", f"not UTF-8 text: {exc}") from None
-    return load_text(text, model, str(path), choices)
+    return load_text(text, model, str(path), choices, check)
 
 
 def _located(message: str, lines: dict[str, int], file: str) -> ConfigError:
@@ -156,12 +173,16 @@ def _located(message: str, lines: dict[str, int], file: str) -> ConfigError:
     if unknown:
         path = f"{path}.{unknown.group(1)}"
         problem = "unknown option (check the spelling against docs/configuration.md)"
+    return ConfigError(file, _line_of(path, lines), path_to_field(path), _plain(problem))
+
+
+def _line_of(path: str, lines: dict[str, int]) -> int | None:
+    """The line of ``path``, or of its nearest parent that is in the file."""
     line = lines.get(path + "#key") or lines.get(path)
-    probe = path
-    while line is None and probe not in ("$", ""):
-        probe = re.sub(r"(\.[^.\[]+|\[\d+\])$", "", probe)
-        line = lines.get(probe)
-    return ConfigError(file, line, path_to_field(path), _plain(problem))
+    while line is None and path not in ("$", ""):
+        path = re.sub(r"(\.[^.\[]+|\[\d+\])$", "", path)
+        line = lines.get(path)
+    return line
 
 
 def _plain(problem: str) -> str:

@@ -100,7 +100,7 @@ class CollectorProcess:
 
 class AgentProcess:
     def __init__(self, workdir: Path, tls_dir: Path, agent_id: str, token: str, collector_address: str,
-                 interval_s: float = 1.0, buffer_limit: str = "64MiB"):
+                 interval_s: float = 1.0, buffer_limit: str = "64MiB", extra_config: str = "", extra_inputs: str = ""):
         self.workdir = workdir
         self.log_path = workdir / f"{agent_id}.log"
         self.config_path = workdir / f"{agent_id}.yaml"
@@ -113,8 +113,8 @@ class AgentProcess:
             f"  server_name: localhost\n  token_file: {token_file}\n  timeout: 5s\n"
             f"  backoff_initial: 0.2s\n  backoff_max: 2s\n"
             f"buffer:\n  path: {self.buffer_path}\n  limit: {buffer_limit}\n"
-            f"interval: {interval_s}s\njitter: 0s\nbatch:\n  max_age: 0.5s\n"
-            f"inputs:\n  - type: host\n"
+            f"interval: {interval_s}s\njitter: 0s\nbatch:\n  max_age: 0.5s\n{extra_config}"
+            f"inputs:\n  - type: host\n{extra_inputs}"
         )
         self.process: subprocess.Popen | None = None
 

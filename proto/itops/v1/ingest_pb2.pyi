@@ -18,8 +18,20 @@ CHECK_STATUS_WARNING: CheckStatus
 CHECK_STATUS_CRITICAL: CheckStatus
 CHECK_STATUS_UNKNOWN: CheckStatus
 
+class Asset(_message.Message):
+    __slots__ = ("asset_number", "department", "location", "responsible_person")
+    ASSET_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_FIELD_NUMBER: _ClassVar[int]
+    RESPONSIBLE_PERSON_FIELD_NUMBER: _ClassVar[int]
+    asset_number: str
+    department: str
+    location: str
+    responsible_person: str
+    def __init__(self, asset_number: _Optional[str] = ..., department: _Optional[str] = ..., location: _Optional[str] = ..., responsible_person: _Optional[str] = ...) -> None: ...
+
 class AgentHello(_message.Message):
-    __slots__ = ("agent_id", "hostname", "agent_version", "os", "boot_time_unix_ms", "ip_addresses", "platform")
+    __slots__ = ("agent_id", "hostname", "agent_version", "os", "boot_time_unix_ms", "ip_addresses", "platform", "asset")
     AGENT_ID_FIELD_NUMBER: _ClassVar[int]
     HOSTNAME_FIELD_NUMBER: _ClassVar[int]
     AGENT_VERSION_FIELD_NUMBER: _ClassVar[int]
@@ -27,6 +39,7 @@ class AgentHello(_message.Message):
     BOOT_TIME_UNIX_MS_FIELD_NUMBER: _ClassVar[int]
     IP_ADDRESSES_FIELD_NUMBER: _ClassVar[int]
     PLATFORM_FIELD_NUMBER: _ClassVar[int]
+    ASSET_FIELD_NUMBER: _ClassVar[int]
     agent_id: str
     hostname: str
     agent_version: str
@@ -34,7 +47,8 @@ class AgentHello(_message.Message):
     boot_time_unix_ms: int
     ip_addresses: _containers.RepeatedScalarFieldContainer[str]
     platform: str
-    def __init__(self, agent_id: _Optional[str] = ..., hostname: _Optional[str] = ..., agent_version: _Optional[str] = ..., os: _Optional[str] = ..., boot_time_unix_ms: _Optional[int] = ..., ip_addresses: _Optional[_Iterable[str]] = ..., platform: _Optional[str] = ...) -> None: ...
+    asset: Asset
+    def __init__(self, agent_id: _Optional[str] = ..., hostname: _Optional[str] = ..., agent_version: _Optional[str] = ..., os: _Optional[str] = ..., boot_time_unix_ms: _Optional[int] = ..., ip_addresses: _Optional[_Iterable[str]] = ..., platform: _Optional[str] = ..., asset: _Optional[_Union[Asset, _Mapping]] = ...) -> None: ...
 
 class HelloReply(_message.Message):
     __slots__ = ("server_time_unix_ms", "max_batch_samples")
@@ -145,6 +159,22 @@ class Batch(_message.Message):
     checks: _containers.RepeatedCompositeFieldContainer[CheckResult]
     inventory: InventorySnapshot
     def __init__(self, sequence: _Optional[int] = ..., created_unix_ms: _Optional[int] = ..., samples: _Optional[_Union[SampleBlock, _Mapping]] = ..., checks: _Optional[_Iterable[_Union[CheckResult, _Mapping]]] = ..., inventory: _Optional[_Union[InventorySnapshot, _Mapping]] = ...) -> None: ...
+
+class AssignedInputsRequest(_message.Message):
+    __slots__ = ("known_version",)
+    KNOWN_VERSION_FIELD_NUMBER: _ClassVar[int]
+    known_version: str
+    def __init__(self, known_version: _Optional[str] = ...) -> None: ...
+
+class AssignedInputs(_message.Message):
+    __slots__ = ("version", "unchanged", "inputs_yaml")
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    UNCHANGED_FIELD_NUMBER: _ClassVar[int]
+    INPUTS_YAML_FIELD_NUMBER: _ClassVar[int]
+    version: str
+    unchanged: bool
+    inputs_yaml: str
+    def __init__(self, version: _Optional[str] = ..., unchanged: _Optional[bool] = ..., inputs_yaml: _Optional[str] = ...) -> None: ...
 
 class PushAck(_message.Message):
     __slots__ = ("sequence", "duplicate")

@@ -26,7 +26,8 @@ if _version_not_supported:
 
 
 class IngestStub:
-    """Agents call Hello when they (re)connect and Push for every batch.
+    """Agents call Hello when they (re)connect and Push for every batch. Agents that take their inputs
+    from the collector (central configuration) poll GetAssignedInputs.
     """
 
     def __init__(self, channel):
@@ -45,10 +46,16 @@ class IngestStub:
                 request_serializer=itops_dot_v1_dot_ingest__pb2.Batch.SerializeToString,
                 response_deserializer=itops_dot_v1_dot_ingest__pb2.PushAck.FromString,
                 _registered_method=True)
+        self.GetAssignedInputs = channel.unary_unary(
+                '/itops.v1.Ingest/GetAssignedInputs',
+                request_serializer=itops_dot_v1_dot_ingest__pb2.AssignedInputsRequest.SerializeToString,
+                response_deserializer=itops_dot_v1_dot_ingest__pb2.AssignedInputs.FromString,
+                _registered_method=True)
 
 
 class IngestServicer:
-    """Agents call Hello when they (re)connect and Push for every batch.
+    """Agents call Hello when they (re)connect and Push for every batch. Agents that take their inputs
+    from the collector (central configuration) poll GetAssignedInputs.
     """
 
     def Hello(self, request, context):
@@ -58,6 +65,12 @@ class IngestServicer:
         raise NotImplementedError('Method not implemented!')
 
     def Push(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetAssignedInputs(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -76,6 +89,11 @@ def add_IngestServicer_to_server(servicer, server):
                     request_deserializer=itops_dot_v1_dot_ingest__pb2.Batch.FromString,
                     response_serializer=itops_dot_v1_dot_ingest__pb2.PushAck.SerializeToString,
             ),
+            'GetAssignedInputs': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetAssignedInputs,
+                    request_deserializer=itops_dot_v1_dot_ingest__pb2.AssignedInputsRequest.FromString,
+                    response_serializer=itops_dot_v1_dot_ingest__pb2.AssignedInputs.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'itops.v1.Ingest', rpc_method_handlers)
@@ -85,7 +103,8 @@ def add_IngestServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class Ingest:
-    """Agents call Hello when they (re)connect and Push for every batch.
+    """Agents call Hello when they (re)connect and Push for every batch. Agents that take their inputs
+    from the collector (central configuration) poll GetAssignedInputs.
     """
 
     @staticmethod
@@ -132,6 +151,33 @@ class Ingest:
             '/itops.v1.Ingest/Push',
             itops_dot_v1_dot_ingest__pb2.Batch.SerializeToString,
             itops_dot_v1_dot_ingest__pb2.PushAck.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetAssignedInputs(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/itops.v1.Ingest/GetAssignedInputs',
+            itops_dot_v1_dot_ingest__pb2.AssignedInputsRequest.SerializeToString,
+            itops_dot_v1_dot_ingest__pb2.AssignedInputs.FromString,
             options,
             channel_credentials,
             insecure,

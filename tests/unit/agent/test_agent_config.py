@@ -35,8 +35,10 @@ def test_unknown_input_type_names_the_line_and_the_known_types(tmp_path):
 
 
 def test_two_inputs_with_the_same_name_are_refused(tmp_path):
-    with pytest.raises(ConfigError, match="two inputs are both named 'host'"):
+    with pytest.raises(ConfigError) as error:
         _load(tmp_path, MINIMAL + "inputs:\n  - type: host\n  - type: host\n")
+    assert (error.value.line, error.value.field) == (6, "inputs[1]")
+    assert "already named 'host'" in error.value.problem
 
 
 def test_a_token_is_required(tmp_path):
