@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Callable
 
 from itops.agent.inputs.base import Accumulator
-from itops.series_key import format_series_key
+from itops.series_key import format_series_key, series_problem
 from itops.v1 import ingest_pb2
 
 __all__ = ["GatherResult", "PendingBatch"]
 
 SERIES_KEY_CACHE_LIMIT = 100_000
+
+log = logging.getLogger("itops.agent.batcher")
 
 
 class GatherResult(Accumulator):
@@ -29,6 +32,8 @@ class GatherResult(Accumulator):
 
     def add_sample(self, name, value, labels=None, timestamp_ms=None) -> None:
         merged = {**self.extra_labels, **labels} if labels else self.extra_labels
+        if "" in merged.values():  # Prometheus semantics: an empty label is an absent label
+            merged = {label: text for label, text in merged.items() if text != ""}
         self.samples.append((name, merged, float(value), timestamp_ms or self.now_ms()))
 
     def add_check(self, result: ingest_pb2.CheckResult) -> None:
@@ -49,7 +54,8 @@ class PendingBatch:
     """The batch being filled. Series keys are formatted once per distinct (name, labels)."""
 
     def __init__(self):
-        self._key_cache: dict[tuple, str] = {}
+        self._key_cache: dict[tuple, str | None] = {}
+        self.invalid_samples_total = 0
         self.clear()
 
     def clear(self) -> None:
@@ -66,7 +72,11 @@ class PendingBatch:
     def add(self, result: GatherResult) -> None:
         indexes, timestamps, values = [], [], []
         for name, labels, value, timestamp_ms in result.samples:
-            indexes.append(self._series_index(name, labels))
+            key = self._series_key(name, labels)
+            if key is None:
+                self.invalid_samples_total += 1
+                continue
+            indexes.append(self._series_index(key))
             timestamps.append(timestamp_ms)
             values.append(value)
         self.block.series_index.extend(indexes)
@@ -77,21 +87,24 @@ class PendingBatch:
         if result.inventory is not None:
             self.inventory = result.inventory
 
-    def _series_index(self, name: str, labels: dict[str, str]) -> int:
-        key = self._series_key(name, labels)
+    def _series_index(self, key: str) -> int:
         index = self._index_of_key.get(key)
         if index is None:
             index = self._index_of_key[key] = len(self.block.series)
             self.block.series.append(key)
         return index
 
-    def _series_key(self, name: str, labels: dict[str, str]) -> str:
+    def _series_key(self, name: str, labels: dict[str, str]) -> str | None:
+        """The canonical key, or None for a series the collector would reject (logged once per series)."""
         cache_key = (name, *labels.items())
-        key = self._key_cache.get(cache_key)
-        if key is None:
-            if len(self._key_cache) >= SERIES_KEY_CACHE_LIMIT:
-                self._key_cache.clear()
-            key = self._key_cache[cache_key] = format_series_key(name, labels)
+        if cache_key in self._key_cache:
+            return self._key_cache[cache_key]
+        if len(self._key_cache) >= SERIES_KEY_CACHE_LIMIT:
+            self._key_cache.clear()
+        problem = series_problem(name, labels)
+        if problem is not None:
+            log.error("dropping samples of %s: %s", format_series_key(name, labels)[:200], problem)
+        key = self._key_cache[cache_key] = None if problem else format_series_key(name, labels)
         return key
 
     def seal(self, sequence: int, now_ms: int) -> ingest_pb2.Batch:

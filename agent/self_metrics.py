@@ -10,7 +10,8 @@ from itops.agent.sender import SenderCounters
 __all__ = ["gather_self_metrics"]
 
 
-def gather_self_metrics(acc: Accumulator, inputs: list[InputHealth], buffer: BufferStats, sender: SenderCounters) -> None:
+def gather_self_metrics(acc: Accumulator, inputs: list[InputHealth], buffer: BufferStats, sender: SenderCounters,
+                        invalid_samples_total: int) -> None:
     for health in inputs:
         labels = {"input": health.name}
         acc.add_sample("itops_agent_input_up", float(health.up), labels)
@@ -19,6 +20,7 @@ def gather_self_metrics(acc: Accumulator, inputs: list[InputHealth], buffer: Buf
         acc.add_sample("itops_agent_input_errors_total", health.errors_total, labels)
         acc.add_sample("itops_agent_input_timeouts_total", health.timeouts_total, labels)
         acc.add_sample("itops_agent_input_skipped_total", health.skipped_total, labels)
+    acc.add_sample("itops_agent_invalid_samples_total", invalid_samples_total)
     acc.add_sample("itops_agent_buffer_batches", buffer.batches)
     acc.add_sample("itops_agent_buffer_bytes", buffer.bytes)
     acc.add_sample("itops_agent_buffer_dropped_batches_total", buffer.dropped_batches_total)

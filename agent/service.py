@@ -92,7 +92,7 @@ class Agent:
     async def report_self(self) -> None:
         result = GatherResult(self.config.resolved_labels())
         healths = [runner.health for runner in self.runners + self.central_runners]
-        gather_self_metrics(result, healths, self.buffer.stats(), self.sender.counters)
+        gather_self_metrics(result, healths, self.buffer.stats(), self.sender.counters, self.pending.invalid_samples_total)
         self.accept(result)
 
     def _schedule_input(self, runner: InputRunner) -> None:
@@ -128,15 +128,15 @@ class Agent:
             self._report_central(CheckStatus.CRITICAL, f"version {reply.version} rejected, still running version "
                                  f"{self.central_version or '(none)'}: {exc}")
             return
-        self._replace_central_runners(input_configs)
+        await self._replace_central_runners(input_configs)
         self.central_version = reply.version
         names = ", ".join(runner.health.name for runner in self.central_runners) or "none"
         self._report_central(CheckStatus.OK, f"version {reply.version} applied: {len(self.central_runners)} inputs ({names})")
 
-    def _replace_central_runners(self, input_configs: list) -> None:
+    async def _replace_central_runners(self, input_configs: list) -> None:
         for runner in self.central_runners:
             self.scheduler.remove_job(runner.health.name)
-            runner.input.close()
+        await asyncio.gather(*(_close_input(runner) for runner in self.central_runners))
         self.central_runners = build_runners(self.config, input_configs, self.executor, self.accept)
         for runner in self.central_runners:
             self._schedule_input(runner)
@@ -173,12 +173,16 @@ class Agent:
         self.flush()  # whatever was gathered is in the buffer before we exit
         sender_task.cancel()
         await asyncio.gather(sender_task, return_exceptions=True)
-        for runner in all_runners:
-            runner.input.close()
+        await asyncio.gather(*(_close_input(runner) for runner in all_runners))
         self.executor.shutdown(wait=False, cancel_futures=True)
         buffered = self.buffer.stats().batches
         self.buffer.close()
         log.info("agent stopped; %d batches buffered for the next start", buffered)
+
+
+async def _close_input(runner: InputRunner) -> None:
+    """In a worker thread, like gather: an input may block or run an event loop of its own to close."""
+    await asyncio.to_thread(runner.input.close)
 
 
 def _soon() -> datetime:

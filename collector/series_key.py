@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import re
 
-from itops.series_key import format_series_key
+from itops.series_key import LABEL_NAME_RE, METRIC_NAME_RE, format_series_key
 
 __all__ = ["METRIC_NAME_RE", "LABEL_NAME_RE", "parse_series_key", "format_series_key"]
 
-METRIC_NAME_RE = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
-LABEL_NAME_RE = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
 # One label pair; the value is matched up to its closing quote, escapes are checked by _unescape.
 _LABEL_PAIR_RE = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="([^"\\]*(?:\\.[^"\\]*)*)"', re.DOTALL)
 _ESCAPE_RE = re.compile(r"\\(.)", re.DOTALL)

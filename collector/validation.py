@@ -20,13 +20,13 @@ import msgspec
 import numpy as np
 
 from itops.collector.series_key import LABEL_NAME_RE, METRIC_NAME_RE, parse_series_key
+from itops.series_key import RESERVED_LABEL
 from itops.v1 import ingest_pb2
 from itops.yamlconf import Duration
 
 __all__ = ["RejectReason", "BatchRejected", "ValidationLimits", "ValidBatch", "BatchValidator"]
 
 # The collector adds this label from the agent's authenticated identity; an agent must not set it.
-RESERVED_LABEL = "agent"
 _CONTROL_CHARACTER_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _CHECK_STATUSES = frozenset(ingest_pb2.CheckStatus.values())
 _SHOWN_KEY_CHARS = 120

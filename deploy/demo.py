@@ -1,7 +1,9 @@
 """`make demo`: a collector with the embedded store and an agent on this machine, then a live view.
 
+The agent also polls a simulated network printer and UPS (snmpsim serving real device recordings from
+tests/fixtures/snmp) and a simulated ZKTeco attendance clock (tests/simulators/zk_clock.py).
 Everything lives in ./demo-data (TLS CA and certificate, the agent's token, configs, data). Ctrl-C
-stops both processes cleanly. `--duration SECONDS` stops by itself (used by the demo's own test).
+stops every process cleanly. `--duration SECONDS` stops by itself (used by the demo's own test).
 """
 
 from __future__ import annotations
@@ -9,7 +11,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -22,6 +26,8 @@ from itops.collector.auth import new_token, token_sha256
 from itops.collector.tls import write_ca_and_server_certificate
 
 BIN = Path(sys.executable).parent
+REPO = Path(__file__).resolve().parents[1]
+SIMULATED_DEVICES = {"printer-3f": "printers/brother", "ups-server-room": "ups/apc_smart1500"}
 SHOWN_METRICS = ("itops_host_cpu_usage_ratio", "itops_host_memory_usage_ratio", "itops_host_load1", "itops_host_uptime_seconds")
 DEMO_AGENT_ID = "demo-agent"
 
@@ -50,7 +56,35 @@ agents:
 """)
 
 
-def _agent_config(data: Path, grpc_address: str) -> Path:
+def _free_udp_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _start_snmpsim(data: Path) -> tuple[subprocess.Popen, int]:
+    recordings = data / "snmpsim" / "data"
+    for recording in SIMULATED_DEVICES.values():
+        target = recordings / f"{recording}.snmprec"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(REPO / "tests" / "fixtures" / "snmp" / f"{recording}.snmprec", target)
+    port = _free_udp_port()
+    process = subprocess.Popen(
+        [BIN / "snmpsim-command-responder", f"--data-dir={recordings}", f"--cache-dir={data / 'snmpsim' / 'cache'}",
+         f"--agent-udpv4-endpoint=127.0.0.1:{port}", "--logging-method=null"],
+        env={**os.environ, "SNMPSIM_ALLOW_ROOT": "true"}, stdout=subprocess.DEVNULL)  # it refuses root otherwise
+    return process, port
+
+
+def _start_attendance_clock() -> tuple[subprocess.Popen, int]:
+    process = subprocess.Popen([sys.executable, REPO / "tests" / "simulators" / "zk_clock.py", "--port", "0",
+                                "--state", "clock_off_10min"], stdout=subprocess.PIPE, text=True)
+    return process, int(process.stdout.readline().split("port=")[1].split()[0])
+
+
+def _agent_config(data: Path, grpc_address: str, snmp_port: int, clock_port: int) -> Path:
+    devices = "".join(f"      - {{name: {name}, address: '127.0.0.1:{snmp_port}', community: {recording}, location: HQ 3F}}\n"
+                      for name, recording in SIMULATED_DEVICES.items())
     path = data / "agent.yaml"
     path.write_text(f"""\
 agent_id: {DEMO_AGENT_ID}
@@ -67,6 +101,14 @@ batch:
   max_age: 2s
 inputs:
   - type: host
+  - type: inventory
+  - type: snmp
+    interval: 10s
+    devices:
+{devices}  - type: attendance_clock
+    interval: 10s
+    clocks:
+      - {{name: main-entrance, address: 127.0.0.1, port: {clock_port}, location: HQ 1F lobby}}
 """)
     return path
 
@@ -90,12 +132,17 @@ def _latest(http: str, metric: str) -> str:
     return f"{values[-1]:.3f}" if values else "(waiting)"
 
 
+def _get(http: str, path: str) -> dict:
+    with urllib.request.urlopen(f"http://{http}{path}", timeout=5) as response:
+        return json.load(response)
+
+
 def _show(http: str, zone: ZoneInfo, clear: bool) -> None:
-    with urllib.request.urlopen(f"http://{http}/api/v1/agents", timeout=5) as response:
-        agents = json.load(response)["agents"]
     lines = [f"itops demo — HTTP API http://{http}/api/v1/agents   metrics http://{http}/metrics   (Ctrl-C stops)", "",
-             render_hosts(agents, zone), ""]
+             render_hosts(_get(http, "/api/v1/agents")["agents"], zone), ""]
     lines += [f"{metric:<34} {_latest(http, metric)}" for metric in SHOWN_METRICS]
+    lines += ["", "checks:"] + [f"  {c['status']:<8} {c['check']:<18} {c['target']:<16} {c['message'][:90]}"
+                                for c in _get(http, "/api/v1/checks")["checks"] if c["check"] not in ("central_config",)]
     print(("\033[2J\033[H" if clear else "\n") + "\n".join(lines), flush=True)
 
 
@@ -109,7 +156,10 @@ def main() -> int:
     if not (data / "collector.yaml").exists():
         _write_configs(data)
     collector, grpc_address, http = _start_collector(data)
-    agent = subprocess.Popen([BIN / "itops-agent", "run", "-c", _agent_config(data, grpc_address), "--log-level", "warning"])
+    snmpsim, snmp_port = _start_snmpsim(data)
+    clock, clock_port = _start_attendance_clock()
+    agent = subprocess.Popen([BIN / "itops-agent", "run", "-c", _agent_config(data, grpc_address, snmp_port, clock_port),
+                              "--log-level", "error"])
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     deadline = time.monotonic() + args.duration if args.duration else None
     try:
@@ -119,9 +169,9 @@ def main() -> int:
     except KeyboardInterrupt:
         pass
     finally:
-        for process in (agent, collector):
+        for process in (agent, collector, snmpsim, clock):
             process.send_signal(signal.SIGTERM)
-        codes = [process.wait(30) for process in (agent, collector)]
+        codes = [process.wait(30) for process in (agent, collector, snmpsim, clock)][:2]
     print(f"\ndemo stopped (agent exit {codes[0]}, collector exit {codes[1]}); data kept in {data}")
     return 0 if codes == [0, 0] else 1
 

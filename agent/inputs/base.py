@@ -58,4 +58,5 @@ class Input(abc.ABC, Generic[ConfigT]):
         """Gather once. Called from a worker thread; may block (the runner enforces a timeout)."""
 
     def close(self) -> None:
-        """Release what the input holds open. Most inputs hold nothing."""
+        """Release what the input holds open (called in a worker thread, never during a gather). Most
+        inputs hold nothing."""

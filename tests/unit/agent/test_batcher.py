@@ -46,3 +46,17 @@ def test_checks_get_timestamp_and_agent_labels_without_overriding_their_own():
     pending.add(result)
     assert not pending.empty and pending.sample_count == 0
     assert pending.seal(3, 1).checks[0].target == "db:5432"
+
+
+def test_empty_label_values_are_left_out():
+    pending = PendingBatch()
+    pending.add(_result([("m", 1, {"colour": "", "supply": "2"})]))
+    assert list(pending.seal(1, 1).samples.series) == ['m{host="h1",supply="2"}']
+
+
+def test_a_series_the_collector_would_reject_is_dropped_alone_and_counted():
+    pending = PendingBatch()
+    pending.add(_result([("bad name", 1, None), ("m", 2, {"agent": "spoof"}), ("m", 3, {"ok": "x"}), ("bad name", 4, None)]))
+    batch = pending.seal(1, 1)
+    assert list(batch.samples.series) == ['m{host="h1",ok="x"}'] and list(batch.samples.values) == [3.0]
+    assert pending.invalid_samples_total == 3

@@ -1,9 +1,9 @@
 import pytest
-
 from itops.agent.batcher import GatherResult
 from itops.agent.inputs.snmp.device import DeviceContext
 from itops.agent.inputs.snmp.interpreters import environment
 from itops.agent.inputs.snmp.walk import Walk, parse_oid
+
 from tests.snmprec import load_walk
 
 TEMPERATURE = "itops_environment_temperature_celsius"

@@ -1,12 +1,12 @@
 import pytest
-
 from itops.agent.batcher import GatherResult
 from itops.agent.checks import CheckStatus
-from itops.agent.inputs.snmp.device import DeviceContext
 from itops.agent.inputs.snmp.config import SHIPPED_PROFILES_DIR
+from itops.agent.inputs.snmp.device import DeviceContext
 from itops.agent.inputs.snmp.interpreters import network
 from itops.agent.inputs.snmp.profile import load_profiles
 from itops.agent.inputs.snmp.walk import Walk, parse_oid
+
 from tests.snmprec import RECORDINGS, load_walk
 
 TRAFFIC = "itops_network_interface_traffic_bytes_per_second"

@@ -239,8 +239,8 @@ def test_colour_from_colorant_table():
 
 def test_colour_from_description():
     acc, _ = poll(printer_walk("konica"))
-    colours = {labels["supply"]: labels["colour"] for labels, _ in samples(acc, "itops_printer_supply_remaining_ratio")}
-    assert [colours[supply] for supply in ("1", "2", "3", "4", "14")] == ["cyan", "magenta", "yellow", "black", ""]
+    colours = {labels["supply"]: labels.get("colour") for labels, _ in samples(acc, "itops_printer_supply_remaining_ratio")}
+    assert [colours[supply] for supply in ("1", "2", "3", "4", "14")] == ["cyan", "magenta", "yellow", "black", None]
 
 
 def test_type_by_name():

@@ -1,10 +1,10 @@
 import pytest
-
 from itops.agent.batcher import GatherResult
 from itops.agent.checks import CheckStatus
 from itops.agent.inputs.snmp.device import DeviceContext
 from itops.agent.inputs.snmp.interpreters import ups
 from itops.agent.inputs.snmp.walk import Walk, parse_oid
+
 from tests.snmprec import load_walk
 
 RFC1628 = "1.3.6.1.2.1.33.1"

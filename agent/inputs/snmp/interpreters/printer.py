@@ -44,7 +44,9 @@ def interpret(walk: Walk, device: DeviceContext, acc: Accumulator) -> None:
 
 
 def _report_supply(supply: Supply, device: DeviceContext, acc: Accumulator) -> None:
-    labels = {"supply": supply.index, "description": supply.description, "type": supply.type, "colour": supply.colour}
+    labels = {"supply": supply.index, "description": supply.description, "type": supply.type}
+    if supply.colour:  # no colour label rather than an empty one
+        labels["colour"] = supply.colour
     if supply.level is not None and supply.level >= 0:
         acc.add_sample("itops_printer_supply_level", float(supply.level), {**labels, "unit": supply.unit})
     if supply.max_capacity is not None and supply.max_capacity > 0:

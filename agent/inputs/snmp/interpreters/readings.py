@@ -7,7 +7,7 @@ import re
 from itops.agent.inputs.snmp.device import DeviceContext
 from itops.agent.inputs.snmp.walk import SnmpValue, Walk
 
-__all__ = ["UNKNOWN_SENTINELS", "known_number", "measured", "named_state", "label_text"]
+__all__ = ["UNKNOWN_SENTINELS", "known_number", "label_text", "measured", "named_state"]
 
 # Values devices send for "I don't know": 16-bit and 32-bit all-ones, and -1.
 UNKNOWN_SENTINELS = frozenset({65535, 4294967295, -1})

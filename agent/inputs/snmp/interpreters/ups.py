@@ -10,7 +10,11 @@ from itops.agent.checks import CheckStatus, report_check
 from itops.agent.inputs.base import Accumulator
 from itops.agent.inputs.snmp.device import DeviceContext
 from itops.agent.inputs.snmp.interpreters.ups_apc import POWERNET_UPS, read_apc
-from itops.agent.inputs.snmp.interpreters.ups_reading import BATTERY_STATUSES, OUTPUT_SOURCES, UpsReading
+from itops.agent.inputs.snmp.interpreters.ups_reading import (
+    BATTERY_STATUSES,
+    OUTPUT_SOURCES,
+    UpsReading,
+)
 from itops.agent.inputs.snmp.interpreters.ups_rfc1628 import read_rfc1628
 from itops.agent.inputs.snmp.walk import Walk
 

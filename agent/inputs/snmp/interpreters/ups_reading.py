@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["OUTPUT_SOURCES", "BATTERY_STATUSES", "UpsReading"]
+__all__ = ["BATTERY_STATUSES", "OUTPUT_SOURCES", "UpsReading"]
 
 # RFC 1628 upsOutputSource names; APC output states are mapped onto them.
 OUTPUT_SOURCES = ("other", "none", "normal", "bypass", "battery", "booster", "reducer")

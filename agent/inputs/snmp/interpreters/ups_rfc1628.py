@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from itops.agent.inputs.snmp.device import DeviceContext
-from itops.agent.inputs.snmp.interpreters.readings import UNKNOWN_SENTINELS, known_number, measured, named_state
+from itops.agent.inputs.snmp.interpreters.readings import (
+    UNKNOWN_SENTINELS,
+    known_number,
+    measured,
+    named_state,
+)
 from itops.agent.inputs.snmp.interpreters.ups_reading import OUTPUT_SOURCES, UpsReading
 from itops.agent.inputs.snmp.walk import Walk
 
