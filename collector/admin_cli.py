@@ -2,6 +2,7 @@
 
 itops hosts [--watch SECONDS]
 itops query METRIC [--host H] [--label k=v] [--since 10m] [--step 1m] [--aggregation avg]
+itops rules check FILE…  /  itops rules test FILE…
 """
 
 from __future__ import annotations
@@ -113,10 +114,16 @@ def _parser() -> argparse.ArgumentParser:
     query.add_argument("--since", default="10m")
     query.add_argument("--step", help="bucket width, e.g. 1m (default: range/250)")
     query.add_argument("--aggregation", default="avg", choices=["avg", "min", "max", "last"])
+    commands.add_parser("rules", help="check|test FILE…: validate alert rule files, run rule unit tests")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["rules"]:  # `itops rules check|test FILE…` works on files, without a collector
+        from itops.alerting.rules_cli import main as rules_main
+
+        return rules_main(argv[1:])
     args = _parser().parse_args(argv)
     try:
         return _hosts(args) if args.command == "hosts" else _query(args)

@@ -30,6 +30,7 @@ def test_wheel_contains_code_generated_stubs_and_profiles(tmp_path):
     wheel = next(tmp_path.glob("itops-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
     for expected in ("itops/v1/ingest_pb2_grpc.py", "itops/v1/ingest.proto", "itops/agent/inputs/snmp/profiles/printer.yaml",
-                     "itops/agent/inputs/snmp/profiles/generic.yaml", "itops/collector/storage/sqlite/store.py"):
+                     "itops/agent/inputs/snmp/profiles/generic.yaml", "itops/collector/storage/sqlite/store.py",
+                     "itops/alerting/rules/host.yaml", "itops/alerting/rules/tests/host.yaml"):
         assert expected in names, expected
     assert not any(name.startswith(("tests/", "benchmarks/")) for name in names)

@@ -121,7 +121,7 @@ class HostInput(Input[HostConfig]):
                 usage = self.system.disk_usage(partition.mountpoint)
             except OSError:  # unmounted since listed, or not ours to look into (an empty CD drive on Windows)
                 continue
-            labels = {"device": partition.device, "mountpoint": partition.mountpoint, "fstype": partition.fstype}
+            labels = {"disk": partition.device, "mountpoint": partition.mountpoint, "fstype": partition.fstype}
             sample("itops_host_filesystem_size_bytes", usage.total, labels)
             sample("itops_host_filesystem_used_bytes", usage.used, labels)
             sample("itops_host_filesystem_free_bytes", usage.free, labels)
@@ -153,7 +153,7 @@ class HostInput(Input[HostConfig]):
             if not _NOT_A_DISK.match(name) and not _matches_any(name, self.config.ignore_disks)
         }
         deltas = self._disk_counters.update(_counter_values(disks, _DISK_RATES), now)
-        _emit_rates(sample, deltas, "device", _DISK_RATES.values())
+        _emit_rates(sample, deltas, "disk", _DISK_RATES.values())
 
     def _gather_network(self, sample: Sample, now: float) -> None:
         interfaces = {

@@ -143,10 +143,10 @@ def test_disk_rates_are_deltas_per_second(system, clock):
     clock.now += 10
     system.disks = {"sda": DiskIO(read_count=150, write_count=300, read_bytes=4096 + 10240, write_bytes=8192 + 20480)}
     acc = gather(host)
-    assert acc.value("itops_host_disk_reads_per_second", device="sda") == 5.0
-    assert acc.value("itops_host_disk_writes_per_second", device="sda") == 10.0
-    assert acc.value("itops_host_disk_read_bytes_per_second", device="sda") == 1024.0
-    assert acc.value("itops_host_disk_written_bytes_per_second", device="sda") == 2048.0
+    assert acc.value("itops_host_disk_reads_per_second", disk="sda") == 5.0
+    assert acc.value("itops_host_disk_writes_per_second", disk="sda") == 10.0
+    assert acc.value("itops_host_disk_read_bytes_per_second", disk="sda") == 1024.0
+    assert acc.value("itops_host_disk_written_bytes_per_second", disk="sda") == 2048.0
 
 
 def test_network_rates_are_deltas_per_second(system, clock):
@@ -175,12 +175,12 @@ def test_disk_counter_decrease_gives_no_negative_rate(system, clock):
     clock.now += 15
     system.disks = {"sda": DiskIO(10, 1010, 5000, 10**9 + 15)}  # disk replaced: counters start over
     acc = gather(host)
-    assert "sda" not in acc.label_values("itops_host_disk_reads_per_second", "device")
+    assert "sda" not in acc.label_values("itops_host_disk_reads_per_second", "disk")
     clock.now += 15
     system.disks = {"sda": DiskIO(40, 1040, 5000 + 1500, 10**9 + 30)}
     acc = gather(host)
-    assert acc.value("itops_host_disk_reads_per_second", device="sda") == 2.0
-    assert acc.value("itops_host_disk_read_bytes_per_second", device="sda") == 100.0
+    assert acc.value("itops_host_disk_reads_per_second", disk="sda") == 2.0
+    assert acc.value("itops_host_disk_read_bytes_per_second", disk="sda") == 100.0
 
 
 def test_recreated_interface_starts_over(system, clock):
@@ -204,7 +204,7 @@ def test_disappeared_disk_is_forgotten(system, clock):
     system.disks = {"sda": DiskIO(1, 1, 512, 512), "sdb": DiskIO(1000, 1000, 10**6, 10**6)}
     acc = gather(host)
     # sdb came back: its old counters are gone, so this round only records it.
-    assert acc.label_values("itops_host_disk_read_bytes_per_second", "device") == {"sda"}
+    assert acc.label_values("itops_host_disk_read_bytes_per_second", "disk") == {"sda"}
 
 
 def test_no_rates_when_the_clock_did_not_advance(system, clock):
@@ -236,7 +236,7 @@ def test_partitions_ram_and_loop_devices_are_not_disks(system, clock):
     system.disks = {name: DiskIO(0, 0, 0, 0) for name in names}
     host = host_input(system, clock, ignore_disks=["dm-*"])
     acc = gather_twice(host, clock)
-    assert acc.label_values("itops_host_disk_reads_per_second", "device") == {"sda", "nvme0n1", "mmcblk0", "vdb"}
+    assert acc.label_values("itops_host_disk_reads_per_second", "disk") == {"sda", "nvme0n1", "mmcblk0", "vdb"}
 
 
 def test_pseudo_filesystems_are_skipped(system, clock):
@@ -279,7 +279,7 @@ def test_filesystem_values_and_labels(system, clock):
     system.partitions = [Partition("/dev/sda1", "/", "ext4")]
     system.usage = {"/": Usage(total=1000, used=300, free=600)}  # 100 bytes reserved for root
     acc = gather(host_input(system, clock))
-    labels = {"device": "/dev/sda1", "mountpoint": "/", "fstype": "ext4"}
+    labels = {"disk": "/dev/sda1", "mountpoint": "/", "fstype": "ext4"}
     assert acc.value("itops_host_filesystem_size_bytes", **labels) == 1000
     assert acc.value("itops_host_filesystem_used_bytes", **labels) == 300
     assert acc.value("itops_host_filesystem_free_bytes", **labels) == 600

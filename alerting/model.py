@@ -1,0 +1,91 @@
+"""The alerting pipeline's shared nouns: what arrives (samples, check results), and the alerts it yields.
+
+Data flows one way: the collector hands every accepted batch to the rule evaluator as an
+``ObservedBatch``; the evaluator yields ``Alert`` state changes; muters (silences, maintenance windows,
+dependencies) mark them; the dispatcher groups and routes them to notifiers. Nothing here imports the
+collector. Time is UTC (aware ``datetime``) inside; zones appear only in messages and the UI.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+
+__all__ = [
+    "Alert", "AlertState", "CheckObservation", "ObservedBatch", "SampleObservation", "Severity", "fingerprint",
+]
+
+
+class Severity(str, enum.Enum):
+    """The company's emergency levels; display names and colours are configurable."""
+
+    P1 = "P1"  # Ⅰ级 紧急
+    P2 = "P2"  # Ⅱ级 重要
+    P3 = "P3"  # Ⅲ级 一般
+    P4 = "P4"  # 低
+
+
+class AlertState(str, enum.Enum):
+    INACTIVE = "inactive"
+    PENDING = "pending"
+    FIRING = "firing"
+    RESOLVED = "resolved"
+
+
+@dataclass(frozen=True, slots=True)
+class SampleObservation:
+    """One series' new samples from one accepted batch (timestamps in UTC milliseconds)."""
+
+    name: str
+    labels: dict[str, str]  # includes `agent` and, for host metrics, `host`; devices carry `device`
+    timestamps_ms: tuple[int, ...]
+    values: tuple[float, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CheckObservation:
+    check: str
+    target: str
+    status: str  # OK | WARNING | CRITICAL | UNKNOWN
+    message: str
+    timestamp_ms: int
+    labels: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class ObservedBatch:
+    agent_id: str
+    received_ms: int
+    samples: tuple[SampleObservation, ...] = ()
+    checks: tuple[CheckObservation, ...] = ()
+    # Every (host | device, name) the batch has data from, including series no rule looks at:
+    # what tells a host or device is still reporting.
+    entities: tuple[tuple[str, str], ...] = ()
+
+
+def fingerprint(labels: dict[str, str]) -> str:
+    """Stable identity of an alert: its labels (which include `alertname`), sorted."""
+    text = "\x00".join(f"{name}\x01{labels[name]}" for name in sorted(labels))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass
+class Alert:
+    rule: str
+    labels: dict[str, str]  # includes `alertname` and `severity`
+    annotations: dict[str, str]
+    severity: Severity
+    state: AlertState = AlertState.INACTIVE
+    value: float | None = None
+    pending_since: datetime | None = None
+    firing_since: datetime | None = None
+    resolved_at: datetime | None = None
+    last_change: datetime | None = None
+    flapping: bool = False
+    muted_by: list[str] = field(default_factory=list)  # why it is not notified, e.g. "silence 3f2a by wang: …"
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.labels)

@@ -1,0 +1,110 @@
+"""The channels alerts are sent through, by name (see ``itops.plugins``): a ``Notifier`` sends one group of
+alerts and raises ``NotifyError`` saying whether trying again could help; the dispatcher owns retries.
+
+Only the channels a config names are imported.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Annotated, ClassVar, Generic, Literal, TypeVar
+
+import msgspec
+
+from itops.alerting.messages import (
+    DEFAULT_SEVERITY_STYLES,
+    Language,
+    Message,
+    MessageSettings,
+    SeverityStyle,
+    render_message,
+)
+from itops.alerting.model import Alert, Severity
+from itops.plugins import PluginSpec
+from itops.yamlconf import Duration
+
+__all__ = [
+    "SHIPPED_NOTIFIERS",
+    "NotificationContext",
+    "Notifier",
+    "NotifierConfig",
+    "NotifyError",
+    "config_models",
+    "load_notifier_class",
+]
+
+DEFAULT_TIMEOUT_S = 10.0
+
+
+class NotifyError(Exception):
+    """A notification was not delivered; ``retryable`` says whether the same request may succeed later."""
+
+    def __init__(self, message: str, retryable: bool):
+        super().__init__(message)
+        self.retryable = retryable
+
+
+@dataclass(frozen=True)
+class NotificationContext:
+    """What the dispatcher knows about one notification besides its alerts."""
+
+    group_key: str
+    receiver: str
+    status: Literal["firing", "resolved"]
+    language: Language = "zh-CN"
+    time_zone: str = "Asia/Shanghai"
+    external_url: str = ""
+    group_labels: dict[str, str] = field(default_factory=dict)
+    severity_styles: Mapping[Severity, SeverityStyle] = field(default_factory=lambda: DEFAULT_SEVERITY_STYLES)
+
+
+class NotifierConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, tag_field="type"):
+    """Options every channel has; each channel's config model subclasses this with ``tag="<channel name>"``."""
+
+    language: Annotated[Language | None, msgspec.Meta(description="Language of the messages, `zh-CN` or `en`. Defaults to the receiver's.")] = None
+    timeout: Annotated[Duration, msgspec.Meta(description="Sending one notification must finish within this time.")] = Duration(DEFAULT_TIMEOUT_S)
+
+
+ConfigT = TypeVar("ConfigT", bound=NotifierConfig)
+
+
+class Notifier(abc.ABC, Generic[ConfigT]):
+    """One way of telling people (or another system) about a group of alerts."""
+
+    config_model: ClassVar[type[NotifierConfig]]
+
+    def __init__(self, config: ConfigT):
+        self.config = config
+
+    @abc.abstractmethod
+    async def notify(self, alerts: list[Alert], context: NotificationContext) -> None:
+        """Send once; raise ``NotifyError`` when not delivered."""
+
+    def message(self, alerts: list[Alert], context: NotificationContext) -> Message:
+        settings = MessageSettings(language=self.config.language or context.language, time_zone=context.time_zone,
+                                   external_url=context.external_url, severity_styles=context.severity_styles)
+        return render_message(alerts, context.status == "resolved", settings)
+
+
+def _spec(module: str, config: str, implementation: str) -> PluginSpec:
+    return PluginSpec(f"itops.alerting.notifiers.{module}:{config}", f"itops.alerting.notifiers.{module}:{implementation}")
+
+
+SHIPPED_NOTIFIERS: dict[str, PluginSpec] = {
+    "email": _spec("email", "EmailConfig", "EmailNotifier"),
+    "webhook": _spec("webhook", "WebhookConfig", "WebhookNotifier"),
+    "wecom": _spec("wecom", "WecomConfig", "WecomNotifier"),
+    "dingtalk": _spec("dingtalk", "DingtalkConfig", "DingtalkNotifier"),
+    "feishu": _spec("feishu", "FeishuConfig", "FeishuNotifier"),
+    "alertmanager": _spec("alertmanager", "AlertmanagerConfig", "AlertmanagerNotifier"),
+}
+
+
+def config_models() -> tuple[type, ...]:
+    return tuple(spec.config_model() for spec in SHIPPED_NOTIFIERS.values())
+
+
+def load_notifier_class(notifier_type: str) -> type[Notifier]:
+    return SHIPPED_NOTIFIERS[notifier_type].implementation_class()

@@ -1,0 +1,50 @@
+"""Forward alerts to a real Prometheus Alertmanager through its v2 API (``POST /api/v2/alerts``), for sites
+that already route and silence with one."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import msgspec
+
+from itops.alerting.messages import alert_url
+from itops.alerting.model import Alert, AlertState
+from itops.alerting.notifiers import NotificationContext, Notifier, NotifierConfig
+from itops.alerting.notifiers.http_post import post_json
+
+__all__ = ["AlertmanagerConfig", "AlertmanagerNotifier", "alertmanager_alert", "rfc3339"]
+
+
+class AlertmanagerConfig(NotifierConfig, tag="alertmanager"):
+    """An Alertmanager that takes the alerts over: it groups, silences and notifies by its own config."""
+
+    url: Annotated[str, msgspec.Meta(pattern=r"^https?://", description="Alertmanager's base URL, e.g. `http://alertmanager:9093`.")]
+    headers: Annotated[dict[str, str], msgspec.Meta(description="Request headers, e.g. `Authorization` for a proxy in front of it.")] = {}
+
+
+class AlertmanagerNotifier(Notifier[AlertmanagerConfig]):
+    config_model = AlertmanagerConfig
+
+    async def notify(self, alerts: list[Alert], context: NotificationContext) -> None:
+        # A firing alert goes without endsAt: Alertmanager then resolves it by its resolve_timeout unless
+        # it is sent again, so the dispatcher's repeat interval must be shorter than that timeout.
+        payload = [alertmanager_alert(alert, context.external_url) for alert in alerts]
+        await post_json(f"{self.config.url.rstrip('/')}/api/v2/alerts", payload, self.config.timeout, self.config.headers)
+
+
+def alertmanager_alert(alert: Alert, external_url: str) -> dict[str, Any]:
+    """An alert as Alertmanager's API knows it (``postableAlert``)."""
+    fields: dict[str, Any] = {"labels": dict(alert.labels), "annotations": dict(alert.annotations)}
+    started = alert.firing_since or alert.pending_since or alert.last_change
+    if started is not None:
+        fields["startsAt"] = rfc3339(started)
+    if alert.state == AlertState.RESOLVED and alert.resolved_at is not None:
+        fields["endsAt"] = rfc3339(alert.resolved_at)
+    if external_url:
+        fields["generatorURL"] = alert_url(external_url, alert)
+    return fields
+
+
+def rfc3339(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")

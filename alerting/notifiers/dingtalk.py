@@ -1,0 +1,69 @@
+"""DingTalk (钉钉) group robot: a Markdown message, signed when the robot has a secret (加签)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import time
+import urllib.parse
+from collections.abc import Callable
+from typing import Annotated
+
+import msgspec
+
+from itops.alerting.messages import COLOUR_HEX, Colour, truncate_utf8
+from itops.alerting.model import Alert
+from itops.alerting.notifiers import NotificationContext, Notifier, NotifierConfig
+from itops.alerting.notifiers.http_post import check_robot_answer, post_json
+
+__all__ = ["DingtalkConfig", "DingtalkNotifier", "signed_url"]
+
+MARKDOWN_LIMIT_BYTES = 20000
+RETRYABLE_ERRCODES = frozenset({-1, 130101})  # system busy; more than 20 messages a minute
+
+
+class DingtalkConfig(NotifierConfig, tag="dingtalk"):
+    """A DingTalk group robot (自定义机器人)."""
+
+    url: Annotated[str, msgspec.Meta(pattern=r"^https?://", description="The robot's webhook URL, `https://oapi.dingtalk.com/robot/send?access_token=…`.")]
+    secret: Annotated[str | None, msgspec.Meta(description="The robot's signing secret (`SEC…`), when its security setting is 加签.")] = None
+    at_mobiles: Annotated[list[str], msgspec.Meta(description="Mobile numbers of group members to @-mention.")] = []
+    at_all: Annotated[bool, msgspec.Meta(description="@-mention everyone in the group.")] = False
+
+
+class DingtalkNotifier(Notifier[DingtalkConfig]):
+    config_model = DingtalkConfig
+
+    def __init__(self, config: DingtalkConfig, clock: Callable[[], float] = time.time):
+        super().__init__(config)
+        self.clock = clock
+
+    async def notify(self, alerts: list[Alert], context: NotificationContext) -> None:
+        message = self.message(alerts, context)
+        text = truncate_utf8(message.as_markdown(_paint), MARKDOWN_LIMIT_BYTES - 1000)
+        if self.config.at_mobiles:
+            # DingTalk only rings the phones whose @number also appears in the text.
+            text += "\n\n" + " ".join(f"@{mobile}" for mobile in self.config.at_mobiles)
+        payload = {
+            "msgtype": "markdown",
+            "markdown": {"title": message.title, "text": text},
+            "at": {"atMobiles": list(self.config.at_mobiles), "isAtAll": self.config.at_all},
+        }
+        url = self.config.url
+        if self.config.secret:
+            url = signed_url(url, self.config.secret, int(self.clock() * 1000))
+        body = await post_json(url, payload, self.config.timeout)
+        check_robot_answer(body, "errcode", RETRYABLE_ERRCODES, "dingtalk")
+
+
+def signed_url(url: str, secret: str, timestamp_ms: int) -> str:
+    """The webhook URL with ``timestamp`` and ``sign``: base64 HMAC-SHA256 of "timestamp\\nsecret" keyed with the secret."""
+    digest = hmac.new(secret.encode("utf-8"), f"{timestamp_ms}\n{secret}".encode(), hashlib.sha256).digest()
+    sign = urllib.parse.quote_plus(base64.b64encode(digest).decode("ascii"))
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}timestamp={timestamp_ms}&sign={sign}"
+
+
+def _paint(text: str, colour: Colour) -> str:
+    return f'<font color="{COLOUR_HEX[colour]}">{text}</font>'

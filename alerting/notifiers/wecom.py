@@ -1,0 +1,39 @@
+"""WeCom (企业微信) group robot: a Markdown message to the robot's webhook URL."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+
+from itops.alerting.messages import Colour, truncate_utf8
+from itops.alerting.model import Alert
+from itops.alerting.notifiers import NotificationContext, Notifier, NotifierConfig
+from itops.alerting.notifiers.http_post import check_robot_answer, post_json
+
+__all__ = ["WecomConfig", "WecomNotifier"]
+
+MARKDOWN_LIMIT_BYTES = 4096
+RETRYABLE_ERRCODES = frozenset({-1, 45009})  # system busy; more than 20 messages a minute
+# WeCom Markdown knows three colours only.
+_FONT_COLOURS = {"red": "warning", "orange": "warning", "yellow": "warning", "green": "info", "blue": "comment", "grey": "comment"}
+
+
+class WecomConfig(NotifierConfig, tag="wecom"):
+    """A WeCom group robot (群机器人)."""
+
+    url: Annotated[str, msgspec.Meta(pattern=r"^https?://", description="The robot's webhook URL, `https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…`.")]
+
+
+class WecomNotifier(Notifier[WecomConfig]):
+    config_model = WecomConfig
+
+    async def notify(self, alerts: list[Alert], context: NotificationContext) -> None:
+        content = self.message(alerts, context).as_markdown(_paint)
+        payload = {"msgtype": "markdown", "markdown": {"content": truncate_utf8(content, MARKDOWN_LIMIT_BYTES)}}
+        body = await post_json(self.config.url, payload, self.config.timeout)
+        check_robot_answer(body, "errcode", RETRYABLE_ERRCODES, "wecom")
+
+
+def _paint(text: str, colour: Colour) -> str:
+    return f'<font color="{_FONT_COLOURS[colour]}">{text}</font>'

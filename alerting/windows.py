@@ -1,0 +1,85 @@
+"""Per-series recent samples, kept only as long as the longest window of the rules that read the series."""
+
+from __future__ import annotations
+
+from collections import deque
+from itertools import pairwise
+from typing import Callable
+
+__all__ = ["SampleWindow", "WINDOW_FUNCTIONS"]
+
+
+class SampleWindow:
+    """Samples ``(t_s, value)`` in time order; older ones than ``retention_s`` behind the newest are dropped."""
+
+    __slots__ = ("retention_s", "samples")
+
+    def __init__(self, retention_s: float):
+        self.retention_s = retention_s
+        self.samples: deque[tuple[float, float]] = deque()
+
+    def add(self, t_s: float, value: float) -> None:
+        samples = self.samples
+        if samples and t_s <= samples[-1][0]:
+            if t_s == samples[-1][0]:
+                samples[-1] = (t_s, value)
+            return  # a late sample cannot change what has already been evaluated
+        samples.append((t_s, value))
+        oldest_kept = t_s - self.retention_s
+        while samples[0][0] < oldest_kept:
+            samples.popleft()
+
+    def newest_s(self) -> float | None:
+        return self.samples[-1][0] if self.samples else None
+
+    def since(self, start_s: float) -> list[tuple[float, float]]:
+        """The samples at or after ``start_s`` (scans from the newest end: windows are short)."""
+        recent = []
+        for sample in reversed(self.samples):
+            if sample[0] < start_s:
+                break
+            recent.append(sample)
+        recent.reverse()
+        return recent
+
+
+def _last(window: SampleWindow, now_s: float, window_s: float) -> float | None:
+    return window.samples[-1][1] if window.samples else None
+
+
+def _aggregate(combine: Callable[[list[float]], float]) -> Callable[[SampleWindow, float, float], float | None]:
+    def evaluate(window: SampleWindow, now_s: float, window_s: float) -> float | None:
+        values = [value for _, value in window.since(now_s - window_s)]
+        return combine(values) if values else None
+    return evaluate
+
+
+def _count(window: SampleWindow, now_s: float, window_s: float) -> float:
+    return float(len(window.since(now_s - window_s)))
+
+
+def _rate(window: SampleWindow, now_s: float, window_s: float) -> float | None:
+    """Per-second increase of a counter; a drop means the counter restarted from zero."""
+    samples = window.since(now_s - window_s)
+    if len(samples) < 2:
+        return None
+    increase = 0.0
+    for (_, previous), (_, current) in pairwise(samples):
+        increase += current - previous if current >= previous else current
+    return increase / (samples[-1][0] - samples[0][0])
+
+
+def _seconds_since_last(window: SampleWindow, now_s: float, window_s: float) -> float | None:
+    newest = window.newest_s()
+    return None if newest is None else now_s - newest
+
+
+WINDOW_FUNCTIONS: dict[str, Callable[[SampleWindow, float, float], float | None]] = {
+    "last": _last,
+    "avg": _aggregate(lambda values: sum(values) / len(values)),
+    "min": _aggregate(min),
+    "max": _aggregate(max),
+    "count": _count,
+    "rate": _rate,
+    "absent": _seconds_since_last,  # the value of an absent alert: seconds without a sample
+}

@@ -1,0 +1,89 @@
+"""The shipped rule pack: every rule is tested, documented in both languages, and passes the engine's own
+``itops rules check`` and ``itops rules test``."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from itops.alerting.rules import load_rules
+from itops.alerting.rules_cli import RuleTestFile, main
+from itops.yamlconf import load_file
+
+REPO = Path(__file__).resolve().parents[3]
+RULES_DIR = REPO / "alerting" / "rules"
+RULE_TESTS_DIR = RULES_DIR / "tests"
+RUNBOOKS_DIR = REPO / "runbooks"
+REQUIRED_ANNOTATIONS = ("summary", "summary_zh", "description", "description_zh", "runbook")
+LANGUAGE_HEADINGS = ("## 中文", "## English")
+
+
+@pytest.fixture(scope="module")
+def rules():
+    return load_rules([RULES_DIR])
+
+
+def _rule_test_files() -> list[Path]:
+    return sorted(RULE_TESTS_DIR.glob("*.yaml"))
+
+
+def _expectations() -> list:
+    return [test for path in _rule_test_files() for case in load_file(path, RuleTestFile).tests
+            for test in case.alert_rule_test]
+
+
+def _runbooks() -> dict[str, Path]:
+    return {path.stem: path for path in RUNBOOKS_DIR.glob("*.md") if path.name != "README.md"}
+
+
+def test_every_rule_has_a_firing_unit_test(rules):
+    firing = {test.alertname for test in _expectations() if test.exp_alerts}
+    assert sorted(rule.name for rule in rules if rule.name not in firing) == []
+
+
+def test_every_rule_has_a_not_firing_unit_test(rules):
+    quiet = {test.alertname for test in _expectations() if not test.exp_alerts}
+    assert sorted(rule.name for rule in rules if rule.name not in quiet) == []
+
+
+def test_rule_unit_tests_name_only_existing_rules(rules):
+    names = {rule.name for rule in rules}
+    assert sorted({test.alertname for test in _expectations()} - names) == []
+
+
+def test_every_rule_has_a_runbook(rules):
+    assert sorted(rule.name for rule in rules if rule.name not in _runbooks()) == []
+
+
+def test_every_runbook_has_a_rule(rules):
+    names = {rule.name for rule in rules}
+    assert sorted(name for name in _runbooks() if name not in names) == []
+
+
+def test_every_runbook_has_both_language_sections():
+    missing = [f"{name}: {heading}" for name, path in sorted(_runbooks().items())
+               for heading in LANGUAGE_HEADINGS if heading not in path.read_text(encoding="utf-8").splitlines()]
+    assert missing == []
+
+
+def test_every_runbook_is_listed_in_the_index():
+    index = (RUNBOOKS_DIR / "README.md").read_text(encoding="utf-8")
+    listed = set(re.findall(r"\]\(([A-Za-z0-9]+)\.md\)", index))
+    assert sorted(set(_runbooks()) ^ listed) == []
+
+
+def test_every_rule_has_summaries_descriptions_and_its_runbook(rules):
+    problems = [f"{rule.name}: {key}" for rule in rules for key in REQUIRED_ANNOTATIONS if key not in rule.annotations]
+    problems += [f"{rule.name}: runbook {rule.annotations['runbook'].source}" for rule in rules
+                 if "runbook" in rule.annotations and rule.annotations["runbook"].source != rule.name]
+    assert problems == []
+
+
+def test_the_pack_passes_rules_check(capsys):
+    assert main(["check", str(RULES_DIR)]) == 0, capsys.readouterr().out
+
+
+def test_all_rule_unit_tests_pass(capsys):
+    assert main(["test", *map(str, _rule_test_files())]) == 0, capsys.readouterr().out
