@@ -26,7 +26,7 @@ class DependencyConfig(msgspec.Struct, forbid_unknown_fields=True):
     parents: Annotated[dict[str, list[str]], msgspec.Meta(
         description="What each host/device sits behind, e.g. {pc-101: [switch-3f], switch-3f: [ups-2]}.")] = {}
     down_alertnames: Annotated[list[str], msgspec.Meta(
-        description="Alert names that mean the entity they name is down.")] = msgspec.field(default_factory=lambda: ["HostDown", "DeviceDown"])
+        description="Alert names that mean the entity they name is down.")] = msgspec.field(default_factory=lambda: ["HostOffline", "DeviceOffline"])
     down_alerts: Annotated[dict[str, list[str]], msgspec.Meta(
         description="Extra alert names that mean one particular parent is down, e.g. {ups-2: [UpsOnBattery]}.")] = {}
     entity_labels: Annotated[list[str], msgspec.Meta(

@@ -186,6 +186,10 @@ class _Group:
                     told.pop(fp, None)
 
 
+def _integration_name(notifier: Notifier, integration: int) -> str:
+    return f"{type(notifier).__name__}[{integration}]"
+
+
 def _changed(alert: Alert, told: _Told | None) -> bool:
     if alert.flapping:
         return told is None or not told.flapping
@@ -246,7 +250,19 @@ class Dispatcher:
         key = f"{route.id}:{receiver}:{{{','.join(f'{k}={v!r}' for k, v in sorted(group_labels.items()))}}}"
         if key not in self._groups:
             self._groups[key] = _Group(key, route, receiver, group_labels, len(self._receivers[receiver]), now)
+            self._recall_told(self._groups[key], now)
         return self._groups[key]
+
+    def _recall_told(self, group: _Group, now: float) -> None:
+        """After a restart, what each integration was last told comes from the notification log: a firing
+        alert is not announced again, and its resolution is still announced."""
+        for integration, notifier in enumerate(self._receivers[group.receiver]):
+            last = self._log.last_sent(group.key, _integration_name(notifier, integration))
+            if last is None:
+                continue
+            state = AlertState.FIRING if last.status == "firing" else AlertState.RESOLVED
+            group.told[integration] = {fp: _Told(state, False) for fp in last.fingerprints}
+            group.last_sent_at[integration] = now - (self._wall_clock() - last.at).total_seconds()
 
     async def _flush_loop(self) -> None:
         loop = asyncio.get_running_loop()
@@ -309,7 +325,7 @@ class Dispatcher:
 
     def _record(self, delivery: _Delivery, notifier: Notifier, status: str, outcome: Outcome,
                 error: BaseException | None, attempt: int) -> None:
-        integration = f"{type(notifier).__name__}[{delivery.integration}]"
+        integration = _integration_name(notifier, delivery.integration)
         message = "" if error is None else f"{type(error).__name__}: {error}"
         log.log(logging.INFO if error is None else logging.WARNING, "notify %s %s %s attempt %d: %s %s",
                 delivery.group.receiver, integration, delivery.group.key, attempt, outcome.value, message)

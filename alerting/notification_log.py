@@ -80,6 +80,14 @@ class NotificationLog:
         )
         return [_attempt(row) for row in rows]
 
+    def last_sent(self, group_key: str, integration: str) -> NotificationAttempt | None:
+        """The latest delivered notification of a group to one integration (what it was last told)."""
+        row = self._db.execute(
+            f"SELECT {_COLUMNS} FROM notification_attempts WHERE group_key = ? AND integration = ? AND outcome = ?"
+            " ORDER BY at DESC, rowid DESC LIMIT 1", (group_key, integration, Outcome.SENT.value),
+        ).fetchone()
+        return _attempt(row) if row else None
+
 
 def _stored_time(moment: datetime) -> str:
     """Fixed-width UTC text, so that SQLite's text order is time order."""

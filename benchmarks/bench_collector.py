@@ -12,14 +12,15 @@ from itops.collector.auth import token_sha256
 BIN = Path(sys.executable).parent
 
 
-def start_collector(workdir: Path, tokens: dict[str, str], tls: dict[str, Path] | None) -> tuple[subprocess.Popen, str, str]:
+def start_collector(workdir: Path, tokens: dict[str, str], tls: dict[str, Path] | None,
+                    extra_config: str = "") -> tuple[subprocess.Popen, str, str]:
     """Start ``itops-collector`` on ephemeral ports; returns the process and its gRPC and HTTP addresses."""
     credentials = "".join(f"  - id: {agent_id}\n    token_sha256: {token_sha256(token)}\n" for agent_id, token in tokens.items())
     transport = f"  tls_cert_file: {tls['cert']}\n  tls_key_file: {tls['key']}\n" if tls else "  insecure: true\n"
     config = workdir / "collector.yaml"
     config.write_text(
         f"data_dir: {workdir / 'state'}\ngrpc:\n  listen: 127.0.0.1:0\n{transport}http:\n  listen: 127.0.0.1:0\n"
-        f"storage:\n  type: sqlite\n  path: {workdir / 'tsdb'}\nagents:\n{credentials}"
+        f"storage:\n  type: sqlite\n  path: {workdir / 'tsdb'}\nagents:\n{credentials}{extra_config}"
     )
     process = subprocess.Popen([BIN / "itops-collector", "run", "-c", config, "--log-level", "warning"],
                                stdout=subprocess.PIPE, text=True)

@@ -67,7 +67,7 @@ class BatchEncoder:
         return b"\x08" + _varint(sequence) + _field(3, block)
 
 
-async def _agent_loop(stub, token: str, encoder: BatchEncoder, deadline: float, latencies: list[float], counts: list[int]):
+async def agent_loop(stub, token: str, encoder: BatchEncoder, deadline: float, latencies: list[float], counts: list[int]):
     sequence = time.time_ns() // 1000
     metadata = (("authorization", f"Bearer {token}"),)
     while time.monotonic() < deadline:
@@ -94,10 +94,10 @@ async def _load(address: str, ca: bytes, tokens: list[str], shape: tuple[int, in
     latencies: list[float] = []
     counts = [0]
     warmup_deadline = time.monotonic() + 2
-    await asyncio.gather(*(_agent_loop(stubs[i % len(stubs)], tokens[i], encoders[i], warmup_deadline, [], [0])
+    await asyncio.gather(*(agent_loop(stubs[i % len(stubs)], tokens[i], encoders[i], warmup_deadline, [], [0])
                            for i in range(len(tokens))))
     started = time.monotonic()
-    await asyncio.gather(*(_agent_loop(stubs[i % len(stubs)], tokens[i], encoders[i], started + seconds, latencies, counts)
+    await asyncio.gather(*(agent_loop(stubs[i % len(stubs)], tokens[i], encoders[i], started + seconds, latencies, counts)
                            for i in range(len(tokens))))
     elapsed = time.monotonic() - started
     for channel in channels:

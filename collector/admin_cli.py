@@ -3,6 +3,7 @@
 itops hosts [--watch SECONDS]
 itops query METRIC [--host H] [--label k=v] [--since 10m] [--step 1m] [--aggregation avg]
 itops rules check FILE…  /  itops rules test FILE…
+itops alerts  /  itops silences list|add|expire [--matcher M …] [--duration 2h] [--comment C] [--id ID]
 """
 
 from __future__ import annotations
@@ -32,8 +33,20 @@ def _get(base_url: str, path: str, params: list[tuple[str, str]] | None = None) 
     url = f"{base_url.rstrip('/')}{path}"
     if params:
         url += "?" + urllib.parse.urlencode(params)
+    return _call(urllib.request.Request(url), base_url)
+
+
+def _send(base_url: str, method: str, path: str, token: str, body: dict | None = None) -> dict:
+    request = urllib.request.Request(f"{base_url.rstrip('/')}{path}", method=method,
+                                     data=json.dumps(body).encode() if body is not None else None,
+                                     headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+    return _call(request, base_url)
+
+
+def _call(request: urllib.request.Request, base_url: str) -> dict:
+    url = request.full_url
     try:
-        with urllib.request.urlopen(url, timeout=10) as response:
+        with urllib.request.urlopen(request, timeout=10) as response:
             return json.load(response)
     except urllib.error.HTTPError as exc:
         detail = exc.read().decode("utf-8", "replace")
@@ -59,14 +72,12 @@ def _age(ms: int) -> str:
 
 def render_hosts(agents: list[dict], zone: ZoneInfo) -> str:
     header = ("AGENT", "HOST", "STATUS", "LAST SEEN", "VERSION", "OS", "ADDRESS", "ASSET", "LOCATION", "RESPONSIBLE", "FIRST SEEN")
-    rows = [header] + [
+    return _table(header, [
         (a["agent_id"], a["hostname"], "online" if a["online"] else "OFFLINE", _age(a["last_seen_ms"]),
          a["agent_version"], a["os"][:40], a["source_address"], a["asset"].get("asset_number", ""),
          a["asset"].get("location", ""), a["asset"].get("responsible_person", ""), _local_time(a["first_seen_ms"], zone))
         for a in agents
-    ]
-    widths = [max(len(str(row[i])) for row in rows) for i in range(len(header))]
-    return "\n".join("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows)
+    ])
 
 
 def _hosts(args) -> int:
@@ -100,6 +111,38 @@ def _query(args) -> int:
     return 0
 
 
+def _table(header: tuple[str, ...], rows: list[tuple]) -> str:
+    rows = [header, *rows]
+    widths = [max(len(str(row[i])) for row in rows) for i in range(len(header))]
+    return "\n".join("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows)
+
+
+def _alerts(args) -> int:
+    alerts = _get(args.url, "/api/v1/alerts")["alerts"]
+    rows = [(a["severity"], a["state"] + (" (flapping)" if a["flapping"] else ""), a["rule"],
+             a["labels"].get("host") or a["labels"].get("device") or a["labels"].get("target", ""),
+             a["annotations"].get("summary_zh" if args.lang == "zh-CN" else "summary", "")[:70],
+             "; ".join(a["muted_by"])[:60]) for a in alerts]
+    print(_table(("SEVERITY", "STATE", "RULE", "ABOUT", "SUMMARY", "MUTED"), rows))
+    return 0
+
+
+def _silences(args) -> int:
+    if args.action == "add":
+        silence = _send(args.url, "POST", "/api/v1/silences", args.token,
+                        {"matchers": args.matcher, "duration": args.duration, "comment": args.comment})
+        print(f"silence {silence['id']} until {silence['ends_at']}")
+        return 0
+    if args.action == "expire":
+        _send(args.url, "DELETE", f"/api/v1/silences/{args.id}", args.token)
+        print(f"silence {args.id} expired")
+        return 0
+    silences = _get(args.url, "/api/v1/silences")["silences"]
+    print(_table(("ID", "MATCHERS", "ENDS", "BY", "COMMENT"),
+                 [(s["id"][:8], " ".join(s["matchers"]), s["ends_at"], s["created_by"], s["comment"]) for s in silences]))
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="itops", description="itops admin CLI (talks to the collector's HTTP API)")
     parser.add_argument("--url", default=os.environ.get("ITOPS_URL", DEFAULT_URL), help=f"collector HTTP API (default $ITOPS_URL or {DEFAULT_URL})")
@@ -115,6 +158,15 @@ def _parser() -> argparse.ArgumentParser:
     query.add_argument("--step", help="bucket width, e.g. 1m (default: range/250)")
     query.add_argument("--aggregation", default="avg", choices=["avg", "min", "max", "last"])
     commands.add_parser("rules", help="check|test FILE…: validate alert rule files, run rule unit tests")
+    alerts = commands.add_parser("alerts", help="pending, firing and recently resolved alerts")
+    alerts.add_argument("--lang", choices=["zh-CN", "en"], default="zh-CN")
+    silences = commands.add_parser("silences", help="list, add or expire silences")
+    silences.add_argument("action", choices=["list", "add", "expire"])
+    silences.add_argument("--matcher", action="append", default=[], help='e.g. host="pc-1" or alertname=~"Printer.*" (repeatable)')
+    silences.add_argument("--duration", default="2h")
+    silences.add_argument("--comment", default="")
+    silences.add_argument("--id", help="the silence to expire")
+    silences.add_argument("--token", default=os.environ.get("ITOPS_TOKEN", ""), help="admin token (default $ITOPS_TOKEN)")
     return parser
 
 
@@ -125,8 +177,9 @@ def main(argv: list[str] | None = None) -> int:
 
         return rules_main(argv[1:])
     args = _parser().parse_args(argv)
+    commands = {"hosts": _hosts, "query": _query, "alerts": _alerts, "silences": _silences}
     try:
-        return _hosts(args) if args.command == "hosts" else _query(args)
+        return commands[args.command](args)
     except ApiUnreachable as exc:
         print(f"itops: {exc}", file=sys.stderr)
         return 1

@@ -8,6 +8,7 @@ from typing import Annotated, Union
 import msgspec
 from msgspec import Meta
 
+from itops.alerting.config import AlertingConfig
 from itops.collector.storage.registry import SHIPPED_BACKENDS
 from itops.collector.storage.registry import config_models as storage_config_models
 from itops.collector.validation import ValidationLimits
@@ -36,6 +37,11 @@ class HttpConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     listen: Annotated[str, Meta(description="Address of the HTTP API and /metrics.")] = "127.0.0.1:9718"
 
 
+class AdminToken(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    name: Annotated[str, Meta(min_length=1, description="Who holds the token; recorded as the author of what it changes.")]
+    token_sha256: Annotated[str, Meta(description="SHA-256 (hex) of the bearer token; `itops-collector new-token NAME` makes both.")]
+
+
 class CollectorConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     data_dir: Annotated[str, Meta(description="Directory of the collector's own state (agent register, check results).")] = "/var/lib/itops-collector"
     grpc: Annotated[GrpcConfig, Meta(description="The endpoint agents send to.")] = msgspec.field(default_factory=GrpcConfig)
@@ -44,6 +50,8 @@ class CollectorConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     validation: Annotated[ValidationLimits, Meta(description="What a batch may contain.")] = msgspec.field(default_factory=ValidationLimits)
     agents: Annotated[list[AgentCredential], Meta(description="Agents allowed to send, with their token hashes.")] = []
     offline_after: Annotated[Duration, Meta(description="An agent not heard from for this long is shown offline.")] = Duration(120)
+    admin_tokens: Annotated[list[AdminToken], Meta(description="Bearer tokens allowed to change things over the HTTP API (silences).")] = []
+    alerting: Annotated[AlertingConfig | None, Meta(description="Alert rules, notifications, silences, maintenance and dependencies. Without it nothing is evaluated.")] = None
     assignments_file: Annotated[str | None, Meta(description="Central configuration: YAML file assigning inputs (devices, checks) to agents; re-read when it changes. See collector/assignments.py.")] = None
     check_history_retention: Annotated[Duration, Meta(description="Check results older than this are forgotten (the latest of each check is kept).")] = Duration(90 * 86400)
 

@@ -14,6 +14,8 @@ import time
 import grpc
 from google.protobuf.message import DecodeError
 
+from itops.alerting.pipeline import AlertingPipeline
+from itops.collector.alert_feed import observed_batch
 from itops.collector.assignments import AssignmentsFile
 from itops.collector.auth import TokenAuthenticator
 from itops.collector.self_metrics import (
@@ -24,7 +26,7 @@ from itops.collector.self_metrics import (
 )
 from itops.collector.state import StateStore
 from itops.collector.storage.base import SampleWrite, StorageBackend
-from itops.collector.validation import BatchRejected, BatchValidator
+from itops.collector.validation import BatchRejected, BatchValidator, ValidBatch
 from itops.v1 import ingest_pb2
 
 __all__ = ["IngestService", "add_ingest_service"]
@@ -43,6 +45,7 @@ class IngestService:
         max_pending_samples: int,
         max_batch_samples: int,
         assignments: AssignmentsFile,
+        alerting: AlertingPipeline | None = None,
     ):
         self.authenticator = authenticator
         self.validator = validator
@@ -52,6 +55,7 @@ class IngestService:
         self.max_pending_samples = max_pending_samples
         self.max_batch_samples = max_batch_samples
         self.assignments = assignments
+        self.alerting = alerting
         self.pending_samples = 0
 
     async def _authenticate(self, context: grpc.aio.ServicerContext) -> str:
@@ -91,6 +95,8 @@ class IngestService:
         if request.checks or request.HasField("inventory"):
             await asyncio.to_thread(self.state.write_batch_records, agent_id, request)
         self.state.touch(agent_id, context.peer(), int(time.time() * 1000))
+        if not result.duplicate:
+            self._observe_for_alerts(agent_id, valid)
         self._count(result.duplicate, sample_count, received)
         return ingest_pb2.PushAck(sequence=request.sequence, duplicate=result.duplicate)
 
@@ -101,6 +107,16 @@ class IngestService:
         if assigned.version == request.known_version:
             return ingest_pb2.AssignedInputs(version=assigned.version, unchanged=True)
         return ingest_pb2.AssignedInputs(version=assigned.version, inputs_yaml=assigned.inputs_yaml)
+
+    def _observe_for_alerts(self, agent_id: str, valid: ValidBatch) -> None:
+        """Rules see the batch once it is stored; a failure here never costs the agent its ack."""
+        if self.alerting is None:
+            return
+        try:
+            self.alerting.observe(observed_batch(agent_id, int(time.time() * 1000), valid, self.validator.labels_of,
+                                                 self.alerting.wants_metric, self.alerting.wants_check))
+        except Exception:  # noqa: BLE001 - the data is stored; alerting logs and goes on
+            log.exception("alert evaluation of a batch from %s failed", agent_id)
 
     async def _decode(self, raw_request: bytes, context: grpc.aio.ServicerContext) -> ingest_pb2.Batch:
         try:

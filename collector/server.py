@@ -7,11 +7,14 @@ import contextlib
 import logging
 import signal
 import time
+from pathlib import Path
 
 import grpc
 from aiohttp import web
 from prometheus_client import CollectorRegistry
 
+from itops.alerting.assembly import build_alerting
+from itops.collector.alerting_api import add_alerting_routes
 from itops.collector.assignments import AssignmentsFile
 from itops.collector.auth import TokenAuthenticator
 from itops.collector.config import CollectorConfig
@@ -44,6 +47,8 @@ class Collector:
         self.storage = backend_class(config.storage, on_commit=self._observe_commit)
         self.state = StateStore(config.data_dir)
         self.assignments = AssignmentsFile(config.assignments_file)
+        self.alerting = (build_alerting(config.alerting, str(Path(config.data_dir) / "alerting"))
+                         if config.alerting is not None else None)
         self.grpc_port: int | None = None
         self.http_port: int | None = None
         self._grpc_server: grpc.aio.Server | None = None
@@ -64,6 +69,7 @@ class Collector:
             max_pending_samples=self.config.grpc.max_pending_samples,
             max_batch_samples=self.config.validation.max_samples_per_batch,
             assignments=self.assignments,
+            alerting=self.alerting.pipeline if self.alerting is not None else None,
         )
         self.metrics.pending_samples.set_function(lambda: ingest.pending_samples)
         await self._start_grpc(ingest)
@@ -72,6 +78,8 @@ class Collector:
             asyncio.create_task(self._every(RETENTION_PERIOD_S, self._apply_retention)),
             asyncio.create_task(self._every(LAST_SEEN_PERSIST_PERIOD_S, self._persist_last_seen)),
         ]
+        if self.alerting is not None:
+            self._housekeeping.append(asyncio.create_task(self.alerting.run(self.config.alerting.evaluation_interval)))
         log.info("collector listening: grpc %s, http %s, storage %s", self.grpc_address, self.http_address,
                  self.config.storage.__struct_config__.tag)
 
@@ -100,6 +108,8 @@ class Collector:
     async def _start_http(self) -> None:
         app = build_http_app(self.storage, self.state, self.metrics, self.config.offline_after,
                              self.config.storage.__struct_config__.tag)
+        if self.alerting is not None:
+            add_alerting_routes(app, self.alerting, {t.token_sha256: t.name for t in self.config.admin_tokens})
         self._http_runner = web.AppRunner(app, access_log=None)
         await self._http_runner.setup()
         host, port = self.config.http.listen.rsplit(":", 1)
@@ -129,6 +139,7 @@ class Collector:
     async def stop(self) -> None:
         for task in self._housekeeping:
             task.cancel()
+        await asyncio.gather(*self._housekeeping, return_exceptions=True)
         if self._grpc_server is not None:
             await self._grpc_server.stop(grace=5)
         if self._http_runner is not None:

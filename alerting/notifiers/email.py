@@ -35,7 +35,8 @@ class EmailConfig(NotifierConfig, tag="email"):
     host: Annotated[str, msgspec.Meta(min_length=1, description="SMTP server host name.")]
     from_address: Annotated[str, msgspec.Meta(min_length=3, description="Sender, e.g. `itops <alerts@example.com>`.")]
     to: Annotated[list[str], msgspec.Meta(min_length=1, description="Recipients' addresses.")]
-    port: Annotated[int | None, msgspec.Meta(ge=1, le=65535, description="SMTP port. Defaults to 587 for `starttls`, 465 for `tls`, 25 for `none`.")] = None
+    port: Annotated[Annotated[int, msgspec.Meta(ge=1, le=65535)] | None,
+                    msgspec.Meta(description="SMTP port. Defaults to 587 for `starttls`, 465 for `tls`, 25 for `none`.")] = None
     security: Annotated[Literal["starttls", "tls", "none"], msgspec.Meta(description="`starttls`: upgrade a plain connection; `tls`: TLS from the start (SMTPS); `none`: unencrypted, for a relay on the local network.")] = "starttls"
     tls_verify: Annotated[bool, msgspec.Meta(description="Verify the server's certificate and host name.")] = True
     ca_file: Annotated[str | None, msgspec.Meta(description="PEM file of the CAs to trust instead of the system's, e.g. the company CA.")] = None

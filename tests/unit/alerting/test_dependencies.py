@@ -23,53 +23,53 @@ def alert(alertname: str, state: AlertState = AlertState.FIRING, **labels: str) 
 
 def test_child_alert_is_suppressed_while_parent_is_down():
     muter = load_dependencies_text(CONFIG)
-    muter.observe([alert("HostDown", host="switch-3f")])
-    assert muter.mutes(alert("HostDown", host="pc-101"), NOW) == "suppressed: parent switch-3f is down"
+    muter.observe([alert("HostOffline", host="switch-3f")])
+    assert muter.mutes(alert("HostOffline", host="pc-101"), NOW) == "suppressed: parent switch-3f is down"
     assert muter.mutes(alert("TonerLow", device="printer-3f"), NOW) == "suppressed: parent switch-3f is down"
 
 
 def test_parent_own_down_alert_is_not_suppressed():
     muter = load_dependencies_text(CONFIG)
-    muter.observe([alert("HostDown", host="switch-3f")])
-    assert muter.mutes(alert("HostDown", host="switch-3f"), NOW) is None
+    muter.observe([alert("HostOffline", host="switch-3f")])
+    assert muter.mutes(alert("HostOffline", host="switch-3f"), NOW) is None
 
 
 def test_grandparent_down_suppresses_grandchildren():
     muter = load_dependencies_text(CONFIG)
-    muter.observe([alert("DeviceDown", device="core-switch")])
-    assert muter.mutes(alert("HostDown", host="pc-101"), NOW) == "suppressed: parent core-switch is down"
+    muter.observe([alert("DeviceOffline", device="core-switch")])
+    assert muter.mutes(alert("HostOffline", host="pc-101"), NOW) == "suppressed: parent core-switch is down"
 
 
 def test_nearest_down_parent_is_named():
     muter = load_dependencies_text(CONFIG)
-    muter.observe([alert("DeviceDown", device="core-switch"), alert("HostDown", host="switch-3f")])
-    assert muter.mutes(alert("HostDown", host="pc-101"), NOW) == "suppressed: parent switch-3f is down"
+    muter.observe([alert("DeviceOffline", device="core-switch"), alert("HostOffline", host="switch-3f")])
+    assert muter.mutes(alert("HostOffline", host="pc-101"), NOW) == "suppressed: parent switch-3f is down"
 
 
 def test_designated_alert_marks_its_parent_down():
     muter = load_dependencies_text(CONFIG)
     muter.observe([alert("UpsOnBattery", device="ups-2")])
-    assert muter.mutes(alert("HostDown", host="switch-3f"), NOW) == "suppressed: parent ups-2 is down"
+    assert muter.mutes(alert("HostOffline", host="switch-3f"), NOW) == "suppressed: parent ups-2 is down"
     muter.observe([alert("UpsOnBattery", device="core-switch")])  # designated for ups-2 only
     assert not muter.is_down("core-switch")
 
 
 def test_resolved_parent_alert_lifts_suppression():
     muter = load_dependencies_text(CONFIG)
-    muter.observe([alert("HostDown", host="switch-3f")])
-    muter.observe([alert("HostDown", AlertState.RESOLVED, host="switch-3f")])
-    assert muter.mutes(alert("HostDown", host="pc-101"), NOW) is None
+    muter.observe([alert("HostOffline", host="switch-3f")])
+    muter.observe([alert("HostOffline", AlertState.RESOLVED, host="switch-3f")])
+    assert muter.mutes(alert("HostOffline", host="pc-101"), NOW) is None
 
 
 def test_other_alerts_of_a_parent_do_not_mean_down():
     muter = load_dependencies_text(CONFIG)
     muter.observe([alert("HighCpu", host="switch-3f")])
-    assert muter.mutes(alert("HostDown", host="pc-101"), NOW) is None
+    assert muter.mutes(alert("HostOffline", host="pc-101"), NOW) is None
 
 
 def test_parent_and_child_down_in_one_batch_notifies_only_the_parent():
     muter = load_dependencies_text(CONFIG)
-    batch = [alert("HostDown", host="pc-101"), alert("HostDown", host="switch-3f")]
+    batch = [alert("HostOffline", host="pc-101"), alert("HostOffline", host="switch-3f")]
     muter.observe(batch)
     assert MuteStage([muter]).apply(batch, NOW) == [batch[1]]
     assert batch[0].muted_by == ["suppressed: parent switch-3f is down"]

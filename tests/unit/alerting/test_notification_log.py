@@ -55,3 +55,15 @@ def test_times_in_other_zones_are_stored_as_utc_and_ordered(tmp_path):
     log.record(attempt(10))
     log.record(NotificationAttempt(T0.astimezone(shanghai), "oncall", "Phone[0]", "k", (), "resolved", Outcome.SENT, "", 1))
     assert [a.at for a in log.query()] == [T0 + timedelta(minutes=10), T0]
+
+
+def test_last_sent_is_the_latest_delivered_attempt_of_a_group_and_integration():
+    log = NotificationLog()
+    base = datetime(2024, 6, 1, tzinfo=UTC)
+    for minutes, outcome, status in ((0, Outcome.SENT, "firing"), (1, Outcome.FAILED, "resolved"), (2, Outcome.SENT, "firing")):
+        log.record(NotificationAttempt(at=base + timedelta(minutes=minutes), receiver="ops", integration="Webhook[0]",
+                                       group_key="g", fingerprints=("a", "b"), status=status, outcome=outcome,
+                                       error="", attempt=1))
+    last = log.last_sent("g", "Webhook[0]")
+    assert (last.at, last.status, last.fingerprints) == (base + timedelta(minutes=2), "firing", ("a", "b"))
+    assert log.last_sent("g", "Email[0]") is None and log.last_sent("other", "Webhook[0]") is None

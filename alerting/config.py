@@ -1,0 +1,36 @@
+"""The ``alerting`` section of the collector config."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal, Union
+
+import msgspec
+from msgspec import Meta
+
+from itops.alerting.dependencies import DependencyConfig
+from itops.alerting.dispatch import DispatchConfig
+from itops.alerting.maintenance import MaintenanceConfig
+from itops.alerting.notifiers import config_models as notifier_config_models
+from itops.yamlconf import Duration
+
+__all__ = ["AlertingConfig", "SHIPPED_RULES_DIR"]
+
+SHIPPED_RULES_DIR = Path(__file__).resolve().parent / "rules"
+NotifierConfigUnion = Union[notifier_config_models()]  # type: ignore[valid-type]
+
+
+class AlertingConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    shipped_rules: Annotated[bool, Meta(description="Evaluate the default rule pack (alerting/rules/*.yaml; runbooks in runbooks/).")] = True
+    rule_files: Annotated[list[str], Meta(description="More rule files or directories; all are re-read when they change.")] = []
+    evaluation_interval: Annotated[Duration, Meta(description="Period of the pass for time-based conditions (for, keep_firing_for, absent, offline). Samples are evaluated on arrival.")] = Duration(5)
+    time_zone: Annotated[str, Meta(description="Zone of times in notifications and maintenance windows.")] = "Asia/Shanghai"
+    language: Annotated[Literal["zh-CN", "en"], Meta(description="Language of notifications, unless a channel sets its own.")] = "zh-CN"
+    external_url: Annotated[str, Meta(description="URL of the itops console, for links in notifications.")] = ""
+    receivers: Annotated[dict[str, list[NotifierConfigUnion]], Meta(description="Named receivers, each a list of channels (`type`: email, webhook, wecom, dingtalk, feishu, alertmanager).")] = {}  # type: ignore[valid-type]
+    dispatch: Annotated[DispatchConfig | None, Meta(description="Routing tree, grouping and repeat intervals. Without it alerts are evaluated and listed but not notified.")] = None
+    maintenance: Annotated[MaintenanceConfig, Meta(description="Maintenance windows: alerts inside them are recorded, not notified.")] = msgspec.field(default_factory=MaintenanceConfig)
+    dependencies: Annotated[DependencyConfig, Meta(description="What hosts and devices sit behind; alerts of children of a down parent are suppressed.")] = msgspec.field(default_factory=DependencyConfig)
+
+    def rule_paths(self) -> list[str | Path]:
+        return ([SHIPPED_RULES_DIR] if self.shipped_rules else []) + list(self.rule_files)

@@ -1,0 +1,49 @@
+"""The alerting stages wired together: evaluate → dependencies → mute → dispatch.
+
+The collector calls ``observe`` with every accepted batch (after it is durably stored) and ``tick``
+periodically for time-based conditions. Nothing here waits on a notification channel: the dispatcher
+queues deliveries per channel.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Callable
+
+from itops.alerting.dependencies import DependencyMuter
+from itops.alerting.dispatch import Dispatcher
+from itops.alerting.evaluator import Evaluator
+from itops.alerting.model import Alert, ObservedBatch
+from itops.alerting.muting import MuteStage
+
+__all__ = ["AlertingPipeline"]
+
+
+class AlertingPipeline:
+    def __init__(self, evaluator: Evaluator, dependencies: DependencyMuter, mute_stage: MuteStage,
+                 dispatcher: Dispatcher, clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)):
+        self.evaluator = evaluator
+        self.dependencies = dependencies
+        self.mute_stage = mute_stage
+        self.dispatcher = dispatcher
+        self.clock = clock
+
+    def wants_metric(self, name: str) -> bool:
+        return self.evaluator.wants_metric(name)
+
+    def wants_check(self, name: str) -> bool:
+        return self.evaluator.wants_check(name)
+
+    def observe(self, batch: ObservedBatch) -> None:
+        self._forward(self.evaluator.observe(batch))
+
+    def tick(self) -> None:
+        self._forward(self.evaluator.tick(self.clock()))
+
+    def _forward(self, changed: list[Alert]) -> None:
+        if not changed:
+            return
+        # A parent and its child going down in one batch: the parent must be known down first.
+        self.dependencies.observe(changed)
+        self.mute_stage.apply(changed, self.clock())
+        self.dispatcher.ingest(changed)

@@ -1,0 +1,120 @@
+"""HTTP API of the alerting pipeline, served by the collector.
+
+GET    /api/v1/alerts                    pending, firing and recently resolved alerts (with why they are muted)
+GET    /api/v1/silences[?all=1]          silences (ended ones too with all=1)
+POST   /api/v1/silences                  {"matchers": ['host="pc-1"'], "duration": "2h" | "ends_at": ISO, "comment": "…"}
+DELETE /api/v1/silences/{id}             expire a silence
+GET    /api/v1/notifications?receiver=&outcome=&limit=   the notification log, newest first
+
+Changing calls need ``Authorization: Bearer <admin token>``; the token's name is recorded as the author.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta, timezone
+
+from aiohttp import web
+
+from itops.alerting.assembly import Alerting
+from itops.alerting.model import Alert
+from itops.alerting.muting import MatcherError
+from itops.alerting.notification_log import NotificationAttempt, Outcome
+from itops.alerting.silences import Silence, SilenceError
+from itops.collector.http_api import ApiError
+from itops.yamlconf import parse_duration
+
+__all__ = ["add_alerting_routes"]
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def _alert_json(alert: Alert) -> dict:
+    return {"fingerprint": alert.fingerprint, "rule": alert.rule, "state": alert.state.value,
+            "severity": alert.severity.value, "labels": alert.labels, "annotations": alert.annotations,
+            "value": alert.value, "pending_since": _iso(alert.pending_since), "firing_since": _iso(alert.firing_since),
+            "resolved_at": _iso(alert.resolved_at), "flapping": alert.flapping, "muted_by": alert.muted_by}
+
+
+def _silence_json(silence: Silence) -> dict:
+    return {"id": silence.id, "matchers": [str(m) for m in silence.matchers], "starts_at": _iso(silence.starts_at),
+            "ends_at": _iso(silence.ends_at), "created_by": silence.created_by, "comment": silence.comment,
+            "created_at": _iso(silence.created_at)}
+
+
+def _attempt_json(attempt: NotificationAttempt) -> dict:
+    return {"at": _iso(attempt.at), "receiver": attempt.receiver, "integration": attempt.integration,
+            "group_key": attempt.group_key, "fingerprints": list(attempt.fingerprints), "status": attempt.status,
+            "outcome": attempt.outcome.value, "error": attempt.error, "attempt": attempt.attempt}
+
+
+def _silence_end(body: dict, now: datetime) -> datetime:
+    if "ends_at" in body:
+        try:
+            return datetime.fromisoformat(str(body["ends_at"]).replace("Z", "+00:00"))
+        except ValueError:
+            raise ApiError("ends_at", f"expected an RFC 3339 time, got {body['ends_at']!r}") from None
+    try:
+        return now + timedelta(seconds=parse_duration(body.get("duration", "")))
+    except ValueError as exc:
+        raise ApiError("duration", f"give `duration` (e.g. 2h) or `ends_at`: {exc}") from None
+
+
+def add_alerting_routes(app: web.Application, alerting: Alerting, admin_tokens: dict[str, str]) -> None:
+    """``admin_tokens``: SHA-256 of a token → the name of who holds it."""
+
+    def author(request: web.Request) -> str:
+        header = request.headers.get("Authorization", "")
+        name = admin_tokens.get(hashlib.sha256(header.removeprefix("Bearer ").strip().encode()).hexdigest())
+        if not header.startswith("Bearer ") or name is None:
+            raise web.HTTPUnauthorized(text='{"error": "an admin bearer token is required"}', content_type="application/json")
+        return name
+
+    async def alerts(_request: web.Request) -> web.Response:
+        current = alerting.pipeline.evaluator.alerts()
+        alerting.pipeline.mute_stage.apply(current, datetime.now(timezone.utc))  # says why each is muted now
+        return web.json_response({"alerts": [_alert_json(a) for a in current]})
+
+    async def list_silences(request: web.Request) -> web.Response:
+        found = alerting.silences.list(datetime.now(timezone.utc), include_ended=request.query.get("all") == "1")
+        return web.json_response({"silences": [_silence_json(s) for s in found]})
+
+    async def create_silence(request: web.Request) -> web.Response:
+        created_by = author(request)
+        try:
+            body = await request.json()
+        except ValueError:
+            raise ApiError("body", "expected a JSON object") from None
+        now = datetime.now(timezone.utc)
+        try:
+            silence = alerting.silences.create(list(body.get("matchers", [])), now, _silence_end(body, now), created_by,
+                                               str(body.get("comment", "")), now)
+        except (SilenceError, MatcherError) as exc:
+            raise ApiError("matchers", str(exc)) from None
+        return web.json_response(_silence_json(silence), status=201)
+
+    async def expire_silence(request: web.Request) -> web.Response:
+        author(request)
+        try:
+            silence = alerting.silences.expire(request.match_info["silence_id"], datetime.now(timezone.utc))
+        except (SilenceError, KeyError) as exc:
+            raise web.HTTPNotFound(text=f'{{"error": "{exc}"}}', content_type="application/json") from None
+        return web.json_response(_silence_json(silence))
+
+    async def notifications(request: web.Request) -> web.Response:
+        query = request.query
+        try:
+            outcome = Outcome(query["outcome"]) if "outcome" in query else None
+            limit = int(query.get("limit", "100"))
+        except ValueError as exc:
+            raise ApiError("outcome" if "outcome" in str(exc) else "limit", str(exc)) from None
+        found = alerting.notification_log.query(receiver=query.get("receiver"), outcome=outcome, limit=limit)
+        return web.json_response({"notifications": [_attempt_json(a) for a in found]})
+
+    app.router.add_get("/api/v1/alerts", alerts)
+    app.router.add_get("/api/v1/silences", list_silences)
+    app.router.add_post("/api/v1/silences", create_silence)
+    app.router.add_delete("/api/v1/silences/{silence_id}", expire_silence)
+    app.router.add_get("/api/v1/notifications", notifications)

@@ -1,0 +1,161 @@
+"""Alerting end to end in the real collector: a batch crosses a threshold → a webhook receiver on
+127.0.0.1 gets the notification; a collector restart neither re-notifies nor forgets the firing alert;
+it resolves later; silences set over the HTTP API mute it, and need an admin token."""
+
+import json
+import os
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import grpc
+import pytest
+
+from itops.collector.auth import token_sha256
+from itops.v1 import ingest_pb2, ingest_pb2_grpc
+
+from .conftest import BIN, CollectorProcess, wait_until
+
+pytestmark = pytest.mark.integration
+
+ADMIN_TOKEN = "admin-token-for-tests"
+RULES = """\
+rules:
+  - name: TestValueHigh
+    metric: itops_test_value
+    function: last
+    op: ">"
+    threshold: 10
+    severity: P2
+    annotations:
+      summary: "value {{ value }} on {{ labels.host }}"
+      summary_zh: "{{ labels.host }} 数值 {{ value }}"
+"""
+
+
+class WebhookReceiver:
+    def __init__(self):
+        received = self.received = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+
+    def statuses(self) -> list[str]:
+        return [body["status"] for body in self.received]
+
+
+@pytest.fixture
+def receiver():
+    hook = WebhookReceiver()
+    yield hook
+    hook.server.shutdown()
+
+
+@pytest.fixture
+def alerting_collector(tmp_path, tls_dir, agent_token, receiver):
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(RULES)
+    config = (
+        f"admin_tokens:\n  - name: wang\n    token_sha256: {token_sha256(ADMIN_TOKEN)}\n"
+        f"alerting:\n  shipped_rules: false\n  rule_files: ['{rules}']\n  evaluation_interval: 0.5s\n"
+        f"  receivers:\n    ops:\n      - type: webhook\n        url: {receiver.url}\n"
+        f"  dispatch:\n    route:\n      receiver: ops\n      group_wait: 0s\n      group_interval: 1s\n      repeat_interval: 1h\n"
+    )
+    collector = CollectorProcess(tmp_path, tls_dir, {"agent-a": agent_token}, extra_config=config).start()
+    yield collector
+    if collector.process.poll() is None:
+        collector.process.kill()
+
+
+def _push(collector, tls_dir, token, sequence, value):
+    batch = ingest_pb2.Batch(sequence=sequence, samples=ingest_pb2.SampleBlock(
+        series=['itops_test_value{host="pc-1"}'], series_index=[0], timestamps_ms=[int(time.time() * 1000)], values=[value]))
+    credentials = grpc.ssl_channel_credentials((tls_dir / "ca.pem").read_bytes())
+    with grpc.secure_channel(collector.grpc_address, credentials,
+                             options=[("grpc.ssl_target_name_override", "localhost")]) as channel:
+        ingest_pb2_grpc.IngestStub(channel).Push(batch, metadata=(("authorization", f"Bearer {token}"),), timeout=10)
+
+
+def _alert_states(collector) -> list[str]:
+    return [a["state"] for a in collector.get("/api/v1/alerts")["alerts"] if a["rule"] == "TestValueHigh"]
+
+
+def _post_silence(collector, token: str | None):
+    request = urllib.request.Request(
+        collector.http_url + "/api/v1/silences", method="POST",
+        data=json.dumps({"matchers": ['alertname="TestValueHigh"'], "duration": "1h", "comment": "replacing the sensor"}).encode(),
+        headers={"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)
+
+
+@pytest.mark.timeout(120)
+def test_threshold_fires_survives_restart_without_renotifying_and_resolves(alerting_collector, tls_dir, agent_token, receiver):
+    collector = alerting_collector
+    _push(collector, tls_dir, agent_token, 1, 50.0)
+    wait_until(lambda: receiver.statuses() == ["firing"], 15, "the firing notification")
+    alert = receiver.received[0]["alerts"][0]
+    assert alert["labels"]["alertname"] == "TestValueHigh" and alert["labels"]["host"] == "pc-1"
+    assert alert["annotations"]["summary"] == "value 50 on pc-1"
+    assert _alert_states(collector) == ["firing"]
+    sent = collector.get("/api/v1/notifications", [("receiver", "ops")])["notifications"]
+    assert [(n["status"], n["outcome"]) for n in sent] == [("firing", "sent")]
+
+    assert collector.stop() == 0
+    collector.start()
+    time.sleep(3)
+    assert receiver.statuses() == ["firing"], "a restart must not notify again"
+    assert _alert_states(collector) == ["firing"], "a firing alert must survive the restart"
+
+    _push(collector, tls_dir, agent_token, 2, 1.0)
+    wait_until(lambda: receiver.statuses() == ["firing", "resolved"], 15, "the resolved notification")
+
+
+@pytest.mark.timeout(120)
+def test_silence_mutes_and_needs_an_admin_token(alerting_collector, tls_dir, agent_token, receiver):
+    collector = alerting_collector
+    with pytest.raises(urllib.error.HTTPError) as error:
+        _post_silence(collector, None)
+    assert error.value.code == 401
+    silence = _post_silence(collector, ADMIN_TOKEN)
+    assert silence["created_by"] == "wang" and silence["matchers"] == ['alertname="TestValueHigh"']
+    _push(collector, tls_dir, agent_token, 1, 50.0)
+    wait_until(lambda: _alert_states(collector) == ["firing"], 15, "the alert to fire")
+    [alert] = collector.get("/api/v1/alerts")["alerts"]
+    assert any("silence" in reason and "wang" in reason for reason in alert["muted_by"])
+    time.sleep(2)
+    assert receiver.received == [], "a silenced alert is recorded, not notified"
+    assert [s["id"] for s in collector.get("/api/v1/silences")["silences"]] == [silence["id"]]
+
+
+def test_cli_lists_alerts_and_manages_silences(alerting_collector, tls_dir, agent_token):
+    collector = alerting_collector
+    itops = [BIN / "itops", "--url", collector.http_url]
+    env = {**os.environ, "ITOPS_TOKEN": ADMIN_TOKEN}
+    _push(collector, tls_dir, agent_token, 1, 50.0)
+    wait_until(lambda: _alert_states(collector) == ["firing"], 15, "the alert to fire")
+    listed = subprocess.run([*itops, "alerts"], capture_output=True, text=True, check=True).stdout
+    assert "P2" in listed and "firing" in listed and "TestValueHigh" in listed and "pc-1 数值 50" in listed
+    added = subprocess.run([*itops, "silences", "add", "--matcher", 'host="pc-1"', "--duration", "30m",
+                            "--comment", "planned reboot"], capture_output=True, text=True, check=True, env=env).stdout
+    silence_id = collector.get("/api/v1/silences")["silences"][0]["id"]
+    assert added.startswith(f"silence {silence_id} until ")
+    assert "planned reboot" in subprocess.run([*itops, "silences", "list"], capture_output=True, text=True, check=True).stdout
+    subprocess.run([*itops, "silences", "expire", "--id", silence_id], check=True, capture_output=True, env=env)
+    assert collector.get("/api/v1/silences")["silences"] == []
+    refused = subprocess.run([*itops, "silences", "add", "--matcher", 'host="pc-1"'], capture_output=True, text=True,
+                             env={**os.environ, "ITOPS_TOKEN": "wrong"})
+    assert refused.returncode == 1 and "HTTP 401" in refused.stderr
