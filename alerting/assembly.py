@@ -13,7 +13,7 @@ from itops.alerting.config import AlertingConfig
 from itops.alerting.dependencies import DependencyMuter
 from itops.alerting.dispatch import DispatchConfig, Dispatcher, RouteConfig
 from itops.alerting.evaluator import Evaluator
-from itops.alerting.maintenance import MaintenanceCalendar
+from itops.alerting.maintenance_store import MaintenanceStore
 from itops.alerting.muting import MuteStage
 from itops.alerting.notification_log import NotificationLog
 from itops.alerting.notifiers import load_notifier_class
@@ -33,6 +33,7 @@ class Alerting:
     pipeline: AlertingPipeline
     rule_set: RuleSet
     silences: SilenceStore
+    maintenance: MaintenanceStore
     notification_log: NotificationLog
 
     def reload_rules_if_changed(self) -> None:
@@ -62,6 +63,7 @@ def build_alerting(config: AlertingConfig, data_dir: str) -> Alerting:
     directory.mkdir(parents=True, exist_ok=True)
     rule_set = RuleSet.load(config.rule_paths())
     silences = SilenceStore(directory / "silences.sqlite3")
+    maintenance = MaintenanceStore(directory / "maintenance.sqlite3", config.maintenance)
     notification_log = NotificationLog(directory / "notifications.sqlite3")
     dependencies = DependencyMuter(config.dependencies)
     receivers = {name: [load_notifier_class(channel.__struct_config__.tag)(channel) for channel in channels]
@@ -70,11 +72,12 @@ def build_alerting(config: AlertingConfig, data_dir: str) -> Alerting:
     if dispatch is None:
         dispatch, receivers = DispatchConfig(route=RouteConfig(receiver=NOBODY)), {**receivers, NOBODY: []}
     dispatcher = Dispatcher(dispatch, receivers, notification_log, context_extras={
-        "language": config.language, "time_zone": config.time_zone, "external_url": config.external_url})
+        "language": config.language, "time_zone": config.time_zone, "external_url": config.external_url,
+        "severity_styles": config.severity_styles()})
     pipeline = AlertingPipeline(
         Evaluator(rule_set.rules, AlertStore(directory / "alerts.sqlite3"), clock=_utc_now),
-        dependencies, MuteStage([silences, MaintenanceCalendar(config.maintenance), dependencies]), dispatcher)
-    return Alerting(pipeline, rule_set, silences, notification_log)
+        dependencies, MuteStage([silences, maintenance, dependencies]), dispatcher)
+    return Alerting(pipeline, rule_set, silences, maintenance, notification_log)
 
 
 def _utc_now() -> datetime:

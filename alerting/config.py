@@ -11,6 +11,8 @@ from msgspec import Meta
 from itops.alerting.dependencies import DependencyConfig
 from itops.alerting.dispatch import DispatchConfig
 from itops.alerting.maintenance import MaintenanceConfig
+from itops.alerting.messages import DEFAULT_SEVERITY_STYLES, SeverityStyle
+from itops.alerting.model import Severity
 from itops.alerting.notifiers import config_models as notifier_config_models
 from itops.yamlconf import Duration
 
@@ -27,10 +29,14 @@ class AlertingConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     time_zone: Annotated[str, Meta(description="Zone of times in notifications and maintenance windows.")] = "Asia/Shanghai"
     language: Annotated[Literal["zh-CN", "en"], Meta(description="Language of notifications, unless a channel sets its own.")] = "zh-CN"
     external_url: Annotated[str, Meta(description="URL of the itops console, for links in notifications.")] = ""
+    severities: Annotated[dict[Severity, SeverityStyle], Meta(description="Display names (zh-CN, en) and colours of P1–P4 in notifications; levels not listed keep their defaults (P1 Ⅰ级 紧急 red, P2 Ⅱ级 重要 orange, P3 Ⅲ级 一般 yellow, P4 低 grey).")] = {}
     receivers: Annotated[dict[str, list[NotifierConfigUnion]], Meta(description="Named receivers, each a list of channels (`type`: email, webhook, wecom, dingtalk, feishu, alertmanager).")] = {}  # type: ignore[valid-type]
     dispatch: Annotated[DispatchConfig | None, Meta(description="Routing tree, grouping and repeat intervals. Without it alerts are evaluated and listed but not notified.")] = None
     maintenance: Annotated[MaintenanceConfig, Meta(description="Maintenance windows: alerts inside them are recorded, not notified.")] = msgspec.field(default_factory=MaintenanceConfig)
     dependencies: Annotated[DependencyConfig, Meta(description="What hosts and devices sit behind; alerts of children of a down parent are suppressed.")] = msgspec.field(default_factory=DependencyConfig)
+
+    def severity_styles(self) -> dict[Severity, SeverityStyle]:
+        return {**DEFAULT_SEVERITY_STYLES, **self.severities}
 
     def rule_paths(self) -> list[str | Path]:
         return ([SHIPPED_RULES_DIR] if self.shipped_rules else []) + list(self.rule_files)

@@ -24,7 +24,7 @@ __all__ = [
     "RuleSet", "load_rules", "rule_file_paths",
 ]
 
-FUNCTIONS = ("last", "avg", "min", "max", "rate", "count", "absent")
+FUNCTIONS = ("last", "avg", "min", "max", "rate", "count", "seconds_until_full", "absent")
 OPERATORS: dict[str, Callable[[float, float], bool]] = {
     ">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le, "==": operator.eq, "!=": operator.ne,
 }

@@ -69,6 +69,22 @@ def _rate(window: SampleWindow, now_s: float, window_s: float) -> float | None:
     return increase / (samples[-1][0] - samples[0][0])
 
 
+def _seconds_until_full(window: SampleWindow, now_s: float, window_s: float) -> float | None:
+    """For a ratio gauge (0–1, e.g. filesystem usage): seconds until the least-squares trend over the
+    window reaches 1; None when it is not rising (so a cleanup never looks like a fast fill)."""
+    samples = window.since(now_s - window_s)
+    if len(samples) < 3:
+        return None
+    mean_t = sum(t for t, _ in samples) / len(samples)
+    mean_v = sum(v for _, v in samples) / len(samples)
+    spread = sum((t - mean_t) ** 2 for t, _ in samples)
+    slope = sum((t - mean_t) * (v - mean_v) for t, v in samples) / spread if spread else 0.0
+    if slope <= 0:
+        return None
+    fitted_now = mean_v + slope * (samples[-1][0] - mean_t)
+    return max(0.0, (1.0 - fitted_now) / slope)
+
+
 def _seconds_since_last(window: SampleWindow, now_s: float, window_s: float) -> float | None:
     newest = window.newest_s()
     return None if newest is None else now_s - newest
@@ -81,5 +97,6 @@ WINDOW_FUNCTIONS: dict[str, Callable[[SampleWindow, float, float], float | None]
     "max": _aggregate(max),
     "count": _count,
     "rate": _rate,
+    "seconds_until_full": _seconds_until_full,
     "absent": _seconds_since_last,  # the value of an absent alert: seconds without a sample
 }

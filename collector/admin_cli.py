@@ -4,6 +4,8 @@ itops hosts [--watch SECONDS]
 itops query METRIC [--host H] [--label k=v] [--since 10m] [--step 1m] [--aggregation avg]
 itops rules check FILE…  /  itops rules test FILE…
 itops alerts  /  itops silences list|add|expire [--matcher M …] [--duration 2h] [--comment C] [--id ID]
+itops maintenance list|add|delete [--name N] [--matcher M …] [--start T --end T | --weekdays sat,sun --time-range
+      22:00-02:00 | --cron "0 22 * * 6" --duration 4h] [--comment C] [--id ID]
 """
 
 from __future__ import annotations
@@ -143,6 +145,34 @@ def _silences(args) -> int:
     return 0
 
 
+def _maintenance(args) -> int:
+    if args.action == "add":
+        fields = {"name": args.name, "matchers": args.matcher, "start": args.start, "end": args.end,
+                  "weekdays": args.weekdays.split(",") if args.weekdays else None, "time_range": args.time_range,
+                  "cron": args.cron, "duration": args.duration, "comment": args.comment}
+        window = _send(args.url, "POST", "/api/v1/maintenance", args.token,
+                       {name: value for name, value in fields.items() if value is not None})
+        print(f"maintenance window {window['id']} ({window['name']}) added")
+        return 0
+    if args.action == "delete":
+        _send(args.url, "DELETE", f"/api/v1/maintenance/{urllib.parse.quote(args.id or '', safe='')}", args.token)
+        print(f"maintenance window {args.id} deleted")
+        return 0
+    windows = _get(args.url, "/api/v1/maintenance")["windows"]
+    print(_table(("ID", "NAME", "SOURCE", "MATCHERS", "WHEN", "BY", "COMMENT"),
+                 [(w["id"], w["name"], w["source"], " ".join(w["matchers"]), _window_when(w), w["created_by"] or "",
+                   w["comment"]) for w in windows]))
+    return 0
+
+
+def _window_when(window: dict) -> str:
+    if window["start"] is not None:
+        return f"{window['start']} → {window['end']}"
+    if window["cron"] is not None:
+        return f"cron {window['cron']} for {window['duration']:g}s"
+    return f"{','.join(window['weekdays'])} {window['time_range']}"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="itops", description="itops admin CLI (talks to the collector's HTTP API)")
     parser.add_argument("--url", default=os.environ.get("ITOPS_URL", DEFAULT_URL), help=f"collector HTTP API (default $ITOPS_URL or {DEFAULT_URL})")
@@ -166,8 +196,25 @@ def _parser() -> argparse.ArgumentParser:
     silences.add_argument("--duration", default="2h")
     silences.add_argument("--comment", default="")
     silences.add_argument("--id", help="the silence to expire")
-    silences.add_argument("--token", default=os.environ.get("ITOPS_TOKEN", ""), help="admin token (default $ITOPS_TOKEN)")
+    _add_token(silences)
+    maintenance = commands.add_parser("maintenance", help="list, add or delete maintenance windows")
+    maintenance.add_argument("action", choices=["list", "add", "delete"])
+    maintenance.add_argument("--name", help="shown as the reason an alert is quiet")
+    maintenance.add_argument("--matcher", action="append", default=[], help='hosts/devices covered, e.g. host=~"srv-.*" (repeatable)')
+    maintenance.add_argument("--start", help="one-off window: local start, e.g. '2024-06-01 22:00'")
+    maintenance.add_argument("--end", help="one-off window: local end")
+    maintenance.add_argument("--weekdays", help="weekly window: days it starts on, e.g. sat,sun")
+    maintenance.add_argument("--time-range", help="weekly window: local HH:MM-HH:MM, e.g. 22:00-02:00")
+    maintenance.add_argument("--cron", help="cron window: 5-field start times, e.g. '0 22 * * 6'")
+    maintenance.add_argument("--duration", help="cron window: how long each run lasts, e.g. 4h")
+    maintenance.add_argument("--comment", default="")
+    maintenance.add_argument("--id", help="the stored window to delete")
+    _add_token(maintenance)
     return parser
+
+
+def _add_token(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--token", default=os.environ.get("ITOPS_TOKEN", ""), help="admin token (default $ITOPS_TOKEN)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -177,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return rules_main(argv[1:])
     args = _parser().parse_args(argv)
-    commands = {"hosts": _hosts, "query": _query, "alerts": _alerts, "silences": _silences}
+    commands = {"hosts": _hosts, "query": _query, "alerts": _alerts, "silences": _silences, "maintenance": _maintenance}
     try:
         return commands[args.command](args)
     except ApiUnreachable as exc:

@@ -4,6 +4,9 @@ GET    /api/v1/alerts                    pending, firing and recently resolved a
 GET    /api/v1/silences[?all=1]          silences (ended ones too with all=1)
 POST   /api/v1/silences                  {"matchers": ['host="pc-1"'], "duration": "2h" | "ends_at": ISO, "comment": "…"}
 DELETE /api/v1/silences/{id}             expire a silence
+GET    /api/v1/maintenance               maintenance windows, configured ("source": "config") and stored ("api")
+POST   /api/v1/maintenance               {"name": …, "matchers": […], "start"/"end" | "weekdays"/"time_range" | "cron"/"duration", "comment": …}
+DELETE /api/v1/maintenance/{id}          delete a stored window (a configured one: 409, edit the config file)
 GET    /api/v1/notifications?receiver=&outcome=&limit=   the notification log, newest first
 
 Changing calls need ``Authorization: Bearer <admin token>``; the token's name is recorded as the author.
@@ -12,17 +15,21 @@ Changing calls need ``Authorization: Bearer <admin token>``; the token's name is
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import datetime, timedelta, timezone
 
 from aiohttp import web
 
 from itops.alerting.assembly import Alerting
+from itops.alerting.maintenance import MaintenanceWindowConfig
+from itops.alerting.maintenance_store import (ConfiguredWindowError, NoSuchWindowError, StoredWindow, parse_window,
+                                              window_fields)
 from itops.alerting.model import Alert
 from itops.alerting.muting import MatcherError
 from itops.alerting.notification_log import NotificationAttempt, Outcome
 from itops.alerting.silences import Silence, SilenceError
 from itops.collector.http_api import ApiError
-from itops.yamlconf import parse_duration
+from itops.yamlconf import FieldProblem, parse_duration
 
 __all__ = ["add_alerting_routes"]
 
@@ -44,6 +51,16 @@ def _silence_json(silence: Silence) -> dict:
             "created_at": _iso(silence.created_at)}
 
 
+def _window_json(window: MaintenanceWindowConfig, stored: StoredWindow | None) -> dict:
+    origin = ({"id": window.name, "source": "config", "created_by": None, "created_at": None} if stored is None else
+              {"id": stored.id, "source": "api", "created_by": stored.created_by, "created_at": _iso(stored.created_at)})
+    return {**origin, **window_fields(window)}
+
+
+def _error(status: type[web.HTTPError], message: str) -> web.HTTPError:
+    return status(text=json.dumps({"error": message}, ensure_ascii=False), content_type="application/json")
+
+
 def _attempt_json(attempt: NotificationAttempt) -> dict:
     return {"at": _iso(attempt.at), "receiver": attempt.receiver, "integration": attempt.integration,
             "group_key": attempt.group_key, "fingerprints": list(attempt.fingerprints), "status": attempt.status,
@@ -60,6 +77,16 @@ def _silence_end(body: dict, now: datetime) -> datetime:
         return now + timedelta(seconds=parse_duration(body.get("duration", "")))
     except ValueError as exc:
         raise ApiError("duration", f"give `duration` (e.g. 2h) or `ends_at`: {exc}") from None
+
+
+async def _json_object(request: web.Request) -> dict:
+    try:
+        body = await request.json()
+    except ValueError:
+        raise ApiError("body", "expected a JSON object") from None
+    if not isinstance(body, dict):
+        raise ApiError("body", "expected a JSON object")
+    return body
 
 
 def add_alerting_routes(app: web.Application, alerting: Alerting, admin_tokens: dict[str, str]) -> None:
@@ -83,10 +110,7 @@ def add_alerting_routes(app: web.Application, alerting: Alerting, admin_tokens: 
 
     async def create_silence(request: web.Request) -> web.Response:
         created_by = author(request)
-        try:
-            body = await request.json()
-        except ValueError:
-            raise ApiError("body", "expected a JSON object") from None
+        body = await _json_object(request)
         now = datetime.now(timezone.utc)
         try:
             silence = alerting.silences.create(list(body.get("matchers", [])), now, _silence_end(body, now), created_by,
@@ -103,6 +127,30 @@ def add_alerting_routes(app: web.Application, alerting: Alerting, admin_tokens: 
             raise web.HTTPNotFound(text=f'{{"error": "{exc}"}}', content_type="application/json") from None
         return web.json_response(_silence_json(silence))
 
+    async def list_maintenance(_request: web.Request) -> web.Response:
+        store = alerting.maintenance
+        windows = [_window_json(w, None) for w in store.configured.windows] + [_window_json(s.window, s) for s in store.list()]
+        return web.json_response({"timezone": store.configured.timezone, "windows": windows})
+
+    async def create_maintenance(request: web.Request) -> web.Response:
+        created_by = author(request)
+        body = await _json_object(request)
+        try:
+            stored = alerting.maintenance.create(parse_window(body), created_by, datetime.now(timezone.utc))
+        except FieldProblem as problem:
+            raise ApiError(problem.field, problem.problem) from None
+        return web.json_response(_window_json(stored.window, stored), status=201)
+
+    async def delete_maintenance(request: web.Request) -> web.Response:
+        author(request)
+        try:
+            stored = alerting.maintenance.delete(request.match_info["window_id"])
+        except ConfiguredWindowError as exc:
+            raise _error(web.HTTPConflict, str(exc)) from None
+        except NoSuchWindowError as exc:
+            raise _error(web.HTTPNotFound, str(exc)) from None
+        return web.json_response(_window_json(stored.window, stored))
+
     async def notifications(request: web.Request) -> web.Response:
         query = request.query
         try:
@@ -117,4 +165,7 @@ def add_alerting_routes(app: web.Application, alerting: Alerting, admin_tokens: 
     app.router.add_get("/api/v1/silences", list_silences)
     app.router.add_post("/api/v1/silences", create_silence)
     app.router.add_delete("/api/v1/silences/{silence_id}", expire_silence)
+    app.router.add_get("/api/v1/maintenance", list_maintenance)
+    app.router.add_post("/api/v1/maintenance", create_maintenance)
+    app.router.add_delete("/api/v1/maintenance/{window_id}", delete_maintenance)
     app.router.add_get("/api/v1/notifications", notifications)

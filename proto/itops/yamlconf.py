@@ -35,7 +35,7 @@ _BYTE_UNITS = {
 }
 _DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)\s*$")
 _BYTES_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]i?b|b)?\s*$", re.IGNORECASE)
-_PATH_RE = re.compile(r" - at `(\$[^`]*)`$")
+_PATH_RE = re.compile(r" - at (?:`key` in )?`(\$[^`]*)`$")  # a bad map key reads "at `key` in `$.x`"
 _UNKNOWN_FIELD_RE = re.compile(r"unknown field `([^`]+)`")
 
 

@@ -1,6 +1,7 @@
 """Alerting end to end in the real collector: a batch crosses a threshold → a webhook receiver on
 127.0.0.1 gets the notification; a collector restart neither re-notifies nor forgets the firing alert;
-it resolves later; silences set over the HTTP API mute it, and need an admin token."""
+it resolves later; silences and maintenance windows set over the HTTP API or the CLI mute it, and need an
+admin token."""
 
 import json
 import os
@@ -9,6 +10,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import grpc
@@ -73,6 +75,8 @@ def alerting_collector(tmp_path, tls_dir, agent_token, receiver):
         f"alerting:\n  shipped_rules: false\n  rule_files: ['{rules}']\n  evaluation_interval: 0.5s\n"
         f"  receivers:\n    ops:\n      - type: webhook\n        url: {receiver.url}\n"
         f"  dispatch:\n    route:\n      receiver: ops\n      group_wait: 0s\n      group_interval: 1s\n      repeat_interval: 1h\n"
+        f"  maintenance:\n    windows:\n      - name: db-backup\n        matchers: ['host=\"db-never\"']\n"
+        f"        cron: '0 3 * * *'\n        duration: 1h\n"
     )
     collector = CollectorProcess(tmp_path, tls_dir, {"agent-a": agent_token}, extra_config=config).start()
     yield collector
@@ -93,13 +97,17 @@ def _alert_states(collector) -> list[str]:
     return [a["state"] for a in collector.get("/api/v1/alerts")["alerts"] if a["rule"] == "TestValueHigh"]
 
 
-def _post_silence(collector, token: str | None):
+def _call(collector, method: str, path: str, token: str | None, body: dict | None = None):
     request = urllib.request.Request(
-        collector.http_url + "/api/v1/silences", method="POST",
-        data=json.dumps({"matchers": ['alertname="TestValueHigh"'], "duration": "1h", "comment": "replacing the sensor"}).encode(),
+        collector.http_url + path, method=method, data=json.dumps(body).encode() if body is not None else None,
         headers={"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})})
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.load(response)
+
+
+def _post_silence(collector, token: str | None):
+    return _call(collector, "POST", "/api/v1/silences", token,
+                 {"matchers": ['alertname="TestValueHigh"'], "duration": "1h", "comment": "replacing the sensor"})
 
 
 @pytest.mark.timeout(120)
@@ -159,3 +167,42 @@ def test_cli_lists_alerts_and_manages_silences(alerting_collector, tls_dir, agen
     refused = subprocess.run([*itops, "silences", "add", "--matcher", 'host="pc-1"'], capture_output=True, text=True,
                              env={**os.environ, "ITOPS_TOKEN": "wrong"})
     assert refused.returncode == 1 and "HTTP 401" in refused.stderr
+
+
+@pytest.mark.timeout(120)
+def test_maintenance_window_added_by_cli_mutes_and_the_api_needs_an_admin_token(alerting_collector, tls_dir, agent_token,
+                                                                                 receiver):
+    collector = alerting_collector
+    itops = [BIN / "itops", "--url", collector.http_url]
+    now = datetime.now(timezone.utc)
+    added = subprocess.run(
+        [*itops, "maintenance", "add", "--name", "patch night", "--matcher", 'host=~"pc-.*"', "--comment", "kernel update",
+         "--start", (now - timedelta(minutes=5)).isoformat(), "--end", (now + timedelta(hours=1)).isoformat()],
+        capture_output=True, text=True, check=True, env={**os.environ, "ITOPS_TOKEN": ADMIN_TOKEN}).stdout
+    windows = collector.get("/api/v1/maintenance")["windows"]
+    assert [(w["name"], w["source"], w["created_by"]) for w in windows] == [
+        ("db-backup", "config", None), ("patch night", "api", "wang")]
+    assert added == f"maintenance window {windows[1]['id']} (patch night) added\n"
+    assert "patch night" in subprocess.run([*itops, "maintenance", "list"], capture_output=True, text=True, check=True).stdout
+
+    _push(collector, tls_dir, agent_token, 1, 50.0)
+    wait_until(lambda: _alert_states(collector) == ["firing"], 15, "the alert to fire")
+    [alert] = collector.get("/api/v1/alerts")["alerts"]
+    assert [reason.split(" until ")[0] for reason in alert["muted_by"]] == ["maintenance patch night"]
+    time.sleep(2)
+    assert receiver.received == [], "an alert in maintenance is recorded, not notified"
+
+    window = {"name": "other", "matchers": ['host="pc-2"'], "cron": "0 22 * * 6", "duration": "4h"}
+    for method, path, body in (("POST", "/api/v1/maintenance", window), ("DELETE", f"/api/v1/maintenance/{windows[1]['id']}", None)):
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            _call(collector, method, path, None, body)
+        assert refused.value.code == 401
+    with pytest.raises(urllib.error.HTTPError) as bad:
+        _call(collector, "POST", "/api/v1/maintenance", ADMIN_TOKEN, {**window, "duration": "soon"})
+    assert bad.value.code == 400 and json.load(bad.value)["parameter"] == "duration"
+    with pytest.raises(urllib.error.HTTPError) as configured:
+        _call(collector, "DELETE", "/api/v1/maintenance/db-backup", ADMIN_TOKEN)
+    assert configured.value.code == 409 and "config file" in json.load(configured.value)["error"]
+    subprocess.run([*itops, "maintenance", "delete", "--id", windows[1]["id"], "--token", ADMIN_TOKEN], check=True,
+                   capture_output=True)
+    assert [w["name"] for w in collector.get("/api/v1/maintenance")["windows"]] == ["db-backup"]

@@ -69,6 +69,7 @@ class HostInput(Input[HostConfig]):
         self.system = system
         self._cpu_times = CounterTracker()
         self._disk_counters = CounterTracker()
+        self._disk_busy = CounterTracker()
         self._network_counters = CounterTracker()
 
     def gather(self, acc: Accumulator) -> None:
@@ -154,6 +155,10 @@ class HostInput(Input[HostConfig]):
         }
         deltas = self._disk_counters.update(_counter_values(disks, _DISK_RATES), now)
         _emit_rates(sample, deltas, "disk", _DISK_RATES.values())
+        # busy_time (milliseconds spent doing I/O) exists on Linux only: what saturation is judged by.
+        busy = {name: (counters.busy_time,) for name, counters in disks.items() if hasattr(counters, "busy_time")}
+        for name, delta in self._disk_busy.update(busy, now).items():
+            sample("itops_host_disk_busy_ratio", min(1.0, delta.per_second()[0] / 1000), {"disk": name})
 
     def _gather_network(self, sample: Sample, now: float) -> None:
         interfaces = {

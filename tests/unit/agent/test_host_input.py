@@ -21,6 +21,7 @@ Swap = namedtuple("Swap", "total used free")
 Partition = namedtuple("Partition", "device mountpoint fstype opts", defaults=["rw"])
 Usage = namedtuple("Usage", "total used free")
 DiskIO = namedtuple("DiskIO", "read_count write_count read_bytes write_bytes")
+LinuxDiskIO = namedtuple("LinuxDiskIO", "read_count write_count read_bytes write_bytes busy_time")
 NetIO = namedtuple("NetIO", "bytes_sent bytes_recv packets_sent packets_recv errin errout dropin dropout")
 
 START_S = 1_700_000_000.0
@@ -147,6 +148,17 @@ def test_disk_rates_are_deltas_per_second(system, clock):
     assert acc.value("itops_host_disk_writes_per_second", disk="sda") == 10.0
     assert acc.value("itops_host_disk_read_bytes_per_second", disk="sda") == 1024.0
     assert acc.value("itops_host_disk_written_bytes_per_second", disk="sda") == 2048.0
+
+
+def test_disk_busy_ratio_from_busy_time_where_the_os_reports_it(system, clock):
+    host = host_input(system, clock)
+    system.disks = {"sda": LinuxDiskIO(0, 0, 0, 0, busy_time=1000), "sdb": DiskIO(0, 0, 0, 0)}
+    gather(host)
+    clock.now += 10
+    system.disks = {"sda": LinuxDiskIO(0, 0, 0, 0, busy_time=1000 + 7500), "sdb": DiskIO(0, 0, 0, 0)}
+    acc = gather(host)
+    assert acc.value("itops_host_disk_busy_ratio", disk="sda") == 0.75
+    assert acc.label_values("itops_host_disk_busy_ratio", "disk") == {"sda"}
 
 
 def test_network_rates_are_deltas_per_second(system, clock):

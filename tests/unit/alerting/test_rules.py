@@ -60,7 +60,7 @@ def test_directory_loads_all_yaml_files(tmp_path):
 
 def test_unknown_function_names_file_line_and_choices(tmp_path):
     message = error_of(tmp_path, rule("    function: median\n    window: 5m\n    op: '>'\n    threshold: 1\n"))
-    assert message.endswith("r.yaml:5: rules[0].function: unknown function 'median'; expected one of: last, avg, min, max, rate, count, absent")
+    assert message.endswith("r.yaml:5: rules[0].function: unknown function 'median'; expected one of: last, avg, min, max, rate, count, seconds_until_full, absent")
 
 
 def test_bad_operator(tmp_path):
