@@ -11,20 +11,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import statistics
+import sys
 import tempfile
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import grpc
 
-from bench_collector import start_collector
-from ingest import BatchEncoder, agent_loop
-from itops.collector.tls import write_ca_and_server_certificate
-from itops.v1 import ingest_pb2, ingest_pb2_grpc
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # a script: the test simulators live in tests/
+
+from bench_collector import start_collector  # noqa: E402
+from ingest import BatchEncoder, agent_loop  # noqa: E402
+from itops.collector.tls import write_ca_and_server_certificate  # noqa: E402
+from itops.v1 import ingest_pb2, ingest_pb2_grpc  # noqa: E402
+from tests.simulators.webhook_receiver import WebhookReceiver  # noqa: E402
 
 RULE = """rules:
   - name: BenchAlert
@@ -35,29 +36,6 @@ RULE = """rules:
     severity: P2
     annotations: {summary: "alert {{ labels.n }}"}
 """
-
-
-class Receiver:
-    """Records when each alert's first notification arrives."""
-
-    def __init__(self):
-        arrivals = self.arrivals = {}
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                now = time.perf_counter()
-                for alert in body["alerts"]:
-                    arrivals.setdefault(alert["labels"]["n"], now)
-                self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
 
 
 def _alerting_config(rules: Path, hook_url: str) -> str:
@@ -102,7 +80,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=100, help="alerts per second")
     parser.add_argument("--background-agents", type=int, default=10, help="agents pushing 1,000-sample batches meanwhile")
     args = parser.parse_args()
-    receiver = Receiver()
+    receiver = WebhookReceiver()
     with tempfile.TemporaryDirectory(prefix="itops-alert-bench-") as directory:
         workdir = Path(directory)
         (workdir / "rules.yaml").write_text(RULE)
@@ -115,7 +93,11 @@ def main() -> None:
         finally:
             process.terminate()
             process.wait(60)
-    latencies = sorted(receiver.arrivals[n] - t for n, t in acked.items() if n in receiver.arrivals)
+    arrivals: dict[str, float] = {}
+    for arrived, body in receiver.received:
+        for alert in body["alerts"]:
+            arrivals.setdefault(alert["labels"]["n"], arrived)
+    latencies = sorted(arrivals[n] - t for n, t in acked.items() if n in arrivals)
     missing = len(acked) - len(latencies)
     print(f"alert latency, batch acked → webhook received: {len(latencies)} alerts at {args.rate:g}/s, "
           f"{args.background_agents} agents loading the collector meanwhile with {background_rate:,.0f} samples/s")

@@ -131,8 +131,10 @@ def _alerts(args) -> int:
 
 def _silences(args) -> int:
     if args.action == "add":
-        silence = _send(args.url, "POST", "/api/v1/silences", args.token,
-                        {"matchers": args.matcher, "duration": args.duration, "comment": args.comment})
+        body = {"matchers": args.matcher, "duration": args.duration, "comment": args.comment}
+        if args.start:
+            body["starts_at"] = args.start
+        silence = _send(args.url, "POST", "/api/v1/silences", args.token, body)
         print(f"silence {silence['id']} until {silence['ends_at']}")
         return 0
     if args.action == "expire":
@@ -193,6 +195,7 @@ def _parser() -> argparse.ArgumentParser:
     silences = commands.add_parser("silences", help="list, add or expire silences")
     silences.add_argument("action", choices=["list", "add", "expire"])
     silences.add_argument("--matcher", action="append", default=[], help='e.g. host="pc-1" or alertname=~"Printer.*" (repeatable)')
+    silences.add_argument("--start", help="RFC 3339 time with zone, e.g. 2026-11-28T22:00+08:00 (default: now)")
     silences.add_argument("--duration", default="2h")
     silences.add_argument("--comment", default="")
     silences.add_argument("--id", help="the silence to expire")

@@ -2,7 +2,8 @@
 
 GET    /api/v1/alerts                    pending, firing and recently resolved alerts (with why they are muted)
 GET    /api/v1/silences[?all=1]          silences (ended ones too with all=1)
-POST   /api/v1/silences                  {"matchers": ['host="pc-1"'], "duration": "2h" | "ends_at": ISO, "comment": "…"}
+POST   /api/v1/silences                  {"matchers": ['host="pc-1"'], "starts_at": ISO (default now),
+                                          "duration": "2h" | "ends_at": ISO, "comment": "…"}
 DELETE /api/v1/silences/{id}             expire a silence
 GET    /api/v1/maintenance               maintenance windows, configured ("source": "config") and stored ("api")
 POST   /api/v1/maintenance               {"name": …, "matchers": […], "start"/"end" | "weekdays"/"time_range" | "cron"/"duration", "comment": …}
@@ -67,14 +68,23 @@ def _attempt_json(attempt: NotificationAttempt) -> dict:
             "outcome": attempt.outcome.value, "error": attempt.error, "attempt": attempt.attempt}
 
 
-def _silence_end(body: dict, now: datetime) -> datetime:
-    if "ends_at" in body:
-        try:
-            return datetime.fromisoformat(str(body["ends_at"]).replace("Z", "+00:00"))
-        except ValueError:
-            raise ApiError("ends_at", f"expected an RFC 3339 time, got {body['ends_at']!r}") from None
+def _body_time(body: dict, field: str) -> datetime:
     try:
-        return now + timedelta(seconds=parse_duration(body.get("duration", "")))
+        moment = datetime.fromisoformat(str(body[field]).replace("Z", "+00:00"))
+    except ValueError:
+        raise ApiError(field, f"expected an RFC 3339 time, got {body[field]!r}") from None
+    if moment.tzinfo is None:
+        raise ApiError(field, f"time {body[field]!r} needs a zone offset (times are UTC inside itops)")
+    return moment
+
+
+def _silence_period(body: dict, now: datetime) -> tuple[datetime, datetime]:
+    """From ``starts_at`` (default now) to ``ends_at``, or for ``duration`` after the start."""
+    starts_at = _body_time(body, "starts_at") if "starts_at" in body else now
+    if "ends_at" in body:
+        return starts_at, _body_time(body, "ends_at")
+    try:
+        return starts_at, starts_at + timedelta(seconds=parse_duration(body.get("duration", "")))
     except ValueError as exc:
         raise ApiError("duration", f"give `duration` (e.g. 2h) or `ends_at`: {exc}") from None
 
@@ -112,8 +122,9 @@ def add_alerting_routes(app: web.Application, alerting: Alerting, admin_tokens: 
         created_by = author(request)
         body = await _json_object(request)
         now = datetime.now(timezone.utc)
+        starts_at, ends_at = _silence_period(body, now)
         try:
-            silence = alerting.silences.create(list(body.get("matchers", [])), now, _silence_end(body, now), created_by,
+            silence = alerting.silences.create(list(body.get("matchers", [])), starts_at, ends_at, created_by,
                                                str(body.get("comment", "")), now)
         except (SilenceError, MatcherError) as exc:
             raise ApiError("matchers", str(exc)) from None

@@ -6,18 +6,18 @@ admin token."""
 import json
 import os
 import subprocess
-import threading
 import time
 import urllib.error
 import urllib.request
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import grpc
 import pytest
 
 from itops.collector.auth import token_sha256
 from itops.v1 import ingest_pb2, ingest_pb2_grpc
+
+from tests.simulators.webhook_receiver import WebhookReceiver
 
 from .conftest import BIN, CollectorProcess, wait_until
 
@@ -38,32 +38,15 @@ rules:
 """
 
 
-class WebhookReceiver:
-    def __init__(self):
-        received = self.received = []
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-                self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-
-    def statuses(self) -> list[str]:
-        return [body["status"] for body in self.received]
-
-
 @pytest.fixture
 def receiver():
     hook = WebhookReceiver()
     yield hook
-    hook.server.shutdown()
+    hook.close()
+
+
+def _statuses(receiver) -> list[str]:
+    return [body["status"] for body in receiver.bodies()]
 
 
 @pytest.fixture
@@ -114,8 +97,8 @@ def _post_silence(collector, token: str | None):
 def test_threshold_fires_survives_restart_without_renotifying_and_resolves(alerting_collector, tls_dir, agent_token, receiver):
     collector = alerting_collector
     _push(collector, tls_dir, agent_token, 1, 50.0)
-    wait_until(lambda: receiver.statuses() == ["firing"], 15, "the firing notification")
-    alert = receiver.received[0]["alerts"][0]
+    wait_until(lambda: _statuses(receiver) == ["firing"], 15, "the firing notification")
+    alert = receiver.bodies()[0]["alerts"][0]
     assert alert["labels"]["alertname"] == "TestValueHigh" and alert["labels"]["host"] == "pc-1"
     assert alert["annotations"]["summary"] == "value 50 on pc-1"
     assert _alert_states(collector) == ["firing"]
@@ -125,11 +108,11 @@ def test_threshold_fires_survives_restart_without_renotifying_and_resolves(alert
     assert collector.stop() == 0
     collector.start()
     time.sleep(3)
-    assert receiver.statuses() == ["firing"], "a restart must not notify again"
+    assert _statuses(receiver) == ["firing"], "a restart must not notify again"
     assert _alert_states(collector) == ["firing"], "a firing alert must survive the restart"
 
     _push(collector, tls_dir, agent_token, 2, 1.0)
-    wait_until(lambda: receiver.statuses() == ["firing", "resolved"], 15, "the resolved notification")
+    wait_until(lambda: _statuses(receiver) == ["firing", "resolved"], 15, "the resolved notification")
 
 
 @pytest.mark.timeout(120)
@@ -164,6 +147,12 @@ def test_cli_lists_alerts_and_manages_silences(alerting_collector, tls_dir, agen
     assert "planned reboot" in subprocess.run([*itops, "silences", "list"], capture_output=True, text=True, check=True).stdout
     subprocess.run([*itops, "silences", "expire", "--id", silence_id], check=True, capture_output=True, env=env)
     assert collector.get("/api/v1/silences")["silences"] == []
+    later = subprocess.run([*itops, "silences", "add", "--matcher", 'host="pc-1"', "--start", "2099-01-01T22:00+08:00",
+                            "--duration", "4h", "--comment", "planned"], capture_output=True, text=True, check=True, env=env)
+    assert later.stdout.rstrip().endswith("until 2099-01-01T18:00:00+00:00")
+    [planned] = collector.get("/api/v1/silences")["silences"]
+    assert planned["starts_at"] == "2099-01-01T14:00:00+00:00"
+    assert any(a["muted_by"] == [] for a in collector.get("/api/v1/alerts")["alerts"]), "a future silence mutes nothing yet"
     refused = subprocess.run([*itops, "silences", "add", "--matcher", 'host="pc-1"'], capture_output=True, text=True,
                              env={**os.environ, "ITOPS_TOKEN": "wrong"})
     assert refused.returncode == 1 and "HTTP 401" in refused.stderr
