@@ -111,7 +111,10 @@ def _construct(node: yaml.Node, path: str, lines: dict[str, int], file: str) -> 
         return result
     if isinstance(node, yaml.SequenceNode):
         return [_construct(item, f"{path}[{i}]", lines, file) for i, item in enumerate(node.value)]
-    return yaml.SafeLoader("").construct_object(node)
+    try:
+        return yaml.SafeLoader("").construct_object(node)
+    except ValueError as exc:  # e.g. an impossible date such as 2025-02-30, which YAML reads as a date
+        raise ConfigError(file, node.start_mark.line + 1, path_to_field(path), f"{node.value!r} is not valid: {exc}") from None
 
 
 def path_to_field(path: str) -> str:

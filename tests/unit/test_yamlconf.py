@@ -99,3 +99,12 @@ def test_unreadable_file_is_a_config_error(tmp_path):
     (tmp_path / "latin1.yaml").write_bytes("address: caf\xe9\n".encode("latin-1"))
     with pytest.raises(ConfigError, match="not UTF-8"):
         load_file(tmp_path / "latin1.yaml", Model)
+
+
+def test_impossible_date_is_a_config_error_with_its_line():
+    class Dated(msgspec.Struct):
+        holidays: list[str | object] = []
+
+    with pytest.raises(ConfigError) as error:
+        load_text("holidays:\n  - 2025-02-30\n", Dated, "h.yaml")
+    assert (error.value.line, error.value.field) == (2, "holidays[0]") and "'2025-02-30' is not valid" in error.value.problem

@@ -1,0 +1,256 @@
+"""``IncidentStore``: incident records, their lifecycle and an append-only audit timeline, on any SQLAlchemy URL.
+
+Every change and its timeline entry are written in one transaction. The store has no method that edits or
+deletes a timeline entry: the audit trail only grows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, tzinfo
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from itops.alerting.incidents import migrations
+from itops.alerting.incidents.model import (
+    TRANSITIONS,
+    AffectedAsset,
+    AlertLinkRow,
+    AssetRow,
+    Category,
+    Incident,
+    IncidentRow,
+    IncidentState,
+    SequenceRow,
+    Source,
+    TimelineEntry,
+    TimelineKind,
+    TimelineRow,
+)
+from itops.alerting.model import Severity
+from sqlalchemy import event
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+__all__ = ["IllegalTransition", "IncidentError", "IncidentStore", "NoSuchIncident"]
+
+_DEDICATED_METHOD = {
+    IncidentState.ACKNOWLEDGED: "acknowledge()",
+    IncidentState.RESOLVED: "resolve()",
+    IncidentState.CLOSED: "close()",
+}
+_TEAM_ZONE = ZoneInfo("Asia/Shanghai")
+_ID_ATTEMPTS = 3  # the first incident of a year raced by another writer: retry after its insert commits
+
+
+class IncidentError(Exception):
+    pass
+
+
+class NoSuchIncident(IncidentError, LookupError):
+    pass
+
+
+class IllegalTransition(IncidentError):
+    def __init__(self, incident_id: str, from_state: IncidentState, to_state: IncidentState):
+        allowed = ", ".join(sorted(s.value for s in TRANSITIONS[from_state])) or "none, it is final"
+        super().__init__(
+            f"incident {incident_id}: cannot go from {from_state.value} to {to_state.value} (allowed: {allowed})")
+        self.from_state = from_state
+        self.to_state = to_state
+
+
+class IncidentStore:
+    def __init__(self, engine: sa.Engine, year_zone: tzinfo = _TEAM_ZONE):
+        self._engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._year_zone = year_zone  # ids count per calendar year where the team works
+
+    @classmethod
+    def open(cls, url: str, year_zone: tzinfo = _TEAM_ZONE) -> IncidentStore:
+        """Connect and upgrade the schema to the newest migration step."""
+        engine = sa.create_engine(url)
+        if engine.dialect.name == "sqlite":
+            _serialize_sqlite_writers(engine)
+        migrations.upgrade(engine)
+        return cls(engine, year_zone)
+
+    def dispose(self) -> None:
+        self._engine.dispose()
+
+    def open_incident(
+        self, *, title: str, severity: Severity, category: Category, reporter: str, at: datetime,
+        source: Source = Source.MANUAL, assets: Iterable[AffectedAsset] = (), assignee: str | None = None,
+        fingerprints: Iterable[str] = (), vendor_ticket: str | None = None,
+    ) -> Incident:
+        assets, fingerprints = tuple(assets), tuple(dict.fromkeys(fingerprints))
+        for attempt in range(_ID_ATTEMPTS):
+            try:
+                with self._sessions.begin() as session:
+                    row = IncidentRow(
+                        id=_next_id(session, at.astimezone(self._year_zone).year), title=title,
+                        severity=severity, category=category, reporter=reporter, assignee=assignee,
+                        state=IncidentState.OPEN, vendor_ticket=vendor_ticket, opened_at=at, source=source,
+                        assets=[AssetRow(position=i, name=a.name, asset_number=a.asset_number)
+                                for i, a in enumerate(assets)],
+                        alerts=[AlertLinkRow(fingerprint=fp, attached_at=at) for fp in fingerprints],
+                    )
+                    session.add(row)
+                    _record(session, row, reporter, at, TimelineKind.OPENED, None, IncidentState.OPEN.value, title)
+                    return Incident.from_row(row)
+            except IntegrityError:
+                if attempt == _ID_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def get(self, incident_id: str) -> Incident:
+        with self._sessions() as session:
+            return Incident.from_row(_row(session, incident_id))
+
+    def list(
+        self, *, state: IncidentState | None = None, severity: Severity | None = None,
+        category: Category | None = None, assignee: str | None = None,
+        opened_between: tuple[datetime, datetime] | None = None,
+    ) -> list[Incident]:
+        """Incidents matching every given filter, oldest first; ``opened_between`` is [start, end)."""
+        query = sa.select(IncidentRow).order_by(IncidentRow.opened_at, IncidentRow.id)
+        for column, wanted in ((IncidentRow.state, state), (IncidentRow.severity, severity),
+                               (IncidentRow.category, category), (IncidentRow.assignee, assignee)):
+            if wanted is not None:
+                query = query.where(column == wanted)
+        if opened_between is not None:
+            start, end = opened_between
+            query = query.where(IncidentRow.opened_at >= start, IncidentRow.opened_at < end)
+        with self._sessions() as session:
+            return [Incident.from_row(row) for row in session.scalars(query)]
+
+    def acknowledge(self, incident_id: str, who: str, at: datetime) -> Incident:
+        with self._editing(incident_id) as (session, row):
+            _move(session, row, IncidentState.ACKNOWLEDGED, who, at, None)
+            if row.acknowledged_at is None:  # the first acknowledgement is what response time is measured by
+                row.acknowledged_at = at
+            return Incident.from_row(row)
+
+    def transition(
+        self, incident_id: str, to_state: IncidentState, who: str, at: datetime, note: str | None = None,
+        vendor_ticket: str | None = None,
+    ) -> Incident:
+        """Move to in_progress / waiting_for_vendor, or reopen a resolved incident (to open or in_progress)."""
+        if to_state in _DEDICATED_METHOD:
+            raise IncidentError(f"use {_DEDICATED_METHOD[to_state]} to move an incident to {to_state.value}")
+        with self._editing(incident_id) as (session, row):
+            reopening = row.state is IncidentState.RESOLVED
+            _move(session, row, to_state, who, at, note)
+            if reopening:
+                row.resolved_at = None
+            if vendor_ticket is not None and vendor_ticket != row.vendor_ticket:
+                _record(session, row, who, at, TimelineKind.VENDOR_TICKET, row.vendor_ticket, vendor_ticket, None)
+                row.vendor_ticket = vendor_ticket
+            return Incident.from_row(row)
+
+    def assign(self, incident_id: str, assignee: str, who: str, at: datetime) -> Incident:
+        with self._editing(incident_id) as (session, row):
+            _record(session, row, who, at, TimelineKind.ASSIGNED, row.assignee, assignee, None)
+            row.assignee = assignee
+            return Incident.from_row(row)
+
+    def change_severity(self, incident_id: str, severity: Severity, who: str, at: datetime, reason: str) -> Incident:
+        with self._editing(incident_id) as (session, row):
+            _record(session, row, who, at, TimelineKind.SEVERITY, row.severity.value, severity.value, reason)
+            row.severity = severity
+            return Incident.from_row(row)
+
+    def add_note(self, incident_id: str, who: str, at: datetime, text: str) -> None:
+        with self._editing(incident_id) as (session, row):
+            _record(session, row, who, at, TimelineKind.NOTE, None, None, text)
+
+    def resolve(self, incident_id: str, who: str, at: datetime, cause: str, resolution: str) -> Incident:
+        with self._editing(incident_id) as (session, row):
+            _move(session, row, IncidentState.RESOLVED, who, at, f"{cause}\n{resolution}")
+            row.cause, row.resolution, row.resolved_at = cause, resolution, at
+            return Incident.from_row(row)
+
+    def close(self, incident_id: str, who: str, at: datetime, sign_off: str) -> Incident:
+        """Close with the sign-off (验收签字) of ``sign_off``, at ``at``."""
+        with self._editing(incident_id) as (session, row):
+            _move(session, row, IncidentState.CLOSED, who, at, f"signed off by {sign_off}")
+            row.signed_off_by, row.signed_off_at, row.closed_at = sign_off, at, at
+            return Incident.from_row(row)
+
+    def attach_alert(self, incident_id: str, fingerprint: str, at: datetime) -> bool:
+        """Link an alert; False when it was linked already."""
+        with self._editing(incident_id) as (session, row):
+            if any(link.fingerprint == fingerprint for link in row.alerts):
+                return False
+            row.alerts.append(AlertLinkRow(fingerprint=fingerprint, attached_at=at))
+            _record(session, row, "alerting", at, TimelineKind.ALERT_ATTACHED, None, fingerprint, None)
+            return True
+
+    def find_open_by_fingerprint(self, fingerprint: str) -> Incident | None:
+        """The newest not-closed incident the alert is linked to (a resolved one counts: it may reopen)."""
+        query = (sa.select(IncidentRow).join(AlertLinkRow)
+                 .where(AlertLinkRow.fingerprint == fingerprint, IncidentRow.state != IncidentState.CLOSED)
+                 .order_by(IncidentRow.opened_at.desc(), IncidentRow.id.desc()).limit(1))
+        with self._sessions() as session:
+            row = session.scalars(query).first()
+            return None if row is None else Incident.from_row(row)
+
+    def timeline(self, incident_id: str) -> list[TimelineEntry]:
+        with self._sessions() as session:
+            _row(session, incident_id)
+            rows = session.scalars(sa.select(TimelineRow).where(TimelineRow.incident_id == incident_id)
+                                   .order_by(TimelineRow.seq))
+            return [TimelineEntry(r.incident_id, r.at, r.who, r.kind, r.from_value, r.to_value, r.text)
+                    for r in rows]
+
+    @contextmanager
+    def _editing(self, incident_id: str) -> Iterator[tuple[Session, IncidentRow]]:
+        with self._sessions.begin() as session:
+            yield session, _row(session, incident_id, for_update=True)
+
+
+def _row(session: Session, incident_id: str, for_update: bool = False) -> IncidentRow:
+    row = session.get(IncidentRow, incident_id, with_for_update=for_update)
+    if row is None:
+        raise NoSuchIncident(f"no incident {incident_id}")
+    return row
+
+
+def _next_id(session: Session, year: int) -> str:
+    bumped = session.execute(sa.update(SequenceRow).where(SequenceRow.year == year)
+                             .values(last_number=SequenceRow.last_number + 1))
+    if bumped.rowcount == 0:
+        session.add(SequenceRow(year=year, last_number=1))
+        session.flush()
+        number = 1
+    else:
+        number = session.scalar(sa.select(SequenceRow.last_number).where(SequenceRow.year == year))
+    return f"INC-{year}-{number:06d}"
+
+
+def _move(session: Session, row: IncidentRow, to_state: IncidentState, who: str, at: datetime,
+          text: str | None) -> None:
+    if to_state not in TRANSITIONS[row.state]:
+        raise IllegalTransition(row.id, row.state, to_state)
+    _record(session, row, who, at, TimelineKind.TRANSITION, row.state.value, to_state.value, text)
+    row.state = to_state
+
+
+def _record(session: Session, row: IncidentRow, who: str, at: datetime, kind: TimelineKind,
+            from_value: str | None, to_value: str | None, text: str | None) -> None:
+    session.add(TimelineRow(incident_id=row.id, at=at, who=who, kind=kind, from_value=from_value,
+                            to_value=to_value, text=text))
+
+
+def _serialize_sqlite_writers(engine: sa.Engine) -> None:
+    """Begin every SQLite transaction IMMEDIATE, so a read-then-write waits for the lock instead of failing."""
+
+    @event.listens_for(engine, "connect")
+    def _take_over_transactions(dbapi_connection, _record) -> None:
+        dbapi_connection.isolation_level = None  # stop pysqlite's own BEGIN so the one below is the only one
+        dbapi_connection.execute("PRAGMA foreign_keys = ON")
+
+    @event.listens_for(engine, "begin")
+    def _begin_immediate(connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

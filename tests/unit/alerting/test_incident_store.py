@@ -1,0 +1,300 @@
+"""IncidentStore behaviour on SQLite. tests/integration/test_incident_store_postgres.py runs these same tests
+on PostgreSQL by overriding the ``store_url`` fixture."""
+
+import dataclasses
+import threading
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import sqlalchemy as sa
+from itops.alerting.incidents import (
+    AffectedAsset,
+    Category,
+    IllegalTransition,
+    IncidentError,
+    IncidentState,
+    IncidentStore,
+    NoSuchIncident,
+    Source,
+    TimelineKind,
+    migrations,
+)
+from itops.alerting.incidents.model import Base
+from itops.alerting.model import Severity
+
+T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+S = IncidentState
+
+
+def minutes(n: int) -> datetime:
+    return T0 + timedelta(minutes=n)
+
+
+@pytest.fixture
+def store_url(tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'incidents.db'}"
+
+
+@pytest.fixture
+def open_store(store_url):
+    stores = []
+
+    def open_one() -> IncidentStore:
+        stores.append(IncidentStore.open(store_url))
+        return stores[-1]
+
+    yield open_one
+    for store in stores:
+        store.dispose()
+
+
+@pytest.fixture
+def store(open_store) -> IncidentStore:
+    return open_store()
+
+
+def new_incident(store: IncidentStore, at: datetime = T0, **overrides):
+    fields = {"title": "核心交换机 down", "severity": Severity.P2, "category": Category.NETWORK, "reporter": "wang",
+              "at": at}
+    return store.open_incident(**(fields | overrides))
+
+
+def timeline_rows(store: IncidentStore, incident_id: str) -> list[tuple]:
+    return [(e.at, e.who, e.kind, e.from_value, e.to_value, e.text) for e in store.timeline(incident_id)]
+
+
+def test_opened_incident_keeps_every_field_of_the_form(store):
+    incident = store.open_incident(
+        title="UPS 告警", severity=Severity.P1, category=Category.ENVIRONMENT, reporter="li", at=T0,
+        source=Source.ALERT, assets=[AffectedAsset("ups-1", "ZC-2019-0042"), AffectedAsset("pdu-3")],
+        assignee="zhang", fingerprints=["fp1", "fp2", "fp1"], vendor_ticket="APC-77",
+    )
+    assert incident == store.get("INC-2026-000001")
+    assert (incident.id, incident.title, incident.severity, incident.category, incident.reporter) == (
+        "INC-2026-000001", "UPS 告警", Severity.P1, Category.ENVIRONMENT, "li")
+    assert incident.assets == (AffectedAsset("ups-1", "ZC-2019-0042"), AffectedAsset("pdu-3", None))
+    assert (incident.assignee, incident.state, incident.source, incident.vendor_ticket) == (
+        "zhang", S.OPEN, Source.ALERT, "APC-77")
+    assert (incident.fingerprints, incident.opened_at, incident.acknowledged_at) == (("fp1", "fp2"), T0, None)
+
+
+def test_ids_are_sequential_within_a_year_and_restart_the_next(store):
+    ids = [new_incident(store, at).id for at in (T0, minutes(1), datetime(2027, 2, 1, tzinfo=UTC), minutes(2))]
+    assert ids == ["INC-2026-000001", "INC-2026-000002", "INC-2027-000001", "INC-2026-000003"]
+
+
+def test_id_year_is_the_calendar_year_in_shanghai(store):
+    new_year_in_shanghai = datetime(2026, 12, 31, 16, 30, tzinfo=UTC)
+    assert new_incident(store, new_year_in_shanghai).id == "INC-2027-000001"
+
+
+def test_two_sessions_opening_at_once_get_distinct_ids(open_store):
+    stores = [open_store(), open_store()]
+    start = threading.Barrier(2)
+    ids: list[str] = []
+
+    def open_five(store: IncidentStore) -> None:
+        start.wait()
+        ids.extend(new_incident(store).id for _ in range(5))
+
+    threads = [threading.Thread(target=open_five, args=(store,)) for store in stores]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(ids) == [f"INC-2026-{n:06d}" for n in range(1, 11)]
+
+
+def test_lifecycle_through_in_progress_to_closed(store):
+    incident_id = new_incident(store).id
+    assert store.acknowledge(incident_id, "zhang", minutes(3)).acknowledged_at == minutes(3)
+    assert store.transition(incident_id, S.IN_PROGRESS, "zhang", minutes(4)).state is S.IN_PROGRESS
+    resolved = store.resolve(incident_id, "zhang", minutes(30), "光模块故障", "更换光模块")
+    assert (resolved.state, resolved.cause, resolved.resolution, resolved.resolved_at) == (
+        S.RESOLVED, "光模块故障", "更换光模块", minutes(30))
+    closed = store.close(incident_id, "zhang", minutes(60), sign_off="manager chen")
+    assert (closed.state, closed.signed_off_by, closed.signed_off_at, closed.closed_at) == (
+        S.CLOSED, "manager chen", minutes(60), minutes(60))
+
+
+def test_lifecycle_through_waiting_for_vendor_records_the_vendor_ticket(store):
+    incident_id = new_incident(store, category=Category.HARDWARE).id
+    store.acknowledge(incident_id, "zhang", minutes(1))
+    waiting = store.transition(incident_id, S.WAITING_FOR_VENDOR, "zhang", minutes(2), note="报修", vendor_ticket="DELL-9")
+    assert (waiting.state, waiting.vendor_ticket) == (S.WAITING_FOR_VENDOR, "DELL-9")
+    assert store.transition(incident_id, S.IN_PROGRESS, "zhang", minutes(90)).state is S.IN_PROGRESS
+    assert store.resolve(incident_id, "zhang", minutes(95), "硬盘损坏", "厂商换盘").state is S.RESOLVED
+    assert timeline_rows(store, incident_id)[3] == (minutes(2), "zhang", TimelineKind.VENDOR_TICKET, None, "DELL-9", None)
+
+
+def test_illegal_transition_names_both_states(store):
+    incident_id = new_incident(store).id
+    with pytest.raises(IllegalTransition, match=r"^incident INC-2026-000001: cannot go from open to resolved "
+                                                r"\(allowed: acknowledged\)$"):
+        store.resolve(incident_id, "zhang", minutes(1), "c", "r")
+    with pytest.raises(IllegalTransition, match="cannot go from open to in_progress"):
+        store.transition(incident_id, S.IN_PROGRESS, "zhang", minutes(1))
+    assert store.get(incident_id).state is S.OPEN
+    assert len(store.timeline(incident_id)) == 1
+
+
+def test_closed_incident_is_final(store):
+    incident_id = new_incident(store).id
+    store.acknowledge(incident_id, "zhang", minutes(1))
+    store.transition(incident_id, S.IN_PROGRESS, "zhang", minutes(2))
+    store.resolve(incident_id, "zhang", minutes(3), "c", "r")
+    store.close(incident_id, "zhang", minutes(4), "chen")
+    with pytest.raises(IllegalTransition, match=r"cannot go from closed to open \(allowed: none, it is final\)"):
+        store.transition(incident_id, S.OPEN, "zhang", minutes(5))
+
+
+def test_transition_sends_acknowledge_resolve_and_close_to_their_own_methods(store):
+    incident_id = new_incident(store).id
+    with pytest.raises(IncidentError, match=r"^use acknowledge\(\) to move an incident to acknowledged$"):
+        store.transition(incident_id, S.ACKNOWLEDGED, "zhang", minutes(1))
+    with pytest.raises(IncidentError, match=r"^use close\(\) to move an incident to closed$"):
+        store.transition(incident_id, S.CLOSED, "zhang", minutes(1))
+
+
+def resolved_incident(store: IncidentStore) -> str:
+    incident_id = new_incident(store).id
+    store.acknowledge(incident_id, "zhang", minutes(1))
+    store.transition(incident_id, S.IN_PROGRESS, "zhang", minutes(2))
+    store.resolve(incident_id, "zhang", minutes(3), "c", "r")
+    return incident_id
+
+
+def test_reopen_to_open_clears_resolved_at_and_keeps_the_first_acknowledgement(store):
+    incident_id = resolved_incident(store)
+    reopened = store.transition(incident_id, S.OPEN, "li", minutes(10), note="又断了")
+    assert (reopened.state, reopened.resolved_at) == (S.OPEN, None)
+    assert store.acknowledge(incident_id, "zhang", minutes(11)).acknowledged_at == minutes(1)
+
+
+def test_reopen_to_in_progress_then_resolve_again(store):
+    incident_id = resolved_incident(store)
+    assert store.transition(incident_id, S.IN_PROGRESS, "li", minutes(10)).state is S.IN_PROGRESS
+    again = store.resolve(incident_id, "li", minutes(20), "c2", "r2")
+    assert (again.resolved_at, again.cause, again.resolution) == (minutes(20), "c2", "r2")
+
+
+def test_every_change_appends_a_timeline_entry(store):
+    incident_id = new_incident(store).id
+    store.acknowledge(incident_id, "zhang", minutes(1))
+    store.assign(incident_id, "li", "zhang", minutes(2))
+    store.change_severity(incident_id, Severity.P1, "li", minutes(3), "影响全楼")
+    store.add_note(incident_id, "li", minutes(4), "已到机房")
+    store.attach_alert(incident_id, "fp9", minutes(5))
+    store.transition(incident_id, S.IN_PROGRESS, "li", minutes(6))
+    store.resolve(incident_id, "li", minutes(7), "cause", "fix")
+    store.close(incident_id, "li", minutes(8), "chen")
+    K = TimelineKind
+    assert timeline_rows(store, incident_id) == [
+        (T0, "wang", K.OPENED, None, "open", "核心交换机 down"),
+        (minutes(1), "zhang", K.TRANSITION, "open", "acknowledged", None),
+        (minutes(2), "zhang", K.ASSIGNED, None, "li", None),
+        (minutes(3), "li", K.SEVERITY, "P2", "P1", "影响全楼"),
+        (minutes(4), "li", K.NOTE, None, None, "已到机房"),
+        (minutes(5), "alerting", K.ALERT_ATTACHED, None, "fp9", None),
+        (minutes(6), "li", K.TRANSITION, "acknowledged", "in_progress", None),
+        (minutes(7), "li", K.TRANSITION, "in_progress", "resolved", "cause\nfix"),
+        (minutes(8), "li", K.TRANSITION, "resolved", "closed", "signed off by chen"),
+    ]
+    assert {e.incident_id for e in store.timeline(incident_id)} == {incident_id}
+
+
+def test_the_store_offers_no_way_to_edit_or_delete_timeline_entries(store):
+    public = {name for name in dir(IncidentStore) if not name.startswith("_")}
+    assert public == {
+        "open", "dispose", "open_incident", "get", "list", "acknowledge", "transition", "assign", "change_severity",
+        "add_note", "resolve", "close", "attach_alert", "find_open_by_fingerprint", "timeline",
+    }
+    incident_id = new_incident(store).id
+    entry = store.timeline(incident_id)[0]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        entry.text = "rewritten"  # type: ignore[misc]
+    assert store.timeline(incident_id)[0].text == "核心交换机 down"
+
+
+def test_list_filters_combine(store):
+    a = new_incident(store, minutes(0), severity=Severity.P1, assignee="li").id
+    b = new_incident(store, minutes(10), category=Category.APPLICATION, assignee="li").id
+    c = new_incident(store, minutes(20), severity=Severity.P1, category=Category.APPLICATION).id
+    store.acknowledge(b, "li", minutes(11))
+
+    def ids(**filters) -> list[str]:
+        return [incident.id for incident in store.list(**filters)]
+
+    assert ids() == [a, b, c]
+    assert ids(state=S.OPEN) == [a, c]
+    assert ids(severity=Severity.P1) == [a, c]
+    assert ids(category=Category.APPLICATION) == [b, c]
+    assert ids(assignee="li") == [a, b]
+    assert ids(opened_between=(minutes(10), minutes(20))) == [b]
+    assert ids(severity=Severity.P1, category=Category.APPLICATION, state=S.OPEN) == [c]
+
+
+def test_attach_alert_links_once_and_is_found_by_fingerprint(store):
+    incident_id = new_incident(store).id
+    assert store.attach_alert(incident_id, "fp1", minutes(1)) is True
+    assert store.attach_alert(incident_id, "fp1", minutes(2)) is False
+    assert store.get(incident_id).fingerprints == ("fp1",)
+    assert store.find_open_by_fingerprint("fp1").id == incident_id
+    assert store.find_open_by_fingerprint("fp-other") is None
+    assert len(store.timeline(incident_id)) == 2
+
+
+def test_find_open_by_fingerprint_skips_closed_incidents(store):
+    old = resolved_incident(store)
+    store.attach_alert(old, "fp1", minutes(4))
+    store.close(old, "zhang", minutes(5), "chen")
+    assert store.find_open_by_fingerprint("fp1") is None
+    newer = new_incident(store, minutes(6), fingerprints=["fp1"]).id
+    assert store.find_open_by_fingerprint("fp1").id == newer
+
+
+def test_unknown_incident_raises_no_such_incident(store):
+    with pytest.raises(NoSuchIncident, match="^no incident INC-2026-000404$"):
+        store.get("INC-2026-000404")
+    with pytest.raises(NoSuchIncident):
+        store.timeline("INC-2026-000404")
+
+
+def test_naive_times_are_refused(store):
+    with pytest.raises(sa.exc.StatementError, match="naive datetime 2026-03-02T01:00:00"):
+        new_incident(store, datetime(2026, 3, 2, 1, 0))
+
+
+def test_times_come_back_in_utc_whatever_zone_went_in(store):
+    beijing = datetime(2026, 3, 2, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    assert new_incident(store, beijing).opened_at == datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+
+
+def test_category_has_chinese_and_english_names():
+    assert [(c.value, c.name_zh, c.name_en) for c in Category] == [
+        ("environment", "机房环境", "Server-room environment"),
+        ("hardware", "硬件", "Hardware"),
+        ("network", "网络", "Network"),
+        ("base_software", "基础软件", "Base software"),
+        ("application", "应用", "Application"),
+    ]
+
+
+def test_reopening_the_store_keeps_records_and_migrates_nothing_twice(store_url, open_store):
+    incident_id = new_incident(open_store()).id
+    again = open_store()
+    assert again.get(incident_id).title == "核心交换机 down"
+    engine = sa.create_engine(store_url)
+    with engine.connect() as connection:
+        assert migrations.current_version(connection) == len(migrations.STEPS) == 1
+    engine.dispose()
+
+
+def test_migrated_schema_has_every_column_the_model_maps(store_url, store):
+    engine = sa.create_engine(store_url)
+    inspector = sa.inspect(engine)
+    for table in Base.metadata.sorted_tables:
+        migrated = {column["name"]: column["nullable"] for column in inspector.get_columns(table.name)}
+        assert migrated == {column.name: column.nullable for column in table.columns}, table.name
+    engine.dispose()
