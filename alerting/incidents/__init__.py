@@ -12,12 +12,13 @@ from itops.alerting.incidents.model import (
 )
 from itops.alerting.incidents.store import (
     IllegalTransition,
+    IncidentClosed,
     IncidentError,
     IncidentStore,
     NoSuchIncident,
 )
 
 __all__ = [
-    "TRANSITIONS", "AffectedAsset", "Category", "IllegalTransition", "Incident", "IncidentError", "IncidentState",
+    "TRANSITIONS", "AffectedAsset", "Category", "IllegalTransition", "Incident", "IncidentClosed", "IncidentError", "IncidentState",
     "IncidentStore", "NoSuchIncident", "Source", "TimelineEntry", "TimelineKind",
 ]

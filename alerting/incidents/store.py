@@ -52,6 +52,10 @@ class NoSuchIncident(IncidentError, LookupError):
     pass
 
 
+class IncidentClosed(IncidentError):
+    """A closed incident is signed off: its record is final."""
+
+
 class IllegalTransition(IncidentError):
     def __init__(self, incident_id: str, from_state: IncidentState, to_state: IncidentState):
         allowed = ", ".join(sorted(s.value for s in TRANSITIONS[from_state])) or "none, it is final"
@@ -151,18 +155,21 @@ class IncidentStore:
 
     def assign(self, incident_id: str, assignee: str, who: str, at: datetime) -> Incident:
         with self._editing(incident_id) as (session, row):
+            _refuse_if_closed(row)
             _record(session, row, who, at, TimelineKind.ASSIGNED, row.assignee, assignee, None)
             row.assignee = assignee
             return Incident.from_row(row)
 
     def change_severity(self, incident_id: str, severity: Severity, who: str, at: datetime, reason: str) -> Incident:
         with self._editing(incident_id) as (session, row):
+            _refuse_if_closed(row)
             _record(session, row, who, at, TimelineKind.SEVERITY, row.severity.value, severity.value, reason)
             row.severity = severity
             return Incident.from_row(row)
 
     def add_note(self, incident_id: str, who: str, at: datetime, text: str) -> None:
         with self._editing(incident_id) as (session, row):
+            _refuse_if_closed(row)
             _record(session, row, who, at, TimelineKind.NOTE, None, None, text)
 
     def resolve(self, incident_id: str, who: str, at: datetime, cause: str, resolution: str) -> Incident:
@@ -181,6 +188,7 @@ class IncidentStore:
     def attach_alert(self, incident_id: str, fingerprint: str, at: datetime) -> bool:
         """Link an alert; False when it was linked already."""
         with self._editing(incident_id) as (session, row):
+            _refuse_if_closed(row)
             if any(link.fingerprint == fingerprint for link in row.alerts):
                 return False
             row.alerts.append(AlertLinkRow(fingerprint=fingerprint, attached_at=at))
@@ -208,6 +216,11 @@ class IncidentStore:
     def _editing(self, incident_id: str) -> Iterator[tuple[Session, IncidentRow]]:
         with self._sessions.begin() as session:
             yield session, _row(session, incident_id, for_update=True)
+
+
+def _refuse_if_closed(row: IncidentRow) -> None:
+    if row.state is IncidentState.CLOSED:
+        raise IncidentClosed(f"incident {row.id} is closed (signed off by {row.signed_off_by}); its record is final")
 
 
 def _row(session: Session, incident_id: str, for_update: bool = False) -> IncidentRow:

@@ -12,6 +12,7 @@ from itops.alerting.incidents import (
     AffectedAsset,
     Category,
     IllegalTransition,
+    IncidentClosed,
     IncidentError,
     IncidentState,
     IncidentStore,
@@ -147,6 +148,14 @@ def test_closed_incident_is_final(store):
     store.close(incident_id, "zhang", minutes(4), "chen")
     with pytest.raises(IllegalTransition, match=r"cannot go from closed to open \(allowed: none, it is final\)"):
         store.transition(incident_id, S.OPEN, "zhang", minutes(5))
+    entries_at_close = len(store.timeline(incident_id))
+    for change in (lambda: store.assign(incident_id, "li", "zhang", minutes(6)),
+                   lambda: store.change_severity(incident_id, Severity.P1, "zhang", minutes(6), "late"),
+                   lambda: store.add_note(incident_id, "zhang", minutes(6), "after the fact"),
+                   lambda: store.attach_alert(incident_id, "fp-new", minutes(6))):
+        with pytest.raises(IncidentClosed, match=r"is closed \(signed off by chen\); its record is final"):
+            change()
+    assert len(store.timeline(incident_id)) == entries_at_close
 
 
 def test_transition_sends_acknowledge_resolve_and_close_to_their_own_methods(store):
