@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import functools
-import tempfile
-from pathlib import Path
 
 from itops.agent.batcher import GatherResult
 from itops.agent.inputs.snmp.device import DeviceContext
@@ -16,20 +14,11 @@ from tests.snmprec import RECORDINGS, load_walk
 NOW_S = 1_700_000_000.0
 SUPPLY = "1.3.6.1.2.1.43.11.1.1"
 PRINTER_RECORDINGS = sorted(path.stem for path in (RECORDINGS / "printers").glob("*.snmprec"))
-# okilan_9450g.snmprec line 23 has a corrupt Counter32 (ifOutUcastPkts "6git3159", verbatim from upstream)
-# that load_walk rejects; the printer profile never reads ifTable, so that one line is left out.
-_CORRUPT_LINES = {"okilan_9450g": "1.3.6.1.2.1.2.2.1.17.1|65|6git3159"}
 
 
 @functools.cache
 def _recording(name: str) -> Walk:
-    if name not in _CORRUPT_LINES:
-        return load_walk(f"printers/{name}")
-    lines = (RECORDINGS / "printers" / f"{name}.snmprec").read_text(encoding="utf-8").splitlines()
-    with tempfile.TemporaryDirectory() as directory:
-        copy = Path(directory) / f"{name}.snmprec"
-        copy.write_text("\n".join(line for line in lines if line != _CORRUPT_LINES[name]) + "\n", encoding="utf-8")
-        return load_walk(str(copy.with_suffix("")))  # an absolute path replaces RECORDINGS in the join
+    return load_walk(f"printers/{name}")
 
 
 def printer_walk(name: str) -> Walk:

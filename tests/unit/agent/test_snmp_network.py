@@ -75,21 +75,12 @@ def test_tplink_rates_from_64bit_counters():
     assert one(acc, TRAFFIC, interface="port 2: Gigabit Copper", direction="in") == 0.0
 
 
-def test_vrp_gigabit_ports(tmp_path):
-    acc = poll(vrp_walk(tmp_path), DeviceContext("vrp", 0.0))
+def test_vrp_gigabit_ports():
+    acc = poll(load_walk("switches/vrp_s5328c-ei"), DeviceContext("vrp", 0.0))
     assert one(acc, "itops_network_interface_speed_bytes_per_second", interface="GigabitEthernet0/0/1", if_index="6") == 125_000_000.0
     assert one(acc, "itops_network_interface_oper_status", interface="MEth0/0/1", status="down") == 1.0
     [check] = acc.checks
     assert check.message == "2 of 27 enabled interfaces are down: MEth0/0/1, GigabitEthernet0/0/19"
-
-
-def vrp_walk(tmp_path) -> Walk:
-    """The VRP recording has an odd-length hex string in a Huawei-private OID (line 2983, verbatim from
-    upstream) that ``load_walk`` rejects; the network profile reads only MIB-2, so only that is loaded."""
-    source = RECORDINGS / "switches" / "vrp_s5328c-ei.snmprec"
-    lines = [line for line in source.read_text(errors="surrogateescape").splitlines() if line.startswith("1.3.6.1.2.1.")]
-    (tmp_path / "vrp.snmprec").write_text("\n".join(lines), errors="surrogateescape")
-    return load_walk(str(tmp_path / "vrp"))  # an absolute path replaces RECORDINGS in the join
 
 
 def test_switch_without_ifxtable_uses_32bit_counters():
@@ -192,10 +183,10 @@ def test_counter32_delta(previous, current, expected):
 
 
 @pytest.mark.parametrize("kind, profile", [("switches", "network"), ("ups", "ups"), ("environment", "environment")])
-def test_shipped_profiles_select_every_recording_of_their_kind(kind, profile, tmp_path):
+def test_shipped_profiles_select_every_recording_of_their_kind(kind, profile):
     profiles = load_profiles([SHIPPED_PROFILES_DIR])
     for path in sorted((RECORDINGS / kind).glob("*.snmprec")):
-        walk = vrp_walk(tmp_path) if path.stem == "vrp_s5328c-ei" else load_walk(f"{kind}/{path.stem}")
+        walk = load_walk(f"{kind}/{path.stem}")
         present = {probe for probe in profiles.probe_oids() if walk.column(probe)}
         sys_object_id, sys_descr = walk.get("1.3.6.1.2.1.1.2.0"), walk.get("1.3.6.1.2.1.1.1.0").decode(errors="replace")
         assert profiles.select(sys_object_id, sys_descr, present).name == profile, path.name

@@ -15,7 +15,7 @@ from itops.agent.checks import CheckStatus, report_check
 from itops.agent.inputs.base import Accumulator
 from itops.agent.inputs.snmp.device import DeviceContext
 from itops.agent.inputs.snmp.interpreters.generic import uptime_went_back
-from itops.agent.inputs.snmp.interpreters.readings import label_text
+from itops.agent.inputs.snmp.interpreters.readings import label_text, report_state_set
 from itops.agent.inputs.snmp.walk import Walk
 
 IF_ENTRY = "1.3.6.1.2.1.2.2.1"
@@ -108,10 +108,7 @@ def _report_status_and_speed(interface: Interface, acc: Accumulator) -> None:
     labels = interface.labels
     for metric, column, states in (("itops_network_interface_oper_status", "oper", OPER_STATUS),
                                    ("itops_network_interface_admin_status", "admin", ADMIN_STATUS)):
-        current = states.get(interface.row.get(column))
-        if current is not None:
-            for state in states.values():
-                acc.add_sample(metric, float(state == current), {**labels, "status": state})
+        report_state_set(acc, metric, "status", states.values(), states.get(interface.row.get(column)), labels)
     speed = interface.speed_bytes_per_s
     if speed is not None:
         acc.add_sample("itops_network_interface_speed_bytes_per_second", speed, labels)

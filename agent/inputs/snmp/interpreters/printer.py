@@ -8,6 +8,7 @@ from __future__ import annotations
 from itops.agent.checks import CheckStatus, report_check
 from itops.agent.inputs.base import Accumulator
 from itops.agent.inputs.snmp.device import DeviceContext
+from itops.agent.inputs.snmp.interpreters.readings import report_state_set
 from itops.agent.inputs.snmp.interpreters.printer_status import (
     report_pages,
     report_printer_status,
@@ -51,8 +52,7 @@ def _report_supply(supply: Supply, device: DeviceContext, acc: Accumulator) -> N
         acc.add_sample("itops_printer_supply_level", float(supply.level), {**labels, "unit": supply.unit})
     if supply.max_capacity is not None and supply.max_capacity > 0:
         acc.add_sample("itops_printer_supply_max_capacity", float(supply.max_capacity), {**labels, "unit": supply.unit})
-    for state in SUPPLY_STATES:
-        acc.add_sample("itops_printer_supply_state", float(state == supply.state), {**labels, "state": state})
+    report_state_set(acc, "itops_printer_supply_state", "state", SUPPLY_STATES, supply.state, labels)
     if supply.left_ratio is not None:
         _report_ratio_and_forecast(supply, device, acc, labels)
     report_check(acc, "printer_supply", device.name, _SUPPLY_CHECK_STATUS[supply.state], _supply_message(supply),

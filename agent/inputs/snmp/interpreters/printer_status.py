@@ -8,6 +8,7 @@ from typing import NamedTuple
 from itops.agent.checks import CheckStatus, report_check
 from itops.agent.inputs.base import Accumulator
 from itops.agent.inputs.snmp.device import DeviceContext
+from itops.agent.inputs.snmp.interpreters.readings import report_state_set
 from itops.agent.inputs.snmp.walk import Oid, SnmpValue, Walk, parse_oid
 
 __all__ = ["CONDITIONS", "decode_error_state", "report_pages", "report_printer_status"]
@@ -58,8 +59,8 @@ def report_printer_status(walk: Walk, device: DeviceContext, acc: Accumulator) -
     device_state = _named_state(walk, HR_DEVICE_STATUS, index, DEVICE_STATES, "hrDeviceStatus", device)
     printer_state = _named_state(walk, HR_PRINTER_STATUS, index, PRINTER_STATES, "hrPrinterStatus", device)
     conditions = _conditions(walk, index, device)
-    _state_set(acc, "itops_printer_device_status", DEVICE_STATES.values(), device_state)
-    _state_set(acc, "itops_printer_status", PRINTER_STATES.values(), printer_state)
+    report_state_set(acc, "itops_printer_device_status", "state", DEVICE_STATES.values(), device_state)
+    report_state_set(acc, "itops_printer_status", "state", PRINTER_STATES.values(), printer_state)
     if conditions is not None:
         for condition in CONDITIONS:
             acc.add_sample("itops_printer_condition", float(condition in conditions), {"condition": condition.name})
@@ -124,12 +125,6 @@ def _conditions(walk: Walk, index: Oid | None, device: DeviceContext) -> list[Co
 
 def _value_at(walk: Walk, column: str, index: Oid | None) -> SnmpValue | None:
     return walk.get(parse_oid(column) + index) if index else None
-
-
-def _state_set(acc: Accumulator, name: str, states, current: str | None) -> None:
-    if current is not None:
-        for state in states:
-            acc.add_sample(name, float(state == current), {"state": state})
 
 
 def report_pages(walk: Walk, device: DeviceContext, acc: Accumulator) -> None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from typing import Iterable
 
+from itops.agent.inputs.base import Accumulator
 from itops.agent.inputs.snmp.device import DeviceContext
 from itops.agent.inputs.snmp.walk import SnmpValue, Walk
 
-__all__ = ["UNKNOWN_SENTINELS", "known_number", "label_text", "measured", "named_state"]
+__all__ = ["UNKNOWN_SENTINELS", "known_number", "label_text", "measured", "named_state", "report_state_set"]
 
 # Values devices send for "I don't know": 16-bit and 32-bit all-ones, and -1.
 UNKNOWN_SENTINELS = frozenset({65535, 4294967295, -1})
@@ -49,3 +51,12 @@ def label_text(value: SnmpValue | None) -> str:
         return ""
     text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
     return _CONTROL_OR_SPACE_RUN.sub(" ", text).strip()[:LABEL_MAX_CHARS]
+
+
+def report_state_set(acc: Accumulator, metric: str, label: str, states: Iterable[str], current: str | None,
+                     labels: dict[str, str] | None = None) -> None:
+    """One 0/1 series per possible state (1 for ``current``), as a Prometheus state set; nothing when unknown."""
+    if current is None:
+        return
+    for state in states:
+        acc.add_sample(metric, float(state == current), {**(labels or {}), label: state})

@@ -9,6 +9,7 @@ from __future__ import annotations
 from itops.agent.checks import CheckStatus, report_check
 from itops.agent.inputs.base import Accumulator
 from itops.agent.inputs.snmp.device import DeviceContext
+from itops.agent.inputs.snmp.interpreters.readings import report_state_set
 from itops.agent.inputs.snmp.interpreters.ups_apc import POWERNET_UPS, read_apc
 from itops.agent.inputs.snmp.interpreters.ups_reading import (
     BATTERY_STATUSES,
@@ -36,8 +37,8 @@ PER_LINE = (
 
 def interpret(walk: Walk, device: DeviceContext, acc: Accumulator) -> None:
     reading = read_apc(walk, device) if walk.column(POWERNET_UPS) else read_rfc1628(walk, device)
-    _report_state_set(acc, "itops_ups_output_source", "source", OUTPUT_SOURCES, reading.output_source)
-    _report_state_set(acc, "itops_ups_battery_status", "status", BATTERY_STATUSES, reading.battery_status)
+    report_state_set(acc, "itops_ups_output_source", "source", OUTPUT_SOURCES, reading.output_source)
+    report_state_set(acc, "itops_ups_battery_status", "status", BATTERY_STATUSES, reading.battery_status)
     for metric, attribute in SCALARS:
         value = getattr(reading, attribute)
         if value is not None:
@@ -49,10 +50,6 @@ def interpret(walk: Walk, device: DeviceContext, acc: Accumulator) -> None:
     report_check(acc, "ups_status", device.name, status, message)
 
 
-def _report_state_set(acc: Accumulator, metric: str, label: str, states: tuple[str, ...], current: str | None) -> None:
-    if current is not None:
-        for state in states:
-            acc.add_sample(metric, float(state == current), {label: state})
 
 
 def ups_status(reading: UpsReading) -> tuple[CheckStatus, str]:
