@@ -18,6 +18,23 @@ from itops.v1 import ingest_pb2
 
 __all__ = ["observed_batch"]
 
+KEY_CACHE_LIMIT = 200_000
+
+
+class _PerKeyCache(dict):
+    """What was derived from a series key, kept because keys repeat batch after batch; emptied when full."""
+
+    def get_or_make(self, key: str, make: Callable[[str], object]):
+        found = self.get(key)
+        if found is None:
+            if len(self) >= KEY_CACHE_LIMIT:
+                self.clear()
+            found = self[key] = make(key)
+        return found
+
+
+_labels_of_key = _PerKeyCache()
+
 
 def _samples(agent_id: str, valid: ValidBatch, labels_of: Callable[[str], tuple[str, dict[str, str]]],
              wants_metric: Callable[[str], bool]) -> tuple[SampleObservation, ...]:
@@ -30,7 +47,7 @@ def _samples(agent_id: str, valid: ValidBatch, labels_of: Callable[[str], tuple[
     for index, key in wanted:
         start, end = np.searchsorted(sorted_index, [index, index + 1])
         positions = order[start:end]
-        name, labels = labels_of(key)
+        name, labels = _labels_of_key.get_or_make(key, labels_of)
         observations.append(SampleObservation(
             name, {**labels, RESERVED_LABEL: agent_id},
             tuple(valid.timestamps_ms[positions].tolist()), tuple(valid.values[positions].tolist())))
@@ -47,20 +64,18 @@ def _checks(agent_id: str, checks: list[ingest_pb2.CheckResult], wants_check: Ca
 
 
 _ENTITY_RE = re.compile(r'[{,](host|device)="((?:[^"\\]|\\.)*)"')
-_entities_of_key: dict[str, tuple[tuple[str, str], ...]] = {}
-ENTITY_CACHE_LIMIT = 200_000
+_entities_of_key = _PerKeyCache()
+
+
+def _entities_in_key(key: str) -> tuple[tuple[str, str], ...]:
+    return tuple(_ENTITY_RE.findall(key))
 
 
 def _entities(keys: list[str]) -> tuple[tuple[str, str], ...]:
     """The hosts and devices named in these series keys (cached per key: keys repeat batch after batch)."""
     found: set[tuple[str, str]] = set()
     for key in keys:
-        entities = _entities_of_key.get(key)
-        if entities is None:
-            if len(_entities_of_key) >= ENTITY_CACHE_LIMIT:
-                _entities_of_key.clear()
-            entities = _entities_of_key[key] = tuple(_ENTITY_RE.findall(key))
-        found.update(entities)
+        found.update(_entities_of_key.get_or_make(key, _entities_in_key))
     return tuple(sorted(found))
 
 
