@@ -11,7 +11,7 @@ import json
 import os
 import sqlite3
 import threading
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from google.protobuf import json_format
@@ -193,13 +193,24 @@ class StateStore:
         return [{"timestamp_ms": ts, "changes": changes.get(ts, ""), "inventory": json.loads(snapshot)} for ts, snapshot in snapshots]
 
     def agents(self) -> list[AgentRecord]:
-        self.persist_last_seen()
+        """The register, with "last seen" as of now: unsaved sightings are overlaid, not written (a read
+        — every /metrics scrape — must not cost a durable commit)."""
         with self._lock:
             rows = self._db.execute(
                 """SELECT agent_id, hostname, agent_version, os, platform, boot_time_ms, ip_addresses,
                           source_address, asset, first_seen_ms, last_seen_ms FROM agents ORDER BY agent_id"""
             ).fetchall()
-        return [AgentRecord(*row[:6], json.loads(row[6]), row[7], json.loads(row[8]), *row[9:]) for row in rows]
+        if set(self._last_seen) - {row[0] for row in rows}:  # an agent with no row yet: it needs one
+            self.persist_last_seen()
+            return self.agents()
+        records = [AgentRecord(*row[:6], json.loads(row[6]), row[7], json.loads(row[8]), *row[9:]) for row in rows]
+        return [self._with_unsaved_sighting(record) for record in records]
+
+    def _with_unsaved_sighting(self, record: AgentRecord) -> AgentRecord:
+        seen_ms, source = self._last_seen.get(record.agent_id, (0, ""))
+        if seen_ms <= record.last_seen_ms:
+            return record
+        return replace(record, last_seen_ms=seen_ms, source_address=source)
 
     def latest_checks(self, agent_id: str | None = None) -> list[dict]:
         query = """SELECT agent_id, check_name, target, status, message, duration_seconds, MAX(timestamp_ms), labels

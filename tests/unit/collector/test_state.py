@@ -52,3 +52,18 @@ def test_last_seen_is_persisted_and_survives_reopen(tmp_path):
     record = StateStore(str(tmp_path)).agents()[0]
     assert (record.hostname, record.first_seen_ms, record.last_seen_ms, record.source_address) == (
         "pc-1", 1000, 9000, "ipv4:127.0.0.1:6")
+
+
+def test_listing_agents_shows_unsaved_sightings_without_writing_them(tmp_path):
+    state = StateStore(str(tmp_path))
+    state.record_hello("a1", ingest_pb2.AgentHello(hostname="pc-1"), "ipv4:127.0.0.1:5", 1000)
+    state.touch("a1", "ipv4:127.0.0.1:6", 9000)
+    assert (state.agents()[0].last_seen_ms, state.agents()[0].source_address) == (9000, "ipv4:127.0.0.1:6")
+    stored = state._db.execute("SELECT last_seen_ms FROM agents WHERE agent_id = 'a1'").fetchone()[0]
+    assert stored == 1000, "a read must not cost a commit; the periodic persist writes it"
+
+
+def test_an_agent_seen_before_its_hello_is_listed(tmp_path):
+    state = StateStore(str(tmp_path))
+    state.touch("a2", "ipv4:127.0.0.1:7", 5000)
+    assert [(r.agent_id, r.last_seen_ms) for r in state.agents()] == [("a2", 5000)]
