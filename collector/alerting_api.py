@@ -106,7 +106,7 @@ def add_alerting_routes(app: web.Application, alerting: Alerting, admin_tokens: 
         header = request.headers.get("Authorization", "")
         name = admin_tokens.get(hashlib.sha256(header.removeprefix("Bearer ").strip().encode()).hexdigest())
         if not header.startswith("Bearer ") or name is None:
-            raise web.HTTPUnauthorized(text='{"error": "an admin bearer token is required"}', content_type="application/json")
+            raise _error(web.HTTPUnauthorized, "an admin bearer token is required")
         return name
 
     async def alerts(_request: web.Request) -> web.Response:
@@ -135,7 +135,7 @@ def add_alerting_routes(app: web.Application, alerting: Alerting, admin_tokens: 
         try:
             silence = alerting.silences.expire(request.match_info["silence_id"], datetime.now(timezone.utc))
         except (SilenceError, KeyError) as exc:
-            raise web.HTTPNotFound(text=f'{{"error": "{exc}"}}', content_type="application/json") from None
+            raise _error(web.HTTPNotFound, str(exc)) from None
         return web.json_response(_silence_json(silence))
 
     async def list_maintenance(_request: web.Request) -> web.Response:
