@@ -27,6 +27,7 @@ from itops.yamlconf import Duration
 __all__ = ["RejectReason", "BatchRejected", "ValidationLimits", "ValidBatch", "BatchValidator"]
 
 # The collector adds this label from the agent's authenticated identity; an agent must not set it.
+MAX_SEQUENCE = 2**63 - 1  # sequences are uint64 on the wire; stores keep them as signed 64-bit integers
 _CONTROL_CHARACTER_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _CHECK_STATUSES = frozenset(ingest_pb2.CheckStatus.values())
 _SHOWN_KEY_CHARS = 120
@@ -127,6 +128,9 @@ class BatchValidator:
         """The batch as arrays, or BatchRejected naming its first problem."""
         if batch.sequence == 0:
             raise BatchRejected(RejectReason.INVALID_SEQUENCE, "sequence is 0; sequences start at 1")
+        if batch.sequence > MAX_SEQUENCE:
+            raise BatchRejected(RejectReason.INVALID_SEQUENCE,
+                                f"sequence {batch.sequence} is above {MAX_SEQUENCE}, the largest the collector can store")
         window = self._window()
         keys, series_index, timestamps_ms, values = self._validate_samples(batch.samples, window)
         self._validate_checks(batch.checks, window)

@@ -33,6 +33,7 @@ a device answering them would return garbage for that one OID, so they are left 
 def load_walk(name: str) -> Walk:
     """``load_walk("printers/brother")`` → the recording's values."""
     walk = Walk()
+    unreadable = UNREADABLE_LINES[name] = []
     path = RECORDINGS / f"{name}.snmprec"
     for number, line in enumerate(path.read_text(encoding="utf-8", errors="surrogateescape").splitlines(), 1):
         if not line.strip():
@@ -41,7 +42,7 @@ def load_walk(name: str) -> Walk:
         try:
             value = _value(type_code, raw)
         except ValueError:
-            UNREADABLE_LINES.setdefault(name, []).append(number)
+            unreadable.append(number)
             continue
         if value is not None:
             walk.values[parse_oid(oid)] = value

@@ -111,3 +111,8 @@ def test_random_bytes_never_break_the_collector(collector, tls_dir, agent_token,
         except grpc.RpcError as error:
             assert error.code() == grpc.StatusCode.INVALID_ARGUMENT, error.details()
     assert collector.get("/api/v1/health")["status"] == "ok"
+
+
+def test_sequence_too_large_to_store_is_rejected_clearly(stub):
+    message = _rejection(stub, _batch(2**64 - 1, [VALID_KEY], [0], [NOW_MS], [1.0]))
+    assert "sequence 18446744073709551615 is above 9223372036854775807" in message

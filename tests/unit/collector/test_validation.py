@@ -115,6 +115,12 @@ def test_sequence_zero_is_rejected():
     assert exc.reason == "invalid_sequence" and "sequence is 0" in str(exc)
 
 
+def test_sequence_beyond_signed_64_bits_is_rejected_and_the_largest_is_accepted():
+    exc = rejection(make_batch(sequence=2**63))
+    assert exc.reason == "invalid_sequence" and f"sequence {2**63} is above {2**63 - 1}" in str(exc)
+    assert make_validator().validate(make_batch(sequence=2**63 - 1)).sequence == 2**63 - 1
+
+
 def test_columns_of_different_length_are_rejected():
     batch = make_batch((LOAD, NOW_MS, 1.0))
     batch.samples.values.append(2.0)
