@@ -38,6 +38,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/ingest.py
 	$(PY) benchmarks/query.py
 	$(PY) benchmarks/agent_footprint.py
+	$(PY) benchmarks/monthly_report.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info demo-data .pytest_cache

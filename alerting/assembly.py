@@ -7,13 +7,21 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+from itops.alerting.alert_history import AlertHistory
 from itops.alerting.alert_store import AlertStore
-from itops.alerting.config import AlertingConfig
+from itops.alerting.config import AlertingConfig, check_alerting
 from itops.alerting.dependencies import DependencyMuter
 from itops.alerting.dispatch import DispatchConfig, Dispatcher, RouteConfig
 from itops.alerting.evaluator import Evaluator
+from itops.alerting.incidents.escalation import Escalator
+from itops.alerting.incidents.oncall import OnCall
+from itops.alerting.incidents.policy import IncidentStage
+from itops.alerting.incidents.sla import SlaPolicy
+from itops.alerting.incidents.store import IncidentStore
 from itops.alerting.maintenance_store import MaintenanceStore
+from itops.alerting.model import AlertState
 from itops.alerting.muting import MuteStage
 from itops.alerting.notification_log import NotificationLog
 from itops.alerting.notifiers import load_notifier_class
@@ -26,6 +34,7 @@ __all__ = ["Alerting", "build_alerting"]
 log = logging.getLogger("itops.alerting")
 
 NOBODY = "nobody"  # the receiver of a config without dispatch: alerts are listed, not sent
+INCIDENTS_SQLITE = "incidents.sqlite3"
 
 
 @dataclass
@@ -35,6 +44,12 @@ class Alerting:
     silences: SilenceStore
     maintenance: MaintenanceStore
     notification_log: NotificationLog
+    history: AlertHistory
+    incidents: IncidentStore | None = None  # these five are None without `alerting.incidents`
+    sla: SlaPolicy | None = None
+    oncall: OnCall | None = None
+    incident_stage: IncidentStage | None = None
+    escalation: Escalator | None = None
 
     def reload_rules_if_changed(self) -> None:
         if self.rule_set.reload_if_changed():
@@ -54,13 +69,25 @@ class Alerting:
                     self.pipeline.tick()
                 except Exception:  # noqa: BLE001 - one bad pass must not end alerting
                     log.exception("alert evaluation pass failed")
+                await self._escalate()
         finally:
             await self.pipeline.dispatcher.stop()
+            if self.incidents is not None:
+                self.incidents.dispose()
+
+    async def _escalate(self) -> None:
+        if self.escalation is None:
+            return
+        try:
+            await self.escalation.tick(_utc_now())
+        except Exception:  # noqa: BLE001 - a database hiccup must not end alerting; the next pass retries
+            log.exception("incident escalation pass failed")
 
 
 def build_alerting(config: AlertingConfig, data_dir: str) -> Alerting:
     directory = Path(data_dir)
     directory.mkdir(parents=True, exist_ok=True)
+    check_alerting(config)
     rule_set = RuleSet.load(config.rule_paths())
     silences = SilenceStore(directory / "silences.sqlite3")
     maintenance = MaintenanceStore(directory / "maintenance.sqlite3", config.maintenance)
@@ -71,13 +98,32 @@ def build_alerting(config: AlertingConfig, data_dir: str) -> Alerting:
     dispatch = config.dispatch
     if dispatch is None:
         dispatch, receivers = DispatchConfig(route=RouteConfig(receiver=NOBODY)), {**receivers, NOBODY: []}
-    dispatcher = Dispatcher(dispatch, receivers, notification_log, context_extras={
-        "language": config.language, "time_zone": config.time_zone, "external_url": config.external_url,
-        "severity_styles": config.severity_styles()})
-    pipeline = AlertingPipeline(
-        Evaluator(rule_set.rules, AlertStore(directory / "alerts.sqlite3"), clock=_utc_now),
-        dependencies, MuteStage([silences, maintenance, dependencies]), dispatcher)
-    return Alerting(pipeline, rule_set, silences, maintenance, notification_log)
+    context_extras = {"language": config.language, "time_zone": config.time_zone,
+                      "external_url": config.external_url, "severity_styles": config.severity_styles()}
+    dispatcher = Dispatcher(dispatch, receivers, notification_log, context_extras=context_extras)
+    evaluator = Evaluator(rule_set.rules, AlertStore(directory / "alerts.sqlite3"), clock=_utc_now)
+    history = AlertHistory(directory / "alert_history.sqlite3")
+    pipeline = AlertingPipeline(evaluator, dependencies, MuteStage([silences, maintenance, dependencies]), dispatcher,
+                                history=history)
+    alerting = Alerting(pipeline, rule_set, silences, maintenance, notification_log, history)
+    if config.incidents is not None:
+        _add_incidents(alerting, config, directory, receivers, context_extras)
+    return alerting
+
+
+def _add_incidents(alerting: Alerting, config: AlertingConfig, directory: Path, receivers: dict,
+                   context_extras: dict) -> None:
+    incidents = config.incidents
+    store = IncidentStore.open(incidents.database or f"sqlite:///{directory / INCIDENTS_SQLITE}",
+                               year_zone=ZoneInfo(config.time_zone))
+    evaluator = alerting.pipeline.evaluator
+    stage = IncidentStage(store, incidents.policies, config.language, firing_fingerprints=lambda: {
+        alert.fingerprint for alert in evaluator.alerts() if alert.state is AlertState.FIRING})
+    sla, oncall = SlaPolicy(incidents.sla), OnCall(incidents.oncall)
+    alerting.pipeline.incident_stage = stage
+    alerting.incidents, alerting.sla, alerting.oncall, alerting.incident_stage = store, sla, oncall, stage
+    alerting.escalation = Escalator(store, sla, oncall, incidents.oncall, incidents.escalation.levels, receivers,
+                                    alerting.notification_log, context_extras, maintenance=alerting.maintenance)
 
 
 def _utc_now() -> datetime:

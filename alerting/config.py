@@ -9,14 +9,15 @@ import msgspec
 from msgspec import Meta
 
 from itops.alerting.dependencies import DependencyConfig
-from itops.alerting.dispatch import DispatchConfig
+from itops.alerting.dispatch import DispatchConfig, check_dispatch
+from itops.alerting.incidents.config import IncidentsConfig, check_incidents
 from itops.alerting.maintenance import MaintenanceConfig
 from itops.alerting.messages import DEFAULT_SEVERITY_STYLES, SeverityStyle
 from itops.alerting.model import Severity
 from itops.alerting.notifiers import config_models as notifier_config_models
-from itops.yamlconf import Duration
+from itops.yamlconf import Duration, FieldProblem
 
-__all__ = ["AlertingConfig", "SHIPPED_RULES_DIR"]
+__all__ = ["AlertingConfig", "SHIPPED_RULES_DIR", "check_alerting"]
 
 SHIPPED_RULES_DIR = Path(__file__).resolve().parent / "rules"
 NotifierConfigUnion = Union[notifier_config_models()]  # type: ignore[valid-type]
@@ -34,9 +35,23 @@ class AlertingConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     dispatch: Annotated[DispatchConfig | None, Meta(description="Routing tree, grouping and repeat intervals. Without it alerts are evaluated and listed but not notified.")] = None
     maintenance: Annotated[MaintenanceConfig, Meta(description="Maintenance windows: alerts inside them are recorded, not notified.")] = msgspec.field(default_factory=MaintenanceConfig)
     dependencies: Annotated[DependencyConfig, Meta(description="What hosts and devices sit behind; alerts of children of a down parent are suppressed.")] = msgspec.field(default_factory=DependencyConfig)
+    incidents: Annotated[IncidentsConfig | None, Meta(description="Incidents (故障处理单) opened from alerts, SLA targets, on-call schedules and escalation. Without it no incidents are kept.")] = None
 
     def severity_styles(self) -> dict[Severity, SeverityStyle]:
         return {**DEFAULT_SEVERITY_STYLES, **self.severities}
 
     def rule_paths(self) -> list[str | Path]:
         return ([SHIPPED_RULES_DIR] if self.shipped_rules else []) + list(self.rule_files)
+
+
+def check_alerting(config: AlertingConfig, prefix: str = "alerting") -> None:
+    """Raise FieldProblem, its field under ``prefix``, for what types cannot say: receivers named by routes,
+    on-call people and escalation levels exist; matchers can be read; SLA targets name known calendars."""
+    checks = [("incidents", lambda: check_incidents(config.incidents, config.receivers))] if config.incidents else []
+    if config.dispatch is not None:
+        checks.append(("dispatch", lambda: check_dispatch(config.dispatch, config.receivers)))
+    for section, check in checks:
+        try:
+            check()
+        except FieldProblem as problem:
+            raise FieldProblem(f"{prefix}.{section}.{problem.field}", problem.problem) from None

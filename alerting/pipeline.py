@@ -1,4 +1,4 @@
-"""The alerting stages wired together: evaluate → dependencies → mute → dispatch.
+"""The alerting stages wired together: evaluate → dependencies → mute → incidents → dispatch.
 
 The collector calls ``observe`` with every accepted batch (after it is durably stored) and ``tick``
 periodically for time-based conditions. Nothing here waits on a notification channel: the dispatcher
@@ -12,7 +12,9 @@ from typing import Callable
 
 from itops.alerting.dependencies import DependencyMuter
 from itops.alerting.dispatch import Dispatcher
+from itops.alerting.alert_history import AlertHistory
 from itops.alerting.evaluator import Evaluator
+from itops.alerting.incidents.policy import IncidentStage
 from itops.alerting.model import Alert, ObservedBatch
 from itops.alerting.muting import MuteStage
 
@@ -21,12 +23,15 @@ __all__ = ["AlertingPipeline"]
 
 class AlertingPipeline:
     def __init__(self, evaluator: Evaluator, dependencies: DependencyMuter, mute_stage: MuteStage,
-                 dispatcher: Dispatcher, clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)):
+                 dispatcher: Dispatcher, clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+                 incident_stage: IncidentStage | None = None, history: AlertHistory | None = None):
         self.evaluator = evaluator
         self.dependencies = dependencies
         self.mute_stage = mute_stage
         self.dispatcher = dispatcher
         self.clock = clock
+        self.incident_stage = incident_stage
+        self.history = history
 
     def wants_metric(self, name: str) -> bool:
         return self.evaluator.wants_metric(name)
@@ -43,7 +48,12 @@ class AlertingPipeline:
     def _forward(self, changed: list[Alert]) -> None:
         if not changed:
             return
+        if self.history is not None:  # outage episodes for availability reports, whatever is muted
+            self.history.record(changed)
         # A parent and its child going down in one batch: the parent must be known down first.
         self.dependencies.observe(changed)
-        self.mute_stage.apply(changed, self.clock())
+        now = self.clock()
+        self.mute_stage.apply(changed, now)
+        if self.incident_stage is not None:  # the incident exists before anyone is told about the alert
+            self.incident_stage.ingest(changed, now)
         self.dispatcher.ingest(changed)

@@ -33,6 +33,7 @@ __all__ = [
     "load_calendar",
     "load_calendar_text",
     "shipped_holiday_sets",
+    "time_of_day",
 ]
 
 SHIPPED_HOLIDAYS_DIR = Path(__file__).resolve().parent / "holidays"
@@ -79,8 +80,8 @@ class BusinessCalendar:
         check_calendar(config)
         self.zone = ZoneInfo(config.time_zone)
         self._every_second = config.kind == "7x24"
-        self._day_start = _time_of_day(config.workday_start, "workday_start")
-        self._day_end = _time_of_day(config.workday_end, "workday_end")
+        self._day_start = time_of_day(config.workday_start, "workday_start")
+        self._day_end = time_of_day(config.workday_end, "workday_end")
         self._weekdays = frozenset(WEEKDAYS.index(day) for day in config.workdays)
         self._holidays, self._makeup_workdays = _day_sets(config)
         self._hours_by_day: dict[date, tuple[datetime, datetime] | None] = {}
@@ -198,7 +199,7 @@ def check_calendar(config: CalendarConfig) -> None:
         ZoneInfo(config.time_zone)
     except (ZoneInfoNotFoundError, ValueError):
         raise FieldProblem("time_zone", f"unknown time zone {config.time_zone!r}; write an IANA name such as Asia/Shanghai") from None
-    if _time_of_day(config.workday_end, "workday_end") <= _time_of_day(config.workday_start, "workday_start"):
+    if time_of_day(config.workday_end, "workday_end") <= time_of_day(config.workday_start, "workday_start"):
         raise FieldProblem("workday_end", f"must be after workday_start ({config.workday_start}); working hours cannot cross midnight")
     _check_workdays(config.workdays)
     holidays, makeup_workdays = _day_sets(config)
@@ -219,7 +220,7 @@ def _check_workdays(workdays: list[str]) -> None:
         raise FieldProblem("workdays", "a day appears twice")
 
 
-def _time_of_day(value: str | int, field: str) -> time:
+def time_of_day(value: str | int, field: str) -> time:
     if isinstance(value, int):
         raise FieldProblem(field, f"write the time in quotes, e.g. '{value // 60:02d}:{value % 60:02d}' (YAML reads it unquoted as the number {value})")
     match = _TIME_OF_DAY_RE.match(value)

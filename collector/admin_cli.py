@@ -4,6 +4,7 @@ itops hosts [--watch SECONDS]
 itops query METRIC [--host H] [--label k=v] [--since 10m] [--step 1m] [--aggregation avg]
 itops rules check FILE…  /  itops rules test FILE…
 itops alerts  /  itops silences list|add|expire [--matcher M …] [--duration 2h] [--comment C] [--id ID]
+itops incidents list|show|open|ack|assign|note|resolve|close …   (see incidents_cli.py)
 itops maintenance list|add|delete [--name N] [--matcher M …] [--start T --end T | --weekdays sat,sun --time-range
       22:00-02:00 | --cron "0 22 * * 6" --duration 4h] [--comment C] [--id ID]
 """
@@ -11,54 +12,21 @@ itops maintenance list|add|delete [--name N] [--matcher M …] [--start T --end 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
+
+from itops.collector import incidents_cli
+from itops.collector.report_cli import add_report_parser, run_report
+from itops.collector.api_client import ApiUnreachable, get_json, send_json, table
 
 __all__ = ["main"]
 
 DEFAULT_URL = "http://127.0.0.1:9718"
 DEFAULT_TIME_ZONE = "Asia/Shanghai"
-
-
-class ApiUnreachable(Exception):
-    pass
-
-
-def _get(base_url: str, path: str, params: list[tuple[str, str]] | None = None) -> dict:
-    url = f"{base_url.rstrip('/')}{path}"
-    if params:
-        url += "?" + urllib.parse.urlencode(params)
-    return _call(urllib.request.Request(url), base_url)
-
-
-def _send(base_url: str, method: str, path: str, token: str, body: dict | None = None) -> dict:
-    request = urllib.request.Request(f"{base_url.rstrip('/')}{path}", method=method,
-                                     data=json.dumps(body).encode() if body is not None else None,
-                                     headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
-    return _call(request, base_url)
-
-
-def _call(request: urllib.request.Request, base_url: str) -> dict:
-    url = request.full_url
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return json.load(response)
-    except urllib.error.HTTPError as exc:
-        detail = exc.read().decode("utf-8", "replace")
-        try:
-            detail = json.loads(detail)["error"]
-        except (ValueError, KeyError):
-            pass
-        raise ApiUnreachable(f"{url}: HTTP {exc.code}: {detail}") from None
-    except (urllib.error.URLError, OSError) as exc:
-        raise ApiUnreachable(f"cannot reach the collector at {base_url}: {getattr(exc, 'reason', exc)}") from None
 
 
 def _local_time(ms: int, zone: ZoneInfo) -> str:
@@ -74,7 +42,7 @@ def _age(ms: int) -> str:
 
 def render_hosts(agents: list[dict], zone: ZoneInfo) -> str:
     header = ("AGENT", "HOST", "STATUS", "LAST SEEN", "VERSION", "OS", "ADDRESS", "ASSET", "LOCATION", "RESPONSIBLE", "FIRST SEEN")
-    return _table(header, [
+    return table(header, [
         (a["agent_id"], a["hostname"], "online" if a["online"] else "OFFLINE", _age(a["last_seen_ms"]),
          a["agent_version"], a["os"][:40], a["source_address"], a["asset"].get("asset_number", ""),
          a["asset"].get("location", ""), a["asset"].get("responsible_person", ""), _local_time(a["first_seen_ms"], zone))
@@ -85,11 +53,11 @@ def render_hosts(agents: list[dict], zone: ZoneInfo) -> str:
 def _hosts(args) -> int:
     zone = ZoneInfo(args.tz)
     while True:
-        table = render_hosts(_get(args.url, "/api/v1/agents")["agents"], zone)
+        rendered = render_hosts(get_json(args.url, "/api/v1/agents", token=args.token)["agents"], zone)
         if not args.watch:
-            print(table)
+            print(rendered)
             return 0
-        print("\033[2J\033[H" + f"itops hosts — {args.url} — every {args.watch:g}s, Ctrl-C to stop\n\n" + table, flush=True)
+        print("\033[2J\033[H" + f"itops hosts — {args.url} — every {args.watch:g}s, Ctrl-C to stop\n\n" + rendered, flush=True)
         time.sleep(args.watch)
 
 
@@ -100,7 +68,7 @@ def _query(args) -> int:
     if args.host:
         params.append(("label", f"host={args.host}"))
     params += [("label", label) for label in args.label]
-    result = _get(args.url, "/api/v1/query_range", params)
+    result = get_json(args.url, "/api/v1/query_range", params, args.token)
     zone = ZoneInfo(args.tz)
     if not result["series"]:
         print(f"no series named {args.metric} match", file=sys.stderr)
@@ -113,19 +81,13 @@ def _query(args) -> int:
     return 0
 
 
-def _table(header: tuple[str, ...], rows: list[tuple]) -> str:
-    rows = [header, *rows]
-    widths = [max(len(str(row[i])) for row in rows) for i in range(len(header))]
-    return "\n".join("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows)
-
-
 def _alerts(args) -> int:
-    alerts = _get(args.url, "/api/v1/alerts")["alerts"]
+    alerts = get_json(args.url, "/api/v1/alerts", token=args.token)["alerts"]
     rows = [(a["severity"], a["state"] + (" (flapping)" if a["flapping"] else ""), a["rule"],
              a["labels"].get("host") or a["labels"].get("device") or a["labels"].get("target", ""),
              a["annotations"].get("summary_zh" if args.lang == "zh-CN" else "summary", "")[:70],
              "; ".join(a["muted_by"])[:60]) for a in alerts]
-    print(_table(("SEVERITY", "STATE", "RULE", "ABOUT", "SUMMARY", "MUTED"), rows))
+    print(table(("SEVERITY", "STATE", "RULE", "ABOUT", "SUMMARY", "MUTED"), rows))
     return 0
 
 
@@ -134,15 +96,15 @@ def _silences(args) -> int:
         body = {"matchers": args.matcher, "duration": args.duration, "comment": args.comment}
         if args.start:
             body["starts_at"] = args.start
-        silence = _send(args.url, "POST", "/api/v1/silences", args.token, body)
+        silence = send_json(args.url, "POST", "/api/v1/silences", args.token, body)
         print(f"silence {silence['id']} until {silence['ends_at']}")
         return 0
     if args.action == "expire":
-        _send(args.url, "DELETE", f"/api/v1/silences/{args.id}", args.token)
+        send_json(args.url, "DELETE", f"/api/v1/silences/{args.id}", args.token)
         print(f"silence {args.id} expired")
         return 0
-    silences = _get(args.url, "/api/v1/silences")["silences"]
-    print(_table(("ID", "MATCHERS", "ENDS", "BY", "COMMENT"),
+    silences = get_json(args.url, "/api/v1/silences", token=args.token)["silences"]
+    print(table(("ID", "MATCHERS", "ENDS", "BY", "COMMENT"),
                  [(s["id"][:8], " ".join(s["matchers"]), s["ends_at"], s["created_by"], s["comment"]) for s in silences]))
     return 0
 
@@ -152,16 +114,16 @@ def _maintenance(args) -> int:
         fields = {"name": args.name, "matchers": args.matcher, "start": args.start, "end": args.end,
                   "weekdays": args.weekdays.split(",") if args.weekdays else None, "time_range": args.time_range,
                   "cron": args.cron, "duration": args.duration, "comment": args.comment}
-        window = _send(args.url, "POST", "/api/v1/maintenance", args.token,
+        window = send_json(args.url, "POST", "/api/v1/maintenance", args.token,
                        {name: value for name, value in fields.items() if value is not None})
         print(f"maintenance window {window['id']} ({window['name']}) added")
         return 0
     if args.action == "delete":
-        _send(args.url, "DELETE", f"/api/v1/maintenance/{urllib.parse.quote(args.id or '', safe='')}", args.token)
+        send_json(args.url, "DELETE", f"/api/v1/maintenance/{urllib.parse.quote(args.id or '', safe='')}", args.token)
         print(f"maintenance window {args.id} deleted")
         return 0
-    windows = _get(args.url, "/api/v1/maintenance")["windows"]
-    print(_table(("ID", "NAME", "SOURCE", "MATCHERS", "WHEN", "BY", "COMMENT"),
+    windows = get_json(args.url, "/api/v1/maintenance", token=args.token)["windows"]
+    print(table(("ID", "NAME", "SOURCE", "MATCHERS", "WHEN", "BY", "COMMENT"),
                  [(w["id"], w["name"], w["source"], " ".join(w["matchers"]), _window_when(w), w["created_by"] or "",
                    w["comment"]) for w in windows]))
     return 0
@@ -189,9 +151,12 @@ def _parser() -> argparse.ArgumentParser:
     query.add_argument("--since", default="10m")
     query.add_argument("--step", help="bucket width, e.g. 1m (default: range/250)")
     query.add_argument("--aggregation", default="avg", choices=["avg", "min", "max", "last"])
+    for reader in (hosts, query):
+        _add_token(reader)
     commands.add_parser("rules", help="check|test FILE…: validate alert rule files, run rule unit tests")
     alerts = commands.add_parser("alerts", help="pending, firing and recently resolved alerts")
     alerts.add_argument("--lang", choices=["zh-CN", "en"], default="zh-CN")
+    _add_token(alerts)
     silences = commands.add_parser("silences", help="list, add or expire silences")
     silences.add_argument("action", choices=["list", "add", "expire"])
     silences.add_argument("--matcher", action="append", default=[], help='e.g. host="pc-1" or alertname=~"Printer.*" (repeatable)')
@@ -213,11 +178,13 @@ def _parser() -> argparse.ArgumentParser:
     maintenance.add_argument("--comment", default="")
     maintenance.add_argument("--id", help="the stored window to delete")
     _add_token(maintenance)
+    incidents_cli.add_parser(commands, _add_token)
+    add_report_parser(commands)
     return parser
 
 
 def _add_token(command: argparse.ArgumentParser) -> None:
-    command.add_argument("--token", default=os.environ.get("ITOPS_TOKEN", ""), help="admin token (default $ITOPS_TOKEN)")
+    command.add_argument("--token", default=os.environ.get("ITOPS_TOKEN", ""), help="API token (default $ITOPS_TOKEN)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -227,7 +194,8 @@ def main(argv: list[str] | None = None) -> int:
 
         return rules_main(argv[1:])
     args = _parser().parse_args(argv)
-    commands = {"hosts": _hosts, "query": _query, "alerts": _alerts, "silences": _silences, "maintenance": _maintenance}
+    commands = {"hosts": _hosts, "query": _query, "alerts": _alerts, "silences": _silences, "maintenance": _maintenance,
+                "incidents": incidents_cli.run, "report": run_report}
     try:
         return commands[args.command](args)
     except ApiUnreachable as exc:

@@ -10,13 +10,12 @@ POST   /api/v1/maintenance               {"name": …, "matchers": […], "start
 DELETE /api/v1/maintenance/{id}          delete a stored window (a configured one: 409, edit the config file)
 GET    /api/v1/notifications?receiver=&outcome=&limit=   the notification log, newest first
 
-Changing calls need ``Authorization: Bearer <admin token>``; the token's name is recorded as the author.
+Silences need the operator role, maintenance windows the admin role (see access.py); the caller is
+recorded as the author.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from datetime import datetime, timedelta, timezone
 
 from aiohttp import web
@@ -29,7 +28,9 @@ from itops.alerting.model import Alert
 from itops.alerting.muting import MatcherError
 from itops.alerting.notification_log import NotificationAttempt, Outcome
 from itops.alerting.silences import Silence, SilenceError
-from itops.collector.http_api import ApiError
+from itops.collector.access import Role, json_error, requires
+from itops.collector.http_api import ApiError, json_object
+from itops.collector.openapi import Field, document
 from itops.yamlconf import FieldProblem, parse_duration
 
 __all__ = ["add_alerting_routes"]
@@ -56,10 +57,6 @@ def _window_json(window: MaintenanceWindowConfig, stored: StoredWindow | None) -
     origin = ({"id": window.name, "source": "config", "created_by": None, "created_at": None} if stored is None else
               {"id": stored.id, "source": "api", "created_by": stored.created_by, "created_at": _iso(stored.created_at)})
     return {**origin, **window_fields(window)}
-
-
-def _error(status: type[web.HTTPError], message: str) -> web.HTTPError:
-    return status(text=json.dumps({"error": message}, ensure_ascii=False), content_type="application/json")
 
 
 def _attempt_json(attempt: NotificationAttempt) -> dict:
@@ -89,25 +86,11 @@ def _silence_period(body: dict, now: datetime) -> tuple[datetime, datetime]:
         raise ApiError("duration", f"give `duration` (e.g. 2h) or `ends_at`: {exc}") from None
 
 
-async def _json_object(request: web.Request) -> dict:
-    try:
-        body = await request.json()
-    except ValueError:
-        raise ApiError("body", "expected a JSON object") from None
-    if not isinstance(body, dict):
-        raise ApiError("body", "expected a JSON object")
-    return body
+def _author(request: web.Request) -> str:
+    return request["principal"].name
 
 
-def add_alerting_routes(app: web.Application, alerting: Alerting, admin_tokens: dict[str, str]) -> None:
-    """``admin_tokens``: SHA-256 of a token → the name of who holds it."""
-
-    def author(request: web.Request) -> str:
-        header = request.headers.get("Authorization", "")
-        name = admin_tokens.get(hashlib.sha256(header.removeprefix("Bearer ").strip().encode()).hexdigest())
-        if not header.startswith("Bearer ") or name is None:
-            raise _error(web.HTTPUnauthorized, "an admin bearer token is required")
-        return name
+def add_alerting_routes(app: web.Application, alerting: Alerting) -> None:
 
     async def alerts(_request: web.Request) -> web.Response:
         current = alerting.pipeline.evaluator.alerts()
@@ -118,9 +101,10 @@ def add_alerting_routes(app: web.Application, alerting: Alerting, admin_tokens: 
         found = alerting.silences.list(datetime.now(timezone.utc), include_ended=request.query.get("all") == "1")
         return web.json_response({"silences": [_silence_json(s) for s in found]})
 
+    @requires(Role.OPERATOR)
     async def create_silence(request: web.Request) -> web.Response:
-        created_by = author(request)
-        body = await _json_object(request)
+        created_by = _author(request)
+        body = await json_object(request)
         now = datetime.now(timezone.utc)
         starts_at, ends_at = _silence_period(body, now)
         try:
@@ -130,12 +114,12 @@ def add_alerting_routes(app: web.Application, alerting: Alerting, admin_tokens: 
             raise ApiError("matchers", str(exc)) from None
         return web.json_response(_silence_json(silence), status=201)
 
+    @requires(Role.OPERATOR)
     async def expire_silence(request: web.Request) -> web.Response:
-        author(request)
         try:
             silence = alerting.silences.expire(request.match_info["silence_id"], datetime.now(timezone.utc))
         except (SilenceError, KeyError) as exc:
-            raise _error(web.HTTPNotFound, str(exc)) from None
+            raise json_error(web.HTTPNotFound, str(exc)) from None
         return web.json_response(_silence_json(silence))
 
     async def list_maintenance(_request: web.Request) -> web.Response:
@@ -143,23 +127,24 @@ def add_alerting_routes(app: web.Application, alerting: Alerting, admin_tokens: 
         windows = [_window_json(w, None) for w in store.configured.windows] + [_window_json(s.window, s) for s in store.list()]
         return web.json_response({"timezone": store.configured.timezone, "windows": windows})
 
+    @requires(Role.ADMIN)
     async def create_maintenance(request: web.Request) -> web.Response:
-        created_by = author(request)
-        body = await _json_object(request)
+        created_by = _author(request)
+        body = await json_object(request)
         try:
             stored = alerting.maintenance.create(parse_window(body), created_by, datetime.now(timezone.utc))
         except FieldProblem as problem:
             raise ApiError(problem.field, problem.problem) from None
         return web.json_response(_window_json(stored.window, stored), status=201)
 
+    @requires(Role.ADMIN)
     async def delete_maintenance(request: web.Request) -> web.Response:
-        author(request)
         try:
             stored = alerting.maintenance.delete(request.match_info["window_id"])
         except ConfiguredWindowError as exc:
-            raise _error(web.HTTPConflict, str(exc)) from None
+            raise json_error(web.HTTPConflict, str(exc)) from None
         except NoSuchWindowError as exc:
-            raise _error(web.HTTPNotFound, str(exc)) from None
+            raise json_error(web.HTTPNotFound, str(exc)) from None
         return web.json_response(_window_json(stored.window, stored))
 
     async def notifications(request: web.Request) -> web.Response:
@@ -180,3 +165,24 @@ def add_alerting_routes(app: web.Application, alerting: Alerting, admin_tokens: 
     app.router.add_post("/api/v1/maintenance", create_maintenance)
     app.router.add_delete("/api/v1/maintenance/{window_id}", delete_maintenance)
     app.router.add_get("/api/v1/notifications", notifications)
+
+
+document("GET", "/api/v1/alerts", "Pending, firing and recently resolved alerts, with why each is muted", tag="alerting")
+document("GET", "/api/v1/silences", "Silences", tag="alerting", query=(Field("all", "1: ended ones too"),))
+document("POST", "/api/v1/silences", "Create a silence (operator)", tag="alerting", success_status=201, body=(
+    Field("matchers", 'Label matchers, e.g. host="pc-1"', "array", required=True),
+    Field("starts_at", "RFC 3339 (default now)"), Field("duration", "e.g. 2h (or give ends_at)"),
+    Field("ends_at", "RFC 3339"), Field("comment", "Why")))
+document("DELETE", "/api/v1/silences/{silence_id}", "Expire a silence (operator)", tag="alerting")
+document("GET", "/api/v1/maintenance", "Maintenance windows, configured and stored", tag="alerting")
+document("POST", "/api/v1/maintenance", "Store a maintenance window (admin)", tag="alerting", success_status=201, body=(
+    Field("name", "Shown as the reason alerts are quiet", required=True),
+    Field("matchers", "Hosts/devices covered", "array", required=True),
+    Field("start", "One-off: local start"), Field("end", "One-off: local end"),
+    Field("weekdays", "Weekly: days it starts on", "array"), Field("time_range", "Weekly: local HH:MM-HH:MM"),
+    Field("cron", "Cron: 5-field start times"), Field("duration", "Cron: how long each run lasts"),
+    Field("comment", "Why")))
+document("DELETE", "/api/v1/maintenance/{window_id}", "Delete a stored maintenance window (admin)", tag="alerting")
+document("GET", "/api/v1/notifications", "The notification log, newest first", tag="alerting", query=(
+    Field("receiver", "Only this receiver"), Field("outcome", "Only this outcome"),
+    Field("limit", "At most this many (default 100)", "integer")))

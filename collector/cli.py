@@ -1,4 +1,5 @@
-"""``itops-collector run|check-config -c FILE``, ``new-token AGENT_ID``, ``init-tls DIR``."""
+"""``itops-collector run|check-config -c FILE``, ``new-token AGENT_ID``, ``init-tls DIR``,
+``add-user -c FILE NAME --role R [--password-file F]``, ``new-api-token -c FILE USER NAME``."""
 
 from __future__ import annotations
 
@@ -25,6 +26,17 @@ def _parser() -> argparse.ArgumentParser:
     tls = commands.add_parser("init-tls", help="write a private CA and a collector certificate (ca.pem, server.pem, server-key.pem)")
     tls.add_argument("directory")
     tls.add_argument("--host", action="append", required=True, help="name or IP the agents use to reach the collector (repeatable)")
+    add_user = commands.add_parser("add-user", help="create a user of the HTTP API and console (e.g. the first admin)")
+    add_user.add_argument("-c", "--config", required=True, help="collector config file (YAML)")
+    add_user.add_argument("username")
+    add_user.add_argument("--role", required=True, choices=["viewer", "operator", "admin"])
+    add_user.add_argument("--display-name")
+    add_user.add_argument("--language", default="zh-CN", choices=["zh-CN", "en"])
+    add_user.add_argument("--password-file", help="file holding the password (default: read it from stdin)")
+    api_token = commands.add_parser("new-api-token", help="make an API token for a user and print it (shown once)")
+    api_token.add_argument("-c", "--config", required=True, help="collector config file (YAML)")
+    api_token.add_argument("username")
+    api_token.add_argument("name", help="what the token is for, e.g. backup-script")
     return parser
 
 
@@ -38,12 +50,14 @@ def main(argv: list[str] | None = None) -> int:
         for kind, path in write_ca_and_server_certificate(args.directory, args.host).items():
             print(f"{kind}: {path}")
         return 0
-    setup_logging(args.log_level)
+    setup_logging(getattr(args, "log_level", "warning"))
     from itops.collector.config import load_collector_config
 
     config = load_config_or_report("itops-collector", load_collector_config, args.config)
     if config is None:
         return 2
+    if args.command in ("add-user", "new-api-token"):
+        return _manage_users(args, config)
     if args.command == "check-config":
         from itops.collector.assignments import AssignmentsFile
 
@@ -69,6 +83,42 @@ def _new_token(agent_id: str) -> int:
     print(f"# agent side: put the token in the agent's token_file (mode 0600):\n{token}\n")
     print(f"# collector side, under agents:\n  - id: {agent_id}\n    token_sha256: {token_sha256(token)}")
     return 0
+
+
+def _manage_users(args, config) -> int:
+    from datetime import datetime, timezone
+
+    from itops.collector.config import users_database_url
+    from itops.collector.users import NoSuchUser, UserError, UserStore
+
+    users = UserStore.open(users_database_url(config))
+    now = datetime.now(timezone.utc)
+    try:
+        if args.command == "add-user":
+            password = _read_password(args.password_file)
+            user = users.add_user(args.username, password=password, role=args.role, at=now,
+                                  display_name=args.display_name, language=args.language)
+            print(f"user {user.username} ({user.role.value}) added")
+        else:
+            token, secret = users.create_token(args.username, args.name, now)
+            print(f"# API token {token.id} of {token.username} ({token.name}); shown this once:\n{secret}")
+        return 0
+    except (UserError, NoSuchUser) as exc:
+        print(f"itops-collector: {str(exc).strip(chr(39))}", file=sys.stderr)
+        return 2
+    finally:
+        users.close()
+
+
+def _read_password(path: str | None) -> str:
+    if path is not None:
+        with open(path, encoding="utf-8") as file:
+            return file.read().rstrip("\r\n")
+    if sys.stdin.isatty():
+        import getpass
+
+        return getpass.getpass("password: ")
+    return sys.stdin.readline().rstrip("\r\n")
 
 
 if __name__ == "__main__":

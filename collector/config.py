@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Annotated, Union
 
 import msgspec
 from msgspec import Meta
 
-from itops.alerting.config import AlertingConfig
+from itops.alerting.config import AlertingConfig, check_alerting
+from itops.collector.report_scheduler import ReportsConfig
 from itops.collector.storage.registry import SHIPPED_BACKENDS
 from itops.collector.storage.registry import config_models as storage_config_models
 from itops.collector.validation import ValidationLimits
 from itops.yamlconf import ConfigError, Duration, load_file
 
-__all__ = ["AgentCredential", "CollectorConfig", "HttpConfig", "GrpcConfig", "load_collector_config"]
+__all__ = ["AgentCredential", "AuthConfig", "CollectorConfig", "HttpConfig", "GrpcConfig", "load_collector_config", "users_database_url"]
 
 StorageConfigUnion = Union[storage_config_models()]  # type: ignore[valid-type]
 _SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
@@ -42,6 +44,16 @@ class AdminToken(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     token_sha256: Annotated[str, Meta(description="SHA-256 (hex) of the bearer token; `itops-collector new-token NAME` makes both.")]
 
 
+class AuthConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    database: Annotated[str | None, Meta(description="SQLAlchemy URL of the users, API tokens, sessions and audit log, e.g. `postgresql+psycopg://itops@db/itops`. Default: SQLite file `users.sqlite3` in `data_dir`.")] = None
+    session_ttl: Annotated[Duration, Meta(description="A console login lasts this long.")] = Duration(12 * 3600)
+    require_login_for_reads: Annotated[bool, Meta(description="Every GET under /api/v1 (except health and login) needs a logged-in viewer. Incidents, users, audit and reports always do; /metrics never does.")] = False
+    login_max_failures: Annotated[int, Meta(ge=1, description="Failed logins for one username within `login_failure_window` after which its logins are refused (HTTP 429) for `login_lockout`.")] = 5
+    login_failure_window: Annotated[Duration, Meta(description="The window failed logins are counted in.")] = Duration(300)
+    login_lockout: Annotated[Duration, Meta(description="How long logins stay refused after too many failures.")] = Duration(300)
+    secure_cookie: Annotated[bool, Meta(description="Mark the session cookie Secure (only sent over HTTPS); set it when a TLS proxy fronts the collector.")] = False
+
+
 class CollectorConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     data_dir: Annotated[str, Meta(description="Directory of the collector's own state (agent register, check results).")] = "/var/lib/itops-collector"
     grpc: Annotated[GrpcConfig, Meta(description="The endpoint agents send to.")] = msgspec.field(default_factory=GrpcConfig)
@@ -50,14 +62,17 @@ class CollectorConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     validation: Annotated[ValidationLimits, Meta(description="What a batch may contain.")] = msgspec.field(default_factory=ValidationLimits)
     agents: Annotated[list[AgentCredential], Meta(description="Agents allowed to send, with their token hashes.")] = []
     offline_after: Annotated[Duration, Meta(description="An agent not heard from for this long is shown offline.")] = Duration(120)
-    admin_tokens: Annotated[list[AdminToken], Meta(description="Bearer tokens allowed to change things over the HTTP API (silences).")] = []
+    admin_tokens: Annotated[list[AdminToken], Meta(description="Bearer tokens with the admin role over the HTTP API (for scripts; people log in as users).")] = []
+    auth: Annotated[AuthConfig, Meta(description="Users, roles, login sessions and the audit log of the HTTP API.")] = msgspec.field(default_factory=AuthConfig)
+    reports: Annotated[ReportsConfig, Meta(description="The monthly SLA report and the daily inspection report (need `alerting.incidents`).")] = msgspec.field(default_factory=ReportsConfig)
     alerting: Annotated[AlertingConfig | None, Meta(description="Alert rules, notifications, silences, maintenance and dependencies. Without it nothing is evaluated.")] = None
     assignments_file: Annotated[str | None, Meta(description="Central configuration: YAML file assigning inputs (devices, checks) to agents; re-read when it changes. See collector/assignments.py.")] = None
     check_history_retention: Annotated[Duration, Meta(description="Check results older than this are forgotten (the latest of each check is kept).")] = Duration(90 * 86400)
 
 
 def load_collector_config(path: str) -> CollectorConfig:
-    config = load_file(path, CollectorConfig, choices={"storage.type": list(SHIPPED_BACKENDS)})
+    config = load_file(path, CollectorConfig, choices={"storage.type": list(SHIPPED_BACKENDS)},
+                       check=lambda loaded: loaded.alerting is None or check_alerting(loaded.alerting))
     seen: set[str] = set()
     for index, agent in enumerate(config.agents):
         if agent.id in seen:
@@ -68,3 +83,12 @@ def load_collector_config(path: str) -> CollectorConfig:
     if not config.grpc.insecure and not (config.grpc.tls_cert_file and config.grpc.tls_key_file):
         raise ConfigError(path, None, "grpc", "needs tls_cert_file and tls_key_file (or insecure: true on loopback)")
     return config
+
+
+def users_database_url(config: CollectorConfig) -> str:
+    """``auth.database``, or the SQLite file in ``data_dir`` (created when missing)."""
+    if config.auth.database:
+        return config.auth.database
+    directory = Path(config.data_dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{directory / 'users.sqlite3'}"

@@ -21,12 +21,13 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from itops import __version__
+from itops.collector.openapi import Field, document
 from itops.collector.self_metrics import CollectorMetrics
 from itops.collector.state import StateStore
 from itops.collector.storage.base import StorageBackend
 from itops.yamlconf import parse_duration
 
-__all__ = ["build_http_app", "ApiError"]
+__all__ = ["ApiError", "build_http_app", "json_object"]
 
 MAX_POINTS_PER_SERIES = 11_000
 MAX_SERIES_PER_QUERY = 200
@@ -41,6 +42,17 @@ class ApiError(web.HTTPBadRequest):
 
 def _json_text(body: object) -> str:
     return json.dumps(body, ensure_ascii=False)
+
+
+async def json_object(request: web.Request) -> dict:
+    """The request's JSON object body, or 400 naming ``body``."""
+    try:
+        body = await request.json()
+    except ValueError:
+        raise ApiError("body", "expected a JSON object") from None
+    if not isinstance(body, dict):
+        raise ApiError("body", "expected a JSON object")
+    return body
 
 
 def _label_matchers(request: web.Request) -> dict[str, str]:
@@ -92,12 +104,15 @@ def _query_window(request: web.Request, now_ms: int) -> tuple[int, int, int]:
 
 
 def build_http_app(storage: StorageBackend, state: StateStore, metrics: CollectorMetrics,
-                   offline_after_s: float, backend_name: str, clock: Callable[[], float] = time.time) -> web.Application:
+                   offline_after_s: float, backend_name: str, clock: Callable[[], float] = time.time,
+                   time_zone: str = "Asia/Shanghai", middlewares: tuple = ()) -> web.Application:
+    """``time_zone``: shown in /health, the zone the console shows times in."""
     def online(last_seen_ms: int) -> bool:
         return clock() * 1000 - last_seen_ms <= offline_after_s * 1000
 
     async def health(_request: web.Request) -> web.Response:
-        return web.json_response({"status": "ok", "version": __version__, "storage": backend_name})
+        return web.json_response({"status": "ok", "version": __version__, "storage": backend_name,
+                                  "time_zone": time_zone})
 
     async def agents(_request: web.Request) -> web.Response:
         records = state.agents()
@@ -140,7 +155,7 @@ def build_http_app(storage: StorageBackend, state: StateStore, metrics: Collecto
         metrics.connected_agents.set(sum(online(record.last_seen_ms) for record in records))
         return web.Response(body=generate_latest(metrics.registry), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
-    app = web.Application()
+    app = web.Application(middlewares=list(middlewares))
     app.router.add_get("/api/v1/health", health)
     app.router.add_get("/api/v1/agents", agents)
     app.router.add_get("/api/v1/series", series)
@@ -149,6 +164,20 @@ def build_http_app(storage: StorageBackend, state: StateStore, metrics: Collecto
     app.router.add_get("/api/v1/checks", checks)
     app.router.add_get("/metrics", prometheus_metrics)
     return app
+
+
+_SERIES_QUERY = (Field("name", "Metric name"), Field("label", "Label equality `name=value` (repeatable)"))
+document("GET", "/api/v1/health", "Liveness, version, storage backend and the display time zone", tag="collector")
+document("GET", "/api/v1/agents", "Agents/hosts with online status and host facts", tag="collector")
+document("GET", "/api/v1/series", "Series, filtered by metric name and label equality", tag="metrics", query=_SERIES_QUERY)
+document("GET", "/api/v1/query_range", "A metric's points over a range, bucketed", tag="metrics", query=(
+    Field("name", "Metric name", required=True), _SERIES_QUERY[1], Field("since", "Range ending now, e.g. 1h"),
+    Field("start", "Range start: unix seconds or RFC 3339"), Field("end", "Range end (default now)"),
+    Field("step", "Bucket width, e.g. 1m (default range/250)"), Field("aggregation", "avg, min, max or last")))
+document("GET", "/api/v1/agents/{agent_id}/inventory", "Hardware inventory snapshots, each with what changed",
+         tag="collector")
+document("GET", "/api/v1/checks", "The latest result of every check", tag="collector",
+         query=(Field("agent", "Only this agent's checks"),))
 
 
 def _points(timestamps_ms: np.ndarray, values: np.ndarray) -> list[list]:

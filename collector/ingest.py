@@ -18,6 +18,7 @@ from itops.alerting.pipeline import AlertingPipeline
 from itops.collector.alert_feed import observed_batch
 from itops.collector.assignments import AssignmentsFile
 from itops.collector.auth import TokenAuthenticator
+from itops.collector.coverage import CoverageLedger
 from itops.collector.self_metrics import (
     REJECT_REASON_OVERLOADED,
     REJECT_REASON_UNAUTHENTICATED,
@@ -46,6 +47,7 @@ class IngestService:
         max_batch_samples: int,
         assignments: AssignmentsFile,
         alerting: AlertingPipeline | None = None,
+        coverage: CoverageLedger | None = None,
     ):
         self.authenticator = authenticator
         self.validator = validator
@@ -56,6 +58,7 @@ class IngestService:
         self.max_batch_samples = max_batch_samples
         self.assignments = assignments
         self.alerting = alerting
+        self.coverage = coverage
         self.pending_samples = 0
 
     async def _authenticate(self, context: grpc.aio.ServicerContext) -> str:
@@ -95,6 +98,8 @@ class IngestService:
         if request.checks or request.HasField("inventory"):
             await asyncio.to_thread(self.state.write_batch_records, agent_id, request)
         self.state.touch(agent_id, context.peer(), int(time.time() * 1000))
+        if self.coverage is not None:  # a replayed batch too: the ledger merges, and may have missed it at a crash
+            self.coverage.record_batch(valid)
         if not result.duplicate:
             self._observe_for_alerts(agent_id, valid)
         self._count(result.duplicate, sample_count, received)

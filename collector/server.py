@@ -7,6 +7,7 @@ import contextlib
 import logging
 import signal
 import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import grpc
@@ -14,15 +15,25 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry
 
 from itops.alerting.assembly import build_alerting
+from itops.collector.access import LoginThrottle, access_middlewares
 from itops.collector.alerting_api import add_alerting_routes
 from itops.collector.assignments import AssignmentsFile
 from itops.collector.auth import TokenAuthenticator
-from itops.collector.config import CollectorConfig
+from itops.collector.config import CollectorConfig, users_database_url
+from itops.collector.console import add_console_routes
+from itops.collector.coverage import FLUSH_PERIOD_S, CoverageLedger
+from itops.collector.entities import EntityDirectory
+from itops.collector.entities_api import add_entity_routes
 from itops.collector.http_api import build_http_app
+from itops.collector.incidents_api import add_incident_routes
 from itops.collector.ingest import IngestService, add_ingest_service
+from itops.collector.openapi import add_openapi_route
+from itops.collector.reporting import Reporting
 from itops.collector.self_metrics import CollectorMetrics
 from itops.collector.state import StateStore
 from itops.collector.storage.registry import load_backend_class
+from itops.collector.users import UserStore
+from itops.collector.users_api import add_user_routes
 from itops.collector.validation import BatchValidator
 
 __all__ = ["Collector"]
@@ -31,6 +42,7 @@ log = logging.getLogger("itops.collector")
 
 RETENTION_PERIOD_S = 600
 LAST_SEEN_PERSIST_PERIOD_S = 5
+REPORT_HISTORY_KEPT_DAYS = 400  # availability and noisy-device history: this year's and last year's same month
 GRPC_SERVER_OPTIONS = [
     ("grpc.max_receive_message_length", 64 * 2**20),
     ("grpc.keepalive_permit_without_calls", 1),
@@ -46,9 +58,17 @@ class Collector:
         backend_class = load_backend_class(config.storage.__struct_config__.tag)
         self.storage = backend_class(config.storage, on_commit=self._observe_commit)
         self.state = StateStore(config.data_dir)
+        self.users = UserStore.open(users_database_url(config))
         self.assignments = AssignmentsFile(config.assignments_file)
+        self.coverage = CoverageLedger(Path(config.data_dir) / "coverage.sqlite3")
         self.alerting = (build_alerting(config.alerting, str(Path(config.data_dir) / "alerting"))
                          if config.alerting is not None else None)
+        self.entities = EntityDirectory(
+            self.storage, self.state, config.offline_after,
+            firing_alerts=self.alerting.pipeline.evaluator.alerts if self.alerting is not None else tuple)
+        self.reporting = (Reporting(config.reports, config.data_dir, self.alerting, self.coverage, self.storage,
+                                    self.state, self.entities)
+                          if self.alerting is not None and self.alerting.incidents is not None else None)
         self.grpc_port: int | None = None
         self.http_port: int | None = None
         self._grpc_server: grpc.aio.Server | None = None
@@ -70,6 +90,7 @@ class Collector:
             max_batch_samples=self.config.validation.max_samples_per_batch,
             assignments=self.assignments,
             alerting=self.alerting.pipeline if self.alerting is not None else None,
+            coverage=self.coverage,
         )
         self.metrics.pending_samples.set_function(lambda: ingest.pending_samples)
         await self._start_grpc(ingest)
@@ -77,9 +98,12 @@ class Collector:
         self._housekeeping = [
             asyncio.create_task(self._every(RETENTION_PERIOD_S, self._apply_retention)),
             asyncio.create_task(self._every(LAST_SEEN_PERSIST_PERIOD_S, self._persist_last_seen)),
+            asyncio.create_task(self._every(FLUSH_PERIOD_S, self._flush_coverage)),
         ]
         if self.alerting is not None:
             self._housekeeping.append(asyncio.create_task(self.alerting.run(self.config.alerting.evaluation_interval)))
+        if self.reporting is not None:
+            self.reporting.scheduler.start()
         log.info("collector listening: grpc %s, http %s, storage %s", self.grpc_address, self.http_address,
                  self.config.storage.__struct_config__.tag)
 
@@ -106,10 +130,24 @@ class Collector:
             return grpc.ssl_server_credentials([(key.read(), cert.read())])
 
     async def _start_http(self) -> None:
+        auth = self.config.auth
+        middlewares = access_middlewares(self.users, {t.token_sha256: t.name for t in self.config.admin_tokens},
+                                         auth.require_login_for_reads, _utc_now)
+        time_zone = self.config.alerting.time_zone if self.config.alerting is not None else "Asia/Shanghai"
         app = build_http_app(self.storage, self.state, self.metrics, self.config.offline_after,
-                             self.config.storage.__struct_config__.tag)
+                             self.config.storage.__struct_config__.tag, time_zone=time_zone, middlewares=middlewares)
+        throttle = LoginThrottle(auth.login_max_failures, timedelta(seconds=auth.login_failure_window),
+                                 timedelta(seconds=auth.login_lockout))
+        add_user_routes(app, self.users, throttle, timedelta(seconds=auth.session_ttl), auth.secure_cookie, _utc_now)
         if self.alerting is not None:
-            add_alerting_routes(app, self.alerting, {t.token_sha256: t.name for t in self.config.admin_tokens})
+            add_alerting_routes(app, self.alerting)
+            if self.alerting.incidents is not None:
+                add_incident_routes(app, self.alerting.incidents, self.alerting.sla, self.alerting.maintenance, _utc_now)
+        add_entity_routes(app, self.entities)
+        if self.reporting is not None:
+            self.reporting.add_routes(app)
+        add_openapi_route(app)
+        add_console_routes(app)
         self._http_runner = web.AppRunner(app, access_log=None)
         await self._http_runner.setup()
         host, port = self.config.http.listen.rsplit(":", 1)
@@ -130,13 +168,23 @@ class Collector:
         dropped = await self.storage.apply_retention(now_ms)
         forgotten = await asyncio.to_thread(
             self.state.prune_check_results, now_ms - int(self.config.check_history_retention * 1000))
+        report_cutoff = datetime.now(timezone.utc) - timedelta(days=REPORT_HISTORY_KEPT_DAYS)
+        forgotten += await asyncio.to_thread(self.coverage.prune, report_cutoff)
+        if self.alerting is not None:
+            forgotten += await asyncio.to_thread(self.alerting.history.prune, report_cutoff)
         if dropped or forgotten:
-            log.info("retention dropped %d samples and %d check results", dropped, forgotten)
+            log.info("retention dropped %d samples and %d check results, coverage days and alert episodes",
+                     dropped, forgotten)
 
     async def _persist_last_seen(self) -> None:
         await asyncio.to_thread(self.state.persist_last_seen)
 
+    async def _flush_coverage(self) -> None:
+        await asyncio.to_thread(self.coverage.flush)
+
     async def stop(self) -> None:
+        if self.reporting is not None:
+            self.reporting.scheduler.stop()
         for task in self._housekeeping:
             task.cancel()
         await asyncio.gather(*self._housekeeping, return_exceptions=True)
@@ -146,6 +194,8 @@ class Collector:
             await self._http_runner.cleanup()
         await self.storage.close()
         self.state.close()
+        self.coverage.close()
+        self.users.close()
         log.info("collector stopped")
 
     async def run(self, ready=None) -> None:
@@ -159,3 +209,7 @@ class Collector:
         with contextlib.suppress(asyncio.CancelledError):
             await stop.wait()
         await self.stop()
+
+
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -53,7 +54,15 @@ storage:
 agents:
   - id: {DEMO_AGENT_ID}
     token_sha256: {token_sha256(token)}
+alerting:
+  incidents: {{}}
 """)
+    password = secrets.token_urlsafe(12)
+    password_file = data / "admin.password"
+    password_file.write_text(password + "\n")
+    password_file.chmod(0o600)
+    subprocess.run([BIN / "itops-collector", "add-user", "-c", data / "collector.yaml", "admin", "--role", "admin",
+                    "--language", "zh-CN", "--password-file", password_file], check=True, stdout=subprocess.DEVNULL)
 
 
 def _free_udp_port() -> int:
@@ -137,8 +146,9 @@ def _get(http: str, path: str) -> dict:
         return json.load(response)
 
 
-def _show(http: str, zone: ZoneInfo, clear: bool) -> None:
-    lines = [f"itops demo — HTTP API http://{http}/api/v1/agents   metrics http://{http}/metrics   (Ctrl-C stops)", "",
+def _show(http: str, password_file: Path, zone: ZoneInfo, clear: bool) -> None:
+    lines = [f"itops demo — console http://{http}/console/ (user admin, password in {password_file})",
+             f"HTTP API http://{http}/api/v1/agents   metrics http://{http}/metrics   (Ctrl-C stops)", "",
              render_hosts(_get(http, "/api/v1/agents")["agents"], zone), ""]
     lines += [f"{metric:<34} {_latest(http, metric)}" for metric in SHOWN_METRICS]
     lines += ["", "checks:"] + [f"  {c['status']:<8} {c['check']:<18} {c['target']:<16} {c['message'][:90]}"
@@ -164,7 +174,7 @@ def main() -> int:
     deadline = time.monotonic() + args.duration if args.duration else None
     try:
         while deadline is None or time.monotonic() < deadline:
-            _show(http, ZoneInfo("Asia/Shanghai"), clear=sys.stdout.isatty())
+            _show(http, data / "admin.password", ZoneInfo("Asia/Shanghai"), clear=sys.stdout.isatty())
             time.sleep(2)
     except KeyboardInterrupt:
         pass

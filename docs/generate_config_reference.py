@@ -10,6 +10,7 @@ from msgspec import inspect as mi
 
 from itops.agent.config import AgentConfig
 from itops.agent.inputs import SHIPPED_INPUTS, config_models
+from itops.alerting.notifiers import config_models as notifier_config_models
 from itops.collector.config import CollectorConfig
 from itops.collector.storage.registry import config_models as storage_config_models
 from itops.yamlconf import ByteSize, Duration
@@ -39,22 +40,34 @@ def _type_name(info: mi.Type) -> str:
         return f"map of {_type_name(info.key_type)} to {_type_name(info.value_type)}"
     if isinstance(info, mi.LiteralType):
         return " | ".join(repr(v) for v in info.values)
+    if isinstance(info, mi.EnumType):
+        return " | ".join(repr(member.value) for member in info.cls)
     if isinstance(info, mi.StructType):
         return "section" if not info.cls.__struct_config__.tag else f"`{info.cls.__struct_config__.tag}`"
-    return {mi.StrType: "text", mi.IntType: "integer", mi.FloatType: "number", mi.BoolType: "true/false"}.get(type(info), type(info).__name__)
+    return {mi.StrType: "text", mi.IntType: "integer", mi.FloatType: "number", mi.BoolType: "true/false", mi.DateType: "date (YYYY-MM-DD)",
+            mi.DateTimeType: "time (RFC 3339)"}.get(type(info), type(info).__name__)
 
 
 def _default(field: mi.Field) -> str:
     if field.required:
         return "required"
     value = field.default if field.default is not msgspec.NODEFAULT else field.default_factory()
-    if isinstance(value, msgspec.Struct):
+    if isinstance(value, msgspec.Struct) or (isinstance(value, dict) and value
+                                             and all(isinstance(v, msgspec.Struct) for v in value.values())):
         return "see section"
     if isinstance(value, Duration):
         return f"`{_readable_duration(value)}`"
     if isinstance(value, ByteSize):
         return f"`{_readable_size(value)}`"
-    return f"`{msgspec.json.encode(value).decode()}`"
+    return f"`{msgspec.json.encode(value, enc_hook=_readable).decode()}`"
+
+
+def _readable(value: object) -> str:
+    if isinstance(value, Duration):
+        return _readable_duration(value)
+    if isinstance(value, ByteSize):
+        return _readable_size(value)
+    raise TypeError(f"no readable form for {type(value).__name__} defaults")
 
 
 def _readable_duration(seconds: float) -> str:
@@ -79,7 +92,17 @@ def _description(cls: type, field: mi.Field) -> str:
     return ""
 
 
-def _section(title: str, cls: type, prefix: str, out: list[str], skip: tuple[str, ...] = ()) -> None:
+def _optional_part(info: mi.Type) -> mi.Type:
+    """``X | None`` → X: an optional section is documented like a required one."""
+    if isinstance(info, mi.UnionType):
+        present = [t for t in info.types if not isinstance(t, mi.NoneType)]
+        if len(present) == 1:
+            return _unwrap(present[0])
+    return info
+
+
+def _section(title: str, cls: type, prefix: str, out: list[str], skip: tuple[str, ...] = (),
+             enclosing: tuple[type, ...] = ()) -> None:
     info = mi.type_info(cls)
     out += [f"\n## {title}\n", "| option | type | default | meaning |", "| --- | --- | --- | --- |"]
     nested = []
@@ -87,13 +110,16 @@ def _section(title: str, cls: type, prefix: str, out: list[str], skip: tuple[str
         if field.name in skip:
             continue
         out.append(f"| `{prefix}{field.name}` | {_type_name(field.type)} | {_default(field)} | {_description(cls, field)} |")
-        inner, suffix = _unwrap(field.type), "."
+        inner, suffix = _optional_part(_unwrap(field.type)), "."
         if isinstance(inner, mi.ListType):
             inner, suffix = _unwrap(inner.item_type), "[]."
-        if isinstance(inner, mi.StructType) and not inner.cls.__struct_config__.tag:
-            nested.append((f"{title}: `{prefix}{field.name}`", inner.cls, f"{prefix}{field.name}{suffix}"))
+        elif isinstance(inner, mi.DictType):
+            inner, suffix = _unwrap(inner.value_type), ".<name>."
+        if isinstance(inner, mi.StructType) and not inner.cls.__struct_config__.tag and inner.cls is not cls \
+                and inner.cls not in enclosing:  # a recursive section (routes of routes) is documented once
+            nested.append((f"{title.split(': ')[0]}: `{prefix}{field.name}`", inner.cls, f"{prefix}{field.name}{suffix}"))
     for nested_title, nested_cls, nested_prefix in nested:
-        _section(nested_title, nested_cls, nested_prefix, out)
+        _section(nested_title, nested_cls, nested_prefix, out, enclosing=(*enclosing, cls))
 
 
 def render() -> str:
@@ -105,6 +131,9 @@ def render() -> str:
     _section("Collector", CollectorConfig, "", out)
     for model in storage_config_models():
         _section(f"Storage `type: {model.__struct_config__.tag}`", model, "storage.", out)
+    for model in notifier_config_models():
+        _section(f"Notification channel `type: {model.__struct_config__.tag}`", model,
+                 "alerting.receivers.<name>[].", out)
     return "\n".join(out) + "\n"
 
 

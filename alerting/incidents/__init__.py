@@ -11,6 +11,7 @@ from itops.alerting.incidents.model import (
     TimelineKind,
 )
 from itops.alerting.incidents.store import (
+    ALERTING,
     IllegalTransition,
     IncidentClosed,
     IncidentError,
@@ -19,6 +20,6 @@ from itops.alerting.incidents.store import (
 )
 
 __all__ = [
-    "TRANSITIONS", "AffectedAsset", "Category", "IllegalTransition", "Incident", "IncidentClosed", "IncidentError", "IncidentState",
+    "ALERTING", "TRANSITIONS", "AffectedAsset", "Category", "IllegalTransition", "Incident", "IncidentClosed", "IncidentError", "IncidentState",
     "IncidentStore", "NoSuchIncident", "Source", "TimelineEntry", "TimelineKind",
 ]

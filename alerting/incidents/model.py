@@ -76,6 +76,9 @@ class TimelineKind(str, enum.Enum):
     SEVERITY = "severity"
     ALERT_ATTACHED = "alert_attached"
     VENDOR_TICKET = "vendor_ticket"
+    ESCALATED = "escalated"  # to_value: the escalation level (0-based); text: who was notified
+    LINKED = "linked"  # to_value: the related incident's id
+    BREACH_REASON = "breach_reason"  # text: why the SLA was missed (超时原因)
 
 
 _S = IncidentState
@@ -134,6 +137,9 @@ class IncidentRow(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     source: Mapped[Source] = mapped_column(_enum(Source))
+    group_key: Mapped[str | None] = mapped_column(sa.String(500), index=True)
+    related_incident: Mapped[str | None] = mapped_column(sa.String(20))
+    breach_reason: Mapped[str | None] = mapped_column(sa.Text)
 
     assets: Mapped[list[AssetRow]] = relationship(order_by="AssetRow.position")
     alerts: Mapped[list[AlertLinkRow]] = relationship(order_by="AlertLinkRow.attached_at")
@@ -216,6 +222,9 @@ class Incident:
     closed_at: datetime | None
     fingerprints: tuple[str, ...]
     source: Source
+    group_key: str | None = None  # the policy's grouping of the alerts that opened it
+    related_incident: str | None = None  # the earlier incident a recurrence follows (on_recurrence: link)
+    breach_reason: str | None = None  # the latest BREACH_REASON entry's text
 
     @classmethod
     def from_row(cls, row: IncidentRow) -> Incident:
@@ -227,4 +236,5 @@ class Incident:
             signed_off_at=row.signed_off_at, opened_at=row.opened_at, acknowledged_at=row.acknowledged_at,
             resolved_at=row.resolved_at, closed_at=row.closed_at,
             fingerprints=tuple(link.fingerprint for link in row.alerts), source=row.source,
+            group_key=row.group_key, related_incident=row.related_incident, breach_reason=row.breach_reason,
         )

@@ -31,9 +31,9 @@ from itops.alerting.incidents.model import (
 from itops.alerting.model import Severity
 from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-__all__ = ["IllegalTransition", "IncidentError", "IncidentStore", "NoSuchIncident"]
+__all__ = ["ALERTING", "IllegalTransition", "IncidentError", "IncidentStore", "NoSuchIncident"]
 
 _DEDICATED_METHOD = {
     IncidentState.ACKNOWLEDGED: "acknowledge()",
@@ -42,6 +42,11 @@ _DEDICATED_METHOD = {
 }
 _TEAM_ZONE = ZoneInfo("Asia/Shanghai")
 _ID_ATTEMPTS = 3  # the first incident of a year raced by another writer: retry after its insert commits
+_IDS_PER_QUERY = 900  # below every SQLite build's bound-parameter limit
+_FINISHED = (IncidentState.RESOLVED, IncidentState.CLOSED)
+ALERTING = "alerting"  # who the timeline names for what the alerting pipeline did
+_TIMELINE = sa.select(TimelineRow.incident_id, TimelineRow.at, TimelineRow.who, TimelineRow.kind,  # TimelineEntry's fields
+                      TimelineRow.from_value, TimelineRow.to_value, TimelineRow.text)
 
 
 class IncidentError(Exception):
@@ -86,8 +91,10 @@ class IncidentStore:
     def open_incident(
         self, *, title: str, severity: Severity, category: Category, reporter: str, at: datetime,
         source: Source = Source.MANUAL, assets: Iterable[AffectedAsset] = (), assignee: str | None = None,
-        fingerprints: Iterable[str] = (), vendor_ticket: str | None = None,
+        fingerprints: Iterable[str] = (), vendor_ticket: str | None = None, group_key: str | None = None,
+        related_incident: str | None = None,
     ) -> Incident:
+        """``related_incident``: the earlier incident this one follows; both timelines get a LINKED entry."""
         assets, fingerprints = tuple(assets), tuple(dict.fromkeys(fingerprints))
         for attempt in range(_ID_ATTEMPTS):
             try:
@@ -96,12 +103,15 @@ class IncidentStore:
                         id=_next_id(session, at.astimezone(self._year_zone).year), title=title,
                         severity=severity, category=category, reporter=reporter, assignee=assignee,
                         state=IncidentState.OPEN, vendor_ticket=vendor_ticket, opened_at=at, source=source,
+                        group_key=group_key, related_incident=related_incident,
                         assets=[AssetRow(position=i, name=a.name, asset_number=a.asset_number)
                                 for i, a in enumerate(assets)],
                         alerts=[AlertLinkRow(fingerprint=fp, attached_at=at) for fp in fingerprints],
                     )
                     session.add(row)
                     _record(session, row, reporter, at, TimelineKind.OPENED, None, IncidentState.OPEN.value, title)
+                    if related_incident is not None:
+                        _link(session, row, _row(session, related_incident), reporter, at)
                     return Incident.from_row(row)
             except IntegrityError:
                 if attempt == _ID_ATTEMPTS - 1:
@@ -115,19 +125,22 @@ class IncidentStore:
     def list(
         self, *, state: IncidentState | None = None, severity: Severity | None = None,
         category: Category | None = None, assignee: str | None = None,
-        opened_between: tuple[datetime, datetime] | None = None,
+        opened_between: tuple[datetime, datetime] | None = None, open_only: bool = False,
     ) -> list[Incident]:
-        """Incidents matching every given filter, oldest first; ``opened_between`` is [start, end)."""
-        query = sa.select(IncidentRow).order_by(IncidentRow.opened_at, IncidentRow.id)
+        """Incidents matching every given filter, oldest first; ``opened_between`` is [start, end);
+        ``open_only`` leaves out resolved and closed ones."""
+        conditions = []
+        if open_only:
+            conditions.append(IncidentRow.state.not_in(_FINISHED))
         for column, wanted in ((IncidentRow.state, state), (IncidentRow.severity, severity),
                                (IncidentRow.category, category), (IncidentRow.assignee, assignee)):
             if wanted is not None:
-                query = query.where(column == wanted)
+                conditions.append(column == wanted)
         if opened_between is not None:
             start, end = opened_between
-            query = query.where(IncidentRow.opened_at >= start, IncidentRow.opened_at < end)
+            conditions += [IncidentRow.opened_at >= start, IncidentRow.opened_at < end]
         with self._sessions() as session:
-            return [Incident.from_row(row) for row in session.scalars(query)]
+            return _incidents(session, conditions)
 
     def acknowledge(self, incident_id: str, who: str, at: datetime) -> Incident:
         with self._editing(incident_id) as (session, row):
@@ -192,30 +205,96 @@ class IncidentStore:
             if any(link.fingerprint == fingerprint for link in row.alerts):
                 return False
             row.alerts.append(AlertLinkRow(fingerprint=fingerprint, attached_at=at))
-            _record(session, row, "alerting", at, TimelineKind.ALERT_ATTACHED, None, fingerprint, None)
+            _record(session, row, ALERTING, at, TimelineKind.ALERT_ATTACHED, None, fingerprint, None)
             return True
+
+    def find_for_alert(self, fingerprint: str, group_key: str | None) -> Incident | None:
+        """The newest not-closed incident the alert is linked to or that has ``group_key`` (resolved counts:
+        a recurrence may reopen it)."""
+        linked = sa.select(AlertLinkRow.incident_id).where(AlertLinkRow.fingerprint == fingerprint)
+        wanted = IncidentRow.id.in_(linked)
+        if group_key is not None:
+            wanted = sa.or_(wanted, IncidentRow.group_key == group_key)
+        return self._newest_not_closed(wanted)
+
+    def record_escalation(self, incident_id: str, level: int, notified: str, at: datetime) -> None:
+        """Level ``level`` (0-based) of the response escalation told ``notified``."""
+        with self._editing(incident_id) as (session, row):
+            _refuse_if_closed(row)
+            _record(session, row, ALERTING, at, TimelineKind.ESCALATED, None, str(level), notified)
+
+    def set_breach_reason(self, incident_id: str, who: str, at: datetime, text: str) -> Incident:
+        """Why the SLA was missed; a later reason replaces the shown one, the timeline keeps every one."""
+        with self._editing(incident_id) as (session, row):
+            _refuse_if_closed(row)
+            _record(session, row, who, at, TimelineKind.BREACH_REASON, row.breach_reason, None, text)
+            row.breach_reason = text
+            return Incident.from_row(row)
 
     def find_open_by_fingerprint(self, fingerprint: str) -> Incident | None:
         """The newest not-closed incident the alert is linked to (a resolved one counts: it may reopen)."""
-        query = (sa.select(IncidentRow).join(AlertLinkRow)
-                 .where(AlertLinkRow.fingerprint == fingerprint, IncidentRow.state != IncidentState.CLOSED)
+        return self._newest_not_closed(
+            IncidentRow.id.in_(sa.select(AlertLinkRow.incident_id).where(AlertLinkRow.fingerprint == fingerprint)))
+
+    def timeline(self, incident_id: str) -> list[TimelineEntry]:
+        with self._sessions() as session:
+            _row(session, incident_id)
+            rows = session.execute(_TIMELINE.where(TimelineRow.incident_id == incident_id).order_by(TimelineRow.seq))
+            return [TimelineEntry(*row) for row in rows]
+
+    def timelines(self, incident_ids: Iterable[str]) -> dict[str, list[TimelineEntry]]:
+        """The timelines of many incidents at once (unknown ids are left out), each in order."""
+        ids = list(dict.fromkeys(incident_ids))
+        found: dict[str, list[TimelineEntry]] = {}
+        with self._sessions() as session:
+            for start in range(0, len(ids), _IDS_PER_QUERY):
+                chunk = ids[start:start + _IDS_PER_QUERY]
+                for row in session.execute(_TIMELINE.where(TimelineRow.incident_id.in_(chunk)).order_by(TimelineRow.seq)):
+                    found.setdefault(row[0], []).append(TimelineEntry(*row))
+        return found
+
+    def _newest_not_closed(self, condition: sa.ColumnElement[bool]) -> Incident | None:
+        query = (_with_links(sa.select(IncidentRow)).where(condition, IncidentRow.state != IncidentState.CLOSED)
                  .order_by(IncidentRow.opened_at.desc(), IncidentRow.id.desc()).limit(1))
         with self._sessions() as session:
             row = session.scalars(query).first()
             return None if row is None else Incident.from_row(row)
 
-    def timeline(self, incident_id: str) -> list[TimelineEntry]:
-        with self._sessions() as session:
-            _row(session, incident_id)
-            rows = session.scalars(sa.select(TimelineRow).where(TimelineRow.incident_id == incident_id)
-                                   .order_by(TimelineRow.seq))
-            return [TimelineEntry(r.incident_id, r.at, r.who, r.kind, r.from_value, r.to_value, r.text)
-                    for r in rows]
-
     @contextmanager
     def _editing(self, incident_id: str) -> Iterator[tuple[Session, IncidentRow]]:
         with self._sessions.begin() as session:
             yield session, _row(session, incident_id, for_update=True)
+
+
+def _with_links(query: sa.Select) -> sa.Select:
+    """Load assets and alert links in one query each for all rows, not one per row."""
+    return query.options(selectinload(IncidentRow.assets), selectinload(IncidentRow.alerts))
+
+
+def _incidents(session: Session, conditions: list[sa.ColumnElement[bool]]) -> list[Incident]:
+    """The incidents matching ``conditions``, oldest first, read as plain rows rather than ORM objects (a
+    monthly report reads thousands): their assets and alert links in one query each."""
+    rows = session.execute(sa.select(IncidentRow.__table__).where(*conditions)
+                           .order_by(IncidentRow.opened_at, IncidentRow.id)).all()
+    chosen = sa.select(IncidentRow.id).where(*conditions)
+    assets: dict[str, list[AffectedAsset]] = {}
+    for incident_id, name, asset_number in session.execute(
+            sa.select(AssetRow.incident_id, AssetRow.name, AssetRow.asset_number)
+            .where(AssetRow.incident_id.in_(chosen)).order_by(AssetRow.incident_id, AssetRow.position)):
+        assets.setdefault(incident_id, []).append(AffectedAsset(name, asset_number))
+    fingerprints: dict[str, list[str]] = {}
+    for incident_id, fingerprint in session.execute(
+            sa.select(AlertLinkRow.incident_id, AlertLinkRow.fingerprint)
+            .where(AlertLinkRow.incident_id.in_(chosen)).order_by(AlertLinkRow.incident_id, AlertLinkRow.attached_at)):
+        fingerprints.setdefault(incident_id, []).append(fingerprint)
+    return [Incident(**row._mapping, assets=tuple(assets.get(row.id, ())), fingerprints=tuple(fingerprints.get(row.id, ())))
+            for row in rows]
+
+
+def _link(session: Session, new: IncidentRow, earlier: IncidentRow, who: str, at: datetime) -> None:
+    _record(session, new, who, at, TimelineKind.LINKED, None, earlier.id, None)
+    if earlier.state is not IncidentState.CLOSED:  # a closed record is final; the new one still names it
+        _record(session, earlier, who, at, TimelineKind.LINKED, None, new.id, None)
 
 
 def _refuse_if_closed(row: IncidentRow) -> None:

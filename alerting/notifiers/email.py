@@ -53,9 +53,9 @@ class EmailNotifier(Notifier[EmailConfig]):
 
     async def notify(self, alerts: list[Alert], context: NotificationContext) -> None:
         mail = build_email(self.message(alerts, context), self.config.from_address, self.config.to)
-        await asyncio.to_thread(self._send, mail)
+        await asyncio.to_thread(self.send, mail)
 
-    def _send(self, mail: EmailMessage) -> None:
+    def send(self, mail: EmailMessage) -> None:
         config = self.config
         port = config.port or DEFAULT_PORTS[config.security]
         try:

@@ -176,14 +176,27 @@ def _located(message: str, lines: dict[str, int], file: str) -> ConfigError:
     if unknown:
         path = f"{path}.{unknown.group(1)}"
         problem = "unknown option (check the spelling against docs/configuration.md)"
+    path = _concrete(path, lines)
     return ConfigError(file, _line_of(path, lines), path_to_field(path), _plain(problem))
+
+
+def _concrete(path: str, lines: dict[str, int]) -> str:
+    """msgspec writes a map key as ``[...]``; name the key of the file that the rest of the path fits."""
+    if "[...]" not in path:
+        return path
+    pattern = re.compile("^" + r"\.[^.\[]+".join(re.escape(part) for part in path.split("[...]")) + "(#key)?$")
+    found = sorted((line, key.removesuffix("#key")) for key, line in lines.items() if pattern.match(key))
+    return found[0][1] if found else path
 
 
 def _line_of(path: str, lines: dict[str, int]) -> int | None:
     """The line of ``path``, or of its nearest parent that is in the file."""
     line = lines.get(path + "#key") or lines.get(path)
     while line is None and path not in ("$", ""):
-        path = re.sub(r"(\.[^.\[]+|\[\d+\])$", "", path)
+        parent = re.sub(r"(\.[^.\[]+|\[[^\]]*\])$", "", path)
+        if parent == path:  # a path this parser cannot shorten: report no line rather than loop
+            return None
+        path = parent
         line = lines.get(path)
     return line
 

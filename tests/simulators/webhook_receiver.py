@@ -1,4 +1,7 @@
-"""A webhook receiver on 127.0.0.1 that keeps every JSON body it gets, with its arrival time."""
+"""A webhook receiver on 127.0.0.1 that keeps every JSON body it gets, with its arrival time.
+
+With ``failures=N`` it answers 503 to the first N posts (kept too), then 200: a receiver that is down for a while.
+"""
 
 from __future__ import annotations
 
@@ -11,14 +14,14 @@ __all__ = ["WebhookReceiver"]
 
 
 class WebhookReceiver:
-    def __init__(self):
+    def __init__(self, failures: int = 0):
         received = self.received = []  # (time.perf_counter() at arrival, body)
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 received.append((time.perf_counter(), body))
-                self.send_response(200)
+                self.send_response(503 if len(received) <= failures else 200)
                 self.end_headers()
 
             def log_message(self, *args):

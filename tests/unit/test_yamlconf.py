@@ -108,3 +108,22 @@ def test_impossible_date_is_a_config_error_with_its_line():
     with pytest.raises(ConfigError) as error:
         load_text("holidays:\n  - 2025-02-30\n", Dated, "h.yaml")
     assert (error.value.line, error.value.field) == (2, "holidays[0]") and "'2025-02-30' is not valid" in error.value.problem
+
+
+class Target(msgspec.Struct, forbid_unknown_fields=True):
+    respond: int
+
+
+class Targets(msgspec.Struct, forbid_unknown_fields=True):
+    targets: dict[str, Target] = {}
+
+
+@pytest.mark.timeout(10)
+def test_error_inside_a_map_value_names_the_key_of_the_file():
+    # msgspec writes the path as targets[...].respnd; finding its line once looped forever
+    with pytest.raises(ConfigError) as error:
+        load_text("targets:\n  P1: {respond: 5}\n  P2:\n    respnd: 5\n", Targets, "t.yaml")
+    assert (error.value.line, error.value.field) == (4, "targets.P2.respnd")
+    with pytest.raises(ConfigError) as error:
+        load_text("targets:\n  P1:\n    respond: soon\n", Targets, "t.yaml")
+    assert (error.value.line, error.value.field) == (3, "targets.P1.respond")

@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import sqlalchemy as sa
-from itops.alerting.incidents.migrations import step_0001_initial
+from itops.alerting.incidents.migrations import step_0001_initial, step_0002_alert_grouping
 
 __all__ = ["STEPS", "current_version", "upgrade"]
 
 STEPS: tuple[tuple[int, Callable[[sa.Connection], None]], ...] = (
     (1, step_0001_initial.upgrade),
+    (2, step_0002_alert_grouping.upgrade),
 )
 
 _VERSION_TABLE = sa.Table(

@@ -218,6 +218,7 @@ def test_the_store_offers_no_way_to_edit_or_delete_timeline_entries(store):
     assert public == {
         "open", "dispose", "open_incident", "get", "list", "acknowledge", "transition", "assign", "change_severity",
         "add_note", "resolve", "close", "attach_alert", "find_open_by_fingerprint", "timeline",
+        "find_for_alert", "timelines", "record_escalation", "set_breach_reason",
     }
     incident_id = new_incident(store).id
     entry = store.timeline(incident_id)[0]
@@ -296,7 +297,7 @@ def test_reopening_the_store_keeps_records_and_migrates_nothing_twice(store_url,
     assert again.get(incident_id).title == "核心交换机 down"
     engine = sa.create_engine(store_url)
     with engine.connect() as connection:
-        assert migrations.current_version(connection) == len(migrations.STEPS) == 1
+        assert migrations.current_version(connection) == len(migrations.STEPS) == 2
     engine.dispose()
 
 
@@ -307,3 +308,106 @@ def test_migrated_schema_has_every_column_the_model_maps(store_url, store):
         migrated = {column["name"]: column["nullable"] for column in inspector.get_columns(table.name)}
         assert migrated == {column.name: column.nullable for column in table.columns}, table.name
     engine.dispose()
+
+
+def test_list_open_only_leaves_out_resolved_and_closed(store):
+    resolved = resolved_incident(store)
+    closed = resolved_incident(store)
+    store.close(closed, "zhang", minutes(5), "chen")
+    waiting = new_incident(store, minutes(6)).id
+    store.acknowledge(waiting, "zhang", minutes(7))
+    store.transition(waiting, S.WAITING_FOR_VENDOR, "zhang", minutes(8))
+    fresh = new_incident(store, minutes(9)).id
+    assert [i.id for i in store.list(open_only=True)] == [waiting, fresh]
+    assert {i.id for i in store.list()} == {resolved, closed, waiting, fresh}
+
+
+def test_find_for_alert_by_fingerprint_or_group_key_newest_not_closed(store):
+    by_group = new_incident(store, minutes(0), group_key="HostDown|pc-1").id
+    by_fingerprint = new_incident(store, minutes(1), fingerprints=["fp1"]).id
+    assert store.find_for_alert("fp-other", "HostDown|pc-1").id == by_group
+    assert store.find_for_alert("fp1", "no-such-group").id == by_fingerprint
+    assert store.find_for_alert("fp1", "HostDown|pc-1").id == by_fingerprint  # the newer of the two
+    assert store.find_for_alert("fp1", None).id == by_fingerprint
+    assert store.find_for_alert("fp-other", None) is None
+    assert store.get(by_group).group_key == "HostDown|pc-1"
+
+
+def test_find_for_alert_skips_closed_and_finds_resolved(store):
+    incident_id = resolved_incident(store)
+    store.attach_alert(incident_id, "fp1", minutes(4))
+    assert store.find_for_alert("fp1", None).state is S.RESOLVED
+    store.close(incident_id, "zhang", minutes(5), "chen")
+    assert store.find_for_alert("fp1", None) is None
+
+
+def test_related_incident_is_linked_on_both_timelines(store):
+    earlier = resolved_incident(store)
+    later = new_incident(store, minutes(10), related_incident=earlier, reporter="alerting")
+    assert later.related_incident == earlier
+    assert timeline_rows(store, later.id)[-1] == (minutes(10), "alerting", TimelineKind.LINKED, None, earlier, None)
+    assert timeline_rows(store, earlier)[-1] == (minutes(10), "alerting", TimelineKind.LINKED, None, later.id, None)
+
+
+def test_linking_to_a_closed_incident_leaves_its_record_untouched(store):
+    earlier = resolved_incident(store)
+    store.close(earlier, "zhang", minutes(4), "chen")
+    entries = len(store.timeline(earlier))
+    later = new_incident(store, minutes(10), related_incident=earlier)
+    assert later.related_incident == earlier and len(store.timeline(earlier)) == entries
+
+
+def test_linking_to_an_unknown_incident_opens_nothing(store):
+    with pytest.raises(NoSuchIncident):
+        new_incident(store, related_incident="INC-2026-000404")
+    assert store.list() == []
+
+
+def test_timelines_of_many_incidents_in_one_call(store):
+    ids = [new_incident(store, minutes(n)).id for n in range(1200)]  # more ids than one query carries
+    store.add_note(ids[0], "li", minutes(2000), "first")
+    store.add_note(ids[-1], "li", minutes(2001), "last")
+    timelines = store.timelines([*ids, "INC-2026-999999"])
+    assert set(timelines) == set(ids)
+    assert [e.kind for e in timelines[ids[0]]] == [TimelineKind.OPENED, TimelineKind.NOTE]
+    assert timelines[ids[-1]] == store.timeline(ids[-1])
+    assert all(len(timelines[i]) == 1 for i in ids[1:-1])
+
+
+def test_record_escalation_appends_level_and_who_was_told(store):
+    incident_id = new_incident(store).id
+    store.record_escalation(incident_id, 0, "wang", minutes(1))
+    store.record_escalation(incident_id, 2, "li", minutes(9))
+    assert timeline_rows(store, incident_id)[1:] == [
+        (minutes(1), "alerting", TimelineKind.ESCALATED, None, "0", "wang"),
+        (minutes(9), "alerting", TimelineKind.ESCALATED, None, "2", "li"),
+    ]
+
+
+def test_breach_reason_is_kept_on_the_incident_and_every_version_on_the_timeline(store):
+    incident_id = new_incident(store).id
+    assert store.set_breach_reason(incident_id, "zhang", minutes(1), "夜间无人值守").breach_reason == "夜间无人值守"
+    assert store.set_breach_reason(incident_id, "chen", minutes(2), "备件等待").breach_reason == "备件等待"
+    assert store.get(incident_id).breach_reason == "备件等待"
+    assert timeline_rows(store, incident_id)[1:] == [
+        (minutes(1), "zhang", TimelineKind.BREACH_REASON, None, None, "夜间无人值守"),
+        (minutes(2), "chen", TimelineKind.BREACH_REASON, "夜间无人值守", None, "备件等待"),
+    ]
+
+
+def test_a_version_1_database_is_upgraded_keeping_its_incidents(store_url):
+    engine = sa.create_engine(store_url)
+    with engine.begin() as connection:  # the schema as step 1 left it, with one incident in it
+        migrations.STEPS[0][1](connection)
+        sa.Table("incident_schema_version", sa.MetaData(), sa.Column("version", sa.Integer)).create(connection)
+        connection.execute(sa.text("INSERT INTO incident_schema_version (version) VALUES (1)"))
+        connection.execute(sa.text(
+            "INSERT INTO incidents (id, title, severity, category, reporter, state, opened_at, source) "
+            "VALUES ('INC-2026-000001', 'old', 'P3', 'network', 'wang', 'open', '2026-03-02 01:00:00', 'manual')"))
+    engine.dispose()
+    store = IncidentStore.open(store_url)
+    old = store.get("INC-2026-000001")
+    assert (old.title, old.group_key, old.related_incident, old.breach_reason) == ("old", None, None, None)
+    store.record_escalation(old.id, 1, "li", minutes(1))
+    assert store.find_for_alert("fp", None) is None
+    store.dispose()

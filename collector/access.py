@@ -1,0 +1,171 @@
+"""Who may call what on the HTTP API: roles, the principal of a request, and the auth and audit middlewares.
+
+A request proves who it is with the session cookie ``itops_session`` (console logins) or
+``Authorization: Bearer <token>`` (a user's API token, or one of the config's ``admin_tokens``). Handlers
+declare the role they need with ``@requires(Role.X)``; every non-GET request needs someone, and every
+non-GET request is written to the audit log, refused ones included.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import hashlib
+import hmac
+import json
+from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from aiohttp import web
+
+from itops.collector.users import AuditEntry, Role, User, UserStore, audit_detail
+
+__all__ = ["LoginThrottle", "Principal", "Role", "SESSION_COOKIE", "access_middlewares", "json_error", "requires"]
+
+SESSION_COOKIE = "itops_session"
+CSRF_HEADER = "X-CSRF-Token"
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+OPEN_PATHS = frozenset({"/api/v1/health", "/api/v1/login"})  # reachable without login even when reads need one
+API_PREFIX = "/api/v1/"
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    name: str
+    role: Role
+    via: Literal["session", "token"]
+
+    @classmethod
+    def of(cls, user: User, via: Literal["session", "token"]) -> Principal:
+        return cls(user.username, user.role, via)
+
+
+def json_error(status: type[web.HTTPError], message: str, **extra: object) -> web.HTTPError:
+    return status(text=json.dumps({"error": message, **extra}, ensure_ascii=False), content_type="application/json")
+
+
+def requires(role: Role) -> Callable[[Handler], Handler]:
+    """401 without a principal, 403 when its role is below ``role``."""
+
+    def decorate(handler: Handler) -> Handler:
+        @functools.wraps(handler)
+        async def checked(request: web.Request) -> web.StreamResponse:
+            principal: Principal | None = request.get("principal")
+            if principal is None:
+                raise json_error(web.HTTPUnauthorized, "log in or send an API token")
+            if not principal.role.allows(role):
+                raise json_error(web.HTTPForbidden, f"needs the {role.value} role; {principal.name} is {principal.role.value}")
+            return await handler(request)
+
+        checked.required_role = role  # type: ignore[attr-defined]  # read by the OpenAPI document
+        return checked
+
+    return decorate
+
+
+class LoginThrottle:
+    """Refuses a username's logins for ``lockout`` once it failed ``max_failures`` times within ``window``."""
+
+    def __init__(self, max_failures: int, window: timedelta, lockout: timedelta):
+        self._max_failures, self._window, self._lockout = max_failures, window, lockout
+        self._failures: dict[str, deque[datetime]] = defaultdict(deque)
+        self._locked_until: dict[str, datetime] = {}
+
+    def locked(self, username: str, at: datetime) -> bool:
+        until = self._locked_until.get(username)
+        if until is not None and at >= until:
+            del self._locked_until[username]
+            return False
+        return until is not None
+
+    def failed(self, username: str, at: datetime) -> None:
+        failures = self._failures[username]
+        failures.append(at)
+        while failures and failures[0] <= at - self._window:
+            failures.popleft()
+        if len(failures) >= self._max_failures:
+            self._locked_until[username] = at + self._lockout
+            failures.clear()
+
+    def succeeded(self, username: str) -> None:
+        self._failures.pop(username, None)
+
+
+def access_middlewares(users: UserStore, admin_tokens: dict[str, str], require_login_for_reads: bool,
+                       clock: Callable[[], datetime]) -> list:
+    """[audit, authenticate] for ``web.Application(middlewares=…)``; ``admin_tokens``: SHA-256 → holder's name."""
+
+    def bearer_principal(token: str) -> Principal | None:
+        admin = admin_tokens.get(hashlib.sha256(token.encode("utf-8")).hexdigest())
+        if admin is not None:
+            return Principal(admin, Role.ADMIN, "token")
+        user = users.user_for_token(token, clock())
+        return None if user is None else Principal.of(user, "token")
+
+    async def principal_of(request: web.Request) -> Principal | None:
+        header = request.headers.get("Authorization")
+        if header is not None:
+            if not header.startswith("Bearer "):
+                raise json_error(web.HTTPUnauthorized, "Authorization: expected `Bearer <token>`")
+            principal = await asyncio.to_thread(bearer_principal, header.removeprefix("Bearer ").strip())
+            if principal is None:
+                raise json_error(web.HTTPUnauthorized, "Authorization: unknown or revoked token")
+            return principal
+        session_id = request.cookies.get(SESSION_COOKIE)
+        if not session_id:
+            return None
+        found = await asyncio.to_thread(users.session_user, session_id, clock())
+        if found is None:
+            return None
+        user, csrf_token = found
+        request["csrf_token"] = csrf_token
+        request["audit_who"] = user.username
+        if request.method not in READ_METHODS and not hmac.compare_digest(
+                request.headers.get(CSRF_HEADER, "").encode(), csrf_token.encode()):
+            raise json_error(web.HTTPForbidden, f"{CSRF_HEADER}: missing or wrong (send the csrf_token of /api/v1/me)")
+        request["session_id"] = session_id
+        return Principal.of(user, "session")
+
+    @web.middleware
+    async def authenticate(request: web.Request, handler: Handler) -> web.StreamResponse:
+        principal = await principal_of(request)
+        request["principal"] = principal
+        if principal is None and request.path != "/api/v1/login" and (
+                request.method not in READ_METHODS
+                or (require_login_for_reads and request.path.startswith(API_PREFIX) and request.path not in OPEN_PATHS)):
+            raise json_error(web.HTTPUnauthorized, "log in or send an API token")
+        return await handler(request)
+
+    @web.middleware
+    async def audit(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.method in READ_METHODS:
+            return await handler(request)
+        status = 500
+        try:
+            response = await handler(request)
+            status = response.status
+            return response
+        except web.HTTPException as exc:
+            status = exc.status
+            raise
+        finally:
+            await asyncio.to_thread(users.record_audit, await _audit_entry(request, status, clock()))
+
+    return [audit, authenticate]
+
+
+async def _audit_entry(request: web.Request, status: int, at: datetime) -> AuditEntry:
+    principal: Principal | None = request.get("principal")
+    try:
+        body = await request.json() if request.can_read_body or request.body_exists else None
+    except (ValueError, UnicodeDecodeError):
+        body = None
+    who = principal.name if principal is not None else request.get("audit_who", "anonymous")
+    return AuditEntry(at=at, who=who, role=principal.role.value if principal else None,
+                      via=principal.via if principal else None, method=request.method, path=request.path,
+                      status=status, remote=request.remote, detail=audit_detail(body))

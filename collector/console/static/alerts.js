@@ -1,0 +1,104 @@
+// Active alerts (and why they are muted) and silences: list, add, expire.
+
+import { del, get, post } from "./api.js";
+import { field, formValues, h, replaceChildren } from "./dom.js";
+import { language, t } from "./i18n.js";
+import { formatTime } from "./time.js";
+import { badge, dataTable, errorNotice, severityBadge } from "./widgets.js";
+
+const REFRESH_MS = 5000;
+
+function annotation(alert, key) {
+  const localized = language() === "zh-CN" ? alert.annotations[`${key}_zh`] : null;
+  return localized || alert.annotations[key] || alert.annotations[`${key}_zh`] || "";
+}
+
+function labelText(labels) {
+  return Object.entries(labels).filter(([name]) => name !== "alertname" && name !== "severity")
+    .map(([name, value]) => `${name}=${value}`).join(" ");
+}
+
+function alertColumns() {
+  return [
+    { label: t("incident.severity"), cell: (a) => severityBadge(a.severity) },
+    { label: t("alert.state"), cell: (a) => badge("alert", a.state, t(`alert.${a.state}`)) },
+    { label: t("alert.rule"), class: "title", cell: (a) => a.rule },
+    { label: t("alert.summary"), cell: (a) => annotation(a, "summary") },
+    { label: t("alert.labels"), class: "labels", cell: (a) => labelText(a.labels) },
+    { label: t("alert.since"), cell: (a) => formatTime(a.firing_since ?? a.pending_since, language()) },
+    { label: t("alert.muted_by"), cell: (a) => (a.muted_by.length ? a.muted_by.map((reason) => h("div", { class: "muted" }, reason)) : "—") },
+  ];
+}
+
+function refreshing(view, title, load, extra = null) {
+  const notice = h("div", { class: "notices" });
+  const list = h("div", {}, h("p", { class: "empty" }, t("loading")));
+  async function refresh(actionError = null) {
+    try {
+      const content = await load(refresh);
+      replaceChildren(notice, actionError ? errorNotice(actionError) : null);
+      replaceChildren(list, content);
+    } catch (error) {
+      replaceChildren(notice, errorNotice(error));
+    }
+  }
+  replaceChildren(view, h("h1", {}, title), notice, extra?.(refresh), list);
+  refresh();
+  const timer = setInterval(refresh, REFRESH_MS);
+  return () => clearInterval(timer);
+}
+
+export function renderAlerts(view) {
+  return refreshing(view, t("nav.alerts"), async () => {
+    const { alerts } = await get("/api/v1/alerts");
+    return dataTable(alertColumns(), alerts, t("alert.none"), (a) => `alert alert-row-${a.state}`);
+  });
+}
+
+function silenceColumns(ctx, refresh) {
+  const expire = (silence) => h("button", { type: "button", "data-action": "expire", onclick: async () => {
+    try {
+      await del(`/api/v1/silences/${encodeURIComponent(silence.id)}`);
+      await refresh();
+    } catch (error) {
+      await refresh(error);
+    }
+  } }, t("silence.expire"));
+  return [
+    { label: t("silence.matchers"), class: "title", cell: (s) => s.matchers.join(", ") },
+    { label: t("silence.starts_at"), cell: (s) => formatTime(s.starts_at, language()) },
+    { label: t("silence.ends_at"), cell: (s) => formatTime(s.ends_at, language()) },
+    { label: t("silence.created_by"), cell: (s) => s.created_by },
+    { label: t("silence.comment"), cell: (s) => s.comment },
+    { label: "", class: "row-actions", cell: (s) => (ctx.canOperate ? expire(s) : null) },
+  ];
+}
+
+function silenceForm(refresh) {
+  const form = h("form", { class: "panel form silence-form" },
+    h("h2", {}, t("silence.add")),
+    field(t("silence.matchers"), h("textarea", { name: "matchers", rows: 2, required: true, placeholder: t("silence.matchers_help") })),
+    field(t("silence.duration"), h("input", { name: "duration", value: "2h", required: true })),
+    field(t("silence.comment"), h("input", { name: "comment", required: true })),
+    h("div", { class: "form-buttons" }, h("button", { type: "submit", class: "primary" }, t("action.submit"))));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const values = formValues(form);
+    const matchers = values.matchers.split("\n").map((line) => line.trim()).filter(Boolean);
+    try {
+      await post("/api/v1/silences", { matchers, duration: values.duration, comment: values.comment });
+      form.reset();
+      await refresh();
+    } catch (error) {
+      await refresh(error);
+    }
+  });
+  return form;
+}
+
+export function renderSilences(view, ctx) {
+  return refreshing(view, t("nav.silences"), async (refresh) => {
+    const { silences } = await get("/api/v1/silences");
+    return dataTable(silenceColumns(ctx, refresh), silences, t("silence.none"));
+  }, ctx.canOperate ? silenceForm : null);
+}

@@ -1,0 +1,67 @@
+// Hosts and devices with their status, last report and key metrics. Without /api/v1/entities (an older
+// collector) the page still lists the connected agents.
+
+import { ApiError, get } from "./api.js";
+import { h, replaceChildren } from "./dom.js";
+import { language, t } from "./i18n.js";
+import { formatTime } from "./time.js";
+import { dataTable, errorNotice, statusBadge } from "./widgets.js";
+
+const REFRESH_MS = 10000;
+const SHOWN_METRICS = 4;
+
+function metricText(metric) {
+  const value = typeof metric.value === "number" ? Number(metric.value.toFixed(2)) : metric.value;
+  return `${metric.name} ${value}${metric.unit ? ` ${metric.unit}` : ""}`;
+}
+
+function failingChecks(entity) {
+  return (entity.checks ?? []).filter((check) => check.status !== "ok")
+    .map((check) => h("div", { class: "check-line" }, statusBadge(check.status), ` ${check.check} ${check.target ?? ""}`));
+}
+
+function entityColumns() {
+  return [
+    { label: t("entity.name"), class: "title", cell: (e) => e.name },
+    { label: t("entity.kind"), cell: (e) => t(`kind.${e.kind}`) },
+    { label: t("entity.status"), cell: (e) => statusBadge(e.status) },
+    { label: t("entity.last_seen"), cell: (e) => formatTime(e.last_seen, language()) },
+    { label: t("entity.open_alerts"), cell: (e) => (e.open_alerts === null ? "—" : String(e.open_alerts)) },
+    { label: t("entity.metrics"), cell: (e) => (e.metrics ?? []).slice(0, SHOWN_METRICS).map((m) => h("div", {}, metricText(m))) },
+    { label: t("entity.checks"), cell: (e) => failingChecks(e) },
+  ];
+}
+
+function entityFromAgent(agent) {
+  return { kind: "host", name: agent.hostname || agent.agent_id, status: agent.online ? "ok" : "offline",
+    last_seen: new Date(agent.last_seen_ms).toISOString(), open_alerts: null, metrics: [], checks: [] };
+}
+
+async function loadEntities() {
+  try {
+    return { entities: (await get("/api/v1/entities")).entities, fallback: false };
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.status !== 404) throw error;
+    return { entities: (await get("/api/v1/agents")).agents.map(entityFromAgent), fallback: true };
+  }
+}
+
+export function renderHosts(view) {
+  const notice = h("div", { class: "notices" });
+  const list = h("div", {}, h("p", { class: "empty" }, t("loading")));
+
+  async function refresh() {
+    try {
+      const { entities, fallback } = await loadEntities();
+      replaceChildren(notice, fallback ? h("p", { class: "notice" }, t("entity.fallback")) : null);
+      replaceChildren(list, dataTable(entityColumns(), entities, t("entity.none"), (e) => `entity status-row-${e.status}`));
+    } catch (error) {
+      replaceChildren(notice, errorNotice(error));
+    }
+  }
+
+  replaceChildren(view, h("h1", {}, t("nav.hosts")), notice, list);
+  refresh();
+  const timer = setInterval(refresh, REFRESH_MS);
+  return () => clearInterval(timer);
+}

@@ -1,0 +1,163 @@
+// One incident: every field of the fault-handling form (故障处理单), its timeline and what can be done next.
+
+import { get, post } from "./api.js";
+import { field, formValues, h, replaceChildren, select } from "./dom.js";
+import { language, t } from "./i18n.js";
+import { SEVERITIES } from "./incidents.js";
+import { formatTime } from "./time.js";
+import { errorNotice, severityBadge, slaClock, stateBadge, tickClocks } from "./widgets.js";
+
+const REFRESH_MS = 5000;
+const LIVE = ["open", "acknowledged", "in_progress", "waiting_for_vendor", "resolved"];
+
+const path = (incident, action) => `/api/v1/incidents/${encodeURIComponent(incident.id)}/${action}`;
+const transition = (state, extra = {}) => (incident, values) =>
+  post(path(incident, "transition"), { state, ...extra, ...values });
+const breached = (incident) => Boolean(incident.sla?.response?.breached || incident.sla?.resolution?.breached);
+
+// fields: [name, label key, control, required]
+const ACTIONS = [
+  { key: "ack", states: ["open"], fields: [], call: (i) => post(path(i, "ack")) },
+  { key: "start", states: ["acknowledged", "waiting_for_vendor"], fields: [], call: transition("in_progress") },
+  { key: "vendor", states: ["acknowledged", "in_progress"],
+    fields: [["vendor_ticket", "incident.vendor_ticket", "input", true], ["note", "form.note", "textarea", false]],
+    call: transition("waiting_for_vendor") },
+  { key: "resolve", states: ["in_progress", "waiting_for_vendor"],
+    fields: [["cause", "incident.cause", "textarea", true], ["resolution", "incident.resolution", "textarea", true]],
+    call: (i, values) => post(path(i, "resolve"), values) },
+  { key: "close", states: ["resolved"], fields: [["sign_off", "form.sign_off", "input", true]],
+    call: (i, values) => post(path(i, "close"), values) },
+  { key: "reopen", states: ["resolved"], fields: [["note", "form.note", "textarea", false]], call: transition("in_progress") },
+  { key: "assign", states: LIVE, fields: [["assignee", "incident.assignee", "input", true]],
+    call: (i, values) => post(path(i, "assign"), values) },
+  { key: "note", states: LIVE, fields: [["text", "form.note", "textarea", true]], call: (i, values) => post(path(i, "note"), values) },
+  { key: "severity", states: LIVE, fields: [["severity", "incident.severity", "severity", true], ["reason", "form.reason", "input", true]],
+    call: (i, values) => post(path(i, "severity"), values) },
+  { key: "breach", states: LIVE, when: breached, fields: [["text", "form.breach_reason", "textarea", true]],
+    call: (i, values) => post(path(i, "breach_reason"), values) },
+];
+
+function control(name, kind, required, incident, ctx) {
+  if (kind === "severity") return select(name, SEVERITIES.map((s) => [s, t(`severity.${s}`)]), incident.severity);
+  const defaults = { assignee: incident.assignee ?? ctx.me.user, sign_off: ctx.me.display_name || ctx.me.user,
+    vendor_ticket: incident.vendor_ticket ?? "" };
+  if (kind === "textarea") return h("textarea", { name, required, rows: 3 });
+  return h("input", { name, required, value: defaults[name] ?? "" });
+}
+
+function actionForm(action, incident, ctx, done) {
+  const form = h("form", { class: "panel form action-form", "data-form": action.key },
+    h("h2", {}, t(`action.${action.key}`)),
+    action.fields.map(([name, label, kind, required]) => field(t(label), control(name, kind, required, incident, ctx))),
+    h("div", { class: "form-buttons" },
+      h("button", { type: "submit", class: "primary" }, t("action.submit")),
+      h("button", { type: "button", onclick: () => done(null, true) }, t("action.cancel"))));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const values = Object.fromEntries(Object.entries(formValues(form)).filter(([, value]) => value !== ""));
+    try {
+      await action.call(incident, values);
+      done(null, true);
+    } catch (error) {
+      done(error, false);
+    }
+  });
+  return form;
+}
+
+function actionBar(incident, ctx, openForm, done) {
+  if (!ctx.canOperate) return null;
+  const available = ACTIONS.filter((a) => a.states.includes(incident.state) && (!a.when || a.when(incident)));
+  return h("div", { class: "actions" }, available.map((action) => h("button", {
+    type: "button", class: action.key === "ack" ? "primary ack" : "", "data-action": action.key,
+    onclick: async (event) => {
+      if (action.fields.length) return openForm(action);
+      event.target.disabled = true;
+      try {
+        await action.call(incident, {});
+        done(null, true);
+      } catch (error) {
+        done(error, false);
+      }
+    },
+  }, t(`action.${action.key}`))));
+}
+
+function fieldList(incident) {
+  const time = (iso) => formatTime(iso, language());
+  const rows = [
+    ["incident.severity", severityBadge(incident.severity)], ["incident.state", stateBadge(incident.state)],
+    ["incident.category", incident.category_name?.[language()] ?? t(`category.${incident.category}`)],
+    ["incident.assets", incident.assets.length ? incident.assets.map((a) =>
+      h("div", {}, a.name, a.asset_number ? ` (${t("incident.asset_number")} ${a.asset_number})` : "")) : "—"],
+    ["incident.reporter", incident.reporter], ["incident.assignee", incident.assignee ?? "—"],
+    ["incident.source", t(`source.${incident.source}`)],
+    ["incident.opened_at", time(incident.opened_at)], ["incident.acknowledged_at", time(incident.acknowledged_at)],
+    ["incident.resolved_at", time(incident.resolved_at)], ["incident.closed_at", time(incident.closed_at)],
+    ["incident.vendor_ticket", incident.vendor_ticket ?? "—"],
+    ["incident.cause", incident.cause ?? "—"], ["incident.resolution", incident.resolution ?? "—"],
+    ["incident.signed_off_by", incident.signed_off_by ?? "—"], ["incident.signed_off_at", time(incident.signed_off_at)],
+    ["incident.breach_reason", incident.breach_reason ?? "—"],
+    ["incident.related_incident", incident.related_incident
+      ? h("a", { href: `#/incidents/${encodeURIComponent(incident.related_incident)}` }, incident.related_incident) : "—"],
+    ["incident.fingerprints", incident.fingerprints?.length ? incident.fingerprints.join(", ") : "—"],
+  ];
+  return h("dl", { class: "fields" }, rows.map(([label, value]) =>
+    h("div", { class: "field-row", "data-field": label.split(".")[1] }, h("dt", {}, t(label)), h("dd", {}, value))));
+}
+
+function timelineText(entry) {
+  const translate = (value) => (["transition", "opened"].includes(entry.kind) ? t(`state.${value}`) : value);
+  const change = entry.from || entry.to ? `${entry.from ? translate(entry.from) : ""} → ${entry.to ? translate(entry.to) : ""}` : "";
+  return [change, entry.text].filter(Boolean).join(" · ");
+}
+
+function timeline(entries) {
+  return h("ol", { class: "timeline" }, (entries ?? []).map((entry) => h("li", { "data-kind": entry.kind },
+    h("time", {}, formatTime(entry.at, language())), " ",
+    h("strong", {}, t(`timeline.${entry.kind}`)), " ", h("span", { class: "actor" }, entry.who), " ",
+    h("span", {}, timelineText(entry)))));
+}
+
+export function renderIncident(view, ctx) {
+  const id = ctx.params[0];
+  const notice = h("div", { class: "notices" });
+  const body = h("div", { class: "incident-detail" }, h("p", { class: "empty" }, t("loading")));
+  let openAction = null;
+  let incident = null;
+
+  function draw() {
+    const clocks = h("div", { class: "sla" }, slaClock("response", incident.sla?.response), slaClock("resolution", incident.sla?.resolution));
+    replaceChildren(body,
+      h("div", { class: "page-header" }, h("h1", {}, h("span", { class: "incident-id" }, incident.id), " ", incident.title)),
+      clocks,
+      openAction ? actionForm(openAction, incident, ctx, done) : actionBar(incident, ctx, (action) => {
+        openAction = action;
+        draw();
+      }, done),
+      fieldList(incident),
+      h("h2", {}, t("incident.timeline")), timeline(incident.timeline));
+    tickClocks(body);
+  }
+
+  async function refresh() {
+    if (openAction) return;  // never redraw under someone typing
+    try {
+      incident = await get(`/api/v1/incidents/${encodeURIComponent(id)}`);
+      draw();
+    } catch (error) {
+      replaceChildren(notice, errorNotice(error));
+    }
+  }
+
+  async function done(error, closeForm) {
+    replaceChildren(notice, error ? errorNotice(error) : null);
+    if (closeForm) openAction = null;
+    await refresh();
+  }
+
+  replaceChildren(view, h("p", {}, h("a", { href: "#/incidents" }, `← ${t("nav.incidents")}`)), notice, body);
+  refresh();
+  const timer = setInterval(refresh, REFRESH_MS);
+  return () => clearInterval(timer);
+}

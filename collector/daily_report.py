@@ -1,0 +1,111 @@
+"""Writing the daily inspection report (巡检日报) from what the collector knows.
+
+``generate_daily_report`` reads the entity directory, fits last week's trends of printer supplies and
+filesystems, reads certificate expiries, takes the open incidents with their SLA clocks, and writes
+``<reports_dir>/daily/YYYY-MM-DD.<language>.html`` and ``.txt`` for each language. The scheduler calls it
+every evening and prunes old files.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from itops.alerting.incidents.model import IncidentState
+from itops.alerting.incidents.sla import SlaPolicy
+from itops.alerting.incidents.store import IncidentStore
+from itops.alerting.maintenance import MaintenancePeriod
+from itops.alerting.messages import Language
+from itops.alerting.reports.daily import (
+    Attention, OpenIncident, build_daily_inspection, days_until_empty, days_until_full, render_daily_html,
+    render_daily_text,
+)
+from itops.collector.entities import EntityDirectory, latest_values
+from itops.collector.report_scheduler import write_atomically
+from itops.collector.storage.base import SeriesInfo, StorageBackend
+
+__all__ = ["CERTIFICATE_METRICS", "TREND_WINDOW_S", "daily_report_paths", "generate_daily_report", "trend_forecasts"]
+
+TREND_WINDOW_S = 7 * 86400.0
+TREND_STEP_S = 3600.0  # hourly means: enough points for a week's fit, few enough to read for every series
+CERTIFICATE_LOOKBACK_S = 86400.0
+CERTIFICATE_METRICS = ("itops_http_tls_certificate_expiry_seconds", "itops_tls_certificate_file_expiry_seconds")
+FINAL_STATES = frozenset({IncidentState.RESOLVED, IncidentState.CLOSED})
+DEFAULT_LANGUAGES: tuple[Language, ...] = ("zh-CN", "en")
+
+
+def daily_report_paths(reports_dir: Path, day: date, language: Language) -> tuple[Path, Path]:
+    stem = Path(reports_dir) / "daily" / f"{day.isoformat()}.{language}"
+    return stem.with_name(stem.name + ".html"), stem.with_name(stem.name + ".txt")
+
+
+async def generate_daily_report(
+    day: date, *, directory: EntityDirectory, storage: StorageBackend, incidents: IncidentStore | None,
+    sla: SlaPolicy | None, reports_dir: Path, languages: Sequence[Language] = DEFAULT_LANGUAGES,
+    time_zone: str = "Asia/Shanghai", maintenance: Sequence[MaintenancePeriod] = (),
+    clock: Callable[[], float] = time.time,
+) -> list[Path]:
+    """Write the report of ``day`` (a local day in ``time_zone``); the paths written, HTML then text per language."""
+    now_s = clock()
+    generated_at = datetime.fromtimestamp(now_s, UTC)
+    entities = await directory.entities()
+    forecasts = await trend_forecasts(storage, now_s)
+    open_incidents = await asyncio.to_thread(_open_incidents, incidents, sla, generated_at, maintenance)
+    report = build_daily_inspection(entities, open_incidents, forecasts, day, time_zone, generated_at)
+    written = []
+    for language in languages:
+        html_path, text_path = daily_report_paths(reports_dir, day, language)
+        await asyncio.to_thread(write_atomically, html_path, render_daily_html(report, language).encode())
+        await asyncio.to_thread(write_atomically, text_path, render_daily_text(report, language).encode())
+        written += [html_path, text_path]
+    return written
+
+
+def _open_incidents(store: IncidentStore | None, sla: SlaPolicy | None, at: datetime,
+                    maintenance: Sequence[MaintenancePeriod]) -> list[OpenIncident]:
+    if store is None:
+        return []
+    found = []
+    for incident in store.list():
+        if incident.state in FINAL_STATES:
+            continue
+        status = sla.status(incident, store.timeline(incident.id), at, maintenance) if sla is not None else None
+        found.append(OpenIncident(incident, status))
+    return found
+
+
+async def trend_forecasts(storage: StorageBackend, now_s: float) -> list[Attention]:
+    """Supplies and filesystems with a trend over the last week, and every certificate's days left."""
+    toner = storage.list_series("itops_printer_supply_remaining_ratio")
+    disks = storage.list_series("itops_host_filesystem_usage_ratio")
+    certificates = [s for name in CERTIFICATE_METRICS for s in storage.list_series(name)]
+    toner_points, disk_points, certificate_values = await asyncio.gather(
+        _hourly_points(storage, toner, now_s), _hourly_points(storage, disks, now_s),
+        latest_values(storage, (s.id for s in certificates), now_s, CERTIFICATE_LOOKBACK_S))
+    found = [_forecast("toner", s, days_until_empty(p)) for s, p in zip(toner, toner_points)]
+    found += [_forecast("disk", s, days_until_full(p)) for s, p in zip(disks, disk_points)]
+    found += [_forecast("certificate", s, certificate_values[s.id] / 86400.0)
+              for s in certificates if s.id in certificate_values]
+    return [f for f in found if f is not None]
+
+
+def _forecast(kind, series: SeriesInfo, days_left: float | None) -> Attention | None:
+    if days_left is None:
+        return None
+    labels = series.labels
+    if kind == "toner":
+        return Attention(kind, labels.get("device", ""), labels.get("description", labels.get("supply", "")), days_left)
+    owner = labels.get("host") or labels.get("agent", "")
+    return Attention(kind, owner, labels.get("mountpoint") or labels.get("target", ""), days_left)
+
+
+async def _hourly_points(storage: StorageBackend, series: Iterable[SeriesInfo],
+                         now_s: float) -> list[list[tuple[float, float]]]:
+    end_ms = int(now_s * 1000) + 1
+    start_ms = end_ms - int(TREND_WINDOW_S * 1000)
+    results = await asyncio.gather(*(storage.query_range(s.id, start_ms, end_ms, int(TREND_STEP_S * 1000), "avg")
+                                     for s in series))
+    return [[(t / 1000.0, float(v)) for t, v in zip(r.timestamps_ms, r.values)] for r in results]

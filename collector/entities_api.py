@@ -1,0 +1,41 @@
+"""GET /api/v1/entities — every host and device with its state, latest key readings and checks.
+
+?kind=host|printer|…   only entities of that kind
+?status=ok|warning|…   only entities in that state
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from itops.collector.access import Role, requires
+from itops.collector.entities import ENTITY_KINDS, ENTITY_STATUSES, EntityDirectory
+from itops.collector.http_api import ApiError
+from itops.collector.openapi import Field, document
+
+__all__ = ["add_entity_routes"]
+
+
+def _choice(request: web.Request, parameter: str, allowed: tuple[str, ...]) -> str | None:
+    value = request.query.get(parameter)
+    if value is not None and value not in allowed:
+        raise ApiError(parameter, f"expected one of {', '.join(allowed)}, got {value!r}")
+    return value
+
+
+def add_entity_routes(app: web.Application, directory: EntityDirectory) -> None:
+    @requires(Role.VIEWER)
+    async def entities(request: web.Request) -> web.Response:
+        kind = _choice(request, "kind", ENTITY_KINDS)
+        status = _choice(request, "status", ENTITY_STATUSES)
+        found = [e for e in await directory.entities()
+                 if (kind is None or e.kind == kind) and (status is None or e.status == status)]
+        return web.json_response({"entities": [e.as_json() for e in found]})
+
+    app.router.add_get("/api/v1/entities", entities)
+
+
+document("GET", "/api/v1/entities", "Hosts, printers, UPS, switches, sensors, attendance clocks and backups with "
+         "status, last seen, open alerts, key readings and checks", tag="entities",
+         query=(Field("kind", f"only this kind: {', '.join(ENTITY_KINDS)}"),
+                Field("status", f"only this status: {', '.join(ENTITY_STATUSES)}")))

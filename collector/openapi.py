@@ -1,0 +1,125 @@
+"""The OpenAPI 3.1 document of the HTTP API, served at GET /api/v1/openapi.json.
+
+Each API module declares its operations next to its handlers with ``document(...)`` (at import time);
+``openapi_document(app)`` joins them with the app's routes, and takes each route's role from its
+``@requires`` decorator. ``undocumented_routes(app)`` lists every /api/v1 route nobody declared.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from itops import __version__
+
+__all__ = ["Field", "OPERATIONS", "Operation", "add_openapi_route", "document", "openapi_document",
+           "undocumented_routes"]
+
+API_PREFIX = "/api/v1/"
+_PATH_PARAMETER_RE = re.compile(r"\{([^}:]+)(?::[^}]*)?\}")
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """A query parameter or a JSON body field."""
+
+    name: str
+    description: str
+    type: str = "string"  # JSON Schema type: string, integer, number, boolean, array, object
+    required: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    method: str
+    path: str
+    summary: str
+    tag: str
+    query: tuple[Field, ...] = ()
+    body: tuple[Field, ...] = ()
+    success_status: int = 200
+
+
+OPERATIONS: dict[tuple[str, str], Operation] = {}
+
+
+def document(method: str, path: str, summary: str, *, tag: str, query: tuple[Field, ...] = (),
+             body: tuple[Field, ...] = (), success_status: int = 200) -> None:
+    """Declare one operation; ``path`` written as the route is (``/api/v1/incidents/{incident_id}``)."""
+    OPERATIONS[(method.upper(), path)] = Operation(method.upper(), path, summary, tag, tuple(query), tuple(body),
+                                                   success_status)
+
+
+def _api_routes(app: web.Application):
+    for route in app.router.routes():
+        path = route.resource.canonical if route.resource is not None else ""
+        if path.startswith(API_PREFIX) and route.method != "HEAD":
+            yield route.method, path, route.handler
+
+
+def undocumented_routes(app: web.Application) -> list[str]:
+    return sorted(f"{method} {path}" for method, path, _ in _api_routes(app) if (method, path) not in OPERATIONS)
+
+
+def _schema_of(fields: tuple[Field, ...]) -> dict:
+    return {"type": "object",
+            "properties": {f.name: {"type": f.type, "description": f.description} for f in fields},
+            "required": [f.name for f in fields if f.required]}
+
+
+_ERROR_RESPONSE = {"description": 'Error: `{"error": "<field>: <problem>", "parameter": "<field>"}`',
+                   "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+
+def _operation_object(operation: Operation, handler) -> dict:
+    result: dict = {"summary": operation.summary, "tags": [operation.tag],
+                    "operationId": f"{operation.method.lower()}_{re.sub(r'[^a-z0-9]+', '_', operation.path[8:].lower()).strip('_')}"}
+    parameters = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+                  for name in _PATH_PARAMETER_RE.findall(operation.path)]
+    parameters += [{"name": f.name, "in": "query", "required": f.required, "description": f.description,
+                    "schema": {"type": f.type}} for f in operation.query]
+    if parameters:
+        result["parameters"] = parameters
+    if operation.body:
+        result["requestBody"] = {"required": True, "content": {"application/json": {"schema": _schema_of(operation.body)}}}
+    result["responses"] = {str(operation.success_status): {"description": "Success (JSON)"},
+                           "400": _ERROR_RESPONSE, "401": _ERROR_RESPONSE, "403": _ERROR_RESPONSE}
+    role = getattr(handler, "required_role", None)
+    if role is not None:
+        result["security"] = [{"bearer": []}, {"session": []}]
+        result["x-itops-role"] = role.value
+    return result
+
+
+def openapi_document(app: web.Application) -> dict:
+    paths: dict[str, dict] = {}
+    for method, path, handler in _api_routes(app):
+        operation = OPERATIONS.get((method, path))
+        if operation is not None:
+            paths.setdefault(path, {})[method.lower()] = _operation_object(operation, handler)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "itops collector API", "version": __version__,
+                 "description": "Times are RFC 3339 UTC. Changing calls need a role (x-itops-role); cookie "
+                                "sessions also send the X-CSRF-Token header."},
+        "paths": dict(sorted(paths.items())),
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"},
+                                "session": {"type": "apiKey", "in": "cookie", "name": "itops_session"}},
+            "schemas": {"Error": {"type": "object", "properties": {"error": {"type": "string"},
+                                                                   "parameter": {"type": "string"}},
+                                  "required": ["error"]}},
+        },
+    }
+
+
+def add_openapi_route(app: web.Application) -> None:
+    async def openapi_json(request: web.Request) -> web.Response:
+        return web.json_response(openapi_document(request.app))
+
+    app.router.add_get("/api/v1/openapi.json", openapi_json)
+
+
+document("GET", "/api/v1/openapi.json", "This OpenAPI 3.1 document", tag="meta")

@@ -1,0 +1,199 @@
+"""Producing reports on a schedule: the monthly SLA report on the 1st, the daily inspection report each evening.
+
+Monthly reports are written to ``<data_dir>/reports/monthly/<YYYY-MM>.<language>.<format>`` and kept; the
+daily generator writes ``<data_dir>/reports/daily/<YYYY-MM-DD>.<language>.<html|txt>`` itself and the
+scheduler deletes those older than ``keep_daily``. A monthly run the collector missed (it was down at the
+time) is made up at start-up: the files of the latest month due are looked for, and made when absent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import msgspec
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from msgspec import Meta
+
+from itops.alerting.messages import Language
+from itops.alerting.reports.availability import DEFAULT_AVAILABILITY_ALERTS
+from itops.alerting.reports.inputs import ReportMonth, report_month
+from itops.alerting.reports.render_csv import render_csv
+from itops.alerting.reports.render_html import render_html
+from itops.alerting.reports.render_pdf import render_pdf
+from itops.alerting.reports.texts import label
+from itops.alerting.sla_calendar import time_of_day
+from itops.collector.report_mail import ReportAttachment, ReportEmailConfig, send_report_mail
+
+if TYPE_CHECKING:
+    from itops.alerting.reports.monthly import MonthlyReport
+
+__all__ = ["MEDIA_TYPES", "MonthlyFormat", "ReportScheduler", "ReportsConfig", "monthly_report_path", "render_monthly",
+           "write_atomically"]
+
+log = logging.getLogger("itops.collector.reports")
+
+MonthlyFormat = Literal["pdf", "html", "csv"]
+MEDIA_TYPES = {"pdf": "application/pdf", "html": "text/html; charset=utf-8", "csv": "text/csv; charset=utf-8",
+               "txt": "text/plain; charset=utf-8"}
+MISFIRE_GRACE_S = 6 * 3600  # a run delayed by a busy loop or a suspended VM still happens within this
+
+
+class ReportsConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    enabled: Annotated[bool, Meta(description="Produce the monthly and daily reports on schedule (the reports API works either way).")] = True
+    time_zone: Annotated[str, Meta(description="IANA zone of the report months, the run times and the times shown in reports.")] = "Asia/Shanghai"
+    languages: Annotated[list[Language], Meta(min_length=1, description="Languages each report is produced in: `zh-CN`, `en`.")] = msgspec.field(default_factory=lambda: ["zh-CN"])
+    formats: Annotated[list[MonthlyFormat], Meta(min_length=1, description="Formats of the monthly report: `pdf`, `html`, `csv`.")] = msgspec.field(default_factory=lambda: ["pdf", "html", "csv"])
+    monthly_at: Annotated[str | int, Meta(description="Local time on the 1st the previous month's report is made, quoted 'HH:MM'.")] = "01:00"
+    daily_at: Annotated[str | int, Meta(description="Local time the day's inspection report (巡检日报) is made, quoted 'HH:MM'.")] = "18:00"
+    keep_daily: Annotated[int, Meta(ge=1, description="Days daily reports are kept; monthly reports are kept for good.")] = 90
+    availability_alerts: Annotated[list[str], Meta(description="Alerts (by alertname) whose firing time counts as downtime of their host, device or service in the availability figures.")] = msgspec.field(default_factory=lambda: list(DEFAULT_AVAILABILITY_ALERTS))
+    email: Annotated[ReportEmailConfig | None, Meta(description="Mail each monthly report (PDF and CSV attached), one message per language. None: files only.")] = None
+
+    def __post_init__(self):
+        try:
+            ZoneInfo(self.time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"time_zone: unknown time zone {self.time_zone!r}; write an IANA name such as Asia/Shanghai") from None
+        for field in ("monthly_at", "daily_at"):
+            time_of_day(getattr(self, field), field)  # raises FieldProblem, a ValueError naming the field
+
+
+def monthly_report_path(reports_dir: Path, month_label: str, language: str, fmt: str) -> Path:
+    return reports_dir / "monthly" / f"{month_label}.{language}.{fmt}"
+
+
+def render_monthly(report: MonthlyReport, language: Language, fmt: MonthlyFormat) -> bytes:
+    if fmt == "pdf":
+        return render_pdf(report, language)
+    rendered = render_html(report, language) if fmt == "html" else render_csv(report, language)
+    return rendered.encode("utf-8")
+
+
+def write_atomically(path: Path, content: bytes) -> None:
+    """A reader (the console, a mail job) never sees half a report."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    partial.write_bytes(content)
+    os.replace(partial, path)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class ReportScheduler:
+    """Runs the report jobs on the collector's event loop; ``start()`` inside the loop, ``stop()`` on shutdown."""
+
+    def __init__(self, config: ReportsConfig, data_dir: str | Path,
+                 monthly: Callable[[ReportMonth], Awaitable[MonthlyReport]],
+                 daily: Callable[[date], Awaitable[object]] | None = None,
+                 clock: Callable[[], datetime] = _utc_now):
+        self.config = config
+        self.reports_dir = Path(data_dir) / "reports"
+        self.zone = ZoneInfo(config.time_zone)
+        self._monthly = monthly
+        self._daily = daily
+        self._clock = clock
+        self._scheduler: AsyncIOScheduler | None = None
+
+    def start(self) -> None:
+        if not self.config.enabled:
+            return
+        self._scheduler = AsyncIOScheduler(timezone=self.zone, job_defaults={
+            "coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_S})
+        monthly_at = time_of_day(self.config.monthly_at, "monthly_at")
+        missed = not self.has_monthly(self.due_month(self._clock()))
+        now_if_missed = {"next_run_time": datetime.now(UTC)} if missed else {}  # an explicit None would pause it
+        self._scheduler.add_job(self.run_due_month, CronTrigger(day=1, hour=monthly_at.hour, minute=monthly_at.minute,
+                                                                timezone=self.zone), id="monthly_report", **now_if_missed)
+        if self._daily is not None:
+            daily_at = time_of_day(self.config.daily_at, "daily_at")
+            self._scheduler.add_job(self.run_today, CronTrigger(hour=daily_at.hour, minute=daily_at.minute,
+                                                                timezone=self.zone), id="daily_report")
+        self._scheduler.start()
+        if missed:
+            log.info("monthly report for %s is missing: making it now", self.due_month(self._clock()).label)
+
+    def stop(self) -> None:
+        if self._scheduler is not None and self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+
+    def next_run_times(self) -> dict[str, datetime]:
+        """Job id (``monthly_report``, ``daily_report``) → when it runs next; empty when not started."""
+        if self._scheduler is None:
+            return {}
+        return {job.id: job.next_run_time for job in self._scheduler.get_jobs() if job.next_run_time is not None}
+
+    def due_month(self, now: datetime) -> ReportMonth:
+        """The latest month whose report time (the next 1st at ``monthly_at``) has passed at ``now``."""
+        local = now.astimezone(self.zone)
+        run_time = time_of_day(self.config.monthly_at, "monthly_at")
+        this_month = report_month(f"{local.year:04d}-{local.month:02d}", self.config.time_zone)
+        due = this_month.previous()
+        return due.previous() if local.day == 1 and local.time() < run_time else due
+
+    def has_monthly(self, month: ReportMonth) -> bool:
+        return all(monthly_report_path(self.reports_dir, month.label, language, fmt).is_file()
+                   for language in self.config.languages for fmt in self.config.formats)
+
+    async def run_due_month(self) -> list[Path]:
+        return await self.run_monthly(self.due_month(self._clock()))
+
+    async def run_monthly(self, month: ReportMonth) -> list[Path]:
+        """Make ``month``'s report in every configured language and format, write it, then mail it."""
+        report = await self._monthly(month)
+        written: list[Path] = []
+        for language in self.config.languages:
+            files = {fmt: await asyncio.to_thread(render_monthly, report, language, fmt) for fmt in self.config.formats}
+            for fmt, content in files.items():
+                path = monthly_report_path(self.reports_dir, month.label, language, fmt)
+                await asyncio.to_thread(write_atomically, path, content)
+                written.append(path)
+            if self.config.email is not None:
+                await self._mail(month, language, files)
+        log.info("monthly report for %s written: %s", month.label, ", ".join(p.name for p in written))
+        return written
+
+    async def _mail(self, month: ReportMonth, language: Language, files: dict[str, bytes]) -> None:
+        attach = [fmt for fmt in files if fmt != "html"] or list(files)  # HTML only when nothing else was made
+        attachments = [ReportAttachment(f"itops-{month.label}.{language}.{fmt}", files[fmt], MEDIA_TYPES[fmt].split(";")[0])
+                       for fmt in attach]
+        subject = f"{label('title', language)} {month.label}"
+        body = (f"{label('title', language)}\n{label('period', language)}: {month.label}\n"
+                f"{label('time_zone', language)}: {self.config.time_zone}\n")
+        try:
+            await send_report_mail(self.config.email, subject, body, attachments)
+        except Exception:  # noqa: BLE001 - the files are written; a mail failure must not lose them
+            log.exception("mailing the %s monthly report (%s) failed", month.label, language)
+
+    async def run_today(self) -> None:
+        await self.run_daily(self._clock().astimezone(self.zone).date())
+
+    async def run_daily(self, day: date) -> None:
+        if self._daily is None:
+            return
+        await self._daily(day)
+        removed = await asyncio.to_thread(self.prune_daily, day - timedelta(days=self.config.keep_daily))
+        if removed:
+            log.info("removed %d daily reports from before %s", removed, day - timedelta(days=self.config.keep_daily))
+
+    def prune_daily(self, before: date) -> int:
+        """Delete daily report files of days before ``before``; files not named by day are left alone."""
+        removed = 0
+        for path in (self.reports_dir / "daily").glob("*"):
+            try:
+                day = date.fromisoformat(path.name.split(".", 1)[0])
+            except ValueError:
+                continue
+            if day < before:
+                path.unlink(missing_ok=True)
+                removed += 1
+        return removed

@@ -1,0 +1,61 @@
+"""The collector's reports: where their data comes from, when they are made, and the routes serving them.
+
+Reports need incident records, so they exist only with an ``alerting.incidents`` section.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+
+from itops.alerting.assembly import Alerting
+from itops.alerting.reports.inputs import ReportMonth
+from itops.alerting.reports.monthly import MonthlyReport, build_monthly_report
+from itops.collector.coverage import CoverageLedger
+from itops.collector.daily_report import generate_daily_report
+from itops.collector.entities import EntityDirectory
+from itops.collector.report_scheduler import ReportScheduler, ReportsConfig
+from itops.collector.report_sources import gather_monthly_inputs
+from itops.collector.reports_api import add_report_routes
+from itops.collector.state import StateStore
+from itops.collector.storage.base import StorageBackend
+
+__all__ = ["Reporting"]
+
+
+class Reporting:
+    def __init__(self, config: ReportsConfig, data_dir: str, alerting: Alerting, coverage: CoverageLedger,
+                 storage: StorageBackend, state: StateStore, entities: EntityDirectory):
+        self.config = config
+        self.reports_dir = Path(data_dir) / "reports"
+        self._alerting = alerting
+        self._coverage = coverage
+        self._storage = storage
+        self._state = state
+        self._entities = entities
+        self.scheduler = ReportScheduler(config, data_dir, self.monthly_report, daily=self.daily_report)
+
+    async def monthly_report(self, month: ReportMonth) -> MonthlyReport:
+        alerting = self._alerting
+        inputs = await gather_monthly_inputs(
+            month, incidents=alerting.incidents, sla=alerting.sla, maintenance=alerting.maintenance,
+            history=alerting.history, coverage=self._coverage, storage=self._storage, state=self._state,
+            availability_alerts=self.config.availability_alerts, now=datetime.now(UTC))
+        return await asyncio.to_thread(build_monthly_report, inputs)
+
+    async def daily_report(self, day: date) -> list[Path]:
+        zone = ZoneInfo(self.config.time_zone)
+        start = datetime.combine(day, time(0), zone).astimezone(UTC)
+        maintenance = await asyncio.to_thread(self._alerting.maintenance.windows_between, start - timedelta(days=31),
+                                              start + timedelta(days=1))
+        return await generate_daily_report(
+            day, directory=self._entities, storage=self._storage, incidents=self._alerting.incidents,
+            sla=self._alerting.sla, reports_dir=self.reports_dir, languages=self.config.languages,
+            time_zone=self.config.time_zone, maintenance=maintenance)
+
+    def add_routes(self, app: web.Application) -> None:
+        add_report_routes(app, self.monthly_report, self.reports_dir, self.config.time_zone)

@@ -1,0 +1,134 @@
+"""HTTP API of the reports, served by the collector (every call needs the viewer role).
+
+GET /api/v1/reports                                          stored reports, monthly and daily, newest first
+GET /api/v1/reports/monthly?month=2026-10&lang=zh-CN&format=pdf|html|csv
+                                                             the month's report; made on demand when not stored
+GET /api/v1/reports/daily?date=2026-10-05&lang=zh-CN&format=html|txt
+                                                             a stored daily inspection report (巡检日报)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+from itops.alerting.reports.inputs import ReportMonth, report_month
+from itops.alerting.reports.texts import LANGUAGES
+from itops.collector.access import Role, json_error, requires
+from itops.collector.http_api import ApiError
+from itops.collector.openapi import Field, document
+from itops.collector.report_scheduler import MEDIA_TYPES, monthly_report_path, render_monthly
+
+if TYPE_CHECKING:
+    from itops.alerting.reports.monthly import MonthlyReport
+
+__all__ = ["add_report_routes"]
+
+MONTHLY_FORMATS = ("pdf", "html", "csv")
+DAILY_FORMATS = ("html", "txt")
+_STORED_NAME_RE = re.compile(r"^(?P<period>\d{4}-\d{2}(?:-\d{2})?)\.(?P<language>zh-CN|en)\.(?P<format>pdf|html|csv|txt)$")
+
+
+def _choice(request: web.Request, parameter: str, allowed: tuple[str, ...], default: str) -> str:
+    value = request.query.get(parameter, default)
+    if value not in allowed:
+        raise ApiError(parameter, f"expected one of {', '.join(allowed)}, got {value!r}")
+    return value
+
+
+def _requested_month(request: web.Request, time_zone: str, now: datetime) -> ReportMonth:
+    raw = request.query.get("month")
+    if not raw:
+        raise ApiError("month", "the month is required, e.g. month=2026-10")
+    try:
+        month = report_month(raw, time_zone)
+    except ValueError as exc:
+        raise ApiError("month", str(exc)) from None
+    if month.start > now:
+        raise ApiError("month", f"{month.label} has not begun yet")
+    return month
+
+
+def _requested_day(request: web.Request) -> date:
+    raw = request.query.get("date", "")
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ApiError("date", f"expected YYYY-MM-DD, e.g. 2026-10-05, got {raw!r}") from None
+
+
+def _file_response(content: bytes, fmt: str, filename: str, source: str) -> web.Response:
+    return web.Response(body=content, headers={
+        "Content-Type": MEDIA_TYPES[fmt], "Content-Disposition": f'attachment; filename="{filename}"',
+        "X-Itops-Report-Source": source})  # "stored" (the scheduled run's file) or "generated" (made now)
+
+
+def stored_reports(reports_dir: Path) -> list[dict]:
+    found = []
+    for kind in ("monthly", "daily"):
+        for path in sorted((reports_dir / kind).glob("*"), reverse=True):
+            match = _STORED_NAME_RE.match(path.name)
+            if match is None:
+                continue
+            stat = path.stat()
+            query = f"{'month' if kind == 'monthly' else 'date'}={match['period']}&lang={match['language']}&format={match['format']}"
+            found.append({"kind": kind, "period": match["period"], "language": match["language"],
+                          "format": match["format"], "size_bytes": stat.st_size,
+                          "written_at": datetime.fromtimestamp(stat.st_mtime, UTC).isoformat(),
+                          "url": f"/api/v1/reports/{kind}?{query}"})
+    return found
+
+
+def add_report_routes(app: web.Application, generate_monthly: Callable[[ReportMonth], Awaitable[MonthlyReport]],
+                      reports_dir: str | Path, time_zone: str = "Asia/Shanghai",
+                      clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+    """``reports_dir``: the scheduler's ``<data_dir>/reports``; ``time_zone``: the reports' (``reports.time_zone``)."""
+    reports_dir = Path(reports_dir)
+
+    @requires(Role.VIEWER)
+    async def list_reports(_request: web.Request) -> web.Response:
+        return web.json_response({"reports": await asyncio.to_thread(stored_reports, reports_dir)})
+
+    @requires(Role.VIEWER)
+    async def monthly(request: web.Request) -> web.Response:
+        month = _requested_month(request, time_zone, clock())
+        language = _choice(request, "lang", LANGUAGES, "zh-CN")
+        fmt = _choice(request, "format", MONTHLY_FORMATS, "pdf")
+        filename = f"itops-monthly-report-{month.label}.{language}.{fmt}"
+        stored = monthly_report_path(reports_dir, month.label, language, fmt)
+        if stored.is_file():
+            return _file_response(await asyncio.to_thread(stored.read_bytes), fmt, filename, "stored")
+        report = await generate_monthly(month)
+        content = await asyncio.to_thread(render_monthly, report, language, fmt)
+        return _file_response(content, fmt, filename, "generated")
+
+    @requires(Role.VIEWER)
+    async def daily(request: web.Request) -> web.Response:
+        day = _requested_day(request)
+        language = _choice(request, "lang", LANGUAGES, "zh-CN")
+        fmt = _choice(request, "format", DAILY_FORMATS, "html")
+        stored = reports_dir / "daily" / f"{day.isoformat()}.{language}.{fmt}"
+        if not stored.is_file():
+            raise json_error(web.HTTPNotFound, f"no daily report for {day.isoformat()} in {language} ({fmt}); "
+                                               "daily reports are made each evening and kept for reports.keep_daily days")
+        content = await asyncio.to_thread(stored.read_bytes)
+        return _file_response(content, fmt, f"itops-daily-report-{day.isoformat()}.{language}.{fmt}", "stored")
+
+    app.router.add_get("/api/v1/reports", list_reports)
+    app.router.add_get("/api/v1/reports/monthly", monthly)
+    app.router.add_get("/api/v1/reports/daily", daily)
+
+
+_LANG = Field("lang", "Report language: zh-CN (default) or en.")
+document("GET", "/api/v1/reports", "Stored reports, monthly and daily, newest first", tag="reports")
+document("GET", "/api/v1/reports/monthly", "The monthly SLA report as a file; made on demand when not stored",
+         tag="reports", query=(Field("month", "Report month in the reports' zone, YYYY-MM.", required=True), _LANG,
+                               Field("format", "pdf (default), html or csv.")))
+document("GET", "/api/v1/reports/daily", "A stored daily inspection report (巡检日报) as a file", tag="reports",
+         query=(Field("date", "The day, YYYY-MM-DD.", required=True), _LANG, Field("format", "html (default) or txt.")))

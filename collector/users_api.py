@@ -1,0 +1,233 @@
+"""HTTP API of logins, users, their API tokens and the audit log.
+
+POST /api/v1/login {"username","password"} → the session (cookie itops_session) and its csrf_token
+POST /api/v1/logout, GET /api/v1/me
+GET/POST /api/v1/users, POST /api/v1/users/{name}, POST /api/v1/users/{name}/password
+GET/POST /api/v1/users/{name}/tokens, DELETE /api/v1/users/{name}/tokens/{token_id}
+GET /api/v1/audit?limit=&who=
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from aiohttp import web
+
+from itops.collector.access import SESSION_COOKIE, LoginThrottle, Principal, Role, json_error, requires
+from itops.collector.http_api import ApiError, json_object
+from itops.collector.openapi import Field, document
+from itops.collector.users import ApiToken, AuditEntry, NoSuchUser, User, UserError, UserStore
+
+__all__ = ["add_user_routes"]
+
+MAX_AUDIT_LIMIT = 1000
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def _user_json(user: User) -> dict:
+    return {"user": user.username, "display_name": user.display_name, "role": user.role.value,
+            "language": user.language, "disabled": user.disabled}
+
+
+def _token_json(token: ApiToken) -> dict:
+    return {"id": token.id, "user": token.username, "name": token.name, "created_at": _iso(token.created_at),
+            "last_used_at": _iso(token.last_used_at), "revoked_at": _iso(token.revoked_at)}
+
+
+def _audit_json(entry: AuditEntry) -> dict:
+    return {"at": _iso(entry.at), "who": entry.who, "role": entry.role, "via": entry.via, "method": entry.method,
+            "path": entry.path, "status": entry.status, "remote": entry.remote, "detail": entry.detail}
+
+
+def _string(body: dict, field: str, required: bool = True) -> str | None:
+    value = body.get(field)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value:
+        raise ApiError(field, "expected a non-empty string")
+    return value
+
+
+def _user_error(exc: UserError) -> ApiError:
+    return ApiError(exc.field, exc.problem)
+
+
+def _not_found(exc: LookupError) -> web.HTTPError:
+    return json_error(web.HTTPNotFound, str(exc).strip("'\""))
+
+
+def _principal(request: web.Request) -> Principal:
+    return request["principal"]
+
+
+def add_user_routes(app: web.Application, users: UserStore, throttle: LoginThrottle, session_ttl: timedelta,
+                    secure_cookie: bool, clock: Callable[[], datetime]) -> None:
+
+    def session_json(user: User, csrf_token: str) -> dict:
+        return {"user": user.username, "display_name": user.display_name, "role": user.role.value,
+                "language": user.language, "csrf_token": csrf_token}
+
+    async def login(request: web.Request) -> web.Response:
+        body = await json_object(request)
+        username, password = _string(body, "username"), _string(body, "password")
+        request["audit_who"] = username
+        now = clock()
+        if throttle.locked(username, now):
+            raise json_error(web.HTTPTooManyRequests, f"username: too many failed logins for {username}; try again later",
+                             parameter="username")
+        user = await asyncio.to_thread(users.check_password, username, password)
+        if user is None:
+            throttle.failed(username, now)
+            raise json_error(web.HTTPUnauthorized, "username/password: wrong, or the user is disabled")
+        throttle.succeeded(username)
+        session_id, csrf_token = await asyncio.to_thread(users.create_session, username, now, session_ttl)
+        response = web.json_response(session_json(user, csrf_token))
+        response.set_cookie(SESSION_COOKIE, session_id, httponly=True, samesite="Strict", path="/",
+                            max_age=int(session_ttl.total_seconds()), secure=secure_cookie)
+        return response
+
+    @requires(Role.VIEWER)
+    async def logout(request: web.Request) -> web.Response:
+        if "session_id" in request:
+            users.end_session(request["session_id"])
+        response = web.json_response({"logged_out": True})
+        response.del_cookie(SESSION_COOKIE, path="/")
+        return response
+
+    @requires(Role.VIEWER)
+    async def me(request: web.Request) -> web.Response:
+        principal = _principal(request)
+        try:
+            user = users.get_user(principal.name)
+        except NoSuchUser:  # a config admin token's holder, who need not be a user
+            user = User(principal.name, principal.name, principal.role, "zh-CN", False)
+        return web.json_response({**session_json(user, request.get("csrf_token")), "role": principal.role.value})
+
+    @requires(Role.ADMIN)
+    async def list_users(_request: web.Request) -> web.Response:
+        return web.json_response({"users": [_user_json(u) for u in users.list_users()]})
+
+    @requires(Role.ADMIN)
+    async def create_user(request: web.Request) -> web.Response:
+        body = await json_object(request)
+        try:
+            user = await asyncio.to_thread(
+                users.add_user, _string(body, "username"), password=_string(body, "password"),
+                role=_string(body, "role"), at=clock(), display_name=_string(body, "display_name", required=False),
+                language=_string(body, "language", required=False) or "zh-CN")
+        except UserError as exc:
+            raise _user_error(exc) from None
+        return web.json_response(_user_json(user), status=201)
+
+    @requires(Role.ADMIN)
+    async def update_user(request: web.Request) -> web.Response:
+        body = await json_object(request)
+        disabled = body.get("disabled")
+        if disabled is not None and not isinstance(disabled, bool):
+            raise ApiError("disabled", "expected true or false")
+        try:
+            user = users.update_user(request.match_info["name"], role=_string(body, "role", required=False),
+                                     display_name=_string(body, "display_name", required=False),
+                                     language=_string(body, "language", required=False), disabled=disabled)
+        except UserError as exc:
+            raise _user_error(exc) from None
+        except NoSuchUser as exc:
+            raise _not_found(exc) from None
+        return web.json_response(_user_json(user))
+
+    def own_or_admin(request: web.Request) -> str:
+        principal, name = _principal(request), request.match_info["name"]
+        if principal.name != name and principal.role is not Role.ADMIN:
+            raise json_error(web.HTTPForbidden, f"only {name} or an admin may do this")
+        return name
+
+    @requires(Role.VIEWER)
+    async def set_password(request: web.Request) -> web.Response:
+        name = own_or_admin(request)
+        body = await json_object(request)
+        try:
+            await asyncio.to_thread(users.set_password, name, _string(body, "password"))
+        except UserError as exc:
+            raise _user_error(exc) from None
+        except NoSuchUser as exc:
+            raise _not_found(exc) from None
+        return web.json_response({"user": name, "password_changed": True})
+
+    @requires(Role.VIEWER)
+    async def list_tokens(request: web.Request) -> web.Response:
+        try:
+            tokens = users.list_tokens(own_or_admin(request))
+        except NoSuchUser as exc:
+            raise _not_found(exc) from None
+        return web.json_response({"tokens": [_token_json(t) for t in tokens]})
+
+    @requires(Role.VIEWER)
+    async def create_token(request: web.Request) -> web.Response:
+        name = own_or_admin(request)
+        body = await json_object(request)
+        try:
+            token, secret = users.create_token(name, _string(body, "name"), clock())
+        except UserError as exc:
+            raise _user_error(exc) from None
+        except NoSuchUser as exc:
+            raise _not_found(exc) from None
+        return web.json_response({**_token_json(token), "token": secret}, status=201)
+
+    @requires(Role.VIEWER)
+    async def revoke_token(request: web.Request) -> web.Response:
+        try:
+            token = users.revoke_token(own_or_admin(request), request.match_info["token_id"], clock())
+        except NoSuchUser as exc:
+            raise _not_found(exc) from None
+        return web.json_response(_token_json(token))
+
+    @requires(Role.ADMIN)
+    async def audit(request: web.Request) -> web.Response:
+        try:
+            limit = int(request.query.get("limit", "100"))
+        except ValueError:
+            raise ApiError("limit", f"expected a whole number, got {request.query['limit']!r}") from None
+        if not 1 <= limit <= MAX_AUDIT_LIMIT:
+            raise ApiError("limit", f"expected 1 to {MAX_AUDIT_LIMIT}")
+        entries = users.audit(limit, request.query.get("who"))
+        return web.json_response({"entries": [_audit_json(e) for e in entries]})
+
+    app.router.add_post("/api/v1/login", login)
+    app.router.add_post("/api/v1/logout", logout)
+    app.router.add_get("/api/v1/me", me)
+    app.router.add_get("/api/v1/users", list_users)
+    app.router.add_post("/api/v1/users", create_user)
+    app.router.add_post("/api/v1/users/{name}", update_user)
+    app.router.add_post("/api/v1/users/{name}/password", set_password)
+    app.router.add_get("/api/v1/users/{name}/tokens", list_tokens)
+    app.router.add_post("/api/v1/users/{name}/tokens", create_token)
+    app.router.add_delete("/api/v1/users/{name}/tokens/{token_id}", revoke_token)
+    app.router.add_get("/api/v1/audit", audit)
+
+
+_USER_FIELDS = (Field("role", "viewer, operator or admin"), Field("display_name", "Name shown in the console"),
+                Field("language", "zh-CN or en"))
+document("POST", "/api/v1/login", "Log in: sets the itops_session cookie, returns the user and its csrf_token",
+         tag="auth", body=(Field("username", "Login name", required=True), Field("password", "Password", required=True)))
+document("POST", "/api/v1/logout", "End this login session", tag="auth")
+document("GET", "/api/v1/me", "Who is logged in (same body as login)", tag="auth")
+document("GET", "/api/v1/users", "Every user", tag="users")
+document("POST", "/api/v1/users", "Create a user", tag="users", success_status=201,
+         body=(Field("username", "Login name", required=True), Field("password", "At least 10 characters", required=True),
+               *_USER_FIELDS))
+document("POST", "/api/v1/users/{name}", "Change a user's role, display name, language or disabled flag", tag="users",
+         body=(*_USER_FIELDS, Field("disabled", "A disabled user cannot log in; its sessions end", "boolean")))
+document("POST", "/api/v1/users/{name}/password", "Set a password (the user itself or an admin)", tag="users",
+         body=(Field("password", "At least 10 characters", required=True),))
+document("GET", "/api/v1/users/{name}/tokens", "A user's API tokens (never their secrets)", tag="users")
+document("POST", "/api/v1/users/{name}/tokens", "Make an API token; its secret is in the answer only", tag="users",
+         success_status=201, body=(Field("name", "What the token is for", required=True),))
+document("DELETE", "/api/v1/users/{name}/tokens/{token_id}", "Revoke an API token", tag="users")
+document("GET", "/api/v1/audit", "The audit log of changing calls, newest first", tag="users",
+         query=(Field("limit", f"At most this many (1-{MAX_AUDIT_LIMIT}, default 100)", "integer"),
+                Field("who", "Only this user's calls")))

@@ -1,0 +1,108 @@
+"""What the console's browser tests share: a real collector with alerting, incidents and users, a headless
+chromium (Debian's, never a downloaded one), logging in, and pushing the batch that fires the test rule."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+import urllib.request
+from pathlib import Path
+
+import grpc
+from playwright.sync_api import Browser, Page, Playwright
+
+from itops.collector.auth import new_token, token_sha256
+from itops.v1 import ingest_pb2, ingest_pb2_grpc
+
+from .conftest import CollectorProcess
+
+CHROMIUM = "/usr/bin/chromium"
+ADMIN_TOKEN = "console-admin-token-for-tests"
+PASSWORD = "correct horse battery staple"
+PHONE = {"width": 375, "height": 812}
+DESKTOP = {"width": 1280, "height": 900}
+RULES = """\
+rules:
+  - name: DiskNearlyFull
+    metric: itops_test_disk_used_ratio
+    function: last
+    op: ">"
+    threshold: 0.9
+    severity: P2
+    annotations:
+      summary: "disk {{ value }} full on {{ labels.host }}"
+      summary_zh: "{{ labels.host }} 磁盘使用率 {{ value }}"
+"""
+# name → (role, language)
+USERS = {"wang": ("operator", "en"), "zhao": ("operator", "zh-CN"), "li": ("viewer", "en")}
+
+
+def launch_chromium(playwright: Playwright) -> Browser:
+    """Fails (never skips) when Debian's chromium is not installed."""
+    if not Path(CHROMIUM).exists():
+        raise AssertionError(f"{CHROMIUM} is missing: apt-get install chromium (the console tests need it)")
+    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+
+
+def start_console_collector(workdir: Path, tls_dir: Path) -> tuple[CollectorProcess, str]:
+    """A collector with the test rule, incidents for every alert and the USERS; returns it and the agent token."""
+    rules = workdir / "rules.yaml"
+    rules.write_text(RULES)
+    config = (
+        f"admin_tokens:\n  - name: root\n    token_sha256: {token_sha256(ADMIN_TOKEN)}\n"
+        f"alerting:\n  shipped_rules: false\n  rule_files: ['{rules}']\n  evaluation_interval: 0.5s\n"
+        f"  incidents:\n    policies:\n      - name: every-alert\n        matchers: []\n        category: hardware\n"
+    )
+    token = new_token()
+    collector = CollectorProcess(workdir, tls_dir, {"agent-a": token}, extra_config=config).start()
+    for name, (role, language) in USERS.items():
+        admin_call(collector, "POST", "/api/v1/users", {"username": name, "password": PASSWORD, "role": role,
+                                                        "language": language, "display_name": name.title()})
+    return collector, token
+
+
+def admin_call(collector: CollectorProcess, method: str, path: str, body: dict | None = None) -> dict:
+    request = urllib.request.Request(
+        collector.http_url + path, method=method, data=json.dumps(body).encode() if body is not None else None,
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {ADMIN_TOKEN}"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)
+
+
+def open_incident_by_hand(collector: CollectorProcess, title: str) -> dict:
+    return admin_call(collector, "POST", "/api/v1/incidents",
+                      {"title": title, "severity": "P3", "category": "network", "assets": [{"name": "sw-core"}]})
+
+
+_sequences = itertools.count(1)  # the collector drops a batch whose (agent, sequence) it stored before
+
+
+def _ingest(collector: CollectorProcess, tls_dir: Path, token: str, call: str, message) -> None:
+    credentials = grpc.ssl_channel_credentials((tls_dir / "ca.pem").read_bytes())
+    with grpc.secure_channel(collector.grpc_address, credentials,
+                             options=[("grpc.ssl_target_name_override", "localhost")]) as channel:
+        getattr(ingest_pb2_grpc.IngestStub(channel), call)(
+            message, metadata=(("authorization", f"Bearer {token}"),), timeout=10)
+
+
+def push_disk_usage(collector: CollectorProcess, tls_dir: Path, token: str, host: str, ratio: float) -> None:
+    batch = ingest_pb2.Batch(sequence=next(_sequences), samples=ingest_pb2.SampleBlock(
+        series=[f'itops_test_disk_used_ratio{{host="{host}"}}'], series_index=[0],
+        timestamps_ms=[int(time.time() * 1000)], values=[ratio]))
+    _ingest(collector, tls_dir, token, "Push", batch)
+
+
+def say_hello(collector: CollectorProcess, tls_dir: Path, token: str, agent_id: str, hostname: str) -> None:
+    _ingest(collector, tls_dir, token, "Hello", ingest_pb2.AgentHello(
+        agent_id=agent_id, hostname=hostname, agent_version="test", os="Linux", platform="linux-x86_64",
+        boot_time_unix_ms=int(time.time() * 1000) - 3_600_000, ip_addresses=["192.0.2.7"]))
+
+
+def log_in(page: Page, collector: CollectorProcess, username: str, password: str = PASSWORD) -> None:
+    page.goto(collector.http_url + "/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("form.login button[type=submit]")
+    if password == PASSWORD:
+        page.wait_for_selector(".incident-list")

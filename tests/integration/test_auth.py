@@ -1,0 +1,253 @@
+"""Users, roles, sessions, API tokens, the audit log and the login rate limit in the real collector process;
+the user store on the real PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import subprocess
+import urllib.error
+import urllib.request
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+import pytest
+
+from itops.collector.auth import token_sha256
+from itops.collector.users import Role, UserStore
+
+from .conftest import BIN, CollectorProcess
+
+pytestmark = pytest.mark.integration
+
+ADMIN_PASSWORD = "admin password 1"
+CONFIG_ADMIN_TOKEN = "config-admin-token-for-tests"
+POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+class ApiSession:
+    """One caller of the HTTP API: a cookie session (after login) or a bearer token."""
+
+    def __init__(self, base_url: str, token: str | None = None):
+        self.base_url, self.token = base_url, token
+        self.cookie: str | None = None
+        self.csrf: str | None = None
+
+    def call(self, method: str, path: str, body: dict | None = None, csrf: bool = True) -> tuple[int, dict]:
+        headers = {"Content-Type": "application/json"}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        if self.cookie:
+            headers["Cookie"] = self.cookie
+        if self.csrf and csrf:
+            headers["X-CSRF-Token"] = self.csrf
+        request = urllib.request.Request(self.base_url + path, method=method, headers=headers,
+                                         data=json.dumps(body).encode() if body is not None else None)
+        try:
+            with urllib.request.urlopen(request, timeout=20) as response:
+                self._keep_cookie(response.headers.get("Set-Cookie"))
+                return response.status, json.load(response)
+        except urllib.error.HTTPError as error:
+            text = error.read().decode()
+            try:
+                return error.code, json.loads(text)
+            except ValueError:
+                return error.code, {"text": text}
+
+    def _keep_cookie(self, set_cookie: str | None) -> None:
+        if set_cookie and set_cookie.startswith("itops_session="):
+            self.set_cookie_header = set_cookie
+            self.cookie = set_cookie.split(";", 1)[0]
+
+    def login(self, username: str, password: str) -> tuple[int, dict]:
+        status, body = self.call("POST", "/api/v1/login", {"username": username, "password": password})
+        if status == 200:
+            self.csrf = body["csrf_token"]
+        return status, body
+
+
+def add_user(collector: CollectorProcess, username: str, role: str, password: str) -> None:
+    password_file = collector.workdir / f"{username}.password"
+    password_file.write_text(password + "\n")
+    done = subprocess.run([BIN / "itops-collector", "add-user", "-c", collector.workdir / "collector.yaml", username,
+                           "--role", role, "--password-file", password_file], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert f"user {username} ({role}) added" in done.stdout
+
+
+@pytest.fixture
+def auth_collector(tmp_path, tls_dir, agent_token):
+    config = (f"admin_tokens:\n  - name: robot\n    token_sha256: {token_sha256(CONFIG_ADMIN_TOKEN)}\n"
+              f"auth:\n  session_ttl: 1h\n")
+    collector = CollectorProcess(tmp_path, tls_dir, {"agent-a": agent_token}, extra_config=config).start()
+    add_user(collector, "admin", "admin", ADMIN_PASSWORD)
+    yield collector
+    if collector.process.poll() is None:
+        collector.process.kill()
+
+
+@pytest.fixture
+def admin(auth_collector) -> ApiSession:
+    session = ApiSession(auth_collector.http_url)
+    assert session.login("admin", ADMIN_PASSWORD)[0] == 200
+    return session
+
+
+def make_user(admin: ApiSession, base_url: str, username: str, role: str) -> ApiSession:
+    status, body = admin.call("POST", "/api/v1/users", {"username": username, "password": f"{username} password",
+                                                        "role": role, "display_name": username.title(), "language": "en"})
+    assert status == 201, body
+    session = ApiSession(base_url)
+    assert session.login(username, f"{username} password")[0] == 200
+    return session
+
+
+def test_login_sets_a_strict_http_only_cookie_and_me_reports_the_user(auth_collector):
+    session = ApiSession(auth_collector.http_url)
+    status, body = session.login("admin", ADMIN_PASSWORD)
+    assert status == 200 and body["user"] == "admin" and body["role"] == "admin" and len(body["csrf_token"]) >= 40
+    attributes = session.set_cookie_header.lower()
+    assert "httponly" in attributes and "samesite=strict" in attributes and "path=/" in attributes
+    assert session.call("GET", "/api/v1/me") == (200, body)
+    assert session.call("POST", "/api/v1/logout")[0] == 200
+    assert session.call("GET", "/api/v1/me")[0] == 401
+
+
+def test_wrong_password_is_401_and_me_needs_a_login(auth_collector):
+    session = ApiSession(auth_collector.http_url)
+    assert session.login("admin", "not the password")[0] == 401
+    assert session.login("nobody", ADMIN_PASSWORD)[0] == 401
+    assert session.call("GET", "/api/v1/me")[0] == 401
+
+
+def test_cookie_session_needs_the_csrf_header_on_changes(admin, auth_collector):
+    body = {"username": "li", "password": "li password", "role": "viewer"}
+    status, refused = admin.call("POST", "/api/v1/users", body, csrf=False)
+    assert status == 403 and "X-CSRF-Token" in refused["error"]
+    admin.csrf, good = "forged", admin.csrf
+    assert admin.call("POST", "/api/v1/users", body)[0] == 403
+    admin.csrf = good
+    assert admin.call("POST", "/api/v1/users", body)[0] == 201
+
+
+def test_roles_decide_who_may_change_what(admin, auth_collector):
+    url = auth_collector.http_url
+    viewer, operator = make_user(admin, url, "li", "viewer"), make_user(admin, url, "zhao", "operator")
+    assert viewer.call("GET", "/api/v1/agents")[0] == 200
+    status, refused = viewer.call("POST", "/api/v1/users", {"username": "x", "password": "x password", "role": "admin"})
+    assert status == 403 and "needs the admin role" in refused["error"]
+    assert operator.call("GET", "/api/v1/users")[0] == 403
+    assert viewer.call("GET", "/api/v1/audit")[0] == 403
+    status, users = admin.call("GET", "/api/v1/users")
+    assert status == 200 and {u["user"]: u["role"] for u in users["users"]} == {
+        "admin": "admin", "li": "viewer", "zhao": "operator"}
+    assert admin.call("POST", "/api/v1/users/li", {"role": "operator"})[1]["role"] == "operator"
+    assert viewer.call("GET", "/api/v1/me")[1]["role"] == "operator"  # the live session sees the new role
+
+
+def test_non_get_without_anyone_is_401(auth_collector):
+    anonymous = ApiSession(auth_collector.http_url)
+    for method, path in (("POST", "/api/v1/users"), ("POST", "/api/v1/logout"), ("DELETE", "/api/v1/users/admin/tokens/x"),
+                         ("POST", "/api/v1/not-a-route")):
+        assert anonymous.call(method, path, {})[0] == 401, (method, path)
+    assert anonymous.call("GET", "/api/v1/health")[0] == 200
+
+
+def test_user_api_tokens_work_as_bearer_until_revoked(admin, auth_collector):
+    url = auth_collector.http_url
+    make_user(admin, url, "zhao", "operator")
+    status, token = admin.call("POST", "/api/v1/users/zhao/tokens", {"name": "backup script"})
+    assert status == 201 and token["user"] == "zhao"
+    script = ApiSession(url, token=token["token"])
+    me = script.call("GET", "/api/v1/me")[1]
+    assert me["user"] == "zhao" and me["role"] == "operator"
+    assert script.call("POST", "/api/v1/users/zhao/password", {"password": "a new password"})[0] == 200
+    listed = admin.call("GET", "/api/v1/users/zhao/tokens")[1]["tokens"]
+    assert [t["name"] for t in listed] == ["backup script"] and "token" not in listed[0] and listed[0]["last_used_at"]
+    assert admin.call("DELETE", f"/api/v1/users/zhao/tokens/{token['id']}")[0] == 200
+    assert script.call("GET", "/api/v1/me")[0] == 401
+
+
+def test_config_admin_token_is_admin_and_a_bad_token_is_401(auth_collector):
+    robot = ApiSession(auth_collector.http_url, token=CONFIG_ADMIN_TOKEN)
+    assert robot.call("GET", "/api/v1/me")[1]["role"] == "admin"
+    assert robot.call("POST", "/api/v1/users", {"username": "wu", "password": "wu password", "role": "viewer"})[0] == 201
+    assert ApiSession(auth_collector.http_url, token="made-up").call("GET", "/api/v1/agents")[0] == 401
+
+
+def test_new_api_token_command_makes_a_working_token(auth_collector):
+    done = subprocess.run([BIN / "itops-collector", "new-api-token", "-c", auth_collector.workdir / "collector.yaml",
+                           "admin", "ci"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    secret = done.stdout.strip().splitlines()[-1]
+    assert ApiSession(auth_collector.http_url, token=secret).call("GET", "/api/v1/me")[1]["user"] == "admin"
+
+
+def test_every_change_is_audited_refused_ones_too(admin, auth_collector):
+    anonymous = ApiSession(auth_collector.http_url)
+    anonymous.call("POST", "/api/v1/users", {"username": "x", "password": "secret password"})
+    anonymous.login("admin", "wrong password")
+    admin.call("POST", "/api/v1/users", {"username": "li", "password": "li password", "role": "viewer"})
+    entries = admin.call("GET", "/api/v1/audit?limit=10")[1]["entries"]
+    seen = [(e["who"], e["method"], e["path"], e["status"]) for e in entries]
+    assert seen[:4] == [("admin", "POST", "/api/v1/users", 201), ("admin", "POST", "/api/v1/login", 401),
+                        ("anonymous", "POST", "/api/v1/users", 401), ("admin", "POST", "/api/v1/login", 200)]
+    assert entries[0]["role"] == "admin" and entries[0]["via"] == "session" and entries[0]["remote"] == "127.0.0.1"
+    assert entries[0]["detail"] == '["password", "role", "username"]'
+    assert "li password" not in json.dumps(entries) and "wrong password" not in json.dumps(entries)
+    only_anonymous = admin.call("GET", "/api/v1/audit?who=anonymous")[1]["entries"]
+    assert [e["status"] for e in only_anonymous] == [401]
+    assert admin.call("GET", "/api/v1/audit?limit=0")[1] == {"error": "limit: expected 1 to 1000", "parameter": "limit"}
+
+
+def test_five_failed_logins_lock_the_username(admin, auth_collector):
+    guesser = ApiSession(auth_collector.http_url)
+    make_user(admin, auth_collector.http_url, "li", "viewer")
+    assert [guesser.login("li", f"guess number {n}")[0] for n in range(5)] == [401] * 5
+    status, body = guesser.login("li", "li password")
+    assert status == 429 and body["parameter"] == "username"
+    assert guesser.login("admin", ADMIN_PASSWORD)[0] == 200  # other usernames are not locked
+    statuses = [e["status"] for e in admin.call("GET", "/api/v1/audit?who=li")[1]["entries"]]
+    assert statuses[0] == 429
+
+
+def test_require_login_for_reads_closes_gets_but_not_health_or_metrics(tmp_path, tls_dir, agent_token):
+    collector = CollectorProcess(tmp_path, tls_dir, {"agent-a": agent_token},
+                                 extra_config="auth:\n  require_login_for_reads: true\n").start()
+    try:
+        add_user(collector, "li", "viewer", "li password")
+        anonymous = ApiSession(collector.http_url)
+        assert anonymous.call("GET", "/api/v1/agents")[0] == 401
+        assert anonymous.call("GET", "/api/v1/health")[1]["time_zone"] == "Asia/Shanghai"
+        assert "itops_" in collector.metrics_text()
+        viewer = ApiSession(collector.http_url)
+        assert viewer.login("li", "li password")[0] == 200
+        assert viewer.call("GET", "/api/v1/agents")[0] == 200
+    finally:
+        collector.kill()
+
+
+@pytest.fixture
+def postgres_users():
+    schema = f"itops_users_{secrets.token_hex(6)}"
+    with psycopg.connect("host=127.0.0.1 port=5432 dbname=test user=postgres", autocommit=True) as connection:
+        connection.execute(f'CREATE SCHEMA "{schema}"')
+    store = UserStore.open(f"{POSTGRES}?options=-csearch_path%3D{schema}")
+    yield store
+    store.close()
+    with psycopg.connect("host=127.0.0.1 port=5432 dbname=test user=postgres", autocommit=True) as connection:
+        connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def test_user_store_on_postgresql(postgres_users):
+    users, now = postgres_users, datetime.now(UTC)
+    users.add_user("li", password="li password", role="operator", at=now, display_name="李伟")
+    assert users.check_password("li", "li password").display_name == "李伟"
+    assert users.check_password("li", "wrong password") is None
+    _, secret = users.create_token("li", "script", now)
+    assert users.user_for_token(secret, now).role is Role.OPERATOR
+    session_id, csrf = users.create_session("li", now, timedelta(hours=1))
+    assert users.session_user(session_id, now + timedelta(minutes=59))[1] == csrf
+    assert users.session_user(session_id, now + timedelta(hours=1)) is None
+    users.update_user("li", disabled=True)
+    assert users.user_for_token(secret, now) is None and users.check_password("li", "li password") is None

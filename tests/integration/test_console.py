@@ -1,0 +1,248 @@
+"""The web console in a real headless chromium against the real collector: log in, an alert opens an incident
+that shows up with a ticking SLA countdown, acknowledge (the response clock stops), resolve; roles, phone
+layout, languages, and how the console is served (CSP, caching, no inline script)."""
+
+from __future__ import annotations
+
+import re
+import urllib.error
+import urllib.request
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from .conftest import wait_until
+from .console_support import (DESKTOP, PHONE, admin_call, launch_chromium, log_in, open_incident_by_hand,
+                              push_disk_usage, say_hello, start_console_collector)
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
+
+
+@pytest.fixture(scope="module")
+def console(tmp_path_factory, tls_dir):
+    collector, token = start_console_collector(tmp_path_factory.mktemp("console"), tls_dir)
+    collector.agent_token = token
+    yield collector
+    if collector.process.poll() is None:
+        collector.process.kill()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        chromium = launch_chromium(playwright)
+        yield chromium
+        chromium.close()
+
+
+def _tab(browser, viewport):
+    # A browser far from Shanghai: the console must still show times in the collector's zone.
+    context = browser.new_context(viewport=viewport, timezone_id="America/New_York", locale="en-US")
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    yield tab
+    context.close()
+    assert errors == [], f"script errors in the console: {errors}"
+
+
+@pytest.fixture
+def page(browser):
+    yield from _tab(browser, DESKTOP)
+
+
+@pytest.fixture
+def phone_page(browser):
+    yield from _tab(browser, PHONE)
+
+
+def _incident_for_host(console, host: str) -> dict:
+    found = [i for i in admin_call(console, "GET", "/api/v1/incidents")["incidents"]
+             if any(asset["name"] == host for asset in i["assets"])]
+    return found[0] if len(found) == 1 else None
+
+
+def _field(page, name: str):
+    return page.locator(f".field-row[data-field={name}] dd")
+
+
+def _fill_and_submit(form, values: dict[str, str]) -> None:
+    for selector, value in values.items():
+        if selector.startswith("select"):
+            form.locator(selector).select_option(value)
+        else:
+            form.locator(selector).fill(value)
+    form.locator("button[type=submit]").click()
+
+
+def _fire_incident(console, tls_dir, host: str) -> dict:
+    push_disk_usage(console, tls_dir, console.agent_token, host, 0.97)
+    return wait_until(lambda: _incident_for_host(console, host), 20, f"an incident for {host}")
+
+
+def test_served_with_csp_no_inline_script_and_no_caching_of_the_shell(console):
+    with urllib.request.urlopen(console.http_url + "/", timeout=10) as response:
+        assert response.url == console.http_url + "/console/"
+        shell = response.read().decode()
+        assert response.headers["Cache-Control"] == "no-store"
+        assert response.headers["Content-Security-Policy"].startswith("default-src 'self'")
+    scripts = re.findall(r"<script\b([^>]*)>(.*?)</script>", shell, re.S)
+    assert scripts and all('src="' in attributes and body.strip() == "" for attributes, body in scripts)
+    assert "http://" not in shell and "https://" not in shell, "everything comes from the collector"
+    with urllib.request.urlopen(console.http_url + "/console/static/app.js", timeout=10) as response:
+        assert response.headers["Content-Type"].startswith("text/javascript")
+        assert "Content-Security-Policy" in response.headers
+    for bad in ("..%2Fconsole%2F__init__.py", "__init__.py", "nothing.js"):
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(console.http_url + "/console/static/" + bad, timeout=10)
+        assert refused.value.code == 404
+
+
+def test_wrong_password_shows_an_error_and_stays_on_login(console, page):
+    log_in(page, console, "wang", "not the password")
+    expect(page.locator(".login-error")).to_have_text("Wrong user name or password")
+    assert page.url.endswith("#/login")
+
+
+def test_alert_opens_incident_acknowledge_stops_response_clock_then_resolve(console, page, tls_dir, tmp_path):
+    log_in(page, console, "wang")
+    expect(page.locator("#who-name")).to_have_text("Wang")
+    expect(page.locator("#who-role")).to_have_text("Operator")
+    incident = _fire_incident(console, tls_dir, "pc-flow")
+    row = page.locator("tr.incident", has=page.locator(f"a:text-is('{incident['id']}')"))
+    expect(row).to_be_visible(timeout=10_000)  # the list refreshes by itself
+    clock = row.locator(".sla-clock[data-kind=response]")
+    expect(clock).to_have_class(re.compile(r"\bsla-running\b"))
+    first = clock.inner_text()
+    assert re.fullmatch(r"Response left 00:(29|30):\d\d", first), first  # P2: respond within 30 min
+    expect(clock).not_to_have_text(first, timeout=3000)  # it ticks between refreshes
+    page.screenshot(path=tmp_path / "incident-list.png", full_page=True)
+
+    row.locator("td.id a").click()
+    expect(_field(page, "state")).to_have_text("Open")
+    expect(_field(page, "assets")).to_contain_text("pc-flow")
+    page.click("button[data-action=ack]")
+    expect(_field(page, "state")).to_have_text("Acknowledged")
+    response_clock = page.locator(".incident-detail .sla-clock[data-kind=response]")
+    expect(response_clock).to_have_text("Response met")
+    expect(response_clock).to_have_class(re.compile(r"\bsla-met\b"))
+    expect(page.locator(".incident-detail .sla-clock[data-kind=resolution]")).to_have_class(re.compile(r"\bsla-running\b"))
+
+    page.click("button[data-action=start]")
+    expect(_field(page, "state")).to_have_text("In progress")
+    page.click("button[data-action=resolve]")
+    _fill_and_submit(page.locator("form[data-form=resolve]"), {
+        "textarea[name=cause]": "log files filled /var", "textarea[name=resolution]": "rotated and compressed the logs"})
+    expect(_field(page, "state")).to_have_text("Resolved")
+    expect(_field(page, "cause")).to_have_text("log files filled /var")
+    expect(page.locator(".incident-detail .sla-clock[data-kind=resolution]")).to_have_text("Resolution met")
+    expect(page.locator(".timeline li[data-kind=transition]")).to_have_count(3)
+    page.screenshot(path=tmp_path / "incident-resolved.png", full_page=True)
+    stored = admin_call(console, "GET", f"/api/v1/incidents/{incident['id']}")
+    assert (stored["state"], stored["resolution"]) == ("resolved", "rotated and compressed the logs")
+    assert stored["acknowledged_at"] is not None and stored["sla"]["response"]["state"] == "met"
+
+
+def test_times_are_shown_in_the_collectors_zone(console, page):
+    incident = open_incident_by_hand(console, "clock drift on the attendance clock")
+    log_in(page, console, "wang")
+    page.goto(f"{console.http_url}/console/#/incidents/{incident['id']}")
+    opened = _field(page, "opened_at").inner_text()
+    # The browser is in New York; Asia/Shanghai is UTC+8 all year.
+    expected = admin_call(console, "GET", f"/api/v1/incidents/{incident['id']}")["opened_at"]
+    hour_utc = int(expected[11:13])
+    assert re.search(rf"\b{(hour_utc + 8) % 24:02d}:{expected[14:16]}:\d\d\b", opened), (opened, expected)
+
+
+def test_viewer_sees_no_actions_and_a_forced_call_is_refused(console, page):
+    incident = open_incident_by_hand(console, "uplink to branch office down")
+    log_in(page, console, "li")
+    expect(page.locator("#who-role")).to_have_text("Viewer")
+    expect(page.locator(f"a:text-is('{incident['id']}')")).to_be_visible()
+    expect(page.locator("button[data-action=ack]")).to_have_count(0)
+    expect(page.locator("a[href='#/report']")).to_have_count(0)
+    page.goto(f"{console.http_url}/console/#/incidents/{incident['id']}")
+    expect(_field(page, "state")).to_have_text("Open")
+    expect(page.locator(".actions button")).to_have_count(0)
+    status = page.evaluate("""async (id) => {
+        const csrf = JSON.parse(sessionStorage.getItem("itops.session")).csrf_token;
+        const response = await fetch(`/api/v1/incidents/${id}/ack`, {method: "POST",
+            headers: {"Content-Type": "application/json", "X-CSRF-Token": csrf}, body: "{}"});
+        return response.status;
+    }""", incident["id"])
+    assert status == 403
+    assert admin_call(console, "GET", f"/api/v1/incidents/{incident['id']}")["state"] == "open"
+
+
+def test_phone_list_has_no_horizontal_overflow_and_a_big_acknowledge_button(console, phone_page, tls_dir, tmp_path):
+    page = phone_page
+    _fire_incident(console, tls_dir, "pc-phone-with-a-rather-long-host-name-0042")
+    open_incident_by_hand(console, r"\\fileserver01\finance_quarterly_reports_2026_archive_readonly unreachable")
+    log_in(page, console, "wang")
+    button = page.locator("tr.incident button[data-action=ack]").first
+    expect(button).to_be_visible()
+    page.screenshot(path=tmp_path / "phone-list.png", full_page=True)
+    assert page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth")
+    assert button.bounding_box()["height"] >= 44
+    page.locator("tr.incident td.id a").first.click()
+    expect(page.locator(".incident-detail button[data-action=ack]")).to_be_visible()
+    assert page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth")
+    assert page.locator(".incident-detail button[data-action=ack]").bounding_box()["height"] >= 44
+
+
+def test_zh_cn_user_gets_chinese_labels_and_can_switch_to_english(console, page):
+    open_incident_by_hand(console, "机房空调告警")
+    log_in(page, console, "zhao")
+    expect(page.locator("#nav a.active")).to_have_text("故障单")
+    expect(page.locator("#who-role")).to_have_text("运维")
+    expect(page.locator("tr.incident button[data-action=ack]").first).to_have_text("响应")
+    expect(page.locator("tr.incident .badge.state-open").first).to_have_text("待响应")
+    page.select_option("#language", "en")
+    expect(page.locator("#nav a.active")).to_have_text("Incidents")
+    page.reload()
+    expect(page.locator("#nav a.active")).to_have_text("Incidents")  # the choice is remembered
+
+
+def test_report_an_incident_by_hand_opens_its_page(console, page):
+    log_in(page, console, "wang")
+    page.click("a[href='#/report']")
+    _fill_and_submit(page.locator("form.report-form"), {
+        "input[name=title]": "printer pr-7 jams on every job", "select[name=severity]": "P4",
+        "select[name=category]": "hardware", "textarea[name=assets]": "pr-7 / ZC-0107",
+        "textarea[name=description]": "finance office, 2nd floor"})
+    expect(_field(page, "assets")).to_have_text("pr-7 (Asset number ZC-0107)")
+    expect(_field(page, "reporter")).to_have_text("wang")
+    expect(_field(page, "source")).to_have_text("Reported by hand")
+    expect(page.locator(".timeline li[data-kind=note]")).to_contain_text("finance office, 2nd floor")
+    assert page.url.split("#/incidents/")[1].startswith("INC-")
+
+
+def test_alerts_page_and_silence_added_and_expired_from_the_console(console, page, tls_dir, tmp_path):
+    push_disk_usage(console, tls_dir, console.agent_token, "pc-silenced", 0.95)
+    log_in(page, console, "wang")
+    page.click("#nav a[href='#/silences']")
+    _fill_and_submit(page.locator("form.silence-form"), {
+        "textarea[name=matchers]": 'host="pc-silenced"', "input[name=duration]": "1h",
+        "input[name=comment]": "disk being replaced"})
+    row = page.locator("tr", has_text="disk being replaced")
+    expect(row).to_contain_text('host="pc-silenced"')
+    page.click("#nav a[href='#/alerts']")
+    alert = page.locator("tr.alert", has_text="host=pc-silenced")
+    expect(alert).to_contain_text("disk 0.95 full on pc-silenced")
+    expect(alert.locator(".muted")).to_contain_text("silence")
+    page.screenshot(path=tmp_path / "alerts.png", full_page=True)
+    page.click("#nav a[href='#/silences']")
+    page.locator("tr", has_text="disk being replaced").locator("button[data-action=expire]").click()
+    expect(page.locator("tr", has_text="disk being replaced")).to_have_count(0)
+    assert all(s["comment"] != "disk being replaced" for s in admin_call(console, "GET", "/api/v1/silences")["silences"])
+
+
+def test_hosts_page_lists_the_agent_with_its_status(console, page, tls_dir, tmp_path):
+    say_hello(console, tls_dir, console.agent_token, "agent-a", "finance-pc-07")
+    push_disk_usage(console, tls_dir, console.agent_token, "finance-pc-07", 0.1)
+    log_in(page, console, "wang")
+    page.click("#nav a[href='#/hosts']")
+    host = page.locator("tr.entity", has_text="finance-pc-07")
+    expect(host).to_be_visible()
+    expect(host.locator(".badge").first).to_have_text(re.compile(r"^(OK|Warning|Critical)$"))
+    page.screenshot(path=tmp_path / "hosts.png", full_page=True)

@@ -1,0 +1,135 @@
+"""Roles, the login throttle, and the OpenAPI registry covering every /api/v1 route."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+from prometheus_client import CollectorRegistry
+
+from itops.alerting.assembly import build_alerting
+from itops.alerting.config import AlertingConfig
+from itops.alerting.incidents.sla import SlaConfig, SlaPolicy
+from itops.alerting.incidents.store import IncidentStore
+from itops.alerting.maintenance_store import MaintenanceStore
+from itops.collector.access import LoginThrottle, Principal, Role, requires
+from itops.collector.alerting_api import add_alerting_routes
+from itops.collector.http_api import build_http_app
+from itops.collector.incidents_api import add_incident_routes
+from itops.collector.openapi import add_openapi_route, openapi_document, undocumented_routes
+from itops.collector.self_metrics import CollectorMetrics
+from itops.collector.state import StateStore
+from itops.collector.users import UserStore
+from itops.collector.users_api import add_user_routes
+
+T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+
+
+class _Request(dict):
+    """Just enough of a request for the decorator: it reads only ``request["principal"]``."""
+
+
+def _call(handler, principal: Principal | None):
+    request = _Request(principal=principal)
+    return asyncio.run(handler(request))
+
+
+@pytest.fixture
+def handler():
+    @requires(Role.OPERATOR)
+    async def ack(_request):
+        return web.json_response({"ok": True})
+
+    return ack
+
+
+def test_requires_refuses_without_principal_with_401(handler):
+    with pytest.raises(web.HTTPUnauthorized):
+        _call(handler, None)
+
+
+def test_requires_refuses_a_lower_role_with_403(handler):
+    with pytest.raises(web.HTTPForbidden) as refused:
+        _call(handler, Principal("li", Role.VIEWER, "session"))
+    assert "needs the operator role; li is viewer" in refused.value.text
+
+
+def test_requires_lets_the_role_and_higher_ones_through(handler):
+    assert _call(handler, Principal("li", Role.OPERATOR, "token")).status == 200
+    assert _call(handler, Principal("wang", Role.ADMIN, "session")).status == 200
+    assert handler.required_role is Role.OPERATOR
+
+
+def test_throttle_locks_after_max_failures_within_the_window():
+    throttle = LoginThrottle(5, timedelta(minutes=5), timedelta(minutes=5))
+    for second in range(4):
+        throttle.failed("li", T0 + timedelta(seconds=second))
+    assert not throttle.locked("li", T0 + timedelta(seconds=5))
+    throttle.failed("li", T0 + timedelta(seconds=5))
+    assert throttle.locked("li", T0 + timedelta(seconds=6))
+    assert not throttle.locked("wang", T0 + timedelta(seconds=6))
+    assert throttle.locked("li", T0 + timedelta(minutes=5, seconds=4))
+    assert not throttle.locked("li", T0 + timedelta(minutes=5, seconds=5))
+
+
+def test_throttle_forgets_failures_older_than_the_window():
+    throttle = LoginThrottle(5, timedelta(minutes=5), timedelta(minutes=5))
+    for minute in range(0, 10, 2):  # five failures, but never five within five minutes
+        throttle.failed("li", T0 + timedelta(minutes=minute))
+    assert not throttle.locked("li", T0 + timedelta(minutes=9))
+
+
+def test_throttle_success_clears_failures():
+    throttle = LoginThrottle(2, timedelta(minutes=5), timedelta(minutes=5))
+    throttle.failed("li", T0)
+    throttle.succeeded("li")
+    throttle.failed("li", T0 + timedelta(seconds=1))
+    assert not throttle.locked("li", T0 + timedelta(seconds=2))
+
+
+@pytest.fixture
+def full_app(tmp_path: Path):
+    """The collector's app with every route module wired as server.py does."""
+    alerting = build_alerting(AlertingConfig(), str(tmp_path / "alerting"))
+    users = UserStore.open(f"sqlite:///{tmp_path / 'users.sqlite3'}")
+    incidents = IncidentStore.open(f"sqlite:///{tmp_path / 'incidents.sqlite3'}")
+    state = StateStore(str(tmp_path / "state"))
+    app = build_http_app(None, state, CollectorMetrics(CollectorRegistry()), 60, "sqlite")
+    add_user_routes(app, users, LoginThrottle(5, timedelta(minutes=5), timedelta(minutes=5)), timedelta(hours=12),
+                    False, lambda: T0)
+    add_alerting_routes(app, alerting)
+    add_incident_routes(app, incidents, SlaPolicy(SlaConfig()), MaintenanceStore(), lambda: T0)
+    add_openapi_route(app)
+    yield app
+    users.close()
+    incidents.dispose()
+    state.close()
+
+
+def test_every_api_route_is_in_the_openapi_document(full_app):
+    assert undocumented_routes(full_app) == []
+    paths = openapi_document(full_app)["paths"]
+    for method, path in [("get", "/api/v1/health"), ("post", "/api/v1/incidents/{incident_id}/ack"),
+                         ("post", "/api/v1/login"), ("get", "/api/v1/audit"), ("delete", "/api/v1/silences/{silence_id}"),
+                         ("get", "/api/v1/openapi.json")]:
+        assert method in paths[path], (method, path)
+
+
+def test_openapi_roles_come_from_the_handlers(full_app):
+    paths = openapi_document(full_app)["paths"]
+    assert paths["/api/v1/incidents/{incident_id}/ack"]["post"]["x-itops-role"] == "operator"
+    assert paths["/api/v1/maintenance"]["post"]["x-itops-role"] == "admin"
+    assert paths["/api/v1/incidents"]["get"]["x-itops-role"] == "viewer"
+    assert "x-itops-role" not in paths["/api/v1/health"]["get"]
+    assert paths["/api/v1/incidents/{incident_id}"]["get"]["parameters"][0]["name"] == "incident_id"
+
+
+def test_an_undeclared_route_is_reported(full_app):
+    async def extra(_request):
+        return web.json_response({})
+
+    full_app.router.add_get("/api/v1/not-declared", extra)
+    assert undocumented_routes(full_app) == ["GET /api/v1/not-declared"]
