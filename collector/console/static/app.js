@@ -7,11 +7,13 @@ import { renderHosts } from "./hosts.js";
 import { LANGUAGES, LANGUAGE_NAMES, chooseLanguage, language, switchLanguage, t } from "./i18n.js";
 import { renderIncident } from "./incident.js";
 import { renderIncidentList, renderReportForm } from "./incidents.js";
+import { renderReports } from "./reports.js";
 import { setZone } from "./time.js";
 import { tickClocks } from "./widgets.js";
 
 const ROLE_RANK = { viewer: 0, operator: 1, admin: 2 };
-const NAV = [["#/incidents", "nav.incidents"], ["#/hosts", "nav.hosts"], ["#/alerts", "nav.alerts"], ["#/silences", "nav.silences"]];
+const NAV = [["#/incidents", "nav.incidents"], ["#/hosts", "nav.hosts"], ["#/alerts", "nav.alerts"], ["#/silences", "nav.silences"],
+  ["#/reports", "nav.reports"]];
 const ROUTES = [
   [/^#\/incidents\/([^/?]+)$/, renderIncident],
   [/^#\/incidents(\?.*)?$/, renderIncidentList],
@@ -19,6 +21,7 @@ const ROUTES = [
   [/^#\/hosts$/, renderHosts],
   [/^#\/alerts$/, renderAlerts],
   [/^#\/silences$/, renderSilences],
+  [/^#\/reports$/, renderReports],
 ];
 
 const view = document.getElementById("view");
