@@ -115,7 +115,7 @@ class IncidentStage:
         log.info("incident %s opened for alert %s (%s)", incident.id, alert.fingerprint, alert.rule)
 
     def _attach(self, incident: Incident, alert: Alert, now: datetime) -> None:
-        if not self.store.attach_alert(incident.id, alert.fingerprint, now):
+        if not self.store.attach_alert(incident.id, alert.fingerprint, now, _assets(alert.labels)):
             self.store.add_note(incident.id, ALERTING, now, self._text("firing_again", alert))
         if alert.severity.value < incident.severity.value:  # "P1" < "P2": the alert is more severe
             self.store.change_severity(incident.id, alert.severity, ALERTING, now, self._text("severity", alert))

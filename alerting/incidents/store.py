@@ -198,14 +198,21 @@ class IncidentStore:
             row.signed_off_by, row.signed_off_at, row.closed_at = sign_off, at, at
             return Incident.from_row(row)
 
-    def attach_alert(self, incident_id: str, fingerprint: str, at: datetime) -> bool:
-        """Link an alert; False when it was linked already."""
+    def attach_alert(self, incident_id: str, fingerprint: str, at: datetime,
+                     assets: Iterable[AffectedAsset] = ()) -> bool:
+        """Link an alert, and add the hosts/devices it is about that the incident does not list yet;
+        False when the alert was linked already."""
         with self._editing(incident_id) as (session, row):
             _refuse_if_closed(row)
             if any(link.fingerprint == fingerprint for link in row.alerts):
                 return False
             row.alerts.append(AlertLinkRow(fingerprint=fingerprint, attached_at=at))
-            _record(session, row, ALERTING, at, TimelineKind.ALERT_ATTACHED, None, fingerprint, None)
+            listed = {asset.name for asset in row.assets}
+            added = [asset for asset in assets if asset.name not in listed]
+            row.assets.extend([AssetRow(position=position, name=a.name, asset_number=a.asset_number)
+                               for position, a in enumerate(added, start=len(row.assets))])
+            _record(session, row, ALERTING, at, TimelineKind.ALERT_ATTACHED, None, fingerprint,
+                    ", ".join(asset.name for asset in added) or None)
             return True
 
     def find_for_alert(self, fingerprint: str, group_key: str | None) -> Incident | None:

@@ -124,6 +124,17 @@ def test_alerts_with_the_same_grouping_labels_join_one_incident(store):
     assert kinds(store, incidents[0].id) == [TimelineKind.OPENED, TimelineKind.ALERT_ATTACHED]
 
 
+def test_an_alert_joining_the_incident_adds_its_host_as_an_asset(store):
+    by_alertname = IncidentPolicy(name="outage", group_by=["alertname"], category="network")
+    stage = make_stage(store, by_alertname)
+    stage.ingest([alert("SwitchDown", host="sw-1", asset_number="ZC-0101")], T0)
+    stage.ingest([alert("SwitchDown", host="sw-2"), alert("SwitchDown", host="sw-1", port="7")], minutes(1))
+    [incident] = store.list()
+    assert incident.assets == (AffectedAsset("sw-1", "ZC-0101"), AffectedAsset("sw-2"))
+    attached = [e.text for e in store.timeline(incident.id) if e.kind is TimelineKind.ALERT_ATTACHED]
+    assert attached == ["sw-2", None]  # the second sw-1 alert adds no asset
+
+
 def test_group_keys_differ_between_policies(store):
     mine = IncidentPolicy(name="mine", matchers=['host="pc-1"'])
     stage = make_stage(store, mine, DEFAULT_POLICY)
