@@ -5,7 +5,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from itops.alerting.incidents import AffectedAsset, Category, IncidentStore, TimelineKind
+from itops.alerting.incidents import AffectedAsset, Category, IncidentState, IncidentStore, TimelineKind
 from itops.alerting.incidents.config import EscalationLevel
 from itops.alerting.incidents.escalation import Escalator
 from itops.alerting.incidents.oncall import OnCall, OnCallConfig
@@ -30,6 +30,7 @@ schedules:
 LADDER = [EscalationLevel(at=0.0, notify="oncall:ops"), EscalationLevel(at=0.5, notify="oncall:ops"),
           EscalationLevel(at=1.0, notify="li")]
 EXTERNAL_URL = "https://itops.example.cn"
+S = IncidentState
 
 
 def minutes(n: float) -> datetime:
@@ -136,6 +137,26 @@ def test_acknowledging_stops_the_ladder(store, hooks, notification_log):
     store.acknowledge(incident_id, "wang", minutes(3))
     assert tick(escalator, minutes(20)) == []
     assert levels_received(hooks["wang-hook"]) == ["0"] and hooks["li-hook"].bodies() == []
+
+
+def test_a_reopened_incident_climbs_the_ladder_again_until_acknowledged_anew(store, hooks, notification_log):
+    incident_id = p1_incident(store)
+    escalator = make_escalator(store, urls_of(hooks), notification_log)
+    tick(escalator, minutes(0))
+    store.acknowledge(incident_id, "wang", minutes(2))
+    store.transition(incident_id, S.IN_PROGRESS, "wang", minutes(3))
+    store.resolve(incident_id, "wang", minutes(30), "c", "r")
+    store.transition(incident_id, S.OPEN, "alerting", minutes(60), note="fired again")  # reopened
+    for at in (60, 64, 65, 70):  # the ladder counts from the reopening: 0 at 60, 0.5 at 65, 1.0 at 70
+        tick(escalator, minutes(at))
+    assert levels_received(hooks["wang-hook"]) == ["0", "0", "1"] and levels_received(hooks["li-hook"]) == ["2"]
+    [body] = [b for b in hooks["wang-hook"].bodies() if b["alerts"][0]["labels"]["level"] == "1"]
+    assert "已 5 分钟未确认" in body["alerts"][0]["annotations"]["summary_zh"]  # since the reopening
+    store.acknowledge(incident_id, "wang", minutes(71))
+    assert tick(escalator, minutes(90)) == []
+    # the SLA's response time still runs from the opening to the first acknowledgement: 2 min, met
+    assert SlaPolicy(SlaConfig()).status(store.get(incident_id), store.timeline(incident_id), minutes(90)
+                                         ).response.elapsed_s == 120
 
 
 def test_a_new_escalator_over_the_same_database_does_not_notify_again(store_url, store, hooks, notification_log):
