@@ -10,10 +10,13 @@ from itops.collector.config import AgentCredential
 __all__ = ["TokenAuthenticator", "new_token", "token_sha256"]
 
 TOKEN_BYTES = 32
+# Marks a leaked token for secret scanners, and keeps it from starting with "-", which a command line
+# (`itops --token …`) would read as an option.
+TOKEN_PREFIX = "itops_"
 
 
 def new_token() -> str:
-    return secrets.token_urlsafe(TOKEN_BYTES)
+    return TOKEN_PREFIX + secrets.token_urlsafe(TOKEN_BYTES)
 
 
 def token_sha256(token: str) -> str:

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from itops.alerting.incidents.model import UtcDateTime
+from itops.collector.auth import new_token
 
 __all__ = [
     "ApiToken", "AuditEntry", "LANGUAGES", "MIN_PASSWORD_LENGTH", "NoSuchUser", "Role", "User", "UserError",
@@ -279,7 +280,7 @@ class UserStore:
         if not name or len(name) > 100:
             raise UserError("name", "expected 1-100 characters naming what the token is for")
         self.get_user(username)
-        secret = secrets.token_urlsafe(SECRET_BYTES)
+        secret = new_token()
         token_id = secrets.token_hex(8)
         with self._engine.begin() as connection:
             connection.execute(_tokens.insert().values(id=token_id, username=username, name=name,

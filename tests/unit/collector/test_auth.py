@@ -22,3 +22,7 @@ def test_missing_malformed_or_unknown_tokens_identify_nobody():
 def test_new_tokens_are_long_and_distinct():
     tokens = {new_token() for _ in range(100)}
     assert len(tokens) == 100 and min(len(t) for t in tokens) >= 40
+
+
+def test_tokens_carry_the_itops_prefix_so_a_command_line_never_reads_one_as_an_option():
+    assert all(new_token().startswith("itops_") for _ in range(200))

@@ -85,7 +85,7 @@ def test_set_password_replaces_it_and_ends_sessions(users):
 def test_api_token_identifies_its_user_until_revoked(users):
     users.add_user("li", password=PASSWORD, role="operator", at=T0)
     token, secret = users.create_token("li", "backup script", T0)
-    assert len(secret) >= 40 and token.last_used_at is None
+    assert secret.startswith("itops_") and len(secret) >= 46 and token.last_used_at is None
     assert users.user_for_token(secret, T0 + timedelta(minutes=1)).username == "li"
     assert users.list_tokens("li")[0].last_used_at == T0 + timedelta(minutes=1)
     assert users.user_for_token(secret[:-1], T0) is None
