@@ -29,6 +29,7 @@ __all__ = [
     "BusinessCalendar",
     "CalendarConfig",
     "HolidaySet",
+    "aware_utc",
     "check_calendar",
     "load_calendar",
     "load_calendar_text",
@@ -113,7 +114,7 @@ class BusinessCalendar:
 
     def add(self, start: datetime, duration: timedelta) -> datetime:
         """The earliest UTC instant at which ``duration`` of calendar time has passed since ``start``."""
-        start = _utc(start, "start")
+        start = aware_utc(start, "start")
         if duration < _NONE:
             raise ValueError(f"duration must not be negative, got {duration}")
         if self._every_second or duration == _NONE:
@@ -146,14 +147,15 @@ class BusinessCalendar:
             day += _ONE_DAY
 
 
-def _utc(moment: datetime, name: str) -> datetime:
+def aware_utc(moment: datetime, name: str) -> datetime:
+    """``moment`` in UTC; a naive one is refused, naming the argument (times are UTC inside itops)."""
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"{name} must be an aware UTC datetime, got the naive {moment.isoformat()}")
     return moment.astimezone(UTC)
 
 
 def _interval(start: datetime, end: datetime, start_name: str, end_name: str) -> tuple[datetime, datetime]:
-    start, end = _utc(start, start_name), _utc(end, end_name)
+    start, end = aware_utc(start, start_name), aware_utc(end, end_name)
     if end < start:
         raise ValueError(f"{end_name} {end.isoformat()} is before {start_name} {start.isoformat()}")
     return start, end

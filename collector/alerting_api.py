@@ -29,38 +29,36 @@ from itops.alerting.muting import MatcherError
 from itops.alerting.notification_log import NotificationAttempt, Outcome
 from itops.alerting.silences import Silence, SilenceError
 from itops.collector.access import Role, json_error, requires
-from itops.collector.http_api import ApiError, json_object
+from itops.collector.http_api import ApiError, iso_or_none, json_object
 from itops.collector.openapi import Field, document
 from itops.yamlconf import FieldProblem, parse_duration
 
 __all__ = ["add_alerting_routes"]
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment is not None else None
-
-
 def _alert_json(alert: Alert) -> dict:
     return {"fingerprint": alert.fingerprint, "rule": alert.rule, "state": alert.state.value,
             "severity": alert.severity.value, "labels": alert.labels, "annotations": alert.annotations,
-            "value": alert.value, "pending_since": _iso(alert.pending_since), "firing_since": _iso(alert.firing_since),
-            "resolved_at": _iso(alert.resolved_at), "flapping": alert.flapping, "muted_by": alert.muted_by}
+            "value": alert.value, "pending_since": iso_or_none(alert.pending_since),
+            "firing_since": iso_or_none(alert.firing_since), "resolved_at": iso_or_none(alert.resolved_at),
+            "flapping": alert.flapping, "muted_by": alert.muted_by}
 
 
 def _silence_json(silence: Silence) -> dict:
-    return {"id": silence.id, "matchers": [str(m) for m in silence.matchers], "starts_at": _iso(silence.starts_at),
-            "ends_at": _iso(silence.ends_at), "created_by": silence.created_by, "comment": silence.comment,
-            "created_at": _iso(silence.created_at)}
+    return {"id": silence.id, "matchers": [str(m) for m in silence.matchers], "starts_at": iso_or_none(silence.starts_at),
+            "ends_at": iso_or_none(silence.ends_at), "created_by": silence.created_by, "comment": silence.comment,
+            "created_at": iso_or_none(silence.created_at)}
 
 
 def _window_json(window: MaintenanceWindowConfig, stored: StoredWindow | None) -> dict:
     origin = ({"id": window.name, "source": "config", "created_by": None, "created_at": None} if stored is None else
-              {"id": stored.id, "source": "api", "created_by": stored.created_by, "created_at": _iso(stored.created_at)})
+              {"id": stored.id, "source": "api", "created_by": stored.created_by,
+               "created_at": iso_or_none(stored.created_at)})
     return {**origin, **window_fields(window)}
 
 
 def _attempt_json(attempt: NotificationAttempt) -> dict:
-    return {"at": _iso(attempt.at), "receiver": attempt.receiver, "integration": attempt.integration,
+    return {"at": iso_or_none(attempt.at), "receiver": attempt.receiver, "integration": attempt.integration,
             "group_key": attempt.group_key, "fingerprints": list(attempt.fingerprints), "status": attempt.status,
             "outcome": attempt.outcome.value, "error": attempt.error, "attempt": attempt.attempt}
 

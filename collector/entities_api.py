@@ -10,24 +10,17 @@ from aiohttp import web
 
 from itops.collector.access import Role, requires
 from itops.collector.entities import ENTITY_KINDS, ENTITY_STATUSES, EntityDirectory
-from itops.collector.http_api import ApiError
+from itops.collector.http_api import query_choice
 from itops.collector.openapi import Field, document
 
 __all__ = ["add_entity_routes"]
 
 
-def _choice(request: web.Request, parameter: str, allowed: tuple[str, ...]) -> str | None:
-    value = request.query.get(parameter)
-    if value is not None and value not in allowed:
-        raise ApiError(parameter, f"expected one of {', '.join(allowed)}, got {value!r}")
-    return value
-
-
 def add_entity_routes(app: web.Application, directory: EntityDirectory) -> None:
     @requires(Role.VIEWER)
     async def entities(request: web.Request) -> web.Response:
-        kind = _choice(request, "kind", ENTITY_KINDS)
-        status = _choice(request, "status", ENTITY_STATUSES)
+        kind = query_choice(request, "kind", ENTITY_KINDS)
+        status = query_choice(request, "status", ENTITY_STATUSES)
         found = [e for e in await directory.entities()
                  if (kind is None or e.kind == kind) and (status is None or e.status == status)]
         return web.json_response({"entities": [e.as_json() for e in found]})

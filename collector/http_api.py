@@ -27,7 +27,7 @@ from itops.collector.state import StateStore
 from itops.collector.storage.base import StorageBackend
 from itops.yamlconf import parse_duration
 
-__all__ = ["ApiError", "build_http_app", "json_object"]
+__all__ = ["ApiError", "build_http_app", "iso_or_none", "json_object", "query_choice"]
 
 MAX_POINTS_PER_SERIES = 11_000
 MAX_SERIES_PER_QUERY = 200
@@ -38,6 +38,19 @@ class ApiError(web.HTTPBadRequest):
     def __init__(self, parameter: str, problem: str):
         super().__init__(text=_json_text({"error": f"{parameter}: {problem}", "parameter": parameter}),
                          content_type="application/json")
+
+
+def iso_or_none(moment: datetime | None) -> str | None:
+    """A time as JSON: ISO 8601 with its offset, or null."""
+    return moment.isoformat() if moment is not None else None
+
+
+def query_choice(request: web.Request, parameter: str, allowed: tuple[str, ...], default: str | None = None) -> str | None:
+    """Query parameter ``parameter``, which must be one of ``allowed`` when given (else ``default``)."""
+    value = request.query.get(parameter, default)
+    if value is not None and value not in allowed:
+        raise ApiError(parameter, f"expected one of {', '.join(allowed)}, got {value!r}")
+    return value
 
 
 def _json_text(body: object) -> str:

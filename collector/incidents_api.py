@@ -22,7 +22,7 @@ from itops.alerting.maintenance import MaintenancePeriod
 from itops.alerting.maintenance_store import MaintenanceStore
 from itops.alerting.model import Severity
 from itops.collector.access import Role, json_error, requires
-from itops.collector.http_api import ApiError, json_object
+from itops.collector.http_api import ApiError, iso_or_none, json_object
 from itops.collector.openapi import Field, document
 
 __all__ = ["add_incident_routes", "incident_json"]
@@ -30,10 +30,6 @@ __all__ = ["add_incident_routes", "incident_json"]
 # Reached through the ack/resolve/close calls, which take what those steps need.
 _DEDICATED_STATES = {IncidentState.ACKNOWLEDGED: "ack", IncidentState.RESOLVED: "resolve",
                      IncidentState.CLOSED: "close"}
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment is not None else None
 
 
 def incident_json(incident: Incident, sla: dict) -> dict:
@@ -45,16 +41,16 @@ def incident_json(incident: Incident, sla: dict) -> dict:
         "assets": [{"name": a.name, "asset_number": a.asset_number} for a in incident.assets],
         "reporter": incident.reporter, "assignee": incident.assignee, "state": incident.state.value,
         "cause": incident.cause, "resolution": incident.resolution, "vendor_ticket": incident.vendor_ticket,
-        "signed_off_by": incident.signed_off_by, "signed_off_at": _iso(incident.signed_off_at),
-        "opened_at": _iso(incident.opened_at), "acknowledged_at": _iso(incident.acknowledged_at),
-        "resolved_at": _iso(incident.resolved_at), "closed_at": _iso(incident.closed_at),
+        "signed_off_by": incident.signed_off_by, "signed_off_at": iso_or_none(incident.signed_off_at),
+        "opened_at": iso_or_none(incident.opened_at), "acknowledged_at": iso_or_none(incident.acknowledged_at),
+        "resolved_at": iso_or_none(incident.resolved_at), "closed_at": iso_or_none(incident.closed_at),
         "source": incident.source.value, "fingerprints": list(incident.fingerprints),
         "related_incident": incident.related_incident, "breach_reason": incident.breach_reason, "sla": sla,
     }
 
 
 def _timeline_json(entry: TimelineEntry) -> dict:
-    return {"at": _iso(entry.at), "who": entry.who, "kind": entry.kind.value, "from": entry.from_value,
+    return {"at": iso_or_none(entry.at), "who": entry.who, "kind": entry.kind.value, "from": entry.from_value,
             "to": entry.to_value, "text": entry.text}
 
 

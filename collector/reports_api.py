@@ -21,7 +21,7 @@ from aiohttp import web
 from itops.alerting.reports.inputs import ReportMonth, report_month
 from itops.alerting.reports.texts import LANGUAGES
 from itops.collector.access import Role, json_error, requires
-from itops.collector.http_api import ApiError
+from itops.collector.http_api import ApiError, query_choice
 from itops.collector.openapi import Field, document
 from itops.collector.report_scheduler import MEDIA_TYPES, monthly_report_path, render_monthly
 
@@ -33,13 +33,6 @@ __all__ = ["add_report_routes"]
 MONTHLY_FORMATS = ("pdf", "html", "csv")
 DAILY_FORMATS = ("html", "txt")
 _STORED_NAME_RE = re.compile(r"^(?P<period>\d{4}-\d{2}(?:-\d{2})?)\.(?P<language>zh-CN|en)\.(?P<format>pdf|html|csv|txt)$")
-
-
-def _choice(request: web.Request, parameter: str, allowed: tuple[str, ...], default: str) -> str:
-    value = request.query.get(parameter, default)
-    if value not in allowed:
-        raise ApiError(parameter, f"expected one of {', '.join(allowed)}, got {value!r}")
-    return value
 
 
 def _requested_month(request: web.Request, time_zone: str, now: datetime) -> ReportMonth:
@@ -98,8 +91,8 @@ def add_report_routes(app: web.Application, generate_monthly: Callable[[ReportMo
     @requires(Role.VIEWER)
     async def monthly(request: web.Request) -> web.Response:
         month = _requested_month(request, time_zone, clock())
-        language = _choice(request, "lang", LANGUAGES, "zh-CN")
-        fmt = _choice(request, "format", MONTHLY_FORMATS, "pdf")
+        language = query_choice(request, "lang", LANGUAGES, "zh-CN")
+        fmt = query_choice(request, "format", MONTHLY_FORMATS, "pdf")
         filename = f"itops-monthly-report-{month.label}.{language}.{fmt}"
         stored = monthly_report_path(reports_dir, month.label, language, fmt)
         if stored.is_file():
@@ -111,8 +104,8 @@ def add_report_routes(app: web.Application, generate_monthly: Callable[[ReportMo
     @requires(Role.VIEWER)
     async def daily(request: web.Request) -> web.Response:
         day = _requested_day(request)
-        language = _choice(request, "lang", LANGUAGES, "zh-CN")
-        fmt = _choice(request, "format", DAILY_FORMATS, "html")
+        language = query_choice(request, "lang", LANGUAGES, "zh-CN")
+        fmt = query_choice(request, "format", DAILY_FORMATS, "html")
         stored = reports_dir / "daily" / f"{day.isoformat()}.{language}.{fmt}"
         if not stored.is_file():
             raise json_error(web.HTTPNotFound, f"no daily report for {day.isoformat()} in {language} ({fmt}); "

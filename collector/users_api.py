@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from aiohttp import web
 
 from itops.collector.access import SESSION_COOKIE, LoginThrottle, Principal, Role, json_error, requires
-from itops.collector.http_api import ApiError, json_object
+from itops.collector.http_api import ApiError, iso_or_none, json_object
 from itops.collector.openapi import Field, document
 from itops.collector.users import ApiToken, AuditEntry, NoSuchUser, User, UserError, UserStore
 
@@ -25,22 +25,18 @@ __all__ = ["add_user_routes"]
 MAX_AUDIT_LIMIT = 1000
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment is not None else None
-
-
 def _user_json(user: User) -> dict:
     return {"user": user.username, "display_name": user.display_name, "role": user.role.value,
             "language": user.language, "disabled": user.disabled}
 
 
 def _token_json(token: ApiToken) -> dict:
-    return {"id": token.id, "user": token.username, "name": token.name, "created_at": _iso(token.created_at),
-            "last_used_at": _iso(token.last_used_at), "revoked_at": _iso(token.revoked_at)}
+    return {"id": token.id, "user": token.username, "name": token.name, "created_at": iso_or_none(token.created_at),
+            "last_used_at": iso_or_none(token.last_used_at), "revoked_at": iso_or_none(token.revoked_at)}
 
 
 def _audit_json(entry: AuditEntry) -> dict:
-    return {"at": _iso(entry.at), "who": entry.who, "role": entry.role, "via": entry.via, "method": entry.method,
+    return {"at": iso_or_none(entry.at), "who": entry.who, "role": entry.role, "via": entry.via, "method": entry.method,
             "path": entry.path, "status": entry.status, "remote": entry.remote, "detail": entry.detail}
 
 

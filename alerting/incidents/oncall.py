@@ -17,6 +17,7 @@ from typing import Annotated, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
+from itops.alerting.sla_calendar import aware_utc
 from itops.yamlconf import Duration, FieldProblem
 from msgspec import Meta
 
@@ -125,11 +126,11 @@ class OnCall:
 
     def who(self, schedule: str, at: datetime) -> str:
         """The person (a key of ``people``) on call for ``schedule`` at the UTC instant ``at``."""
-        return self._schedule(schedule).who(_utc(at, "at"))
+        return self._schedule(schedule).who(aware_utc(at, "at"))
 
     def shifts(self, schedule: str, start: datetime, end: datetime) -> list[Shift]:
         """Who is on call over [start, end), as consecutive stretches clipped to it (one per person change)."""
-        start, end = _utc(start, "start"), _utc(end, "end")
+        start, end = aware_utc(start, "start"), aware_utc(end, "end")
         if end <= start:
             return []
         compiled = self._schedule(schedule)
@@ -211,9 +212,3 @@ def _local_wall(text: str, zone: ZoneInfo) -> datetime:
 
 def _utc_of(text: str, zone: ZoneInfo) -> datetime:
     return _local_wall(text, zone).replace(tzinfo=zone).astimezone(UTC)
-
-
-def _utc(moment: datetime, name: str) -> datetime:
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError(f"{name} must be an aware UTC datetime, got the naive {moment.isoformat()}")
-    return moment.astimezone(UTC)

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
 import msgspec
 from itops.alerting.incidents.model import Incident, IncidentState, TimelineEntry, TimelineKind
 from itops.alerting.maintenance import MaintenancePeriod
 from itops.alerting.model import Severity
-from itops.alerting.sla_calendar import BusinessCalendar, CalendarConfig, check_calendar
+from itops.alerting.sla_calendar import BusinessCalendar, CalendarConfig, aware_utc, check_calendar
 from itops.yamlconf import Duration, FieldProblem
 from msgspec import Meta
 
@@ -163,7 +163,7 @@ class _History:
 
 def _history(incident: Incident, timeline: Sequence[TimelineEntry], at: datetime) -> _History:
     opened = incident.opened_at
-    at = max(_utc(at), opened)  # asked about a moment before opening: nothing has elapsed yet
+    at = max(aware_utc(at, "at"), opened)  # asked about a moment before opening: nothing has elapsed yet
     moves = _moves(incident, timeline, at)
     intervals, state, since = [], _S.OPEN, opened
     for moved_at, to_state in moves:
@@ -319,12 +319,6 @@ def _runs_out_at(calendar: BusinessCalendar, counted: list[Interval], target_s: 
             return calendar.add(start, target - used)
         used += piece
     return calendar.add(at, target - used)
-
-
-def _utc(moment: datetime) -> datetime:
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError(f"at must be an aware UTC datetime, got the naive {moment.isoformat()}")
-    return moment.astimezone(UTC)
 
 
 def _iso(moment: datetime | None) -> str | None:
