@@ -133,10 +133,11 @@ class Sender:
             self._channel = self.identity.open_channel(KEEPALIVE_OPTIONS)
             self._calls = _CollectorCalls(self._channel)
         hello = self.identity.hello() if self._needs_hello else None
+        queued_live = len(self.live)
         try:
             ack = await asyncio.to_thread(self._push, self._calls, hello, batch.payload)
         except grpc.RpcError as exc:
-            return self._on_error(batch, exc)
+            return self._on_error(batch, exc, queued_live)
         self._needs_hello = False
         self._on_ack(batch, ack)
         return True
@@ -157,11 +158,12 @@ class Sender:
         self.counters.samples_sent_total += batch.samples
         self.counters.duplicates_total += ack.duplicate
 
-    def _on_error(self, batch: BufferedBatch, exc: grpc.RpcError) -> bool:
+    def _on_error(self, batch: BufferedBatch, exc: grpc.RpcError, queued_live: int) -> bool:
         if exc.code() in RETRYABLE_CODES:
-            # Everything queued so far stays in the buffer and is replayed as backlog; what is
-            # flushed after the collector is back counts as live again.
-            self.live.clear()
+            # What was queued before this call stays in the buffer and is replayed as backlog.
+            # A batch flushed while the call was in flight is the newest data and stays live.
+            for _ in range(queued_live):
+                self.live.popleft()
             self.counters.send_failures_total += 1
             self._needs_hello = True
             log.warning("collector %s: %s: %s; will retry", self.identity.address, exc.code().name, exc.details())

@@ -19,6 +19,7 @@ class ScriptedCollector(ingest_pb2_grpc.IngestServicer):
         self.failed_calls = 0
         self.failures_left = 0
         self.tokens: list[str] = []
+        self.hold_failure: asyncio.Event | None = None
 
     async def Hello(self, request, context):
         return ingest_pb2.HelloReply(server_time_unix_ms=1, max_batch_samples=1000)
@@ -28,6 +29,8 @@ class ScriptedCollector(ingest_pb2_grpc.IngestServicer):
         if self.failure is not None and self.failures_left != 0:
             self.failed_calls += 1
             self.failures_left -= 1
+            if self.hold_failure is not None:
+                await self.hold_failure.wait()
             await context.abort(self.failure, "scripted failure")
         if request.sequence in self.reject:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "samples.values[0] is NaN")
@@ -86,6 +89,28 @@ def test_after_outage_live_batch_goes_first_then_backlog_oldest_first(tmp_path):
     assert collector.received == [6, 1, 2, 3, 4, 5]
     assert buffer.stats().batches == 0
     assert set(collector.tokens) == {"Bearer tok"}
+
+
+@pytest.mark.timeout(30)
+def test_batch_flushed_while_a_failing_call_is_in_flight_stays_live(tmp_path):
+    async def scenario():
+        collector = ScriptedCollector()
+        collector.failure, collector.failures_left = grpc.StatusCode.UNAVAILABLE, 1
+        collector.hold_failure = asyncio.Event()
+        server, port = await _start(collector)
+        buffer = DiskBuffer(str(tmp_path), 10**6)
+        sender = _sender(port, buffer, backoff_s=0.2)
+        task = asyncio.create_task(sender.run())
+        _append(buffer, sender, 1)
+        await _until(lambda: collector.failed_calls == 1)
+        _append(buffer, sender, 2)  # the call for batch 1 has not failed yet
+        collector.hold_failure.set()
+        await _until(lambda: len(collector.received) == 2)
+        task.cancel()
+        await server.stop(None)
+        return collector
+
+    assert asyncio.run(scenario()).received == [2, 1]
 
 
 @pytest.mark.timeout(30)
