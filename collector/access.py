@@ -23,7 +23,8 @@ from aiohttp import web
 
 from itops.collector.users import AuditEntry, Role, User, UserStore, audit_detail
 
-__all__ = ["LoginThrottle", "Principal", "Role", "SESSION_COOKIE", "access_middlewares", "json_error", "requires"]
+__all__ = ["AUDIT_WHO", "CSRF_TOKEN", "LoginThrottle", "Principal", "Role", "SESSION_COOKIE", "SESSION_ID",
+           "access_middlewares", "json_error", "principal_name", "requires"]
 
 SESSION_COOKIE = "itops_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -45,6 +46,17 @@ class Principal:
         return cls(user.username, user.role, via)
 
 
+PRINCIPAL = web.RequestKey("itops_principal", Principal)
+CSRF_TOKEN = web.RequestKey("itops_csrf_token", str)
+SESSION_ID = web.RequestKey("itops_session_id", str)
+AUDIT_WHO = web.RequestKey("itops_audit_who", str)  # names the caller in the audit log before a principal exists
+
+
+def principal_name(request: web.Request) -> str:
+    """The caller of a handler behind ``requires``."""
+    return request[PRINCIPAL].name
+
+
 def json_error(status: type[web.HTTPError], message: str, **extra: object) -> web.HTTPError:
     return status(text=json.dumps({"error": message, **extra}, ensure_ascii=False), content_type="application/json")
 
@@ -55,7 +67,7 @@ def requires(role: Role) -> Callable[[Handler], Handler]:
     def decorate(handler: Handler) -> Handler:
         @functools.wraps(handler)
         async def checked(request: web.Request) -> web.StreamResponse:
-            principal: Principal | None = request.get("principal")
+            principal: Principal | None = request.get(PRINCIPAL)
             if principal is None:
                 raise json_error(web.HTTPUnauthorized, "log in or send an API token")
             if not principal.role.allows(role):
@@ -123,18 +135,19 @@ def access_middlewares(users: UserStore, admin_tokens: dict[str, str], require_l
         if found is None:
             return None
         user, csrf_token = found
-        request["csrf_token"] = csrf_token
-        request["audit_who"] = user.username
+        request[CSRF_TOKEN] = csrf_token
+        request[AUDIT_WHO] = user.username
         if request.method not in READ_METHODS and not hmac.compare_digest(
                 request.headers.get(CSRF_HEADER, "").encode(), csrf_token.encode()):
             raise json_error(web.HTTPForbidden, f"{CSRF_HEADER}: missing or wrong (send the csrf_token of /api/v1/me)")
-        request["session_id"] = session_id
+        request[SESSION_ID] = session_id
         return Principal.of(user, "session")
 
     @web.middleware
     async def authenticate(request: web.Request, handler: Handler) -> web.StreamResponse:
         principal = await principal_of(request)
-        request["principal"] = principal
+        if principal is not None:
+            request[PRINCIPAL] = principal
         if principal is None and request.path != "/api/v1/login" and (
                 request.method not in READ_METHODS
                 or (require_login_for_reads and request.path.startswith(API_PREFIX) and request.path not in OPEN_PATHS)):
@@ -160,12 +173,12 @@ def access_middlewares(users: UserStore, admin_tokens: dict[str, str], require_l
 
 
 async def _audit_entry(request: web.Request, status: int, at: datetime) -> AuditEntry:
-    principal: Principal | None = request.get("principal")
+    principal: Principal | None = request.get(PRINCIPAL)
     try:
         body = await request.json() if request.can_read_body or request.body_exists else None
     except (ValueError, UnicodeDecodeError):
         body = None
-    who = principal.name if principal is not None else request.get("audit_who", "anonymous")
+    who = principal.name if principal is not None else request.get(AUDIT_WHO, "anonymous")
     return AuditEntry(at=at, who=who, role=principal.role.value if principal else None,
                       via=principal.via if principal else None, method=request.method, path=request.path,
                       status=status, remote=request.remote, detail=audit_detail(body))

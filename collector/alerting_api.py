@@ -28,7 +28,7 @@ from itops.alerting.model import Alert
 from itops.alerting.muting import MatcherError
 from itops.alerting.notification_log import NotificationAttempt, Outcome
 from itops.alerting.silences import Silence, SilenceError
-from itops.collector.access import Role, json_error, requires
+from itops.collector.access import Role, json_error, principal_name, requires
 from itops.collector.http_api import ApiError, iso_or_none, json_object
 from itops.collector.openapi import Field, document
 from itops.yamlconf import FieldProblem, parse_duration
@@ -84,10 +84,6 @@ def _silence_period(body: dict, now: datetime) -> tuple[datetime, datetime]:
         raise ApiError("duration", f"give `duration` (e.g. 2h) or `ends_at`: {exc}") from None
 
 
-def _author(request: web.Request) -> str:
-    return request["principal"].name
-
-
 def add_alerting_routes(app: web.Application, alerting: Alerting) -> None:
 
     async def alerts(_request: web.Request) -> web.Response:
@@ -101,7 +97,7 @@ def add_alerting_routes(app: web.Application, alerting: Alerting) -> None:
 
     @requires(Role.OPERATOR)
     async def create_silence(request: web.Request) -> web.Response:
-        created_by = _author(request)
+        created_by = principal_name(request)
         body = await json_object(request)
         now = datetime.now(timezone.utc)
         starts_at, ends_at = _silence_period(body, now)
@@ -127,7 +123,7 @@ def add_alerting_routes(app: web.Application, alerting: Alerting) -> None:
 
     @requires(Role.ADMIN)
     async def create_maintenance(request: web.Request) -> web.Response:
-        created_by = _author(request)
+        created_by = principal_name(request)
         body = await json_object(request)
         try:
             stored = alerting.maintenance.create(parse_window(body), created_by, datetime.now(timezone.utc))

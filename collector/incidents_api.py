@@ -21,7 +21,7 @@ from itops.alerting.incidents.store import IllegalTransition, IncidentClosed, In
 from itops.alerting.maintenance import MaintenancePeriod
 from itops.alerting.maintenance_store import MaintenanceStore
 from itops.alerting.model import Severity
-from itops.collector.access import Role, json_error, requires
+from itops.collector.access import Role, json_error, principal_name, requires
 from itops.collector.http_api import ApiError, iso_or_none, json_object
 from itops.collector.openapi import Field, document
 
@@ -86,9 +86,6 @@ def _assets(raw: object) -> list[AffectedAsset]:
     return assets
 
 
-def _who(request: web.Request) -> str:
-    return request["principal"].name
-
 
 def add_incident_routes(app: web.Application, incidents: IncidentStore, sla: SlaPolicy,
                         maintenance: MaintenanceStore, clock: Callable[[], datetime]) -> None:
@@ -141,7 +138,7 @@ def add_incident_routes(app: web.Application, incidents: IncidentStore, sla: Sla
         title, description = _text(body, "title"), _text(body, "description", required=False)
         severity, category = _choice("severity", body.get("severity"), Severity), _choice("category", body.get("category"), Category)
         assets, assignee = _assets(body.get("assets", [])), _text(body, "assignee", required=False)
-        now, who = clock(), _who(request)
+        now, who = clock(), principal_name(request)
         incident = incidents.open_incident(title=title, severity=severity, category=category, reporter=who, at=now,
                                            assets=assets, assignee=assignee)
         if description is not None:
@@ -150,17 +147,17 @@ def add_incident_routes(app: web.Application, incidents: IncidentStore, sla: Sla
 
     @requires(Role.OPERATOR)
     async def ack(request: web.Request) -> web.Response:
-        return changed(lambda incident_id, now: incidents.acknowledge(incident_id, _who(request), now), request)
+        return changed(lambda incident_id, now: incidents.acknowledge(incident_id, principal_name(request), now), request)
 
     @requires(Role.OPERATOR)
     async def assign(request: web.Request) -> web.Response:
         assignee = _text(await json_object(request), "assignee")
-        return changed(lambda incident_id, now: incidents.assign(incident_id, assignee, _who(request), now), request)
+        return changed(lambda incident_id, now: incidents.assign(incident_id, assignee, principal_name(request), now), request)
 
     @requires(Role.OPERATOR)
     async def note(request: web.Request) -> web.Response:
         text = _text(await json_object(request), "text")
-        return changed(lambda incident_id, now: incidents.add_note(incident_id, _who(request), now, text), request)
+        return changed(lambda incident_id, now: incidents.add_note(incident_id, principal_name(request), now, text), request)
 
     @requires(Role.OPERATOR)
     async def transition(request: web.Request) -> web.Response:
@@ -170,31 +167,31 @@ def add_incident_routes(app: web.Application, incidents: IncidentStore, sla: Sla
             raise ApiError("state", f"use POST /api/v1/incidents/{{id}}/{_DEDICATED_STATES[state]} to go to {state.value}")
         note_text, ticket = _text(body, "note", required=False), _text(body, "vendor_ticket", required=False)
         return changed(lambda incident_id, now: incidents.transition(
-            incident_id, state, _who(request), now, note=note_text, vendor_ticket=ticket), request)
+            incident_id, state, principal_name(request), now, note=note_text, vendor_ticket=ticket), request)
 
     @requires(Role.OPERATOR)
     async def change_severity(request: web.Request) -> web.Response:
         body = await json_object(request)
         severity, reason = _choice("severity", body.get("severity"), Severity), _text(body, "reason")
         return changed(lambda incident_id, now: incidents.change_severity(
-            incident_id, severity, _who(request), now, reason), request)
+            incident_id, severity, principal_name(request), now, reason), request)
 
     @requires(Role.OPERATOR)
     async def resolve(request: web.Request) -> web.Response:
         body = await json_object(request)
         cause, resolution = _text(body, "cause"), _text(body, "resolution")
-        return changed(lambda incident_id, now: incidents.resolve(incident_id, _who(request), now, cause, resolution),
+        return changed(lambda incident_id, now: incidents.resolve(incident_id, principal_name(request), now, cause, resolution),
                        request)
 
     @requires(Role.OPERATOR)
     async def close(request: web.Request) -> web.Response:
         sign_off = _text(await json_object(request), "sign_off")
-        return changed(lambda incident_id, now: incidents.close(incident_id, _who(request), now, sign_off), request)
+        return changed(lambda incident_id, now: incidents.close(incident_id, principal_name(request), now, sign_off), request)
 
     @requires(Role.OPERATOR)
     async def breach_reason(request: web.Request) -> web.Response:
         text = _text(await json_object(request), "text")
-        return changed(lambda incident_id, now: incidents.set_breach_reason(incident_id, _who(request), now, text),
+        return changed(lambda incident_id, now: incidents.set_breach_reason(incident_id, principal_name(request), now, text),
                        request)
 
     app.router.add_get("/api/v1/incidents", list_incidents)

@@ -15,7 +15,9 @@ from datetime import datetime, timedelta
 
 from aiohttp import web
 
-from itops.collector.access import SESSION_COOKIE, LoginThrottle, Principal, Role, json_error, requires
+from itops.collector.access import (
+    AUDIT_WHO, CSRF_TOKEN, PRINCIPAL, SESSION_COOKIE, SESSION_ID, LoginThrottle, Principal, Role, json_error, requires,
+)
 from itops.collector.http_api import ApiError, iso_or_none, json_object
 from itops.collector.openapi import Field, document
 from itops.collector.users import ApiToken, AuditEntry, NoSuchUser, User, UserError, UserStore
@@ -58,7 +60,7 @@ def _not_found(exc: LookupError) -> web.HTTPError:
 
 
 def _principal(request: web.Request) -> Principal:
-    return request["principal"]
+    return request[PRINCIPAL]
 
 
 def add_user_routes(app: web.Application, users: UserStore, throttle: LoginThrottle, session_ttl: timedelta,
@@ -71,7 +73,7 @@ def add_user_routes(app: web.Application, users: UserStore, throttle: LoginThrot
     async def login(request: web.Request) -> web.Response:
         body = await json_object(request)
         username, password = _string(body, "username"), _string(body, "password")
-        request["audit_who"] = username
+        request[AUDIT_WHO] = username
         now = clock()
         if throttle.locked(username, now):
             raise json_error(web.HTTPTooManyRequests, f"username: too many failed logins for {username}; try again later",
@@ -90,7 +92,7 @@ def add_user_routes(app: web.Application, users: UserStore, throttle: LoginThrot
     @requires(Role.VIEWER)
     async def logout(request: web.Request) -> web.Response:
         if "session_id" in request:
-            users.end_session(request["session_id"])
+            users.end_session(request[SESSION_ID])
         response = web.json_response({"logged_out": True})
         response.del_cookie(SESSION_COOKIE, path="/")
         return response
@@ -102,7 +104,7 @@ def add_user_routes(app: web.Application, users: UserStore, throttle: LoginThrot
             user = users.get_user(principal.name)
         except NoSuchUser:  # a config admin token's holder, who need not be a user
             user = User(principal.name, principal.name, principal.role, "zh-CN", False)
-        return web.json_response({**session_json(user, request.get("csrf_token")), "role": principal.role.value})
+        return web.json_response({**session_json(user, request.get(CSRF_TOKEN)), "role": principal.role.value})
 
     @requires(Role.ADMIN)
     async def list_users(_request: web.Request) -> web.Response:

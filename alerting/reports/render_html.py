@@ -10,11 +10,10 @@ from collections.abc import Callable, Sequence
 from itops.alerting.messages import COLOUR_HEX, Language
 from itops.alerting.model import Severity
 from itops.alerting.reports.monthly import Headline, MonthlyReport
-from itops.alerting.reports.sections import Section, Unit, report_sections
+from itops.alerting.reports.sections import Section, Unit, format_value, report_sections
 from itops.alerting.reports.texts import (
     MISSING,
     category_name,
-    format_hours,
     format_local_time,
     format_percent,
     format_signed,
@@ -22,7 +21,7 @@ from itops.alerting.reports.texts import (
     severity_name,
 )
 
-__all__ = ["format_value", "render_html"]
+__all__ = ["render_html"]
 
 _NUMBER_CELL = ' class="num"'
 _THIS_MONTH_COLOUR = COLOUR_HEX["blue"]
@@ -76,27 +75,6 @@ def _meta(report: MonthlyReport, language: Language) -> str:
     items = ((label("period", language), period), (label("time_zone", language), zone),
              (label("generated_at", language), format_local_time(report.generated_at, zone)))
     return '<p class="meta">' + " · ".join(f"{_e(name)}: {_e(value)}" for name, value in items) + "</p>"
-
-
-def format_value(value: object, unit: Unit, language: Language, time_zone: str) -> str:
-    """How a section cell reads for people (not escaped)."""
-    if unit == "severity":
-        return severity_name(value, language)  # type: ignore[arg-type]
-    if value is None:
-        return MISSING
-    if unit == "seconds":
-        return format_hours(value, language)  # type: ignore[arg-type]
-    if unit == "ratio":
-        return format_percent(value)  # type: ignore[arg-type]
-    if unit == "availability":
-        return format_percent(value, digits=3)  # type: ignore[arg-type]
-    if unit == "level":
-        return f"{value:g}%"
-    if unit == "time":
-        return format_local_time(value, time_zone)  # type: ignore[arg-type]
-    if unit == "flag":
-        return label("yes" if value else "no", language)
-    return str(value)
 
 
 def _section_html(section: Section, language: Language, time_zone: str) -> str:

@@ -35,8 +35,7 @@ from itops.alerting.reports.charts import (
     bar_chart,
 )
 from itops.alerting.reports.monthly import Headline, MonthlyReport
-from itops.alerting.reports.render_html import format_value
-from itops.alerting.reports.sections import Section, report_sections
+from itops.alerting.reports.sections import Section, format_value, report_sections
 from itops.alerting.reports.texts import MISSING, format_local_time, format_signed, label
 
 __all__ = ["PdfFonts", "pdf_fonts", "render_pdf"]

@@ -23,14 +23,46 @@ from itops.alerting.reports.monthly import (
     MonthlyReport,
     TimingRow,
 )
-from itops.alerting.reports.texts import category_name, definitions, label, state_name
+from itops.alerting.reports.texts import (
+    MISSING,
+    category_name,
+    definitions,
+    format_hours,
+    format_local_time,
+    format_percent,
+    label,
+    severity_name,
+    state_name,
+)
 
-__all__ = ["AVAILABILITY_ROWS_SHOWN", "BREACH_ROWS_SHOWN", "Column", "Section", "Unit", "report_sections"]
+__all__ = ["AVAILABILITY_ROWS_SHOWN", "BREACH_ROWS_SHOWN", "Column", "Section", "Unit", "format_value", "report_sections"]
 
 # text: shown as is; severity: a Severity (None = all); count, seconds, ratio (0–1), level (percent 0–100);
 # availability: a ratio shown finer; time: an aware datetime; flag: a bool; number: a headline figure whose
 # unit (count, seconds or ratio) is the row's "unit" cell
 Unit = Literal["text", "severity", "count", "seconds", "ratio", "availability", "level", "time", "flag", "number"]
+
+
+def format_value(value: object, unit: Unit, language: Language, time_zone: str) -> str:
+    """How a section cell reads for people (not escaped)."""
+    if unit == "severity":
+        return severity_name(value, language)  # type: ignore[arg-type]
+    if value is None:
+        return MISSING
+    if unit == "seconds":
+        return format_hours(value, language)  # type: ignore[arg-type]
+    if unit == "ratio":
+        return format_percent(value)  # type: ignore[arg-type]
+    if unit == "availability":
+        return format_percent(value, digits=3)  # type: ignore[arg-type]
+    if unit == "level":
+        return f"{value:g}%"
+    if unit == "time":
+        return format_local_time(value, time_zone)  # type: ignore[arg-type]
+    if unit == "flag":
+        return label("yes" if value else "no", language)
+    return str(value)
+
 
 AVAILABILITY_ROWS_SHOWN = 20  # per kind, worst first, in shortened tables
 BREACH_ROWS_SHOWN = 200  # most severe and furthest over first, in shortened tables (a page holds about 40)

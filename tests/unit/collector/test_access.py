@@ -15,7 +15,7 @@ from itops.alerting.config import AlertingConfig
 from itops.alerting.incidents.sla import SlaConfig, SlaPolicy
 from itops.alerting.incidents.store import IncidentStore
 from itops.alerting.maintenance_store import MaintenanceStore
-from itops.collector.access import LoginThrottle, Principal, Role, requires
+from itops.collector.access import PRINCIPAL, LoginThrottle, Principal, Role, requires
 from itops.collector.alerting_api import add_alerting_routes
 from itops.collector.http_api import build_http_app
 from itops.collector.incidents_api import add_incident_routes
@@ -29,11 +29,11 @@ T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 
 
 class _Request(dict):
-    """Just enough of a request for the decorator: it reads only ``request["principal"]``."""
+    """Just enough of a request for the decorator: it reads only the principal."""
 
 
 def _call(handler, principal: Principal | None):
-    request = _Request(principal=principal)
+    request = _Request() if principal is None else _Request({PRINCIPAL: principal})
     return asyncio.run(handler(request))
 
 
