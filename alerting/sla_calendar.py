@@ -103,6 +103,14 @@ class BusinessCalendar:
         end = datetime.combine(day, self._day_end, tzinfo=self.zone).astimezone(UTC)
         return (begin, end) if end > begin else None  # hours inside a spring-forward gap can vanish
 
+    def counts_at(self, moment: datetime) -> bool:
+        """Whether calendar time passes at ``moment`` (inside working hours, or always for 7x24)."""
+        moment = aware_utc(moment, "moment")
+        if self._every_second:
+            return True
+        hours = self.working_hours(moment.astimezone(self.zone).date())
+        return hours is not None and hours[0] <= moment < hours[1]
+
     def elapsed(self, start: datetime, end: datetime) -> timedelta:
         start, end = _interval(start, end, "start", "end")
         if self._every_second:

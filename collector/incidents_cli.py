@@ -37,7 +37,7 @@ def _local(iso: str | None, zone: ZoneInfo, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 
 def clock_text(clock: dict, zone: ZoneInfo) -> str:
-    """One SLA clock for a table cell: ``23m left (by 14:05)``, ``BREACHED 1h05m ago``, ``met``, …"""
+    """One SLA clock for a table cell: ``23m left (by 11-24 14:05)``, ``BREACHED +1h05m``, ``met``, …"""
     if clock["state"] == "met":
         return "met"
     if clock["breached"]:
@@ -45,6 +45,8 @@ def clock_text(clock: dict, zone: ZoneInfo) -> str:
     left = f"{_duration_text(clock['remaining_s'])} left"
     if clock["state"] == "paused":
         return f"paused, {left}"
+    if not clock["counting"]:  # outside its calendar's hours, or in maintenance
+        left += ", off the clock"
     return f"{left} (by {_local(clock['deadline'], zone, '%m-%d %H:%M')})" if clock["deadline"] else left
 
 

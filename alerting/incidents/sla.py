@@ -111,6 +111,7 @@ class ClockStatus:
     calendar: str  # name of the calendar this clock counts on
     breached: bool  # elapsed > target, also while still running once over
     stopped_at: datetime | None
+    counting: bool  # running and ticking at that moment: inside its calendar's hours, outside covering maintenance
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,9 +265,10 @@ class SlaPolicy:
             state, deadline = "paused", None
         else:
             state, deadline = "running", _runs_out_at(calendar, counted, target_s, at)
+        counting = state == "running" and calendar.counts_at(at) and not _inside(at, excluded)
         return ClockStatus(target_s=float(target_s), elapsed_s=elapsed_s, remaining_s=target_s - elapsed_s,
                            deadline=deadline, state=state, calendar=calendar_name, breached=breached,
-                           stopped_at=stopped_at)
+                           stopped_at=stopped_at, counting=counting)
 
     @staticmethod
     def _covering(incident: Incident, maintenance: Iterable[MaintenancePeriod], history: _History) -> list[Interval]:
@@ -289,6 +291,11 @@ def _wall_clock_times(history: _History) -> tuple[float | None, float | None]:
         return response, None
     unresolved = history.unresolved(frozenset(IncidentState) - _RESOLVED_STATES)
     return response, sum((end - start).total_seconds() for start, end in unresolved)
+
+
+def _inside(moment: datetime, excluded: list[Interval]) -> bool:
+    """Whether ``moment`` is in an excluded interval; one clipped at ``moment`` is still going on."""
+    return any(start <= moment <= end for start, end in excluded)
 
 
 def _uncovered(start: datetime, end: datetime, excluded: list[Interval]) -> Iterator[Interval]:
@@ -334,5 +341,5 @@ def _clock_json(clock: ClockStatus) -> dict:
     return {
         "target_s": clock.target_s, "elapsed_s": clock.elapsed_s, "remaining_s": clock.remaining_s,
         "deadline": _iso(clock.deadline), "state": clock.state, "calendar": clock.calendar,
-        "breached": clock.breached, "stopped_at": _iso(clock.stopped_at),
+        "breached": clock.breached, "stopped_at": _iso(clock.stopped_at), "counting": clock.counting,
     }

@@ -7,7 +7,9 @@ import itertools
 import json
 import time
 import urllib.request
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import grpc
 from playwright.sync_api import Browser, Page, Playwright
@@ -53,6 +55,9 @@ def start_console_collector(workdir: Path, tls_dir: Path) -> tuple[CollectorProc
         f"admin_tokens:\n  - name: root\n    token_sha256: {token_sha256(ADMIN_TOKEN)}\n"
         f"alerting:\n  shipped_rules: false\n  rule_files: ['{rules}']\n  evaluation_interval: 0.5s\n"
         f"  incidents:\n    policies:\n      - name: every-alert\n        matchers: []\n        category: hardware\n"
+        f"    sla:\n      calendars:\n        days_off_now:\n          kind: business_hours\n"
+        f"          shipped_holidays: false\n          holidays: [{', '.join(map(str, _days_around_today()))}]\n"
+        f"      targets:\n        P4: {{respond: 1h, respond_calendar: days_off_now, resolve: 9h, resolve_calendar: days_off_now}}\n"
     )
     token = new_token()
     collector = CollectorProcess(workdir, tls_dir, {"agent-a": token}, extra_config=config).start()
@@ -60,6 +65,12 @@ def start_console_collector(workdir: Path, tls_dir: Path) -> tuple[CollectorProc
         admin_call(collector, "POST", "/api/v1/users", {"username": name, "password": PASSWORD, "role": role,
                                                         "language": language, "display_name": name.title()})
     return collector, token
+
+
+def _days_around_today() -> list[date]:
+    """Three days either side of today in Shanghai: a business-hours clock on them stands still now."""
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    return [today + timedelta(days=offset) for offset in range(-3, 4)]
 
 
 def admin_call(collector: CollectorProcess, method: str, path: str, body: dict | None = None) -> dict:

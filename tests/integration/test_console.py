@@ -9,6 +9,7 @@ import urllib.error
 import urllib.request
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect, sync_playwright
 
 from .conftest import wait_until
@@ -120,6 +121,8 @@ def test_alert_opens_incident_acknowledge_stops_response_clock_then_resolve(cons
 
     row.locator("td.id a").click()
     expect(_field(page, "state")).to_have_text("Open")
+    expect(page.locator(".incident-detail .sla-clock[data-kind=response]")).to_have_text(
+        re.compile(r"Response left 00:(29|30):\d\d · due \d\d/\d\d/\d{4}, \d\d:\d\d:\d\d"))
     expect(_field(page, "assets")).to_contain_text("pc-flow")
     page.click("button[data-action=ack]")
     expect(_field(page, "state")).to_have_text("Acknowledged")
@@ -141,6 +144,23 @@ def test_alert_opens_incident_acknowledge_stops_response_clock_then_resolve(cons
     stored = admin_call(console, "GET", f"/api/v1/incidents/{incident['id']}")
     assert (stored["state"], stored["resolution"]) == ("resolved", "rotated and compressed the logs")
     assert stored["acknowledged_at"] is not None and stored["sla"]["response"]["state"] == "met"
+
+
+def test_a_business_hours_clock_stands_still_off_hours_and_shows_its_deadline(console, page):
+    # Here P4 counts on business hours with this whole week off: its response clock must not move.
+    incident = admin_call(console, "POST", "/api/v1/incidents", {
+        "title": "scanner on 3F offline", "severity": "P4", "category": "hardware", "assets": [{"name": "scan-3f"}]})
+    response = incident["sla"]["response"]
+    assert (response["state"], response["counting"], response["remaining_s"]) == ("running", False, 3600.0)
+    log_in(page, console, "wang")
+    page.goto(f"{console.http_url}/console/#/incidents/{incident['id']}")
+    clock = page.locator(".incident-detail .sla-clock[data-kind=response]")
+    expect(clock).to_contain_text("off the clock")
+    first = clock.inner_text()
+    # Due one working hour into the first day after the week off: 09:30 in Shanghai.
+    assert re.fullmatch(r"Response left 01:00:00 · off the clock · due \d\d/\d\d/\d{4}, 09:30:00", first), first
+    page.wait_for_timeout(2500)
+    assert clock.inner_text() == first
 
 
 def test_times_are_shown_in_the_collectors_zone(console, page):
@@ -174,6 +194,17 @@ def test_viewer_sees_no_actions_and_a_forced_call_is_refused(console, page):
     assert admin_call(console, "GET", f"/api/v1/incidents/{incident['id']}")["state"] == "open"
 
 
+def _assert_fits_the_width(page) -> None:
+    """The page settles without horizontal scrolling; else the elements reaching past the right edge are named."""
+    try:
+        page.wait_for_function("document.scrollingElement.scrollWidth <= window.innerWidth", timeout=5000)
+    except PlaywrightTimeoutError:
+        wide = page.evaluate("""() => [...document.querySelectorAll("body *")]
+            .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 0.5)
+            .map((e) => `${e.tagName}.${e.className} right=${e.getBoundingClientRect().right} ${e.textContent.slice(0, 60)}`)""")
+        raise AssertionError(f"wider than {page.viewport_size['width']} px: {wide}") from None
+
+
 def test_phone_list_has_no_horizontal_overflow_and_a_big_acknowledge_button(console, phone_page, tls_dir, tmp_path):
     page = phone_page
     _fire_incident(console, tls_dir, "pc-phone-with-a-rather-long-host-name-0042")
@@ -182,11 +213,12 @@ def test_phone_list_has_no_horizontal_overflow_and_a_big_acknowledge_button(cons
     button = page.locator("tr.incident button[data-action=ack]").first
     expect(button).to_be_visible()
     page.screenshot(path=tmp_path / "phone-list.png", full_page=True)
-    assert page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth")
+    _assert_fits_the_width(page)
     assert button.bounding_box()["height"] >= 44
     page.locator("tr.incident td.id a").first.click()
     expect(page.locator(".incident-detail button[data-action=ack]")).to_be_visible()
-    assert page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth")
+    page.screenshot(path=tmp_path / "phone-detail.png", full_page=True)
+    _assert_fits_the_width(page)
     assert page.locator(".incident-detail button[data-action=ack]").bounding_box()["height"] >= 44
 
 
@@ -269,4 +301,4 @@ def test_phone_top_bar_with_every_page_has_no_horizontal_overflow(console, phone
     log_in(phone_page, console, "wang")
     phone_page.click("#nav a[href='#/reports']")
     expect(phone_page.locator("#monthly-form")).to_be_visible()
-    assert phone_page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth")
+    _assert_fits_the_width(phone_page)

@@ -90,6 +90,8 @@ const TEXTS = {
   "sla.paused": ["已暂停", "paused"],
   "sla.met": ["已达标", "met"],
   "sla.breached": ["已违约", "breached"],
+  "sla.off_the_clock": ["当前不计时", "off the clock"],
+  "sla.due": ["截止", "due"],
   "day": ["天", "d"],
   "timeline.opened": ["创建", "Opened"],
   "timeline.transition": ["状态变更", "State"],

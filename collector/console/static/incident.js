@@ -127,7 +127,8 @@ export function renderIncident(view, ctx) {
   let incident = null;
 
   function draw() {
-    const clocks = h("div", { class: "sla" }, slaClock("response", incident.sla?.response), slaClock("resolution", incident.sla?.resolution));
+    const clocks = h("div", { class: "sla" }, slaClock("response", incident.sla?.response, { withDeadline: true }),
+      slaClock("resolution", incident.sla?.resolution, { withDeadline: true }));
     replaceChildren(body,
       h("div", { class: "page-header" }, h("h1", {}, h("span", { class: "incident-id" }, incident.id), " ", incident.title)),
       clocks,

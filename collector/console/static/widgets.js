@@ -1,8 +1,8 @@
 // Pieces every page uses: tables that turn into cards on a phone, badges, error notices, the SLA clocks.
 
 import { h } from "./dom.js";
-import { t } from "./i18n.js";
-import { formatDuration } from "./time.js";
+import { language, t } from "./i18n.js";
+import { formatDuration, formatTime } from "./time.js";
 
 export function dataTable(columns, rows, emptyText, rowClass = () => "") {
   if (rows.length === 0) return h("p", { class: "empty" }, emptyText);
@@ -25,13 +25,17 @@ export function errorNotice(error) {
   return h("p", { class: "notice error", role: "alert" }, text);
 }
 
-// A clock element keeps what the server said in data attributes; tickClocks() redraws them all every second
-// from the deadline, so the countdown moves between refreshes without asking the server.
-export function slaClock(kind, clock) {
+// A clock element keeps what the server said in data attributes; tickClocks() redraws them all every second.
+// The time left is the server's, less the time since it said so while the clock is counting: a business-hours
+// clock stands still out of hours and in maintenance, and the browser's own clock may be off.
+export function slaClock(kind, clock, { withDeadline = false } = {}) {
   if (!clock) return null;
   return h("span", {
     class: "sla-clock",
-    dataset: { kind, state: clock.state, deadline: clock.deadline ?? "", remaining: clock.remaining_s },
+    dataset: {
+      kind, state: clock.state, remaining: clock.remaining_s, counting: String(Boolean(clock.counting)),
+      fetched: Date.now(), deadline: withDeadline && clock.deadline ? clock.deadline : "",
+    },
   });
 }
 
@@ -40,9 +44,9 @@ export function tickClocks(root = document) {
 }
 
 function drawClock(element) {
-  const { kind, state, deadline } = element.dataset;
-  const remaining = state === "running" && deadline
-    ? (Date.parse(deadline) - Date.now()) / 1000 : Number(element.dataset.remaining);
+  const { kind, state, counting, deadline } = element.dataset;
+  const ticked = counting === "true" ? (Date.now() - Number(element.dataset.fetched)) / 1000 : 0;
+  const remaining = Number(element.dataset.remaining) - ticked;
   const label = t(`sla.${kind}`);
   let text;
   let look;
@@ -50,10 +54,12 @@ function drawClock(element) {
     [text, look] = [`${label} ${t(`sla.${state}`)}`, state];
   } else if (state === "paused") {
     [text, look] = [`${label} ${t("sla.paused")} · ${formatDuration(remaining, t("day"))}`, "paused"];
-  } else if (remaining >= 0) {
-    [text, look] = [`${label} ${t("sla.left")} ${formatDuration(remaining, t("day"))}`, "running"];
   } else {
-    [text, look] = [`${label} ${t("sla.over")} ${formatDuration(remaining, t("day"))}`, "over"];
+    const [word, over] = remaining >= 0 ? ["sla.left", false] : ["sla.over", true];
+    text = `${label} ${t(word)} ${formatDuration(remaining, t("day"))}`;
+    if (counting !== "true") text += ` · ${t("sla.off_the_clock")}`;
+    if (deadline) text += ` · ${t("sla.due")} ${formatTime(deadline, language())}`;
+    look = over ? "over" : "running";
   }
   element.textContent = text;
   element.className = `sla-clock sla-${look}`;

@@ -271,6 +271,33 @@ def test_deadline_of_a_running_business_hours_clock():
     assert status.resolution.deadline == sh(2026, 3, 18, 16, 30)
 
 
+def test_a_business_hours_clock_counts_only_inside_working_hours():
+    # P3 opened Fri 2026-03-13 16:30: counting at 17:00, not at 17:30 (the hours end), nor on Saturday or
+    # the next Monday's 08:29; counting again at 08:30. A 7x24 clock always counts while running.
+    incident, timeline = history(sh(2026, 3, 13, 16, 30))
+    counting = {at: POLICY.status(incident, timeline, at).response.counting
+                for at in (sh(2026, 3, 13, 17), sh(2026, 3, 13, 17, 30), sh(2026, 3, 14, 11), sh(2026, 3, 16, 8, 29),
+                           sh(2026, 3, 16, 8, 30))}
+    assert list(counting.values()) == [True, False, False, False, True]
+    p1, p1_timeline = history(sh(2026, 3, 14, 3), severity=Severity.P1)
+    assert POLICY.status(p1, p1_timeline, sh(2026, 3, 14, 3, 5)).response.counting
+
+
+def test_a_stopped_or_paused_clock_does_not_count():
+    incident, timeline = history(sh(2026, 3, 2, 1), (sh(2026, 3, 2, 1, 5), S.ACKNOWLEDGED),
+                                 (sh(2026, 3, 2, 2), S.WAITING_FOR_VENDOR), severity=Severity.P1)
+    status = POLICY.status(incident, timeline, sh(2026, 3, 2, 3))
+    assert (status.response.state, status.response.counting) == ("met", False)
+    assert (status.resolution.state, status.resolution.counting) == ("paused", False)
+
+
+def test_a_clock_does_not_count_inside_maintenance_covering_every_asset():
+    incident, timeline = history(sh(2026, 3, 2, 1), severity=Severity.P2, assets=("db-1",))
+    during = [period(sh(2026, 3, 2, 1), sh(2026, 3, 2, 3), 'host="db-1"')]
+    assert not POLICY.status(incident, timeline, sh(2026, 3, 2, 2), during).response.counting
+    assert POLICY.status(incident, timeline, sh(2026, 3, 2, 4), during).response.counting
+
+
 def test_a_severity_change_uses_the_current_severitys_targets():
     # Opened P3 on Mon 08:00, raised to P1 at 08:02. At 08:20 the P1 target applies: 20 min of 10 on 7x24.
     # Asked at 08:01 it was still P3: 2 h on business hours (which start at 08:30).
@@ -364,10 +391,10 @@ def test_status_json_has_every_field_with_iso_times():
     body = sla_status_json(POLICY.status(incident, timeline, sh(2026, 3, 2, 9)))
     assert body["response"] == {"target_s": 600.0, "elapsed_s": 300.0, "remaining_s": 300.0, "deadline": None,
                                 "state": "met", "calendar": "7x24", "breached": False,
-                                "stopped_at": "2026-03-02T00:05:00+00:00"}
+                                "stopped_at": "2026-03-02T00:05:00+00:00", "counting": False}
     assert body["resolution"] == {"target_s": 14400.0, "elapsed_s": 3600.0, "remaining_s": 10800.0,
                                   "deadline": "2026-03-02T04:00:00+00:00", "state": "running", "calendar": "7x24",
-                                  "breached": False, "stopped_at": None}
+                                  "breached": False, "stopped_at": None, "counting": True}
 
 
 def test_a_naive_at_is_refused():
