@@ -29,11 +29,13 @@ from itops.alerting.muting import MatcherError
 from itops.alerting.notification_log import NotificationAttempt, Outcome
 from itops.alerting.silences import Silence, SilenceError
 from itops.collector.access import Role, json_error, principal_name, requires
-from itops.collector.http_api import ApiError, iso_or_none, json_object
+from itops.collector.http_api import ApiError, iso_or_none, json_object, query_limit
 from itops.collector.openapi import Field, document
 from itops.yamlconf import FieldProblem, parse_duration
 
 __all__ = ["add_alerting_routes"]
+
+NOTIFICATIONS_SHOWN, NOTIFICATIONS_MOST = 100, 1000  # the notification log's default and largest `limit`
 
 
 def _alert_json(alert: Alert) -> dict:
@@ -145,10 +147,10 @@ def add_alerting_routes(app: web.Application, alerting: Alerting) -> None:
         query = request.query
         try:
             outcome = Outcome(query["outcome"]) if "outcome" in query else None
-            limit = int(query.get("limit", "100"))
         except ValueError as exc:
-            raise ApiError("outcome" if "outcome" in str(exc) else "limit", str(exc)) from None
-        found = alerting.notification_log.query(receiver=query.get("receiver"), outcome=outcome, limit=limit)
+            raise ApiError("outcome", str(exc)) from None
+        found = alerting.notification_log.query(receiver=query.get("receiver"), outcome=outcome,
+                                                limit=query_limit(request, NOTIFICATIONS_SHOWN, NOTIFICATIONS_MOST))
         return web.json_response({"notifications": [_attempt_json(a) for a in found]})
 
     app.router.add_get("/api/v1/alerts", alerts)
@@ -179,4 +181,4 @@ document("POST", "/api/v1/maintenance", "Store a maintenance window (admin)", ta
 document("DELETE", "/api/v1/maintenance/{window_id}", "Delete a stored maintenance window (admin)", tag="alerting")
 document("GET", "/api/v1/notifications", "The notification log, newest first", tag="alerting", query=(
     Field("receiver", "Only this receiver"), Field("outcome", "Only this outcome"),
-    Field("limit", "At most this many (default 100)", "integer")))
+    Field("limit", f"At most this many, 1 to {NOTIFICATIONS_MOST} (default {NOTIFICATIONS_SHOWN})", "integer")))

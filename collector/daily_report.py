@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from itops.alerting.incidents.model import IncidentState
 from itops.alerting.incidents.sla import SlaPolicy
 from itops.alerting.incidents.store import IncidentStore
 from itops.alerting.maintenance import MaintenancePeriod
@@ -33,7 +32,6 @@ TREND_WINDOW_S = 7 * 86400.0
 TREND_STEP_S = 3600.0  # hourly means: enough points for a week's fit, few enough to read for every series
 CERTIFICATE_LOOKBACK_S = 86400.0
 CERTIFICATE_METRICS = ("itops_http_tls_certificate_expiry_seconds", "itops_tls_certificate_file_expiry_seconds")
-FINAL_STATES = frozenset({IncidentState.RESOLVED, IncidentState.CLOSED})
 DEFAULT_LANGUAGES: tuple[Language, ...] = ("zh-CN", "en")
 
 
@@ -68,13 +66,12 @@ def _open_incidents(store: IncidentStore | None, sla: SlaPolicy | None, at: date
                     maintenance: Sequence[MaintenancePeriod]) -> list[OpenIncident]:
     if store is None:
         return []
-    found = []
-    for incident in store.list():
-        if incident.state in FINAL_STATES:
-            continue
-        status = sla.status(incident, store.timeline(incident.id), at, maintenance) if sla is not None else None
-        found.append(OpenIncident(incident, status))
-    return found
+    found = store.list(open_only=True)
+    if sla is None:
+        return [OpenIncident(incident, None) for incident in found]
+    timelines = store.timelines(incident.id for incident in found)
+    return [OpenIncident(incident, sla.status(incident, timelines.get(incident.id, []), at, maintenance))
+            for incident in found]
 
 
 async def trend_forecasts(storage: StorageBackend, now_s: float) -> list[Attention]:

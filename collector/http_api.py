@@ -53,6 +53,20 @@ def query_choice(request: web.Request, parameter: str, allowed: tuple[str, ...],
     return value
 
 
+def query_limit(request: web.Request, default: int, most: int) -> int:
+    """The ``limit`` query parameter: a whole number from 1 to ``most`` (``default`` when not given)."""
+    raw = request.query.get("limit")
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= most:
+        raise ApiError("limit", f"expected a whole number from 1 to {most}, got {raw!r}")
+    return value
+
+
 def _json_text(body: object) -> str:
     return json.dumps(body, ensure_ascii=False)
 

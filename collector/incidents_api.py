@@ -1,6 +1,6 @@
 """HTTP API of incidents (故障处理单) with their SLA clocks.
 
-GET  /api/v1/incidents?state=&severity=&category=&assignee=&open=1   newest first
+GET  /api/v1/incidents?state=&severity=&category=&assignee=&open=1&limit=   newest first, with the total
 GET  /api/v1/incidents/{incident_id}                                  with its timeline
 POST /api/v1/incidents                                                open one by hand
 POST /api/v1/incidents/{incident_id}/ack|assign|note|transition|severity|resolve|close|breach_reason
@@ -10,6 +10,7 @@ Reads need the viewer role, changes the operator role; the caller is ``who`` on 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
@@ -22,10 +23,12 @@ from itops.alerting.maintenance import MaintenancePeriod
 from itops.alerting.maintenance_store import MaintenanceStore
 from itops.alerting.model import Severity
 from itops.collector.access import Role, json_error, principal_name, requires
-from itops.collector.http_api import ApiError, iso_or_none, json_object
+from itops.collector.http_api import ApiError, iso_or_none, json_object, query_limit
 from itops.collector.openapi import Field, document
 
 __all__ = ["add_incident_routes", "incident_json"]
+
+INCIDENTS_SHOWN, INCIDENTS_MOST = 200, 1000  # the list's default and largest `limit`
 
 # Reached through the ack/resolve/close calls, which take what those steps need.
 _DEDICATED_STATES = {IncidentState.ACKNOWLEDGED: "ack", IncidentState.RESOLVED: "resolve",
@@ -115,15 +118,22 @@ def add_incident_routes(app: web.Application, incidents: IncidentStore, sla: Sla
         except (IllegalTransition, IncidentClosed) as exc:
             raise json_error(web.HTTPConflict, str(exc)) from None
 
+    def listing(filters: dict, limit: int) -> dict:
+        found = incidents.list(**filters, newest_first=True, limit=limit)
+        total = len(found) if len(found) < limit else incidents.count(**filters)
+        return {"incidents": as_json(found, clock()), "total": total}
+
     @requires(Role.VIEWER)
     async def list_incidents(request: web.Request) -> web.Response:
         query = request.query
-        found = incidents.list(
-            state=_choice("state", query["state"], IncidentState) if "state" in query else None,
-            severity=_choice("severity", query["severity"], Severity) if "severity" in query else None,
-            category=_choice("category", query["category"], Category) if "category" in query else None,
-            assignee=query.get("assignee") or None, open_only=query.get("open") == "1")
-        return web.json_response({"incidents": as_json(found[::-1], clock())})
+        filters = {
+            "state": _choice("state", query["state"], IncidentState) if "state" in query else None,
+            "severity": _choice("severity", query["severity"], Severity) if "severity" in query else None,
+            "category": _choice("category", query["category"], Category) if "category" in query else None,
+            "assignee": query.get("assignee") or None, "open_only": query.get("open") == "1"}
+        limit = query_limit(request, INCIDENTS_SHOWN, INCIDENTS_MOST)
+        # SLA clocks for hundreds of incidents take a while: off the event loop, which also takes the agents' data
+        return web.json_response(await asyncio.to_thread(listing, filters, limit))
 
     @requires(Role.VIEWER)
     async def show(request: web.Request) -> web.Response:
@@ -205,10 +215,12 @@ def add_incident_routes(app: web.Application, incidents: IncidentStore, sla: Sla
 
 def _declare_operations() -> None:
     base = "/api/v1/incidents/{incident_id}"
-    document("GET", "/api/v1/incidents", "Incidents with their SLA clocks, newest first", tag="incidents", query=(
+    document("GET", "/api/v1/incidents", "Incidents with their SLA clocks, newest first; `total` counts every match",
+             tag="incidents", query=(
         Field("state", "open, acknowledged, in_progress, waiting_for_vendor, resolved or closed"),
         Field("severity", "P1 to P4"), Field("category", "environment, hardware, network, base_software or application"),
-        Field("assignee", "Only this assignee's"), Field("open", "1: every state but resolved and closed")))
+        Field("assignee", "Only this assignee's"), Field("open", "1: every state but resolved and closed"),
+        Field("limit", f"At most this many, 1 to {INCIDENTS_MOST} (default {INCIDENTS_SHOWN})", "integer")))
     document("POST", "/api/v1/incidents", "Open an incident by hand (operator)", tag="incidents", success_status=201, body=(
         Field("title", "What is wrong", required=True), Field("severity", "P1 to P4", required=True),
         Field("category", "One of the five domains", required=True),

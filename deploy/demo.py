@@ -122,6 +122,16 @@ inputs:
     return path
 
 
+def _exit_code(name: str, process: subprocess.Popen, grace_s: float = 30) -> int:
+    """Waits for a process told to stop; one that does not within ``grace_s`` is killed (and says so)."""
+    try:
+        return process.wait(grace_s)
+    except subprocess.TimeoutExpired:
+        print(f"the {name} did not stop within {grace_s:g} s; killed", file=sys.stderr)
+        process.kill()
+        return process.wait()
+
+
 def _start_collector(data: Path) -> tuple[subprocess.Popen, str, str]:
     process = subprocess.Popen([BIN / "itops-collector", "run", "-c", data / "collector.yaml", "--log-level", "warning"],
                                stdout=subprocess.PIPE, text=True)
@@ -179,9 +189,10 @@ def main() -> int:
     except KeyboardInterrupt:
         pass
     finally:
-        for process in (agent, collector, snmpsim, clock):
+        processes = {"agent": agent, "collector": collector, "snmpsim": snmpsim, "attendance clock": clock}
+        for process in processes.values():
             process.send_signal(signal.SIGTERM)
-        codes = [process.wait(30) for process in (agent, collector, snmpsim, clock)][:2]
+        codes = [_exit_code(name, process) for name, process in processes.items()][:2]
     print(f"\ndemo stopped (agent exit {codes[0]}, collector exit {codes[1]}); data kept in {data}")
     return 0 if codes == [0, 0] else 1
 

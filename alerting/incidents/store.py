@@ -126,21 +126,23 @@ class IncidentStore:
         self, *, state: IncidentState | None = None, severity: Severity | None = None,
         category: Category | None = None, assignee: str | None = None,
         opened_between: tuple[datetime, datetime] | None = None, open_only: bool = False,
+        newest_first: bool = False, limit: int | None = None,
     ) -> list[Incident]:
-        """Incidents matching every given filter, oldest first; ``opened_between`` is [start, end);
-        ``open_only`` leaves out resolved and closed ones."""
-        conditions = []
-        if open_only:
-            conditions.append(IncidentRow.state.not_in(_FINISHED))
-        for column, wanted in ((IncidentRow.state, state), (IncidentRow.severity, severity),
-                               (IncidentRow.category, category), (IncidentRow.assignee, assignee)):
-            if wanted is not None:
-                conditions.append(column == wanted)
-        if opened_between is not None:
-            start, end = opened_between
-            conditions += [IncidentRow.opened_at >= start, IncidentRow.opened_at < end]
+        """Incidents matching every given filter, oldest first (or newest first), at most ``limit`` of them;
+        ``opened_between`` is [start, end); ``open_only`` leaves out resolved and closed ones."""
+        conditions = _conditions(state, severity, category, assignee, opened_between, open_only)
         with self._sessions() as session:
-            return _incidents(session, conditions)
+            return _incidents(session, conditions, newest_first, limit)
+
+    def count(
+        self, *, state: IncidentState | None = None, severity: Severity | None = None,
+        category: Category | None = None, assignee: str | None = None,
+        opened_between: tuple[datetime, datetime] | None = None, open_only: bool = False,
+    ) -> int:
+        """How many incidents ``list`` with the same filters would return without a limit."""
+        conditions = _conditions(state, severity, category, assignee, opened_between, open_only)
+        with self._sessions() as session:
+            return session.execute(sa.select(sa.func.count()).select_from(IncidentRow).where(*conditions)).scalar_one()
 
     def acknowledge(self, incident_id: str, who: str, at: datetime) -> Incident:
         with self._editing(incident_id) as (session, row):
@@ -278,12 +280,29 @@ def _with_links(query: sa.Select) -> sa.Select:
     return query.options(selectinload(IncidentRow.assets), selectinload(IncidentRow.alerts))
 
 
-def _incidents(session: Session, conditions: list[sa.ColumnElement[bool]]) -> list[Incident]:
-    """The incidents matching ``conditions``, oldest first, read as plain rows rather than ORM objects (a
+def _conditions(state: IncidentState | None, severity: Severity | None, category: Category | None,
+                assignee: str | None, opened_between: tuple[datetime, datetime] | None,
+                open_only: bool) -> list[sa.ColumnElement[bool]]:
+    conditions = []
+    if open_only:
+        conditions.append(IncidentRow.state.not_in(_FINISHED))
+    for column, wanted in ((IncidentRow.state, state), (IncidentRow.severity, severity),
+                           (IncidentRow.category, category), (IncidentRow.assignee, assignee)):
+        if wanted is not None:
+            conditions.append(column == wanted)
+    if opened_between is not None:
+        start, end = opened_between
+        conditions += [IncidentRow.opened_at >= start, IncidentRow.opened_at < end]
+    return conditions
+
+
+def _incidents(session: Session, conditions: list[sa.ColumnElement[bool]], newest_first: bool,
+               limit: int | None) -> list[Incident]:
+    """The incidents matching ``conditions`` in opening order, read as plain rows rather than ORM objects (a
     monthly report reads thousands): their assets and alert links in one query each."""
-    rows = session.execute(sa.select(IncidentRow.__table__).where(*conditions)
-                           .order_by(IncidentRow.opened_at, IncidentRow.id)).all()
-    chosen = sa.select(IncidentRow.id).where(*conditions)
+    order = (IncidentRow.opened_at.desc(), IncidentRow.id.desc()) if newest_first else (IncidentRow.opened_at, IncidentRow.id)
+    rows = session.execute(sa.select(IncidentRow.__table__).where(*conditions).order_by(*order).limit(limit)).all()
+    chosen = sa.select(IncidentRow.id).where(*conditions).order_by(*order).limit(limit)
     assets: dict[str, list[AffectedAsset]] = {}
     for incident_id, name, asset_number in session.execute(
             sa.select(AssetRow.incident_id, AssetRow.name, AssetRow.asset_number)

@@ -104,6 +104,9 @@ def test_threshold_fires_survives_restart_without_renotifying_and_resolves(alert
     assert _alert_states(collector) == ["firing"]
     sent = collector.get("/api/v1/notifications", [("receiver", "ops")])["notifications"]
     assert [(n["status"], n["outcome"]) for n in sent] == [("firing", "sent")]
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        collector.get("/api/v1/notifications", [("limit", "-1")])  # SQLite would read it as "no limit"
+    assert (refused.value.code, json.load(refused.value)["parameter"]) == (400, "limit")
 
     assert collector.stop() == 0
     collector.start()

@@ -101,6 +101,21 @@ def test_list_filters_and_newest_first(sessions):
     assert operator.call("GET", "/api/v1/incidents?category=network")[1]["incidents"][0]["sla"]["response"]["target_s"] == 600
 
 
+def test_list_returns_the_newest_up_to_limit_and_counts_every_match(sessions):
+    operator = sessions["operator"]
+    opened = [_open(operator)["id"] for _ in range(5)]
+    _step(operator, opened[0], "ack")
+    page = operator.call("GET", "/api/v1/incidents?limit=2")[1]
+    assert ([i["id"] for i in page["incidents"]], page["total"]) == ([opened[4], opened[3]], 5)
+    open_page = operator.call("GET", "/api/v1/incidents?state=open&limit=3")[1]
+    assert ([i["id"] for i in open_page["incidents"]], open_page["total"]) == ([opened[4], opened[3], opened[2]], 4)
+    whole = operator.call("GET", "/api/v1/incidents")[1]
+    assert (len(whole["incidents"]), whole["total"]) == (5, 5)
+    for bad in ("0", "1001", "ten", "-1"):
+        assert operator.call("GET", f"/api/v1/incidents?limit={bad}") == (400, {
+            "error": f"limit: expected a whole number from 1 to 1000, got '{bad}'", "parameter": "limit"})
+
+
 def test_bad_fields_unknown_ids_and_illegal_moves(sessions):
     operator = sessions["operator"]
     assert operator.call("POST", "/api/v1/incidents", {"title": "x", "severity": "P9", "category": "hardware"}) == (

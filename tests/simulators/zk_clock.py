@@ -218,12 +218,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--state", choices=STATES, default="normal")
     parser.add_argument("--comm-key", type=int, default=0, help="the device's comm key; 0 for none")
     args = parser.parse_args(argv)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    # Blocked before the server threads start (they inherit the mask) and then waited for: an Event set from
+    # a signal handler can deadlock when the signal lands while the main thread holds the Event's lock.
+    stop_signals = {signal.SIGTERM, signal.SIGINT}
+    signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
     with ZKClockSimulator(args.state, args.port, args.comm_key) as simulator:
         print(f"zk_clock ready port={simulator.port} state={args.state}", flush=True)
-        stop.wait()
+        signal.sigwait(stop_signals)
     return 0
 
 

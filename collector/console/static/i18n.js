@@ -80,6 +80,8 @@ const TEXTS = {
   "incident.timeline": ["处理记录", "Timeline"],
   "incident.description": ["故障描述", "Description"],
   "incident.none": ["没有符合条件的故障单", "No incidents match"],
+  "incident.shown": ["显示最新的 {shown} 条，共 {total} 条符合条件；请缩小筛选范围",
+    "Showing the newest {shown} of {total} matching incidents; narrow the filter to see others"],
   "incident.not_found": ["故障单不存在", "No such incident"],
   "source.alert": ["告警自动生成", "From an alert"],
   "source.manual": ["人工报告", "Reported by hand"],
@@ -171,8 +173,9 @@ const TEXTS = {
 
 let current = "zh-CN";
 
-export function t(key) {
-  return TEXTS[key]?.[LANGUAGES.indexOf(current)] ?? key;
+export function t(key, values = {}) {
+  const text = TEXTS[key]?.[LANGUAGES.indexOf(current)] ?? key;
+  return text.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
 }
 
 export function language() {

@@ -75,10 +75,15 @@ export function renderIncidentList(view, ctx) {
   async function refresh(actionError = null) {
     const query = new URLSearchParams(Object.entries(filter).filter(([, value]) => value));
     try {
-      const { incidents } = await get(`/api/v1/incidents?${query}`);
+      const { incidents, total } = await get(`/api/v1/incidents?${query}`);
       replaceChildren(notice, actionError ? errorNotice(actionError) : null);
-      replaceChildren(list, dataTable(incidentColumns(ctx, refresh), incidents, t("incident.none"),
-        (i) => `incident state-row-${i.state}`));
+      const table = dataTable(incidentColumns(ctx, refresh), incidents, t("incident.none"),
+        (i) => `incident state-row-${i.state}`);
+      const count = new Intl.NumberFormat(language());
+      const shown = total > incidents.length
+        ? h("p", { class: "notice shown-count" }, t("incident.shown", { shown: count.format(incidents.length), total: count.format(total) }))
+        : null;
+      replaceChildren(list, shown, table);
       stamp.textContent = `${t("updated")} ${formatTime(new Date().toISOString(), language())}`;
       tickClocks(list);
     } catch (error) {

@@ -218,7 +218,7 @@ def test_the_store_offers_no_way_to_edit_or_delete_timeline_entries(store):
     assert public == {
         "open", "dispose", "open_incident", "get", "list", "acknowledge", "transition", "assign", "change_severity",
         "add_note", "resolve", "close", "attach_alert", "find_open_by_fingerprint", "timeline",
-        "find_for_alert", "timelines", "record_escalation", "set_breach_reason",
+        "find_for_alert", "timelines", "record_escalation", "set_breach_reason", "count",
     }
     incident_id = new_incident(store).id
     entry = store.timeline(incident_id)[0]
@@ -308,6 +308,18 @@ def test_migrated_schema_has_every_column_the_model_maps(store_url, store):
         migrated = {column["name"]: column["nullable"] for column in inspector.get_columns(table.name)}
         assert migrated == {column.name: column.nullable for column in table.columns}, table.name
     engine.dispose()
+
+
+def test_list_newest_first_up_to_a_limit_with_assets_and_count(store):
+    opened = [new_incident(store, minutes(n), assets=[AffectedAsset(f"sw-{n}")], fingerprints=[f"fp-{n}"]).id
+              for n in range(5)]
+    store.acknowledge(opened[3], "li", minutes(6))
+    newest = store.list(newest_first=True, limit=2)
+    assert [(i.id, i.assets, i.fingerprints) for i in newest] == [
+        (opened[4], (AffectedAsset("sw-4"),), ("fp-4",)), (opened[3], (AffectedAsset("sw-3"),), ("fp-3",))]
+    assert [i.id for i in store.list(state=S.OPEN, newest_first=True, limit=3)] == [opened[4], opened[2], opened[1]]
+    assert [i.id for i in store.list(limit=2)] == opened[:2]
+    assert (store.count(), store.count(state=S.OPEN), store.count(severity=Severity.P1)) == (5, 4, 0)
 
 
 def test_list_open_only_leaves_out_resolved_and_closed(store):
