@@ -108,15 +108,25 @@ def add_incident_routes(app: web.Application, incidents: IncidentStore, sla: Sla
         status = sla.status(incident, timeline, now, maintenance_since(incident.opened_at, now))
         return {**incident_json(incident, sla_status_json(status)), "timeline": [_timeline_json(e) for e in timeline]}
 
-    def changed(change: Callable[[str, datetime], Incident | None], request: web.Request) -> web.Response:
-        incident_id, now = request.match_info["incident_id"], clock()
+    def applied(change: Callable[[str, datetime], Incident | None], incident_id: str, now: datetime) -> dict:
         try:
             change(incident_id, now)
-            return web.json_response(detail(incidents.get(incident_id), now))
+            return detail(incidents.get(incident_id), now)
         except NoSuchIncident as exc:
             raise json_error(web.HTTPNotFound, str(exc)) from None
         except (IllegalTransition, IncidentClosed) as exc:
             raise json_error(web.HTTPConflict, str(exc)) from None
+
+    # The store and the SLA clocks run in worker threads: the event loop also takes the agents' data, and the
+    # incidents database may be a remote PostgreSQL.
+    async def changed(change: Callable[[str, datetime], Incident | None], request: web.Request) -> web.Response:
+        return web.json_response(await asyncio.to_thread(applied, change, request.match_info["incident_id"], clock()))
+
+    def shown(incident_id: str) -> dict:
+        try:
+            return detail(incidents.get(incident_id), clock())
+        except NoSuchIncident as exc:
+            raise json_error(web.HTTPNotFound, str(exc)) from None
 
     def listing(filters: dict, limit: int) -> dict:
         found = incidents.list(**filters, newest_first=True, limit=limit)
@@ -132,15 +142,11 @@ def add_incident_routes(app: web.Application, incidents: IncidentStore, sla: Sla
             "category": _choice("category", query["category"], Category) if "category" in query else None,
             "assignee": query.get("assignee") or None, "open_only": query.get("open") == "1"}
         limit = query_limit(request, INCIDENTS_SHOWN, INCIDENTS_MOST)
-        # SLA clocks for hundreds of incidents take a while: off the event loop, which also takes the agents' data
         return web.json_response(await asyncio.to_thread(listing, filters, limit))
 
     @requires(Role.VIEWER)
     async def show(request: web.Request) -> web.Response:
-        try:
-            return web.json_response(detail(incidents.get(request.match_info["incident_id"]), clock()))
-        except NoSuchIncident as exc:
-            raise json_error(web.HTTPNotFound, str(exc)) from None
+        return web.json_response(await asyncio.to_thread(shown, request.match_info["incident_id"]))
 
     @requires(Role.OPERATOR)
     async def open_incident(request: web.Request) -> web.Response:
@@ -149,25 +155,29 @@ def add_incident_routes(app: web.Application, incidents: IncidentStore, sla: Sla
         severity, category = _choice("severity", body.get("severity"), Severity), _choice("category", body.get("category"), Category)
         assets, assignee = _assets(body.get("assets", [])), _text(body, "assignee", required=False)
         now, who = clock(), principal_name(request)
-        incident = incidents.open_incident(title=title, severity=severity, category=category, reporter=who, at=now,
-                                           assets=assets, assignee=assignee)
-        if description is not None:
-            incidents.add_note(incident.id, who, now, description)
-        return web.json_response(detail(incident, now), status=201)
+
+        def opened() -> dict:
+            incident = incidents.open_incident(title=title, severity=severity, category=category, reporter=who, at=now,
+                                               assets=assets, assignee=assignee)
+            if description is not None:
+                incidents.add_note(incident.id, who, now, description)
+            return detail(incident, now)
+
+        return web.json_response(await asyncio.to_thread(opened), status=201)
 
     @requires(Role.OPERATOR)
     async def ack(request: web.Request) -> web.Response:
-        return changed(lambda incident_id, now: incidents.acknowledge(incident_id, principal_name(request), now), request)
+        return await changed(lambda incident_id, now: incidents.acknowledge(incident_id, principal_name(request), now), request)
 
     @requires(Role.OPERATOR)
     async def assign(request: web.Request) -> web.Response:
         assignee = _text(await json_object(request), "assignee")
-        return changed(lambda incident_id, now: incidents.assign(incident_id, assignee, principal_name(request), now), request)
+        return await changed(lambda incident_id, now: incidents.assign(incident_id, assignee, principal_name(request), now), request)
 
     @requires(Role.OPERATOR)
     async def note(request: web.Request) -> web.Response:
         text = _text(await json_object(request), "text")
-        return changed(lambda incident_id, now: incidents.add_note(incident_id, principal_name(request), now, text), request)
+        return await changed(lambda incident_id, now: incidents.add_note(incident_id, principal_name(request), now, text), request)
 
     @requires(Role.OPERATOR)
     async def transition(request: web.Request) -> web.Response:
@@ -176,32 +186,32 @@ def add_incident_routes(app: web.Application, incidents: IncidentStore, sla: Sla
         if state in _DEDICATED_STATES:
             raise ApiError("state", f"use POST /api/v1/incidents/{{id}}/{_DEDICATED_STATES[state]} to go to {state.value}")
         note_text, ticket = _text(body, "note", required=False), _text(body, "vendor_ticket", required=False)
-        return changed(lambda incident_id, now: incidents.transition(
+        return await changed(lambda incident_id, now: incidents.transition(
             incident_id, state, principal_name(request), now, note=note_text, vendor_ticket=ticket), request)
 
     @requires(Role.OPERATOR)
     async def change_severity(request: web.Request) -> web.Response:
         body = await json_object(request)
         severity, reason = _choice("severity", body.get("severity"), Severity), _text(body, "reason")
-        return changed(lambda incident_id, now: incidents.change_severity(
+        return await changed(lambda incident_id, now: incidents.change_severity(
             incident_id, severity, principal_name(request), now, reason), request)
 
     @requires(Role.OPERATOR)
     async def resolve(request: web.Request) -> web.Response:
         body = await json_object(request)
         cause, resolution = _text(body, "cause"), _text(body, "resolution")
-        return changed(lambda incident_id, now: incidents.resolve(incident_id, principal_name(request), now, cause, resolution),
+        return await changed(lambda incident_id, now: incidents.resolve(incident_id, principal_name(request), now, cause, resolution),
                        request)
 
     @requires(Role.OPERATOR)
     async def close(request: web.Request) -> web.Response:
         sign_off = _text(await json_object(request), "sign_off")
-        return changed(lambda incident_id, now: incidents.close(incident_id, principal_name(request), now, sign_off), request)
+        return await changed(lambda incident_id, now: incidents.close(incident_id, principal_name(request), now, sign_off), request)
 
     @requires(Role.OPERATOR)
     async def breach_reason(request: web.Request) -> web.Response:
         text = _text(await json_object(request), "text")
-        return changed(lambda incident_id, now: incidents.set_breach_reason(incident_id, principal_name(request), now, text),
+        return await changed(lambda incident_id, now: incidents.set_breach_reason(incident_id, principal_name(request), now, text),
                        request)
 
     app.router.add_get("/api/v1/incidents", list_incidents)
