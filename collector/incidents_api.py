@@ -30,6 +30,8 @@ __all__ = ["add_incident_routes", "incident_json"]
 
 INCIDENTS_SHOWN, INCIDENTS_MOST = 200, 1000  # the list's default and largest `limit`
 
+Change = Callable[[str, str, datetime], Incident | None]  # (incident_id, who, now): one store call
+
 # Reached through the ack/resolve/close calls, which take what those steps need.
 _DEDICATED_STATES = {IncidentState.ACKNOWLEDGED: "ack", IncidentState.RESOLVED: "resolve",
                      IncidentState.CLOSED: "close"}
@@ -108,9 +110,9 @@ def add_incident_routes(app: web.Application, incidents: IncidentStore, sla: Sla
         status = sla.status(incident, timeline, now, maintenance_since(incident.opened_at, now))
         return {**incident_json(incident, sla_status_json(status)), "timeline": [_timeline_json(e) for e in timeline]}
 
-    def applied(change: Callable[[str, datetime], Incident | None], incident_id: str, now: datetime) -> dict:
+    def applied(change: Change, incident_id: str, who: str, now: datetime) -> dict:
         try:
-            change(incident_id, now)
+            change(incident_id, who, now)
             return detail(incidents.get(incident_id), now)
         except NoSuchIncident as exc:
             raise json_error(web.HTTPNotFound, str(exc)) from None
@@ -119,8 +121,10 @@ def add_incident_routes(app: web.Application, incidents: IncidentStore, sla: Sla
 
     # The store and the SLA clocks run in worker threads: the event loop also takes the agents' data, and the
     # incidents database may be a remote PostgreSQL.
-    async def changed(change: Callable[[str, datetime], Incident | None], request: web.Request) -> web.Response:
-        return web.json_response(await asyncio.to_thread(applied, change, request.match_info["incident_id"], clock()))
+    async def changed(request: web.Request, change: Change) -> web.Response:
+        """``change(incident_id, who, now)`` applied to the incident in the path, answered with its detail."""
+        return web.json_response(await asyncio.to_thread(
+            applied, change, request.match_info["incident_id"], principal_name(request), clock()))
 
     def shown(incident_id: str) -> dict:
         try:
@@ -167,17 +171,17 @@ def add_incident_routes(app: web.Application, incidents: IncidentStore, sla: Sla
 
     @requires(Role.OPERATOR)
     async def ack(request: web.Request) -> web.Response:
-        return await changed(lambda incident_id, now: incidents.acknowledge(incident_id, principal_name(request), now), request)
+        return await changed(request, incidents.acknowledge)
 
     @requires(Role.OPERATOR)
     async def assign(request: web.Request) -> web.Response:
         assignee = _text(await json_object(request), "assignee")
-        return await changed(lambda incident_id, now: incidents.assign(incident_id, assignee, principal_name(request), now), request)
+        return await changed(request, lambda incident_id, who, now: incidents.assign(incident_id, assignee, who, now))
 
     @requires(Role.OPERATOR)
     async def note(request: web.Request) -> web.Response:
         text = _text(await json_object(request), "text")
-        return await changed(lambda incident_id, now: incidents.add_note(incident_id, principal_name(request), now, text), request)
+        return await changed(request, lambda incident_id, who, now: incidents.add_note(incident_id, who, now, text))
 
     @requires(Role.OPERATOR)
     async def transition(request: web.Request) -> web.Response:
@@ -186,33 +190,31 @@ def add_incident_routes(app: web.Application, incidents: IncidentStore, sla: Sla
         if state in _DEDICATED_STATES:
             raise ApiError("state", f"use POST /api/v1/incidents/{{id}}/{_DEDICATED_STATES[state]} to go to {state.value}")
         note_text, ticket = _text(body, "note", required=False), _text(body, "vendor_ticket", required=False)
-        return await changed(lambda incident_id, now: incidents.transition(
-            incident_id, state, principal_name(request), now, note=note_text, vendor_ticket=ticket), request)
+        return await changed(request, lambda incident_id, who, now: incidents.transition(
+            incident_id, state, who, now, note=note_text, vendor_ticket=ticket))
 
     @requires(Role.OPERATOR)
     async def change_severity(request: web.Request) -> web.Response:
         body = await json_object(request)
         severity, reason = _choice("severity", body.get("severity"), Severity), _text(body, "reason")
-        return await changed(lambda incident_id, now: incidents.change_severity(
-            incident_id, severity, principal_name(request), now, reason), request)
+        return await changed(request, lambda incident_id, who, now: incidents.change_severity(
+            incident_id, severity, who, now, reason))
 
     @requires(Role.OPERATOR)
     async def resolve(request: web.Request) -> web.Response:
         body = await json_object(request)
         cause, resolution = _text(body, "cause"), _text(body, "resolution")
-        return await changed(lambda incident_id, now: incidents.resolve(incident_id, principal_name(request), now, cause, resolution),
-                       request)
+        return await changed(request, lambda incident_id, who, now: incidents.resolve(incident_id, who, now, cause, resolution))
 
     @requires(Role.OPERATOR)
     async def close(request: web.Request) -> web.Response:
         sign_off = _text(await json_object(request), "sign_off")
-        return await changed(lambda incident_id, now: incidents.close(incident_id, principal_name(request), now, sign_off), request)
+        return await changed(request, lambda incident_id, who, now: incidents.close(incident_id, who, now, sign_off))
 
     @requires(Role.OPERATOR)
     async def breach_reason(request: web.Request) -> web.Response:
         text = _text(await json_object(request), "text")
-        return await changed(lambda incident_id, now: incidents.set_breach_reason(incident_id, principal_name(request), now, text),
-                       request)
+        return await changed(request, lambda incident_id, who, now: incidents.set_breach_reason(incident_id, who, now, text))
 
     app.router.add_get("/api/v1/incidents", list_incidents)
     app.router.add_post("/api/v1/incidents", open_incident)

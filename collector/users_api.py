@@ -18,13 +18,13 @@ from aiohttp import web
 from itops.collector.access import (
     AUDIT_WHO, CSRF_TOKEN, PRINCIPAL, SESSION_COOKIE, SESSION_ID, LoginThrottle, Principal, Role, json_error, requires,
 )
-from itops.collector.http_api import ApiError, iso_or_none, json_object
+from itops.collector.http_api import ApiError, iso_or_none, json_object, query_limit
 from itops.collector.openapi import Field, document
 from itops.collector.users import ApiToken, AuditEntry, NoSuchUser, User, UserError, UserStore
 
 __all__ = ["add_user_routes"]
 
-MAX_AUDIT_LIMIT = 1000
+AUDIT_SHOWN, MAX_AUDIT_LIMIT = 100, 1000  # the audit log's default and largest `limit`
 
 
 def _user_json(user: User) -> dict:
@@ -186,13 +186,7 @@ def add_user_routes(app: web.Application, users: UserStore, throttle: LoginThrot
 
     @requires(Role.ADMIN)
     async def audit(request: web.Request) -> web.Response:
-        try:
-            limit = int(request.query.get("limit", "100"))
-        except ValueError:
-            raise ApiError("limit", f"expected a whole number, got {request.query['limit']!r}") from None
-        if not 1 <= limit <= MAX_AUDIT_LIMIT:
-            raise ApiError("limit", f"expected 1 to {MAX_AUDIT_LIMIT}")
-        entries = users.audit(limit, request.query.get("who"))
+        entries = users.audit(query_limit(request, AUDIT_SHOWN, MAX_AUDIT_LIMIT), request.query.get("who"))
         return web.json_response({"entries": [_audit_json(e) for e in entries]})
 
     app.router.add_post("/api/v1/login", login)
@@ -227,5 +221,5 @@ document("POST", "/api/v1/users/{name}/tokens", "Make an API token; its secret i
          success_status=201, body=(Field("name", "What the token is for", required=True),))
 document("DELETE", "/api/v1/users/{name}/tokens/{token_id}", "Revoke an API token", tag="users")
 document("GET", "/api/v1/audit", "The audit log of changing calls, newest first", tag="users",
-         query=(Field("limit", f"At most this many (1-{MAX_AUDIT_LIMIT}, default 100)", "integer"),
+         query=(Field("limit", f"At most this many (1-{MAX_AUDIT_LIMIT}, default {AUDIT_SHOWN})", "integer"),
                 Field("who", "Only this user's calls")))

@@ -197,7 +197,7 @@ def test_every_change_is_audited_refused_ones_too(admin, auth_collector):
     assert "li password" not in json.dumps(entries) and "wrong password" not in json.dumps(entries)
     only_anonymous = admin.call("GET", "/api/v1/audit?who=anonymous")[1]["entries"]
     assert [e["status"] for e in only_anonymous] == [401]
-    assert admin.call("GET", "/api/v1/audit?limit=0")[1] == {"error": "limit: expected 1 to 1000", "parameter": "limit"}
+    assert admin.call("GET", "/api/v1/audit?limit=0")[1] == {"error": "limit: expected a whole number from 1 to 1000, got '0'", "parameter": "limit"}
 
 
 def test_five_failed_logins_lock_the_username(admin, auth_collector):
