@@ -133,9 +133,14 @@ def scheduler(tmp_path, source, **config) -> ReportScheduler:
 
 
 def running_clock(start: datetime):
-    """A clock that starts at ``start`` and runs at real speed."""
-    started = time.monotonic()
-    return lambda: start + timedelta(seconds=time.monotonic() - started)
+    """A clock that says ``start`` when first asked (so a busy machine cannot overrun it before the scheduler
+    starts) and runs at real speed from then on."""
+    started: list[float] = []
+
+    def now() -> datetime:
+        started[:] = started or [time.monotonic()]
+        return start + timedelta(seconds=time.monotonic() - started[0])
+    return now
 
 
 async def wait_for(done, timeout_s: float = 10.0) -> None:
@@ -288,10 +293,8 @@ def test_a_missed_monthly_run_is_made_up_at_start(tmp_path, source):
     async def scenario() -> dict:
         reports = scheduler(tmp_path, source, formats=["csv"])
         reports.start()
-        for _ in range(200):
-            if (tmp_path / "reports" / "monthly" / "2026-10.zh-CN.csv").is_file():
-                break
-            await asyncio.sleep(0.05)
+        at_start = reports.next_run_times()
+        await wait_for(lambda: reports.next_run_times() != at_start)  # the make-up run is done
         runs = reports.next_run_times()
         reports.stop()
         return runs
@@ -325,7 +328,7 @@ def test_the_monthly_run_happens_at_the_given_clocks_time(tmp_path, source):
         await reports.run_monthly(OCTOBER)
         reports.start()
         first = reports.next_run_times()
-        await wait_for(lambda: (tmp_path / "reports" / "monthly" / "2026-11.zh-CN.csv").is_file())
+        await wait_for(lambda: reports.next_run_times() != first)  # it ran, and knows when it runs next
         after = reports.next_run_times()
         reports.stop()
         return {"first": first["monthly_report"], "after": after["monthly_report"]}
@@ -334,6 +337,7 @@ def test_the_monthly_run_happens_at_the_given_clocks_time(tmp_path, source):
     assert source.asked == ["2026-10", "2026-11"]
     assert runs["first"].astimezone(UTC) == datetime(2026, 11, 30, 17, 0, tzinfo=UTC)
     assert runs["after"].astimezone(UTC) == datetime(2026, 12, 31, 17, 0, tzinfo=UTC)  # Jan 1st 01:00 local
+    assert (tmp_path / "reports" / "monthly" / "2026-11.zh-CN.csv").is_file()
 
 
 def test_the_daily_run_happens_at_the_given_clocks_time_on_its_local_day(tmp_path, source):
@@ -349,7 +353,8 @@ def test_the_daily_run_happens_at_the_given_clocks_time_on_its_local_day(tmp_pat
         reports = ReportScheduler(ReportsConfig(daily_at="00:00"), tmp_path, source, daily, clock=clock)
         write_all_monthly(reports, "2026-11")
         reports.start()
-        await wait_for(lambda: made)
+        first = reports.next_run_times()
+        await wait_for(lambda: reports.next_run_times() != first)
         runs = reports.next_run_times()
         reports.stop()
         return runs["daily_report"]
