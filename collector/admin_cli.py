@@ -19,6 +19,7 @@ import urllib.parse
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
+from itops.clock import utc_now
 from itops.collector import incidents_cli
 from itops.collector.report_cli import add_report_parser, run_report
 from itops.collector.api_client import ApiUnreachable, get_json, send_json, table
@@ -33,17 +34,18 @@ def _local_time(ms: int, zone: ZoneInfo) -> str:
     return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _age(ms: int) -> str:
-    seconds = max(0, int(time.time() - ms / 1000))
+def _age(ms: int, now: datetime) -> str:
+    seconds = max(0, int(now.timestamp() - ms / 1000))
     if seconds < 120:
         return f"{seconds}s ago"
     return f"{seconds // 60}m ago" if seconds < 7200 else f"{seconds // 3600}h ago"
 
 
-def render_hosts(agents: list[dict], zone: ZoneInfo) -> str:
+def render_hosts(agents: list[dict], zone: ZoneInfo, now: datetime) -> str:
+    """The agents as a table; ``now`` is what "last seen" ages are counted from."""
     header = ("AGENT", "HOST", "STATUS", "LAST SEEN", "VERSION", "OS", "ADDRESS", "ASSET", "LOCATION", "RESPONSIBLE", "FIRST SEEN")
     return table(header, [
-        (a["agent_id"], a["hostname"], "online" if a["online"] else "OFFLINE", _age(a["last_seen_ms"]),
+        (a["agent_id"], a["hostname"], "online" if a["online"] else "OFFLINE", _age(a["last_seen_ms"], now),
          a["agent_version"], a["os"][:40], a["source_address"], a["asset"].get("asset_number", ""),
          a["asset"].get("location", ""), a["asset"].get("responsible_person", ""), _local_time(a["first_seen_ms"], zone))
         for a in agents
@@ -53,7 +55,7 @@ def render_hosts(agents: list[dict], zone: ZoneInfo) -> str:
 def _hosts(args) -> int:
     zone = ZoneInfo(args.tz)
     while True:
-        rendered = render_hosts(get_json(args.url, "/api/v1/agents", token=args.token)["agents"], zone)
+        rendered = render_hosts(get_json(args.url, "/api/v1/agents", token=args.token)["agents"], zone, utc_now())
         if not args.watch:
             print(rendered)
             return 0

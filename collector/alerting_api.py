@@ -16,7 +16,7 @@ recorded as the author.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from aiohttp import web
 
@@ -28,6 +28,7 @@ from itops.alerting.model import Alert
 from itops.alerting.muting import MatcherError
 from itops.alerting.notification_log import NotificationAttempt, Outcome
 from itops.alerting.silences import Silence, SilenceError
+from itops.clock import Clock
 from itops.collector.access import Role, json_error, principal_name, requires
 from itops.collector.http_api import ApiError, iso_or_none, json_object, query_limit
 from itops.collector.openapi import Field, document
@@ -86,22 +87,22 @@ def _silence_period(body: dict, now: datetime) -> tuple[datetime, datetime]:
         raise ApiError("duration", f"give `duration` (e.g. 2h) or `ends_at`: {exc}") from None
 
 
-def add_alerting_routes(app: web.Application, alerting: Alerting) -> None:
+def add_alerting_routes(app: web.Application, alerting: Alerting, clock: Clock) -> None:
 
     async def alerts(_request: web.Request) -> web.Response:
         current = alerting.pipeline.evaluator.alerts()
-        alerting.pipeline.mute_stage.apply(current, datetime.now(timezone.utc))  # says why each is muted now
+        alerting.pipeline.mute_stage.apply(current, clock())  # says why each is muted now
         return web.json_response({"alerts": [_alert_json(a) for a in current]})
 
     async def list_silences(request: web.Request) -> web.Response:
-        found = alerting.silences.list(datetime.now(timezone.utc), include_ended=request.query.get("all") == "1")
+        found = alerting.silences.list(clock(), include_ended=request.query.get("all") == "1")
         return web.json_response({"silences": [_silence_json(s) for s in found]})
 
     @requires(Role.OPERATOR)
     async def create_silence(request: web.Request) -> web.Response:
         created_by = principal_name(request)
         body = await json_object(request)
-        now = datetime.now(timezone.utc)
+        now = clock()
         starts_at, ends_at = _silence_period(body, now)
         try:
             silence = alerting.silences.create(list(body.get("matchers", [])), starts_at, ends_at, created_by,
@@ -113,7 +114,7 @@ def add_alerting_routes(app: web.Application, alerting: Alerting) -> None:
     @requires(Role.OPERATOR)
     async def expire_silence(request: web.Request) -> web.Response:
         try:
-            silence = alerting.silences.expire(request.match_info["silence_id"], datetime.now(timezone.utc))
+            silence = alerting.silences.expire(request.match_info["silence_id"], clock())
         except (SilenceError, KeyError) as exc:
             raise json_error(web.HTTPNotFound, str(exc)) from None
         return web.json_response(_silence_json(silence))
@@ -128,7 +129,7 @@ def add_alerting_routes(app: web.Application, alerting: Alerting) -> None:
         created_by = principal_name(request)
         body = await json_object(request)
         try:
-            stored = alerting.maintenance.create(parse_window(body), created_by, datetime.now(timezone.utc))
+            stored = alerting.maintenance.create(parse_window(body), created_by, clock())
         except FieldProblem as problem:
             raise ApiError(problem.field, problem.problem) from None
         return web.json_response(_window_json(stored.window, stored), status=201)

@@ -86,13 +86,12 @@ def _new_token(agent_id: str) -> int:
 
 
 def _manage_users(args, config) -> int:
-    from datetime import datetime, timezone
-
+    from itops.clock import utc_now
     from itops.collector.config import users_database_url
     from itops.collector.users import NoSuchUser, UserError, UserStore
 
     users = UserStore.open(users_database_url(config))
-    now = datetime.now(timezone.utc)
+    now = utc_now()
     try:
         if args.command == "add-user":
             password = _read_password(args.password_file)

@@ -15,6 +15,7 @@ import grpc
 from google.protobuf.message import DecodeError
 
 from itops.alerting.pipeline import AlertingPipeline
+from itops.clock import Clock, epoch_ms, utc_now
 from itops.collector.alert_feed import observed_batch
 from itops.collector.assignments import AssignmentsFile
 from itops.collector.auth import TokenAuthenticator
@@ -48,6 +49,7 @@ class IngestService:
         assignments: AssignmentsFile,
         alerting: AlertingPipeline | None = None,
         coverage: CoverageLedger | None = None,
+        clock: Clock = utc_now,
     ):
         self.authenticator = authenticator
         self.validator = validator
@@ -59,6 +61,7 @@ class IngestService:
         self.assignments = assignments
         self.alerting = alerting
         self.coverage = coverage
+        self.clock = clock
         self.pending_samples = 0
 
     async def _authenticate(self, context: grpc.aio.ServicerContext) -> str:
@@ -70,7 +73,7 @@ class IngestService:
 
     async def Hello(self, request: ingest_pb2.AgentHello, context: grpc.aio.ServicerContext) -> ingest_pb2.HelloReply:
         agent_id = await self._authenticate(context)
-        now_ms = int(time.time() * 1000)
+        now_ms = epoch_ms(self.clock)
         await asyncio.to_thread(self.state.record_hello, agent_id, request, context.peer(), now_ms)
         log.info("agent %s (%s, %s) said hello from %s", agent_id, request.hostname, request.agent_version, context.peer())
         return ingest_pb2.HelloReply(server_time_unix_ms=now_ms, max_batch_samples=self.max_batch_samples)
@@ -97,7 +100,7 @@ class IngestService:
             self.pending_samples -= sample_count
         if request.checks or request.HasField("inventory"):
             await asyncio.to_thread(self.state.write_batch_records, agent_id, request)
-        self.state.touch(agent_id, context.peer(), int(time.time() * 1000))
+        self.state.touch(agent_id, context.peer(), epoch_ms(self.clock))
         if self.coverage is not None:  # a replayed batch too: the ledger merges, and may have missed it at a crash
             self.coverage.record_batch(valid)
         if not result.duplicate:
@@ -118,7 +121,7 @@ class IngestService:
         if self.alerting is None:
             return
         try:
-            self.alerting.observe(observed_batch(agent_id, int(time.time() * 1000), valid, self.validator.labels_of,
+            self.alerting.observe(observed_batch(agent_id, epoch_ms(self.clock), valid, self.validator.labels_of,
                                                  self.alerting.wants_metric, self.alerting.wants_check))
         except Exception:  # noqa: BLE001 - the data is stored; alerting logs and goes on
             log.exception("alert evaluation of a batch from %s failed", agent_id)

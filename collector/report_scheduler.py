@@ -4,6 +4,9 @@ Monthly reports are written to ``<data_dir>/reports/monthly/<YYYY-MM>.<language>
 daily generator writes ``<data_dir>/reports/daily/<YYYY-MM-DD>.<language>.<html|txt>`` itself and the
 scheduler deletes those older than ``keep_daily``. A monthly run the collector missed (it was down at the
 time) is made up at start-up: the files of the latest month due are looked for, and made when absent.
+
+The run times are APScheduler cron triggers, but the jobs are timed by the clock the scheduler is given
+(APScheduler's own scheduler reads the real clock): with a fake clock the runs happen at its times.
 """
 
 from __future__ import annotations
@@ -12,13 +15,12 @@ import asyncio
 import logging
 import os
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from msgspec import Meta
 
@@ -30,6 +32,7 @@ from itops.alerting.reports.render_html import render_html
 from itops.alerting.reports.render_pdf import render_pdf
 from itops.alerting.reports.texts import label
 from itops.alerting.sla_calendar import time_of_day
+from itops.clock import Clock, utc_now
 from itops.collector.report_mail import ReportAttachment, ReportEmailConfig, send_report_mail
 
 if TYPE_CHECKING:
@@ -44,6 +47,7 @@ MonthlyFormat = Literal["pdf", "html", "csv"]
 MEDIA_TYPES = {"pdf": "application/pdf", "html": "text/html; charset=utf-8", "csv": "text/csv; charset=utf-8",
                "txt": "text/plain; charset=utf-8"}
 MISFIRE_GRACE_S = 6 * 3600  # a run delayed by a busy loop or a suspended VM still happens within this
+CLOCK_CHECK_S = 60.0  # a long wait is cut into these, so a step of the wall clock or a resumed VM is noticed
 
 
 class ReportsConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -85,8 +89,48 @@ def write_atomically(path: Path, content: bytes) -> None:
     os.replace(partial, path)
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
+class CronJob:
+    """One job run at its trigger's times by ``clock``, one run at a time, on the running event loop.
+
+    A run more than ``MISFIRE_GRACE_S`` late is skipped; several runs missed at once make one (coalesced).
+    """
+
+    def __init__(self, name: str, trigger: CronTrigger, run: Callable[[], Awaitable[object]], clock: Clock, *,
+                 run_now: bool = False):
+        self.name = name
+        self._trigger = trigger
+        self._run = run
+        self._clock = clock
+        self.next_run: datetime | None = clock() if run_now else trigger.get_next_fire_time(None, clock())
+        self._task: asyncio.Task | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run_on_schedule(), name=self.name)
+
+    def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+
+    async def _run_on_schedule(self) -> None:
+        while self.next_run is not None:
+            await self._sleep_until(self.next_run)
+            late_s = (self._clock() - self.next_run).total_seconds()
+            if late_s <= MISFIRE_GRACE_S:
+                await self._run_once()
+            else:
+                log.warning("%s due at %s skipped: %.0f s late", self.name, self.next_run.isoformat(), late_s)
+            after = max(self._clock(), self.next_run + timedelta(microseconds=1))  # never the same time twice
+            self.next_run = self._trigger.get_next_fire_time(None, after)
+
+    async def _sleep_until(self, when: datetime) -> None:
+        while (left_s := (when - self._clock()).total_seconds()) > 0:
+            await asyncio.sleep(min(left_s, CLOCK_CHECK_S))
+
+    async def _run_once(self) -> None:
+        try:
+            await self._run()
+        except Exception:  # noqa: BLE001 - the next run must still happen
+            log.exception("%s failed", self.name)
 
 
 class ReportScheduler:
@@ -95,42 +139,40 @@ class ReportScheduler:
     def __init__(self, config: ReportsConfig, data_dir: str | Path,
                  monthly: Callable[[ReportMonth], Awaitable[MonthlyReport]],
                  daily: Callable[[date], Awaitable[object]] | None = None,
-                 clock: Callable[[], datetime] = _utc_now):
+                 clock: Clock = utc_now):
         self.config = config
         self.reports_dir = Path(data_dir) / "reports"
         self.zone = ZoneInfo(config.time_zone)
         self._monthly = monthly
         self._daily = daily
         self._clock = clock
-        self._scheduler: AsyncIOScheduler | None = None
+        self._jobs: list[CronJob] = []
 
     def start(self) -> None:
         if not self.config.enabled:
             return
-        self._scheduler = AsyncIOScheduler(timezone=self.zone, job_defaults={
-            "coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_S})
         monthly_at = time_of_day(self.config.monthly_at, "monthly_at")
-        missed = not self.has_monthly(self.due_month(self._clock()))
-        now_if_missed = {"next_run_time": datetime.now(UTC)} if missed else {}  # an explicit None would pause it
-        self._scheduler.add_job(self.run_due_month, CronTrigger(day=1, hour=monthly_at.hour, minute=monthly_at.minute,
-                                                                timezone=self.zone), id="monthly_report", **now_if_missed)
+        due = self.due_month(self._clock())
+        missed = not self.has_monthly(due)
+        self._jobs = [CronJob("monthly_report", CronTrigger(day=1, hour=monthly_at.hour, minute=monthly_at.minute,
+                                                            timezone=self.zone), self.run_due_month, self._clock,
+                              run_now=missed)]
         if self._daily is not None:
             daily_at = time_of_day(self.config.daily_at, "daily_at")
-            self._scheduler.add_job(self.run_today, CronTrigger(hour=daily_at.hour, minute=daily_at.minute,
-                                                                timezone=self.zone), id="daily_report")
-        self._scheduler.start()
+            self._jobs.append(CronJob("daily_report", CronTrigger(hour=daily_at.hour, minute=daily_at.minute,
+                                                                  timezone=self.zone), self.run_today, self._clock))
+        for job in self._jobs:
+            job.start()
         if missed:
-            log.info("monthly report for %s is missing: making it now", self.due_month(self._clock()).label)
+            log.info("monthly report for %s is missing: making it now", due.label)
 
     def stop(self) -> None:
-        if self._scheduler is not None and self._scheduler.running:
-            self._scheduler.shutdown(wait=False)
+        for job in self._jobs:
+            job.stop()
 
     def next_run_times(self) -> dict[str, datetime]:
-        """Job id (``monthly_report``, ``daily_report``) → when it runs next; empty when not started."""
-        if self._scheduler is None:
-            return {}
-        return {job.id: job.next_run_time for job in self._scheduler.get_jobs() if job.next_run_time is not None}
+        """Job name (``monthly_report``, ``daily_report``) → when it runs next; empty when not started."""
+        return {job.name: job.next_run for job in self._jobs if job.next_run is not None}
 
     def due_month(self, now: datetime) -> ReportMonth:
         """The latest month whose report time (the next 1st at ``monthly_at``) has passed at ``now``."""

@@ -15,6 +15,7 @@ from aiohttp import web
 from itops.alerting.assembly import Alerting
 from itops.alerting.reports.inputs import ReportMonth
 from itops.alerting.reports.monthly import MonthlyReport, build_monthly_report
+from itops.clock import Clock, epoch_seconds
 from itops.collector.coverage import CoverageLedger
 from itops.collector.daily_report import generate_daily_report
 from itops.collector.entities import EntityDirectory
@@ -29,22 +30,23 @@ __all__ = ["Reporting"]
 
 class Reporting:
     def __init__(self, config: ReportsConfig, data_dir: str, alerting: Alerting, coverage: CoverageLedger,
-                 storage: StorageBackend, state: StateStore, entities: EntityDirectory):
+                 storage: StorageBackend, state: StateStore, entities: EntityDirectory, clock: Clock):
         self.config = config
+        self._clock = clock
         self.reports_dir = Path(data_dir) / "reports"
         self._alerting = alerting
         self._coverage = coverage
         self._storage = storage
         self._state = state
         self._entities = entities
-        self.scheduler = ReportScheduler(config, data_dir, self.monthly_report, daily=self.daily_report)
+        self.scheduler = ReportScheduler(config, data_dir, self.monthly_report, daily=self.daily_report, clock=clock)
 
     async def monthly_report(self, month: ReportMonth) -> MonthlyReport:
         alerting = self._alerting
         inputs = await gather_monthly_inputs(
             month, incidents=alerting.incidents, sla=alerting.sla, maintenance=alerting.maintenance,
             history=alerting.history, coverage=self._coverage, storage=self._storage, state=self._state,
-            availability_alerts=self.config.availability_alerts, now=datetime.now(UTC))
+            availability_alerts=self.config.availability_alerts, now=self._clock())
         return await asyncio.to_thread(build_monthly_report, inputs)
 
     async def daily_report(self, day: date) -> list[Path]:
@@ -55,7 +57,7 @@ class Reporting:
         return await generate_daily_report(
             day, directory=self._entities, storage=self._storage, incidents=self._alerting.incidents,
             sla=self._alerting.sla, reports_dir=self.reports_dir, languages=self.config.languages,
-            time_zone=self.config.time_zone, maintenance=maintenance)
+            time_zone=self.config.time_zone, maintenance=maintenance, clock=epoch_seconds(self._clock))
 
     def add_routes(self, app: web.Application) -> None:
-        add_report_routes(app, self.monthly_report, self.reports_dir, self.config.time_zone)
+        add_report_routes(app, self.monthly_report, self.reports_dir, self.config.time_zone, self._clock)

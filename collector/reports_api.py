@@ -20,6 +20,7 @@ from aiohttp import web
 
 from itops.alerting.reports.inputs import ReportMonth, report_month
 from itops.alerting.reports.texts import LANGUAGES
+from itops.clock import Clock
 from itops.collector.access import Role, json_error, requires
 from itops.collector.http_api import ApiError, query_choice
 from itops.collector.openapi import Field, document
@@ -79,8 +80,7 @@ def stored_reports(reports_dir: Path) -> list[dict]:
 
 
 def add_report_routes(app: web.Application, generate_monthly: Callable[[ReportMonth], Awaitable[MonthlyReport]],
-                      reports_dir: str | Path, time_zone: str = "Asia/Shanghai",
-                      clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+                      reports_dir: str | Path, time_zone: str, clock: Clock) -> None:
     """``reports_dir``: the scheduler's ``<data_dir>/reports``; ``time_zone``: the reports' (``reports.time_zone``)."""
     reports_dir = Path(reports_dir)
 

@@ -6,8 +6,7 @@ import asyncio
 import contextlib
 import logging
 import signal
-import time
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 
 import grpc
@@ -15,6 +14,7 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry
 
 from itops.alerting.assembly import build_alerting
+from itops.clock import Clock, epoch_ms, epoch_seconds, utc_now
 from itops.collector.access import LoginThrottle, access_middlewares
 from itops.collector.alerting_api import add_alerting_routes
 from itops.collector.assignments import AssignmentsFile
@@ -52,11 +52,14 @@ GRPC_SERVER_OPTIONS = [
 
 
 class Collector:
-    def __init__(self, config: CollectorConfig):
+    """``clock`` is the one every component asks what time it is (tests give a fixed or fake one)."""
+
+    def __init__(self, config: CollectorConfig, clock: Clock = utc_now):
         self.config = config
+        self.clock = clock
         self.metrics = CollectorMetrics(CollectorRegistry())
         backend_class = load_backend_class(config.storage.__struct_config__.tag)
-        self.storage = backend_class(config.storage, on_commit=self._observe_commit)
+        self.storage = backend_class(config.storage, on_commit=self._observe_commit, clock=clock)
         self.state = StateStore(config.data_dir)
         self.users = UserStore.open(users_database_url(config))
         self.assignments = AssignmentsFile(config.assignments_file)
@@ -65,9 +68,10 @@ class Collector:
                          if config.alerting is not None else None)
         self.entities = EntityDirectory(
             self.storage, self.state, config.offline_after,
-            firing_alerts=self.alerting.pipeline.evaluator.alerts if self.alerting is not None else tuple)
+            firing_alerts=self.alerting.pipeline.evaluator.alerts if self.alerting is not None else tuple,
+            clock=epoch_seconds(clock))
         self.reporting = (Reporting(config.reports, config.data_dir, self.alerting, self.coverage, self.storage,
-                                    self.state, self.entities)
+                                    self.state, self.entities, clock)
                           if self.alerting is not None and self.alerting.incidents is not None else None)
         self.grpc_port: int | None = None
         self.http_port: int | None = None
@@ -82,7 +86,7 @@ class Collector:
         await self.storage.open()
         ingest = IngestService(
             TokenAuthenticator(self.config.agents),
-            BatchValidator(self.config.validation),
+            BatchValidator(self.config.validation, clock=epoch_seconds(self.clock)),
             self.storage,
             self.state,
             self.metrics,
@@ -91,12 +95,13 @@ class Collector:
             assignments=self.assignments,
             alerting=self.alerting.pipeline if self.alerting is not None else None,
             coverage=self.coverage,
+            clock=self.clock,
         )
         self.metrics.pending_samples.set_function(lambda: ingest.pending_samples)
         await self._start_grpc(ingest)
         await self._start_http()
         self._housekeeping = [
-            asyncio.create_task(self._every(RETENTION_PERIOD_S, self._apply_retention)),
+            asyncio.create_task(self._every(RETENTION_PERIOD_S, self.apply_retention)),
             asyncio.create_task(self._every(LAST_SEEN_PERSIST_PERIOD_S, self._persist_last_seen)),
             asyncio.create_task(self._every(FLUSH_PERIOD_S, self._flush_coverage)),
         ]
@@ -132,17 +137,19 @@ class Collector:
     async def _start_http(self) -> None:
         auth = self.config.auth
         middlewares = access_middlewares(self.users, {t.token_sha256: t.name for t in self.config.admin_tokens},
-                                         auth.require_login_for_reads, _utc_now)
+                                         auth.require_login_for_reads, self.clock)
         time_zone = self.config.alerting.time_zone if self.config.alerting is not None else "Asia/Shanghai"
         app = build_http_app(self.storage, self.state, self.metrics, self.config.offline_after,
-                             self.config.storage.__struct_config__.tag, time_zone=time_zone, middlewares=middlewares)
+                             self.config.storage.__struct_config__.tag, time_zone=time_zone, middlewares=middlewares,
+                             clock=epoch_seconds(self.clock))
         throttle = LoginThrottle(auth.login_max_failures, timedelta(seconds=auth.login_failure_window),
                                  timedelta(seconds=auth.login_lockout))
-        add_user_routes(app, self.users, throttle, timedelta(seconds=auth.session_ttl), auth.secure_cookie, _utc_now)
+        add_user_routes(app, self.users, throttle, timedelta(seconds=auth.session_ttl), auth.secure_cookie, self.clock)
         if self.alerting is not None:
-            add_alerting_routes(app, self.alerting)
+            add_alerting_routes(app, self.alerting, self.clock)
             if self.alerting.incidents is not None:
-                add_incident_routes(app, self.alerting.incidents, self.alerting.sla, self.alerting.maintenance, _utc_now)
+                add_incident_routes(app, self.alerting.incidents, self.alerting.sla, self.alerting.maintenance,
+                                    self.clock)
         add_entity_routes(app, self.entities)
         if self.reporting is not None:
             self.reporting.add_routes(app)
@@ -163,12 +170,13 @@ class Collector:
             except Exception:  # noqa: BLE001 - housekeeping must outlive one bad round
                 log.exception("housekeeping job %s failed", job.__name__)
 
-    async def _apply_retention(self) -> None:
-        now_ms = int(time.time() * 1000)
+    async def apply_retention(self) -> None:
+        """Drop samples, check results, coverage days and alert episodes older than they are kept, by ``clock``."""
+        now_ms = epoch_ms(self.clock)
         dropped = await self.storage.apply_retention(now_ms)
         forgotten = await asyncio.to_thread(
             self.state.prune_check_results, now_ms - int(self.config.check_history_retention * 1000))
-        report_cutoff = datetime.now(timezone.utc) - timedelta(days=REPORT_HISTORY_KEPT_DAYS)
+        report_cutoff = self.clock() - timedelta(days=REPORT_HISTORY_KEPT_DAYS)
         forgotten += await asyncio.to_thread(self.coverage.prune, report_cutoff)
         if self.alerting is not None:
             forgotten += await asyncio.to_thread(self.alerting.history.prune, report_cutoff)
@@ -210,6 +218,3 @@ class Collector:
             await stop.wait()
         await self.stop()
 
-
-def _utc_now() -> datetime:
-    return datetime.now(timezone.utc)

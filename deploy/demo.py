@@ -22,6 +22,7 @@ import urllib.request
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from itops.clock import utc_now
 from itops.collector.admin_cli import render_hosts
 from itops.collector.auth import new_token, token_sha256
 from itops.collector.tls import write_ca_and_server_certificate
@@ -159,7 +160,7 @@ def _get(http: str, path: str) -> dict:
 def _show(http: str, password_file: Path, zone: ZoneInfo, clear: bool) -> None:
     lines = [f"itops demo — console http://{http}/console/ (user admin, password in {password_file})",
              f"HTTP API http://{http}/api/v1/agents   metrics http://{http}/metrics   (Ctrl-C stops)", "",
-             render_hosts(_get(http, "/api/v1/agents")["agents"], zone), ""]
+             render_hosts(_get(http, "/api/v1/agents")["agents"], zone, utc_now()), ""]
     lines += [f"{metric:<34} {_latest(http, metric)}" for metric in SHOWN_METRICS]
     lines += ["", "checks:"] + [f"  {c['status']:<8} {c['check']:<18} {c['target']:<16} {c['message'][:90]}"
                                 for c in _get(http, "/api/v1/checks")["checks"] if c["check"] not in ("central_config",)]

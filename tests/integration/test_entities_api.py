@@ -130,7 +130,7 @@ async def serve_and_get(workdir, now_ms: int, headers: dict[str, str]) -> tuple[
     async with collector_directory(workdir, now_ms) as (directory, _storage):
         app = web.Application(middlewares=access_middlewares(
             users, {hashlib.sha256(ADMIN_TOKEN.encode()).hexdigest(): "wang"}, require_login_for_reads=False,
-            clock=lambda: datetime.now(UTC)))
+            clock=lambda: datetime.fromtimestamp(now_ms / 1000, UTC)))
         add_entity_routes(app, directory)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()

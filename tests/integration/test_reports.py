@@ -12,9 +12,10 @@ import json
 import socket
 import subprocess
 import threading
+import time
 import urllib.error
 import urllib.request
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -105,7 +106,7 @@ def source() -> MonthlySource:
 
 @pytest.fixture
 def served(tmp_path, users, source):
-    app = web.Application(middlewares=access_middlewares(users, {}, False, lambda: datetime.now(UTC)))
+    app = web.Application(middlewares=access_middlewares(users, {}, False, lambda: NOW))
     add_report_routes(app, source, tmp_path / "reports", "Asia/Shanghai", clock=lambda: NOW)
     server = ServedApp(app)
     yield server
@@ -129,6 +130,24 @@ def pdf_text(content: bytes, tmp_path: Path) -> str:
 
 def scheduler(tmp_path, source, **config) -> ReportScheduler:
     return ReportScheduler(ReportsConfig(**config), tmp_path, source, clock=lambda: NOW)
+
+
+def running_clock(start: datetime):
+    """A clock that says ``start`` when first asked (so a busy machine cannot overrun it before the scheduler
+    starts) and runs at real speed from then on."""
+    started: list[float] = []
+
+    def now() -> datetime:
+        started[:] = started or [time.monotonic()]
+        return start + timedelta(seconds=time.monotonic() - started[0])
+    return now
+
+
+async def wait_for(done, timeout_s: float = 10.0) -> None:
+    for _ in range(int(timeout_s / 0.05)):
+        if done():
+            return
+        await asyncio.sleep(0.05)
 
 
 # --- API -----------------------------------------------------------------------------------------------
@@ -274,10 +293,8 @@ def test_a_missed_monthly_run_is_made_up_at_start(tmp_path, source):
     async def scenario() -> dict:
         reports = scheduler(tmp_path, source, formats=["csv"])
         reports.start()
-        for _ in range(200):
-            if (tmp_path / "reports" / "monthly" / "2026-10.zh-CN.csv").is_file():
-                break
-            await asyncio.sleep(0.05)
+        at_start = reports.next_run_times()
+        await wait_for(lambda: reports.next_run_times() != at_start)  # the make-up run is done
         runs = reports.next_run_times()
         reports.stop()
         return runs
@@ -301,6 +318,59 @@ def test_no_run_at_start_when_the_due_month_is_there(tmp_path, source):
     assert source.asked == ["2026-10"]  # only the explicit run
     assert runs["monthly_report"].astimezone(UTC) == datetime(2026, 11, 30, 17, 0, tzinfo=UTC)
     assert "daily_report" not in runs  # no daily generator given
+
+
+def test_the_monthly_run_happens_at_the_given_clocks_time(tmp_path, source):
+    clock = running_clock(datetime(2026, 11, 30, 16, 59, 59, 700_000, tzinfo=UTC))  # Dec 1st 00:59:59.7 local
+
+    async def scenario() -> dict:
+        reports = ReportScheduler(ReportsConfig(formats=["csv"]), tmp_path, source, clock=clock)
+        await reports.run_monthly(OCTOBER)
+        reports.start()
+        first = reports.next_run_times()
+        await wait_for(lambda: reports.next_run_times() != first)  # it ran, and knows when it runs next
+        after = reports.next_run_times()
+        reports.stop()
+        return {"first": first["monthly_report"], "after": after["monthly_report"]}
+
+    runs = asyncio.run(scenario())
+    assert source.asked == ["2026-10", "2026-11"]
+    assert runs["first"].astimezone(UTC) == datetime(2026, 11, 30, 17, 0, tzinfo=UTC)
+    assert runs["after"].astimezone(UTC) == datetime(2026, 12, 31, 17, 0, tzinfo=UTC)  # Jan 1st 01:00 local
+    assert (tmp_path / "reports" / "monthly" / "2026-11.zh-CN.csv").is_file()
+
+
+def test_the_daily_run_happens_at_the_given_clocks_time_on_its_local_day(tmp_path, source):
+    made: list[date] = []
+
+    async def daily(day: date) -> list[Path]:
+        made.append(day)
+        return []
+
+    clock = running_clock(datetime(2026, 12, 31, 15, 59, 59, 700_000, tzinfo=UTC))  # 23:59:59.7 local
+
+    async def scenario() -> datetime:
+        reports = ReportScheduler(ReportsConfig(daily_at="00:00"), tmp_path, source, daily, clock=clock)
+        write_all_monthly(reports, "2026-11")
+        reports.start()
+        first = reports.next_run_times()
+        await wait_for(lambda: reports.next_run_times() != first)
+        runs = reports.next_run_times()
+        reports.stop()
+        return runs["daily_report"]
+
+    next_daily = asyncio.run(scenario())
+    assert made == [date(2027, 1, 1)] and source.asked == []
+    assert next_daily.astimezone(UTC) == datetime(2027, 1, 1, 16, 0, tzinfo=UTC)
+
+
+def write_all_monthly(reports: ReportScheduler, month_label: str) -> None:
+    """The month's files as if made before, so start-up has nothing to make up."""
+    for language in reports.config.languages:
+        for fmt in reports.config.formats:
+            path = reports.reports_dir / "monthly" / f"{month_label}.{language}.{fmt}"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(b"made before")
 
 
 def test_due_month_turns_at_the_monthly_time_on_the_first(tmp_path, source):

@@ -5,7 +5,7 @@ start-up."""
 import csv
 import io
 import subprocess
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -70,8 +70,10 @@ def test_monthly_report_of_the_running_collector_lists_the_incident(reporting_co
 
 @pytest.mark.timeout(120)
 def test_scheduler_makes_up_the_previous_months_report_at_start_up(reporting_collector, tmp_path):
-    now = datetime.now(timezone.utc).astimezone(ZoneInfo("Asia/Shanghai"))
-    previous = f"{now.year - 1}-12" if now.month == 1 else f"{now.year}-{now.month - 1:02d}"
+    # The process runs on the real clock. A month's report is due at 01:00 on the next 1st (monthly_at), so
+    # the month due is the one before the month an hour ago (local) falls in: at 00:30 on the 1st, two back.
+    hour_ago = datetime.now(timezone.utc).astimezone(ZoneInfo("Asia/Shanghai")) - timedelta(hours=1)
+    previous = f"{hour_ago.year - 1}-12" if hour_ago.month == 1 else f"{hour_ago.year}-{hour_ago.month - 1:02d}"
     monthly = tmp_path / "state" / "reports" / "monthly"
     wait_until(lambda: sorted(p.name for p in monthly.glob("*.csv")) == [f"{previous}.en.csv", f"{previous}.zh-CN.csv"],
                60, "last month's reports")

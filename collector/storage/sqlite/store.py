@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
+from itops.clock import Clock, utc_now
+
 from ..base import Aggregation, LabelsOf, RangeResult, SampleWrite, SeriesInfo, StorageBackend, WriteResult
 from .compaction import CompactionPolicy, Compactor, StoreCounters
 from .config import SQLiteConfig
@@ -32,14 +34,16 @@ class StoreStats:
 class SQLiteStorage(StorageBackend):
     """Durable, deduplicating time-series store in one SQLite file.
 
-    ``on_commit(seconds, batches, samples)`` is called on the writer thread after every group commit.
+    ``on_commit(seconds, batches, samples)`` is called on the writer thread after every group commit;
+    ``clock`` says when a batch was received and which head data is old enough to compact.
     """
 
     name = "sqlite"
 
-    def __init__(self, config: SQLiteConfig, on_commit: CommitObserver | None = None):
+    def __init__(self, config: SQLiteConfig, on_commit: CommitObserver | None = None, clock: Clock = utc_now):
         self._config = config
         self._on_commit = on_commit
+        self._clock = clock
         self._db_path = Path(config.path) / DB_FILE_NAME
         self._counters = StoreCounters()
         self._dictionary = Dictionary({}, {}, {})
@@ -60,7 +64,8 @@ class SQLiteStorage(StorageBackend):
         )
         self._compactor = Compactor(conn, policy, self._counters)
         await asyncio.to_thread(self._compactor.refresh_counters)
-        self._writer = WriterThread(conn, self._compactor, self._counters, asyncio.get_running_loop(), self._on_commit)
+        self._writer = WriterThread(conn, self._compactor, self._counters, asyncio.get_running_loop(), self._on_commit,
+                                    self._clock)
         self._writer.start()
         self._reader = RangeReader(self._db_path, self._config.cache_size, self._config.query_threads, window_ms)
 

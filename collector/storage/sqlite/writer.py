@@ -18,6 +18,8 @@ from typing import Any, Callable, Generator
 
 import numpy as np
 
+from itops.clock import Clock, epoch_ms
+
 from ..base import WriteResult
 from .compaction import Compactor, StoreCounters
 
@@ -50,13 +52,14 @@ class _Queue:
 class WriterThread:
     def __init__(
         self, conn: sqlite3.Connection, compactor: Compactor, counters: StoreCounters,
-        loop: asyncio.AbstractEventLoop, on_commit: CommitObserver | None,
+        loop: asyncio.AbstractEventLoop, on_commit: CommitObserver | None, clock: Clock,
     ):
         self._conn = conn
         self._compactor = compactor
         self._counters = counters
         self._loop = loop
         self._on_commit = on_commit
+        self._clock = clock
         self._queue = _Queue()
         self._wakeup = threading.Condition()
         self._stopping = False
@@ -115,7 +118,7 @@ class WriterThread:
         """One maintenance step; True when automatic compaction may have more due work."""
         if not self._queue.tasks:
             try:
-                return self._compactor.step(int(time.time() * 1000))
+                return self._compactor.step(epoch_ms(self._clock))
             except Exception:  # nobody awaits automatic compaction; the data stays in the head meanwhile
                 log.exception("automatic compaction step failed; retrying later")
                 return False
@@ -179,7 +182,7 @@ class WriterThread:
             self._conn.execute(
                 "INSERT INTO head (agent_id, received_ms, min_ts, max_ts, count, series, ts, vals)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (batch.agent_id, int(time.time() * 1000), int(timestamps_ms.min()), max_ts, timestamps_ms.size,
+                (batch.agent_id, epoch_ms(self._clock), int(timestamps_ms.min()), max_ts, timestamps_ms.size,
                  batch.series_ids.tobytes(), timestamps_ms.tobytes(), batch.values.tobytes()),
             )
         return WriteResult(duplicate=False)

@@ -100,7 +100,7 @@ def full_app(tmp_path: Path):
     app = build_http_app(None, state, CollectorMetrics(CollectorRegistry()), 60, "sqlite")
     add_user_routes(app, users, LoginThrottle(5, timedelta(minutes=5), timedelta(minutes=5)), timedelta(hours=12),
                     False, lambda: T0)
-    add_alerting_routes(app, alerting)
+    add_alerting_routes(app, alerting, lambda: T0)
     add_incident_routes(app, incidents, SlaPolicy(SlaConfig()), MaintenanceStore(), lambda: T0)
     add_openapi_route(app)
     yield app
