@@ -250,6 +250,8 @@ class UserStore:
             values["language"] = language
         if disabled is not None:
             values["disabled"] = disabled
+        if not values:
+            raise UserError("body", "nothing to change; give role, display_name, language or disabled")
         self._update_user_row(username, values)
         if disabled:
             self._end_sessions_of(username)

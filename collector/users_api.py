@@ -56,7 +56,7 @@ def _user_error(exc: UserError) -> ApiError:
 
 
 def _not_found(exc: LookupError) -> web.HTTPError:
-    return json_error(web.HTTPNotFound, str(exc).strip("'\""))
+    return json_error(web.HTTPNotFound, str(exc))
 
 
 def _principal(request: web.Request) -> Principal:
@@ -91,8 +91,8 @@ def add_user_routes(app: web.Application, users: UserStore, throttle: LoginThrot
 
     @requires(Role.VIEWER)
     async def logout(request: web.Request) -> web.Response:
-        if "session_id" in request:
-            users.end_session(request[SESSION_ID])
+        if SESSION_ID in request:
+            await asyncio.to_thread(users.end_session, request[SESSION_ID])
         response = web.json_response({"logged_out": True})
         response.del_cookie(SESSION_COOKIE, path="/")
         return response

@@ -4,6 +4,7 @@ the user store on the real PostgreSQL."""
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import subprocess
 import urllib.error
@@ -251,3 +252,33 @@ def test_user_store_on_postgresql(postgres_users):
     assert users.session_user(session_id, now + timedelta(hours=1)) is None
     users.update_user("li", disabled=True)
     assert users.user_for_token(secret, now) is None and users.check_password("li", "li password") is None
+
+
+def _routes_needing_someone(session: ApiSession) -> list[tuple[str, str]]:
+    """(method, path) of every route of the live collector that needs a caller, path parameters filled in."""
+    paths = session.call("GET", "/api/v1/openapi.json")[1]["paths"]
+    return [(method.upper(), re.sub(r"\{[^}]+\}", "admin", path))
+            for path, operations in paths.items() for method, operation in operations.items()
+            if path != "/api/v1/login" and (method != "get" or "x-itops-role" in operation)]
+
+
+def test_a_logged_out_cookie_gets_401_everywhere(admin):
+    cookie, csrf = admin.cookie, admin.csrf
+    assert admin.call("POST", "/api/v1/logout")[0] == 200
+    admin.cookie, admin.csrf = cookie, csrf  # a caller who kept the old cookie
+    assert admin.call("GET", "/api/v1/me")[0] == 401
+    assert admin.call("POST", "/api/v1/users/admin/tokens", {"name": "after logout"})[0] == 401
+    routes = _routes_needing_someone(admin)
+    assert ("DELETE", "/api/v1/users/admin/tokens/admin") in routes and len(routes) >= 10
+    assert [(method, path, admin.call(method, path, {})[0]) for method, path in routes] == [
+        (method, path, 401) for method, path in routes]
+
+
+def test_updating_a_user_with_nothing_to_change_is_400(admin):
+    status, body = admin.call("POST", "/api/v1/users/admin", {})
+    assert status == 400 and body["parameter"] == "body" and "nothing to change" in body["error"]
+
+
+def test_not_found_messages_keep_their_closing_quote(admin):
+    assert admin.call("POST", "/api/v1/users/nobody", {"role": "viewer"}) == (404, {"error": "no user 'nobody'"})
+    assert admin.call("DELETE", "/api/v1/users/admin/tokens/t1") == (404, {"error": "user 'admin' has no token 't1'"})

@@ -145,3 +145,11 @@ def test_reopening_keeps_users(tmp_path):
     again = UserStore.open(url)
     assert [u.username for u in again.list_users()] == ["li"]
     again.close()
+
+
+def test_update_user_with_nothing_to_change_says_so(users):
+    users.add_user("li", password=PASSWORD, role="viewer", at=T0)
+    with pytest.raises(UserError, match="body: nothing to change"):
+        users.update_user("li")
+    with pytest.raises(UserError, match="nothing to change"):
+        users.update_user("nobody")
