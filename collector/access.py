@@ -145,6 +145,7 @@ def access_middlewares(users: UserStore, admin_tokens: dict[str, str], require_l
 
     @web.middleware
     async def authenticate(request: web.Request, handler: Handler) -> web.StreamResponse:
+        _refuse_undeclared_method(request)
         principal = await principal_of(request)
         if principal is not None:
             request[PRINCIPAL] = principal
@@ -170,6 +171,17 @@ def access_middlewares(users: UserStore, admin_tokens: dict[str, str], require_l
             await asyncio.to_thread(users.record_audit, await _audit_entry(request, status, clock()))
 
     return [audit, authenticate]
+
+
+def _refuse_undeclared_method(request: web.Request) -> None:
+    """405 with Allow for a known path called with another method, before asking who calls: the answer does not
+    depend on who it is."""
+    refused = request.match_info.http_exception
+    if isinstance(refused, web.HTTPMethodNotAllowed):
+        allowed = sorted(refused.allowed_methods)
+        raise web.HTTPMethodNotAllowed(
+            request.method, allowed, content_type="application/json",
+            text=json.dumps({"error": f"{request.method} is not allowed on {request.path}; use {', '.join(allowed)}"}))
 
 
 async def _audit_entry(request: web.Request, status: int, at: datetime) -> AuditEntry:

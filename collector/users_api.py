@@ -205,7 +205,9 @@ def add_user_routes(app: web.Application, users: UserStore, throttle: LoginThrot
 _USER_FIELDS = (Field("role", "viewer, operator or admin"), Field("display_name", "Name shown in the console"),
                 Field("language", "zh-CN or en"))
 document("POST", "/api/v1/login", "Log in: sets the itops_session cookie, returns the user and its csrf_token",
-         tag="auth", body=(Field("username", "Login name", required=True), Field("password", "Password", required=True)))
+         tag="auth", body=(Field("username", "Login name", required=True), Field("password", "Password", required=True)),
+         refusals=((429, "Too many failed logins from this client (for this username): wait the Retry-After "
+                         "seconds; the wait doubles with each further failure"),))
 document("POST", "/api/v1/logout", "End this login session", tag="auth")
 document("GET", "/api/v1/me", "Who is logged in (same body as login)", tag="auth")
 document("GET", "/api/v1/users", "Every user", tag="users")

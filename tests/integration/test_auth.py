@@ -33,9 +33,11 @@ class ApiSession:
         self.base_url, self.token = base_url, token
         self.cookie: str | None = None
         self.csrf: str | None = None
+        self.headers: dict[str, str] = {}  # of the last answer
 
-    def call(self, method: str, path: str, body: dict | None = None, csrf: bool = True) -> tuple[int, dict]:
-        headers = {"Content-Type": "application/json"}
+    def call(self, method: str, path: str, body: dict | None = None, csrf: bool = True,
+             content_type: str = "application/json") -> tuple[int, dict]:
+        headers = {"Content-Type": content_type}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
         if self.cookie:
@@ -46,9 +48,11 @@ class ApiSession:
                                          data=json.dumps(body).encode() if body is not None else None)
         try:
             with urllib.request.urlopen(request, timeout=20) as response:
+                self.headers = dict(response.headers)
                 self._keep_cookie(response.headers.get("Set-Cookie"))
                 return response.status, json.load(response)
         except urllib.error.HTTPError as error:
+            self.headers = dict(error.headers)
             text = error.read().decode()
             try:
                 return error.code, json.loads(text)
@@ -282,3 +286,30 @@ def test_updating_a_user_with_nothing_to_change_is_400(admin):
 def test_not_found_messages_keep_their_closing_quote(admin):
     assert admin.call("POST", "/api/v1/users/nobody", {"role": "viewer"}) == (404, {"error": "no user 'nobody'"})
     assert admin.call("DELETE", "/api/v1/users/admin/tokens/t1") == (404, {"error": "user 'admin' has no token 't1'"})
+
+
+def test_login_refuses_a_text_plain_body(auth_collector):
+    session = ApiSession(auth_collector.http_url)
+    status, body = session.call("POST", "/api/v1/login", {"username": "admin", "password": ADMIN_PASSWORD},
+                                content_type="text/plain")
+    assert status == 415 and "application/json" in body["error"] and "Set-Cookie" not in session.headers
+
+
+def test_every_json_body_refuses_other_content_types(auth_collector):
+    robot = ApiSession(auth_collector.http_url, token=CONFIG_ADMIN_TOKEN)
+    paths = robot.call("GET", "/api/v1/openapi.json")[1]["paths"]
+    with_bodies = [(method.upper(), re.sub(r"\{[^}]+\}", "admin", path)) for path, operations in paths.items()
+                   for method, operation in operations.items() if "requestBody" in operation]
+    assert len(with_bodies) >= 5
+    for method, path in with_bodies:
+        status, body = robot.call(method, path, {"name": "x"}, content_type="application/x-www-form-urlencoded")
+        assert (status, body.get("parameter")) == (415, "Content-Type"), (method, path, body)
+
+
+def test_an_undeclared_method_is_405_with_allow_before_any_login(auth_collector):
+    anonymous = ApiSession(auth_collector.http_url)
+    status, body = anonymous.call("PUT", "/api/v1/users", {})
+    assert status == 405 and "PUT" in body["error"]
+    assert set(anonymous.headers["Allow"].split(",")) >= {"GET", "POST"}
+    assert anonymous.call("PATCH", "/api/v1/me")[0] == 405
+    assert anonymous.call("POST", "/api/v1/not-a-route", {})[0] == 401  # unknown paths still need someone

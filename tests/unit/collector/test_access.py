@@ -127,6 +127,13 @@ def test_openapi_roles_come_from_the_handlers(full_app):
     assert paths["/api/v1/incidents/{incident_id}"]["get"]["parameters"][0]["name"] == "incident_id"
 
 
+def test_openapi_names_the_refusals_of_json_bodies_and_login_throttling(full_app):
+    paths = openapi_document(full_app)["paths"]
+    assert {"415", "429"} <= set(paths["/api/v1/login"]["post"]["responses"])
+    assert "415" in paths["/api/v1/users"]["post"]["responses"] and "429" not in paths["/api/v1/users"]["post"]["responses"]
+    assert "415" not in paths["/api/v1/users"]["get"]["responses"]
+
+
 def test_an_undeclared_route_is_reported(full_app):
     async def extra(_request):
         return web.json_response({})
