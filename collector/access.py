@@ -13,7 +13,6 @@ import functools
 import hashlib
 import hmac
 import json
-from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,7 +22,7 @@ from aiohttp import web
 
 from itops.collector.users import AuditEntry, Role, User, UserStore, audit_detail
 
-__all__ = ["AUDIT_WHO", "CSRF_TOKEN", "LoginThrottle", "Principal", "Role", "SESSION_COOKIE", "SESSION_ID",
+__all__ = ["AUDIT_WHO", "CSRF_TOKEN", "Principal", "Role", "SESSION_COOKIE", "SESSION_ID",
            "access_middlewares", "json_error", "principal_name", "requires"]
 
 SESSION_COOKIE = "itops_session"
@@ -78,34 +77,6 @@ def requires(role: Role) -> Callable[[Handler], Handler]:
         return checked
 
     return decorate
-
-
-class LoginThrottle:
-    """Refuses a username's logins for ``lockout`` once it failed ``max_failures`` times within ``window``."""
-
-    def __init__(self, max_failures: int, window: timedelta, lockout: timedelta):
-        self._max_failures, self._window, self._lockout = max_failures, window, lockout
-        self._failures: dict[str, deque[datetime]] = defaultdict(deque)
-        self._locked_until: dict[str, datetime] = {}
-
-    def locked(self, username: str, at: datetime) -> bool:
-        until = self._locked_until.get(username)
-        if until is not None and at >= until:
-            del self._locked_until[username]
-            return False
-        return until is not None
-
-    def failed(self, username: str, at: datetime) -> None:
-        failures = self._failures[username]
-        failures.append(at)
-        while failures and failures[0] <= at - self._window:
-            failures.popleft()
-        if len(failures) >= self._max_failures:
-            self._locked_until[username] = at + self._lockout
-            failures.clear()
-
-    def succeeded(self, username: str) -> None:
-        self._failures.pop(username, None)
 
 
 def access_middlewares(users: UserStore, admin_tokens: dict[str, str], require_login_for_reads: bool,

@@ -15,7 +15,7 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry
 
 from itops.alerting.assembly import build_alerting
-from itops.collector.access import LoginThrottle, access_middlewares
+from itops.collector.access import access_middlewares
 from itops.collector.alerting_api import add_alerting_routes
 from itops.collector.assignments import AssignmentsFile
 from itops.collector.auth import TokenAuthenticator
@@ -27,6 +27,7 @@ from itops.collector.entities_api import add_entity_routes
 from itops.collector.http_api import build_http_app
 from itops.collector.incidents_api import add_incident_routes
 from itops.collector.ingest import IngestService, add_ingest_service
+from itops.collector.login_throttle import BackoffPolicy, LoginThrottle
 from itops.collector.openapi import add_openapi_route
 from itops.collector.reporting import Reporting
 from itops.collector.self_metrics import CollectorMetrics
@@ -136,8 +137,9 @@ class Collector:
         time_zone = self.config.alerting.time_zone if self.config.alerting is not None else "Asia/Shanghai"
         app = build_http_app(self.storage, self.state, self.metrics, self.config.offline_after,
                              self.config.storage.__struct_config__.tag, time_zone=time_zone, middlewares=middlewares)
-        throttle = LoginThrottle(auth.login_max_failures, timedelta(seconds=auth.login_failure_window),
-                                 timedelta(seconds=auth.login_lockout))
+        throttle = LoginThrottle(self.users.engine, BackoffPolicy(
+            auth.login_backoff_after, auth.login_client_backoff_after, timedelta(seconds=auth.login_backoff_initial),
+            timedelta(seconds=auth.login_backoff_max), timedelta(seconds=auth.login_failures_forgotten_after)))
         add_user_routes(app, self.users, throttle, timedelta(seconds=auth.session_ttl), auth.secure_cookie, _utc_now)
         if self.alerting is not None:
             add_alerting_routes(app, self.alerting)

@@ -209,6 +209,11 @@ class UserStore:
                 raise RuntimeError(f"{url}: user store schema {version} is newer than this itops ({SCHEMA_VERSION})")
         return cls(engine)
 
+    @property
+    def engine(self) -> sa.Engine:
+        """For the login throttle, whose counts live in the same database."""
+        return self._engine
+
     def close(self) -> None:
         self._engine.dispose()
 

@@ -3,10 +3,13 @@ the user store on the real PostgreSQL."""
 
 from __future__ import annotations
 
+import functools
+import http.client
 import json
 import re
 import secrets
 import subprocess
+import time
 import urllib.error
 import urllib.request
 from datetime import UTC, datetime, timedelta
@@ -26,11 +29,23 @@ CONFIG_ADMIN_TOKEN = "config-admin-token-for-tests"
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
+class _FromAddress(urllib.request.HTTPHandler):
+    """Connects from ``source`` (any 127.x address on Linux), so one test can be several clients."""
+
+    def __init__(self, source: str):
+        super().__init__()
+        self._source = source
+
+    def http_open(self, request):
+        return self.do_open(functools.partial(http.client.HTTPConnection, source_address=(self._source, 0)), request)
+
+
 class ApiSession:
     """One caller of the HTTP API: a cookie session (after login) or a bearer token."""
 
-    def __init__(self, base_url: str, token: str | None = None):
+    def __init__(self, base_url: str, token: str | None = None, source: str = "127.0.0.1"):
         self.base_url, self.token = base_url, token
+        self._opener = urllib.request.build_opener(_FromAddress(source))
         self.cookie: str | None = None
         self.csrf: str | None = None
         self.headers: dict[str, str] = {}  # of the last answer
@@ -47,7 +62,7 @@ class ApiSession:
         request = urllib.request.Request(self.base_url + path, method=method, headers=headers,
                                          data=json.dumps(body).encode() if body is not None else None)
         try:
-            with urllib.request.urlopen(request, timeout=20) as response:
+            with self._opener.open(request, timeout=20) as response:
                 self.headers = dict(response.headers)
                 self._keep_cookie(response.headers.get("Set-Cookie"))
                 return response.status, json.load(response)
@@ -205,15 +220,38 @@ def test_every_change_is_audited_refused_ones_too(admin, auth_collector):
     assert admin.call("GET", "/api/v1/audit?limit=0")[1] == {"error": "limit: expected a whole number from 1 to 1000, got '0'", "parameter": "limit"}
 
 
-def test_five_failed_logins_lock_the_username(admin, auth_collector):
+def test_wrong_passwords_slow_that_client_while_another_client_logs_in(admin, auth_collector):
     guesser = ApiSession(auth_collector.http_url)
-    make_user(admin, auth_collector.http_url, "li", "viewer")
-    assert [guesser.login("li", f"guess number {n}")[0] for n in range(5)] == [401] * 5
-    status, body = guesser.login("li", "li password")
-    assert status == 429 and body["parameter"] == "username"
-    assert guesser.login("admin", ADMIN_PASSWORD)[0] == 200  # other usernames are not locked
-    statuses = [e["status"] for e in admin.call("GET", "/api/v1/audit?who=li")[1]["entries"]]
-    assert statuses[0] == 429
+    assert [guesser.login("admin", f"guess number {n}")[0] for n in range(5)] == [401] * 5
+    status, body = guesser.login("admin", ADMIN_PASSWORD)
+    assert (status, body["parameter"], guesser.headers["Retry-After"]) == (429, "username", "1")
+    time.sleep(1.1)
+    assert guesser.login("admin", "guess number 6")[0] == 401
+    assert guesser.login("admin", ADMIN_PASSWORD)[0] == 429 and guesser.headers["Retry-After"] == "2"
+    assert ApiSession(auth_collector.http_url, source="127.0.0.2").login("admin", ADMIN_PASSWORD)[0] == 200
+    statuses = [e["status"] for e in admin.call("GET", "/api/v1/audit?who=admin")[1]["entries"]]
+    assert statuses[:2] == [200, 429]
+
+
+def test_spraying_usernames_from_one_client_slows_it(auth_collector):
+    sprayer = ApiSession(auth_collector.http_url)
+    assert {sprayer.login(f"user{n}", ADMIN_PASSWORD)[0] for n in range(20)} == {401}
+    assert [sprayer.login(f"user{n}", ADMIN_PASSWORD)[0] for n in range(20, 40)] == [429] * 20
+    assert ApiSession(auth_collector.http_url, source="127.0.0.2").login("admin", ADMIN_PASSWORD)[0] == 200
+
+
+def test_login_waits_survive_a_collector_restart(tmp_path, tls_dir, agent_token):
+    collector = CollectorProcess(tmp_path, tls_dir, {"agent-a": agent_token},
+                                 extra_config="auth:\n  login_backoff_initial: 1h\n  login_backoff_max: 2h\n").start()
+    try:
+        add_user(collector, "admin", "admin", ADMIN_PASSWORD)
+        guesser = ApiSession(collector.http_url)
+        assert [guesser.login("admin", f"guess number {n}")[0] for n in range(5)] == [401] * 5
+        assert collector.stop() == 0
+        collector.start()
+        assert guesser.login("admin", ADMIN_PASSWORD)[0] == 429 and int(guesser.headers["Retry-After"]) > 3500
+    finally:
+        collector.kill()
 
 
 def test_require_login_for_reads_closes_gets_but_not_health_or_metrics(tmp_path, tls_dir, agent_token):
