@@ -13,6 +13,7 @@ import functools
 import hashlib
 import hmac
 import json
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,7 +23,7 @@ from aiohttp import web
 
 from itops.collector.users import AuditEntry, Role, User, UserStore, audit_detail
 
-__all__ = ["AUDIT_WHO", "CSRF_TOKEN", "Principal", "Role", "SESSION_COOKIE", "SESSION_ID",
+__all__ = ["AUDIT_WHO", "AnonymousAuditLimit", "CSRF_TOKEN", "Principal", "Role", "SESSION_COOKIE", "SESSION_ID",
            "access_middlewares", "json_error", "principal_name", "requires"]
 
 SESSION_COOKIE = "itops_session"
@@ -79,8 +80,30 @@ def requires(role: Role) -> Callable[[Handler], Handler]:
     return decorate
 
 
+class AnonymousAuditLimit:
+    """Lets at most ``per_client`` audit entries of requests without a principal through per client address in each
+    ``window``, so refused calls from nobody cannot fill the audit log; ``on_dropped`` counts the rest. The windows
+    start at the first request after the last one ended, for all clients at once: the memory held is one window's
+    client addresses."""
+
+    def __init__(self, per_client: int, window: timedelta, on_dropped: Callable[[], None]):
+        self._per_client, self._window, self._on_dropped = per_client, window, on_dropped
+        self._written: Counter[str] = Counter()
+        self._window_ends: datetime | None = None
+
+    def allows(self, client: str, at: datetime) -> bool:
+        if self._window_ends is None or at >= self._window_ends:
+            self._written.clear()
+            self._window_ends = at + self._window
+        self._written[client] += 1
+        allowed = self._written[client] <= self._per_client
+        if not allowed:
+            self._on_dropped()
+        return allowed
+
+
 def access_middlewares(users: UserStore, admin_tokens: dict[str, str], require_login_for_reads: bool,
-                       clock: Callable[[], datetime]) -> list:
+                       clock: Callable[[], datetime], anonymous_audit: AnonymousAuditLimit) -> list:
     """[audit, authenticate] for ``web.Application(middlewares=…)``; ``admin_tokens``: SHA-256 → holder's name."""
 
     def bearer_principal(token: str) -> Principal | None:
@@ -139,7 +162,9 @@ def access_middlewares(users: UserStore, admin_tokens: dict[str, str], require_l
             status = exc.status
             raise
         finally:
-            await asyncio.to_thread(users.record_audit, await _audit_entry(request, status, clock()))
+            now = clock()
+            if PRINCIPAL in request or anonymous_audit.allows(request.remote or "unknown", now):
+                await asyncio.to_thread(users.record_audit, await _audit_entry(request, status, now))
 
     return [audit, authenticate]
 

@@ -53,6 +53,9 @@ class AuthConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     login_backoff_initial: Annotated[Duration, Meta(description="The first wait after too many failed logins.")] = Duration(1)
     login_backoff_max: Annotated[Duration, Meta(description="The longest wait between failed logins.")] = Duration(900)
     login_failures_forgotten_after: Annotated[Duration, Meta(description="An address's failed logins count from zero again after this long without one (a login with the right password forgets its failures for that username at once). The counts are kept in `database`, so a restart keeps them.")] = Duration(3600)
+    audit_retention: Annotated[Duration, Meta(description="Audit entries older than this are forgotten (checked every 10 minutes).")] = Duration(400 * 86400)
+    audit_anonymous_per_client: Annotated[int, Meta(ge=1, description="Audit entries written for changing calls from one client address without a login (refused calls, logins) within `audit_anonymous_window`; further ones are only counted in the metric itops_collector_audit_entries_dropped_total.")] = 100
+    audit_anonymous_window: Annotated[Duration, Meta(description="The window `audit_anonymous_per_client` counts in.")] = Duration(3600)
     secure_cookie: Annotated[bool, Meta(description="Mark the session cookie Secure (only sent over HTTPS); set it when a TLS proxy fronts the collector.")] = False
 
 

@@ -15,7 +15,7 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry
 
 from itops.alerting.assembly import build_alerting
-from itops.collector.access import access_middlewares
+from itops.collector.access import AnonymousAuditLimit, access_middlewares
 from itops.collector.alerting_api import add_alerting_routes
 from itops.collector.assignments import AssignmentsFile
 from itops.collector.auth import TokenAuthenticator
@@ -132,8 +132,11 @@ class Collector:
 
     async def _start_http(self) -> None:
         auth = self.config.auth
+        anonymous_audit = AnonymousAuditLimit(auth.audit_anonymous_per_client,
+                                              timedelta(seconds=auth.audit_anonymous_window),
+                                              self.metrics.audit_entries_dropped.inc)
         middlewares = access_middlewares(self.users, {t.token_sha256: t.name for t in self.config.admin_tokens},
-                                         auth.require_login_for_reads, _utc_now)
+                                         auth.require_login_for_reads, _utc_now, anonymous_audit)
         time_zone = self.config.alerting.time_zone if self.config.alerting is not None else "Asia/Shanghai"
         app = build_http_app(self.storage, self.state, self.metrics, self.config.offline_after,
                              self.config.storage.__struct_config__.tag, time_zone=time_zone, middlewares=middlewares)
@@ -174,8 +177,10 @@ class Collector:
         forgotten += await asyncio.to_thread(self.coverage.prune, report_cutoff)
         if self.alerting is not None:
             forgotten += await asyncio.to_thread(self.alerting.history.prune, report_cutoff)
+        forgotten += await asyncio.to_thread(
+            self.users.prune_audit, _utc_now() - timedelta(seconds=self.config.auth.audit_retention))
         if dropped or forgotten:
-            log.info("retention dropped %d samples and %d check results, coverage days and alert episodes",
+            log.info("retention dropped %d samples and %d check results, coverage days, alert episodes and audit entries",
                      dropped, forgotten)
 
     async def _persist_last_seen(self) -> None:

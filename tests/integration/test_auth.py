@@ -351,3 +351,21 @@ def test_an_undeclared_method_is_405_with_allow_before_any_login(auth_collector)
     assert set(anonymous.headers["Allow"].split(",")) >= {"GET", "POST"}
     assert anonymous.call("PATCH", "/api/v1/me")[0] == 405
     assert anonymous.call("POST", "/api/v1/not-a-route", {})[0] == 401  # unknown paths still need someone
+
+
+def test_anonymous_audit_writes_are_bounded_per_client(tmp_path, tls_dir, agent_token):
+    collector = CollectorProcess(tmp_path, tls_dir, {"agent-a": agent_token}, extra_config=(
+        f"admin_tokens:\n  - name: robot\n    token_sha256: {token_sha256(CONFIG_ADMIN_TOKEN)}\n"
+        "auth:\n  audit_anonymous_per_client: 10\n")).start()
+    try:
+        anonymous, robot = ApiSession(collector.http_url), ApiSession(collector.http_url, token=CONFIG_ADMIN_TOKEN)
+        long_path = "/api/v1/" + "x" * 7000
+        assert {anonymous.call("POST", long_path, {"a": 1})[0] for _ in range(30)} == {401}
+        assert ApiSession(collector.http_url, source="127.0.0.2").call("POST", "/api/v1/users", {})[0] == 401
+        assert robot.call("POST", "/api/v1/users", {})[0] == 400
+        entries = robot.call("GET", "/api/v1/audit?limit=100")[1]["entries"]
+        assert [(e["who"], e["remote"]) for e in entries[:2]] == [("robot", "127.0.0.1"), ("anonymous", "127.0.0.2")]
+        assert len(entries) == 12 and {len(e["path"]) for e in entries[2:]} == {500}
+        assert "itops_collector_audit_entries_dropped_total 20.0" in collector.metrics_text()
+    finally:
+        collector.kill()

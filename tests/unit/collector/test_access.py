@@ -1,4 +1,4 @@
-"""Roles and the OpenAPI registry covering every /api/v1 route."""
+"""Roles, the anonymous audit limit and the OpenAPI registry covering every /api/v1 route."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from itops.alerting.config import AlertingConfig
 from itops.alerting.incidents.sla import SlaConfig, SlaPolicy
 from itops.alerting.incidents.store import IncidentStore
 from itops.alerting.maintenance_store import MaintenanceStore
-from itops.collector.access import PRINCIPAL, Principal, Role, requires
+from itops.collector.access import PRINCIPAL, AnonymousAuditLimit, Principal, Role, requires
 from itops.collector.alerting_api import add_alerting_routes
 from itops.collector.http_api import build_http_app
 from itops.collector.incidents_api import add_incident_routes
@@ -62,6 +62,14 @@ def test_requires_lets_the_role_and_higher_ones_through(handler):
     assert _call(handler, Principal("li", Role.OPERATOR, "token")).status == 200
     assert _call(handler, Principal("wang", Role.ADMIN, "session")).status == 200
     assert handler.required_role is Role.OPERATOR
+
+
+def test_anonymous_audit_limit_counts_per_client_and_window():
+    dropped = []
+    limit = AnonymousAuditLimit(3, timedelta(hours=1), lambda: dropped.append(1))
+    assert [limit.allows("192.0.2.7", T0 + timedelta(minutes=m)) for m in range(5)] == [True] * 3 + [False] * 2
+    assert limit.allows("198.51.100.9", T0 + timedelta(minutes=5)) and len(dropped) == 2
+    assert limit.allows("192.0.2.7", T0 + timedelta(hours=1))  # a new window
 
 
 @pytest.fixture
