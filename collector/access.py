@@ -3,7 +3,8 @@
 A request proves who it is with the session cookie ``itops_session`` (console logins) or
 ``Authorization: Bearer <token>`` (a user's API token, or one of the config's ``admin_tokens``). Handlers
 declare the role they need with ``@requires(Role.X)``; every non-GET request needs someone, and every
-non-GET request is written to the audit log, refused ones included.
+non-GET request is written to the audit log, refused ones included (those without a principal up to a
+limit per client address). A known path called with a method it lacks answers 405 before anyone is asked for.
 """
 
 from __future__ import annotations

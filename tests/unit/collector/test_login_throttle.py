@@ -15,14 +15,13 @@ POLICY = BackoffPolicy(per_username=5, per_client=20, first_wait=timedelta(secon
 CLIENT, OTHER_CLIENT = "192.0.2.7", "198.51.100.9"
 
 
-@pytest.fixture
-def url(tmp_path) -> str:
-    return f"sqlite:///{tmp_path / 'users.sqlite3'}"
+def _store(tmp_path) -> UserStore:
+    return UserStore.open(f"sqlite:///{tmp_path / 'users.sqlite3'}")
 
 
 @pytest.fixture
-def throttle(url):
-    store = UserStore.open(url)
+def throttle(tmp_path):
+    store = _store(tmp_path)
     yield LoginThrottle(store.engine, POLICY)
     store.close()
 
@@ -82,11 +81,11 @@ def test_failures_are_forgotten_after_a_quiet_hour(throttle):
     assert throttle.retry_after(CLIENT, "admin", later) == timedelta(0)  # counting from one again
 
 
-def test_the_waits_survive_reopening_the_store(url):
-    first = UserStore.open(url)
+def test_the_waits_survive_reopening_the_store(tmp_path):
+    first = _store(tmp_path)
     _fail(LoginThrottle(first.engine, POLICY), 6, T0)
     first.close()
-    again = UserStore.open(url)
+    again = _store(tmp_path)
     assert LoginThrottle(again.engine, POLICY).retry_after(CLIENT, "admin", T0) == timedelta(seconds=2)
     again.close()
 
