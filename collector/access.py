@@ -104,8 +104,9 @@ class AnonymousAuditLimit:
 
 
 def access_middlewares(users: UserStore, admin_tokens: dict[str, str], require_login_for_reads: bool,
-                       clock: Callable[[], datetime], anonymous_audit: AnonymousAuditLimit) -> list:
-    """[audit, authenticate] for ``web.Application(middlewares=…)``; ``admin_tokens``: SHA-256 → holder's name."""
+                       clock: Callable[[], datetime], anonymous_audit: AnonymousAuditLimit | None = None) -> list:
+    """[audit, authenticate] for ``web.Application(middlewares=…)``; ``admin_tokens``: SHA-256 → holder's name.
+    Without ``anonymous_audit`` every anonymous changing call is audited."""
 
     def bearer_principal(token: str) -> Principal | None:
         admin = admin_tokens.get(hashlib.sha256(token.encode("utf-8")).hexdigest())
@@ -164,7 +165,7 @@ def access_middlewares(users: UserStore, admin_tokens: dict[str, str], require_l
             raise
         finally:
             now = clock()
-            if PRINCIPAL in request or anonymous_audit.allows(request.remote or "unknown", now):
+            if PRINCIPAL in request or anonymous_audit is None or anonymous_audit.allows(request.remote or "unknown", now):
                 await asyncio.to_thread(users.record_audit, await _audit_entry(request, status, now))
 
     return [audit, authenticate]
