@@ -3,7 +3,8 @@
 A request proves who it is with the session cookie ``itops_session`` (console logins) or
 ``Authorization: Bearer <token>`` (a user's API token, or one of the config's ``admin_tokens``). Handlers
 declare the role they need with ``@requires(Role.X)``; every non-GET request needs someone, and every
-non-GET request is written to the audit log, refused ones included.
+non-GET request is written to the audit log, refused ones included (those without a principal up to a
+limit per client address). A known path called with a method it lacks answers 405 before anyone is asked for.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import functools
 import hashlib
 import hmac
 import json
-from collections import defaultdict, deque
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,7 +24,7 @@ from aiohttp import web
 
 from itops.collector.users import AuditEntry, Role, User, UserStore, audit_detail
 
-__all__ = ["AUDIT_WHO", "CSRF_TOKEN", "LoginThrottle", "Principal", "Role", "SESSION_COOKIE", "SESSION_ID",
+__all__ = ["AUDIT_WHO", "AnonymousAuditLimit", "CSRF_TOKEN", "Principal", "Role", "SESSION_COOKIE", "SESSION_ID",
            "access_middlewares", "json_error", "principal_name", "requires"]
 
 SESSION_COOKIE = "itops_session"
@@ -80,37 +81,32 @@ def requires(role: Role) -> Callable[[Handler], Handler]:
     return decorate
 
 
-class LoginThrottle:
-    """Refuses a username's logins for ``lockout`` once it failed ``max_failures`` times within ``window``."""
+class AnonymousAuditLimit:
+    """Lets at most ``per_client`` audit entries of requests without a principal through per client address in each
+    ``window``, so refused calls from nobody cannot fill the audit log; ``on_dropped`` counts the rest. The windows
+    start at the first request after the last one ended, for all clients at once: the memory held is one window's
+    client addresses."""
 
-    def __init__(self, max_failures: int, window: timedelta, lockout: timedelta):
-        self._max_failures, self._window, self._lockout = max_failures, window, lockout
-        self._failures: dict[str, deque[datetime]] = defaultdict(deque)
-        self._locked_until: dict[str, datetime] = {}
+    def __init__(self, per_client: int, window: timedelta, on_dropped: Callable[[], None]):
+        self._per_client, self._window, self._on_dropped = per_client, window, on_dropped
+        self._written: Counter[str] = Counter()
+        self._window_ends: datetime | None = None
 
-    def locked(self, username: str, at: datetime) -> bool:
-        until = self._locked_until.get(username)
-        if until is not None and at >= until:
-            del self._locked_until[username]
-            return False
-        return until is not None
-
-    def failed(self, username: str, at: datetime) -> None:
-        failures = self._failures[username]
-        failures.append(at)
-        while failures and failures[0] <= at - self._window:
-            failures.popleft()
-        if len(failures) >= self._max_failures:
-            self._locked_until[username] = at + self._lockout
-            failures.clear()
-
-    def succeeded(self, username: str) -> None:
-        self._failures.pop(username, None)
+    def allows(self, client: str, at: datetime) -> bool:
+        if self._window_ends is None or at >= self._window_ends:
+            self._written.clear()
+            self._window_ends = at + self._window
+        self._written[client] += 1
+        allowed = self._written[client] <= self._per_client
+        if not allowed:
+            self._on_dropped()
+        return allowed
 
 
 def access_middlewares(users: UserStore, admin_tokens: dict[str, str], require_login_for_reads: bool,
-                       clock: Callable[[], datetime]) -> list:
-    """[audit, authenticate] for ``web.Application(middlewares=…)``; ``admin_tokens``: SHA-256 → holder's name."""
+                       clock: Callable[[], datetime], anonymous_audit: AnonymousAuditLimit | None = None) -> list:
+    """[audit, authenticate] for ``web.Application(middlewares=…)``; ``admin_tokens``: SHA-256 → holder's name.
+    Without ``anonymous_audit`` every anonymous changing call is audited."""
 
     def bearer_principal(token: str) -> Principal | None:
         admin = admin_tokens.get(hashlib.sha256(token.encode("utf-8")).hexdigest())
@@ -145,6 +141,7 @@ def access_middlewares(users: UserStore, admin_tokens: dict[str, str], require_l
 
     @web.middleware
     async def authenticate(request: web.Request, handler: Handler) -> web.StreamResponse:
+        _refuse_undeclared_method(request)
         principal = await principal_of(request)
         if principal is not None:
             request[PRINCIPAL] = principal
@@ -167,9 +164,22 @@ def access_middlewares(users: UserStore, admin_tokens: dict[str, str], require_l
             status = exc.status
             raise
         finally:
-            await asyncio.to_thread(users.record_audit, await _audit_entry(request, status, clock()))
+            now = clock()
+            if PRINCIPAL in request or anonymous_audit is None or anonymous_audit.allows(request.remote or "unknown", now):
+                await asyncio.to_thread(users.record_audit, await _audit_entry(request, status, now))
 
     return [audit, authenticate]
+
+
+def _refuse_undeclared_method(request: web.Request) -> None:
+    """405 with Allow for a known path called with another method, before asking who calls: the answer does not
+    depend on who it is."""
+    refused = request.match_info.http_exception
+    if isinstance(refused, web.HTTPMethodNotAllowed):
+        allowed = sorted(refused.allowed_methods)
+        raise web.HTTPMethodNotAllowed(
+            request.method, allowed, content_type="application/json",
+            text=json.dumps({"error": f"{request.method} is not allowed on {request.path}; use {', '.join(allowed)}"}))
 
 
 async def _audit_entry(request: web.Request, status: int, at: datetime) -> AuditEntry:

@@ -103,7 +103,7 @@ def _manage_users(args, config) -> int:
             print(f"# API token {token.id} of {token.username} ({token.name}); shown this once:\n{secret}")
         return 0
     except (UserError, NoSuchUser) as exc:
-        print(f"itops-collector: {str(exc).strip(chr(39))}", file=sys.stderr)
+        print(f"itops-collector: {exc}", file=sys.stderr)
         return 2
     finally:
         users.close()

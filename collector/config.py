@@ -48,9 +48,14 @@ class AuthConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     database: Annotated[str | None, Meta(description="SQLAlchemy URL of the users, API tokens, sessions and audit log, e.g. `postgresql+psycopg://itops@db/itops`. Default: SQLite file `users.sqlite3` in `data_dir`.")] = None
     session_ttl: Annotated[Duration, Meta(description="A console login lasts this long.")] = Duration(12 * 3600)
     require_login_for_reads: Annotated[bool, Meta(description="Every GET under /api/v1 (except health and login) needs a logged-in viewer. Incidents, users, audit and reports always do; /metrics never does.")] = False
-    login_max_failures: Annotated[int, Meta(ge=1, description="Failed logins for one username within `login_failure_window` after which its logins are refused (HTTP 429) for `login_lockout`.")] = 5
-    login_failure_window: Annotated[Duration, Meta(description="The window failed logins are counted in.")] = Duration(300)
-    login_lockout: Annotated[Duration, Meta(description="How long logins stay refused after too many failures.")] = Duration(300)
+    login_backoff_after: Annotated[int, Meta(ge=1, description="Failed logins of one username from one client address after which that address must wait before its next login (HTTP 429 with Retry-After): `login_backoff_initial`, doubling with each further failure up to `login_backoff_max`. Other addresses are not slowed, so nobody can lock a user out.")] = 5
+    login_client_backoff_after: Annotated[int, Meta(ge=1, description="Failed logins from one client address, whatever the usernames, after which that address is slowed the same way (against trying many usernames).")] = 20
+    login_backoff_initial: Annotated[Duration, Meta(description="The first wait after too many failed logins.")] = Duration(1)
+    login_backoff_max: Annotated[Duration, Meta(description="The longest wait between failed logins.")] = Duration(900)
+    login_failures_forgotten_after: Annotated[Duration, Meta(description="An address's failed logins count from zero again after this long without one (a login with the right password forgets its failures for that username at once). The counts are kept in `database`, so a restart keeps them.")] = Duration(3600)
+    audit_retention: Annotated[Duration, Meta(description="Audit entries older than this are forgotten (checked every 10 minutes).")] = Duration(400 * 86400)
+    audit_anonymous_per_client: Annotated[int, Meta(ge=1, description="Audit entries written for changing calls from one client address without a login (refused calls, logins) within `audit_anonymous_window`; further ones are only counted in the metric itops_collector_audit_entries_dropped_total.")] = 100
+    audit_anonymous_window: Annotated[Duration, Meta(description="The window `audit_anonymous_per_client` counts in.")] = Duration(3600)
     secure_cookie: Annotated[bool, Meta(description="Mark the session cookie Secure (only sent over HTTPS); set it when a TLS proxy fronts the collector.")] = False
 
 

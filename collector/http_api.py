@@ -32,6 +32,7 @@ __all__ = ["ApiError", "build_http_app", "iso_or_none", "json_object", "query_ch
 MAX_POINTS_PER_SERIES = 11_000
 MAX_SERIES_PER_QUERY = 200
 AGGREGATIONS = ("avg", "min", "max", "last")
+JSON_CONTENT_TYPE = "application/json"
 
 
 class ApiError(web.HTTPBadRequest):
@@ -71,8 +72,17 @@ def _json_text(body: object) -> str:
     return json.dumps(body, ensure_ascii=False)
 
 
+class UnsupportedMediaType(web.HTTPUnsupportedMediaType):
+    def __init__(self, content_type: str):
+        problem = f"Content-Type: expected {JSON_CONTENT_TYPE}, got {content_type}"
+        super().__init__(text=_json_text({"error": problem, "parameter": "Content-Type"}), content_type=JSON_CONTENT_TYPE)
+
+
 async def json_object(request: web.Request) -> dict:
-    """The request's JSON object body, or 400 naming ``body``."""
+    """The request's JSON object body; 415 unless sent as application/json (a form or text/plain body may be a
+    cross-site forgery: browsers send those without asking), 400 naming ``body`` when it is no JSON object."""
+    if request.content_type != JSON_CONTENT_TYPE:
+        raise UnsupportedMediaType(request.content_type)
     try:
         body = await request.json()
     except ValueError:

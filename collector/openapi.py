@@ -40,16 +40,18 @@ class Operation:
     query: tuple[Field, ...] = ()
     body: tuple[Field, ...] = ()
     success_status: int = 200
+    refusals: tuple[tuple[int, str], ...] = ()  # (status, when) beyond 400/401/403 (and 415 with a body)
 
 
 OPERATIONS: dict[tuple[str, str], Operation] = {}
 
 
 def document(method: str, path: str, summary: str, *, tag: str, query: tuple[Field, ...] = (),
-             body: tuple[Field, ...] = (), success_status: int = 200) -> None:
+             body: tuple[Field, ...] = (), success_status: int = 200,
+             refusals: tuple[tuple[int, str], ...] = ()) -> None:
     """Declare one operation; ``path`` written as the route is (``/api/v1/incidents/{incident_id}``)."""
     OPERATIONS[(method.upper(), path)] = Operation(method.upper(), path, summary, tag, tuple(query), tuple(body),
-                                                   success_status)
+                                                   success_status, tuple(refusals))
 
 
 def _api_routes(app: web.Application):
@@ -71,6 +73,16 @@ def _schema_of(fields: tuple[Field, ...]) -> dict:
 
 _ERROR_RESPONSE = {"description": 'Error: `{"error": "<field>: <problem>", "parameter": "<field>"}`',
                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+_NOT_JSON = "The body was not sent as Content-Type: application/json"
+
+
+def _responses(operation: Operation) -> dict:
+    responses = {str(operation.success_status): {"description": "Success (JSON)"},
+                 "400": _ERROR_RESPONSE, "401": _ERROR_RESPONSE, "403": _ERROR_RESPONSE}
+    refusals = (((415, _NOT_JSON),) if operation.body else ()) + operation.refusals
+    for status, when in refusals:
+        responses[str(status)] = {**_ERROR_RESPONSE, "description": when}
+    return responses
 
 
 def _operation_object(operation: Operation, handler) -> dict:
@@ -84,8 +96,7 @@ def _operation_object(operation: Operation, handler) -> dict:
         result["parameters"] = parameters
     if operation.body:
         result["requestBody"] = {"required": True, "content": {"application/json": {"schema": _schema_of(operation.body)}}}
-    result["responses"] = {str(operation.success_status): {"description": "Success (JSON)"},
-                           "400": _ERROR_RESPONSE, "401": _ERROR_RESPONSE, "403": _ERROR_RESPONSE}
+    result["responses"] = _responses(operation)
     role = getattr(handler, "required_role", None)
     if role is not None:
         result["security"] = [{"bearer": []}, {"session": []}]
@@ -103,7 +114,9 @@ def openapi_document(app: web.Application) -> dict:
         "openapi": "3.1.0",
         "info": {"title": "itops collector API", "version": __version__,
                  "description": "Times are RFC 3339 UTC. Changing calls need a role (x-itops-role); cookie "
-                                "sessions also send the X-CSRF-Token header."},
+                                "sessions also send the X-CSRF-Token header. Bodies are JSON "
+                                "(Content-Type: application/json, else 415). A path called with a method it does "
+                                "not have answers 405 with the Allow header, before any login."},
         "paths": dict(sorted(paths.items())),
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"},

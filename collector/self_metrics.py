@@ -36,5 +36,8 @@ class CollectorMetrics:
         self.connected_agents = Gauge(
             "itops_collector_connected_agents", "Agents heard from within offline_after.", registry=registry)
         self.known_agents = Gauge("itops_collector_known_agents", "Agents in the register.", registry=registry)
+        self.audit_entries_dropped = Counter(
+            "itops_collector_audit_entries_dropped", "Audit entries of anonymous requests not written: the client "
+            "sent more than auth.audit_anonymous_per_client within auth.audit_anonymous_window.", registry=registry)
         self.pending_samples = Gauge(
             "itops_collector_pending_samples", "Samples accepted and waiting for a durable commit.", registry=registry)

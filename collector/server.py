@@ -15,7 +15,7 @@ from prometheus_client import CollectorRegistry
 
 from itops.alerting.assembly import build_alerting
 from itops.clock import Clock, epoch_ms, epoch_seconds, utc_now
-from itops.collector.access import LoginThrottle, access_middlewares
+from itops.collector.access import AnonymousAuditLimit, access_middlewares
 from itops.collector.alerting_api import add_alerting_routes
 from itops.collector.assignments import AssignmentsFile
 from itops.collector.auth import TokenAuthenticator
@@ -27,6 +27,7 @@ from itops.collector.entities_api import add_entity_routes
 from itops.collector.http_api import build_http_app
 from itops.collector.incidents_api import add_incident_routes
 from itops.collector.ingest import IngestService, add_ingest_service
+from itops.collector.login_throttle import BackoffPolicy, LoginThrottle
 from itops.collector.openapi import add_openapi_route
 from itops.collector.reporting import Reporting
 from itops.collector.self_metrics import CollectorMetrics
@@ -136,14 +137,18 @@ class Collector:
 
     async def _start_http(self) -> None:
         auth = self.config.auth
+        anonymous_audit = AnonymousAuditLimit(auth.audit_anonymous_per_client,
+                                              timedelta(seconds=auth.audit_anonymous_window),
+                                              self.metrics.audit_entries_dropped.inc)
         middlewares = access_middlewares(self.users, {t.token_sha256: t.name for t in self.config.admin_tokens},
-                                         auth.require_login_for_reads, self.clock)
+                                         auth.require_login_for_reads, self.clock, anonymous_audit)
         time_zone = self.config.alerting.time_zone if self.config.alerting is not None else "Asia/Shanghai"
         app = build_http_app(self.storage, self.state, self.metrics, self.config.offline_after,
                              self.config.storage.__struct_config__.tag, time_zone=time_zone, middlewares=middlewares,
                              clock=epoch_seconds(self.clock))
-        throttle = LoginThrottle(auth.login_max_failures, timedelta(seconds=auth.login_failure_window),
-                                 timedelta(seconds=auth.login_lockout))
+        throttle = LoginThrottle(self.users.engine, BackoffPolicy(
+            auth.login_backoff_after, auth.login_client_backoff_after, timedelta(seconds=auth.login_backoff_initial),
+            timedelta(seconds=auth.login_backoff_max), timedelta(seconds=auth.login_failures_forgotten_after)))
         add_user_routes(app, self.users, throttle, timedelta(seconds=auth.session_ttl), auth.secure_cookie, self.clock)
         if self.alerting is not None:
             add_alerting_routes(app, self.alerting, self.clock)
@@ -171,7 +176,7 @@ class Collector:
                 log.exception("housekeeping job %s failed", job.__name__)
 
     async def apply_retention(self) -> None:
-        """Drop samples, check results, coverage days and alert episodes older than they are kept, by ``clock``."""
+        """Drop samples, check results, coverage days, alert episodes and audit entries older than they are kept, by ``clock``."""
         now_ms = epoch_ms(self.clock)
         dropped = await self.storage.apply_retention(now_ms)
         forgotten = await asyncio.to_thread(
@@ -180,8 +185,10 @@ class Collector:
         forgotten += await asyncio.to_thread(self.coverage.prune, report_cutoff)
         if self.alerting is not None:
             forgotten += await asyncio.to_thread(self.alerting.history.prune, report_cutoff)
+        forgotten += await asyncio.to_thread(
+            self.users.prune_audit, self.clock() - timedelta(seconds=self.config.auth.audit_retention))
         if dropped or forgotten:
-            log.info("retention dropped %d samples and %d check results, coverage days and alert episodes",
+            log.info("retention dropped %d samples and %d check results, coverage days, alert episodes and audit entries",
                      dropped, forgotten)
 
     async def _persist_last_seen(self) -> None:

@@ -1,6 +1,8 @@
 """``UserStore``: console users, their API tokens, login sessions and the audit log, on any SQLAlchemy URL.
 
 Secrets are never stored as given: passwords as scrypt hashes, API tokens and session ids as SHA-256.
+An audit entry keeps at most the length of each column of its fields (path and detail 500 characters, who and
+remote 100, method 10), so one entry stays under about 1.3 KB whatever the request.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from itops.alerting.incidents.model import UtcDateTime
 from itops.collector.auth import new_token
 
 __all__ = [
-    "ApiToken", "AuditEntry", "LANGUAGES", "MIN_PASSWORD_LENGTH", "NoSuchUser", "Role", "User", "UserError",
+    "AUDIT_PATH_MAX_CHARS", "ApiToken", "AuditEntry", "LANGUAGES", "MIN_PASSWORD_LENGTH", "NoSuchUser", "Role", "User", "UserError",
     "UserStore", "audit_detail", "hash_password", "verify_password",
 ]
 
@@ -30,6 +32,7 @@ SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 SALT_BYTES = 16
 SECRET_BYTES = 32
 AUDIT_DETAIL_MAX_CHARS = 500
+AUDIT_PATH_MAX_CHARS = 500
 
 
 class Role(str, enum.Enum):
@@ -155,7 +158,7 @@ _audit = sa.Table(
     sa.Column("role", sa.String(16)),
     sa.Column("via", sa.String(16)),
     sa.Column("method", sa.String(10), nullable=False),
-    sa.Column("path", sa.String(500), nullable=False),
+    sa.Column("path", sa.String(AUDIT_PATH_MAX_CHARS), nullable=False),
     sa.Column("status", sa.Integer, nullable=False),
     sa.Column("remote", sa.String(100)),
     sa.Column("detail", sa.String(AUDIT_DETAIL_MAX_CHARS), nullable=False),
@@ -209,6 +212,11 @@ class UserStore:
                 raise RuntimeError(f"{url}: user store schema {version} is newer than this itops ({SCHEMA_VERSION})")
         return cls(engine)
 
+    @property
+    def engine(self) -> sa.Engine:
+        """For the login throttle, whose counts live in the same database."""
+        return self._engine
+
     def close(self) -> None:
         self._engine.dispose()
 
@@ -250,6 +258,8 @@ class UserStore:
             values["language"] = language
         if disabled is not None:
             values["disabled"] = disabled
+        if not values:
+            raise UserError("body", "nothing to change; give role, display_name, language or disabled")
         self._update_user_row(username, values)
         if disabled:
             self._end_sessions_of(username)
@@ -344,10 +354,14 @@ class UserStore:
     # audit log
 
     def record_audit(self, entry: AuditEntry) -> None:
-        values = {name: getattr(entry, name) for name in AuditEntry.__slots__}
-        values["detail"] = entry.detail[:AUDIT_DETAIL_MAX_CHARS]
+        """Write ``entry``, each text cut to its column's length."""
         with self._engine.begin() as connection:
-            connection.execute(_audit.insert().values(values))
+            connection.execute(_audit.insert().values(_bounded_audit_row(entry)))
+
+    def prune_audit(self, before: datetime) -> int:
+        """Forget the audit entries from before ``before``; how many there were."""
+        with self._engine.begin() as connection:
+            return connection.execute(_audit.delete().where(_audit.c.at < before)).rowcount
 
     def audit(self, limit: int = 100, who: str | None = None) -> list[AuditEntry]:
         """The newest ``limit`` entries, newest first."""
@@ -357,6 +371,12 @@ class UserStore:
         with self._engine.connect() as connection:
             return [AuditEntry(r.at, r.who, r.role, r.via, r.method, r.path, r.status, r.remote, r.detail)
                     for r in connection.execute(query)]
+
+
+def _bounded_audit_row(entry: AuditEntry) -> dict[str, object]:
+    values = {name: getattr(entry, name) for name in AuditEntry.__slots__}
+    return {name: value[:_audit.c[name].type.length] if isinstance(value, str) else value
+            for name, value in values.items()}
 
 
 def audit_detail(body: object) -> str:

@@ -10,15 +10,17 @@ GET /api/v1/audit?limit=&who=
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from aiohttp import web
 
 from itops.collector.access import (
-    AUDIT_WHO, CSRF_TOKEN, PRINCIPAL, SESSION_COOKIE, SESSION_ID, LoginThrottle, Principal, Role, json_error, requires,
+    AUDIT_WHO, CSRF_TOKEN, PRINCIPAL, SESSION_COOKIE, SESSION_ID, Principal, Role, json_error, requires,
 )
 from itops.collector.http_api import ApiError, iso_or_none, json_object, query_limit
+from itops.collector.login_throttle import LoginThrottle
 from itops.collector.openapi import Field, document
 from itops.collector.users import ApiToken, AuditEntry, NoSuchUser, User, UserError, UserStore
 
@@ -56,7 +58,15 @@ def _user_error(exc: UserError) -> ApiError:
 
 
 def _not_found(exc: LookupError) -> web.HTTPError:
-    return json_error(web.HTTPNotFound, str(exc).strip("'\""))
+    return json_error(web.HTTPNotFound, str(exc))
+
+
+def _too_many_failed_logins(username: str, wait: timedelta) -> web.HTTPError:
+    seconds = math.ceil(wait.total_seconds())
+    refused = json_error(web.HTTPTooManyRequests, f"username: too many failed logins for {username} from this "
+                         f"address; try again in {seconds} s", parameter="username")
+    refused.headers["Retry-After"] = str(seconds)
+    return refused
 
 
 def _principal(request: web.Request) -> Principal:
@@ -74,15 +84,15 @@ def add_user_routes(app: web.Application, users: UserStore, throttle: LoginThrot
         body = await json_object(request)
         username, password = _string(body, "username"), _string(body, "password")
         request[AUDIT_WHO] = username
-        now = clock()
-        if throttle.locked(username, now):
-            raise json_error(web.HTTPTooManyRequests, f"username: too many failed logins for {username}; try again later",
-                             parameter="username")
+        now, client = clock(), request.remote or "unknown"
+        wait = await asyncio.to_thread(throttle.retry_after, client, username, now)
+        if wait:
+            raise _too_many_failed_logins(username, wait)
         user = await asyncio.to_thread(users.check_password, username, password)
         if user is None:
-            throttle.failed(username, now)
+            await asyncio.to_thread(throttle.failed, client, username, now)
             raise json_error(web.HTTPUnauthorized, "username/password: wrong, or the user is disabled")
-        throttle.succeeded(username)
+        await asyncio.to_thread(throttle.succeeded, client, username)
         session_id, csrf_token = await asyncio.to_thread(users.create_session, username, now, session_ttl)
         response = web.json_response(session_json(user, csrf_token))
         response.set_cookie(SESSION_COOKIE, session_id, httponly=True, samesite="Strict", path="/",
@@ -91,8 +101,8 @@ def add_user_routes(app: web.Application, users: UserStore, throttle: LoginThrot
 
     @requires(Role.VIEWER)
     async def logout(request: web.Request) -> web.Response:
-        if "session_id" in request:
-            users.end_session(request[SESSION_ID])
+        if SESSION_ID in request:
+            await asyncio.to_thread(users.end_session, request[SESSION_ID])
         response = web.json_response({"logged_out": True})
         response.del_cookie(SESSION_COOKIE, path="/")
         return response
@@ -205,7 +215,9 @@ def add_user_routes(app: web.Application, users: UserStore, throttle: LoginThrot
 _USER_FIELDS = (Field("role", "viewer, operator or admin"), Field("display_name", "Name shown in the console"),
                 Field("language", "zh-CN or en"))
 document("POST", "/api/v1/login", "Log in: sets the itops_session cookie, returns the user and its csrf_token",
-         tag="auth", body=(Field("username", "Login name", required=True), Field("password", "Password", required=True)))
+         tag="auth", body=(Field("username", "Login name", required=True), Field("password", "Password", required=True)),
+         refusals=((429, "Too many failed logins from this client (for this username): wait the Retry-After "
+                         "seconds; the wait doubles with each further failure"),))
 document("POST", "/api/v1/logout", "End this login session", tag="auth")
 document("GET", "/api/v1/me", "Who is logged in (same body as login)", tag="auth")
 document("GET", "/api/v1/users", "Every user", tag="users")

@@ -3,9 +3,13 @@ the user store on the real PostgreSQL."""
 
 from __future__ import annotations
 
+import functools
+import http.client
 import json
+import re
 import secrets
 import subprocess
+import time
 import urllib.error
 import urllib.request
 from datetime import UTC, datetime, timedelta
@@ -25,16 +29,30 @@ CONFIG_ADMIN_TOKEN = "config-admin-token-for-tests"
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
+class _FromAddress(urllib.request.HTTPHandler):
+    """Connects from ``source`` (any 127.x address on Linux), so one test can be several clients."""
+
+    def __init__(self, source: str):
+        super().__init__()
+        self._source = source
+
+    def http_open(self, request):
+        return self.do_open(functools.partial(http.client.HTTPConnection, source_address=(self._source, 0)), request)
+
+
 class ApiSession:
     """One caller of the HTTP API: a cookie session (after login) or a bearer token."""
 
-    def __init__(self, base_url: str, token: str | None = None):
+    def __init__(self, base_url: str, token: str | None = None, source: str = "127.0.0.1"):
         self.base_url, self.token = base_url, token
+        self._opener = urllib.request.build_opener(_FromAddress(source))
         self.cookie: str | None = None
         self.csrf: str | None = None
+        self.headers: dict[str, str] = {}  # of the last answer
 
-    def call(self, method: str, path: str, body: dict | None = None, csrf: bool = True) -> tuple[int, dict]:
-        headers = {"Content-Type": "application/json"}
+    def call(self, method: str, path: str, body: dict | None = None, csrf: bool = True,
+             content_type: str = "application/json") -> tuple[int, dict]:
+        headers = {"Content-Type": content_type}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
         if self.cookie:
@@ -44,10 +62,12 @@ class ApiSession:
         request = urllib.request.Request(self.base_url + path, method=method, headers=headers,
                                          data=json.dumps(body).encode() if body is not None else None)
         try:
-            with urllib.request.urlopen(request, timeout=20) as response:
+            with self._opener.open(request, timeout=20) as response:
+                self.headers = dict(response.headers)
                 self._keep_cookie(response.headers.get("Set-Cookie"))
                 return response.status, json.load(response)
         except urllib.error.HTTPError as error:
+            self.headers = dict(error.headers)
             text = error.read().decode()
             try:
                 return error.code, json.loads(text)
@@ -200,15 +220,38 @@ def test_every_change_is_audited_refused_ones_too(admin, auth_collector):
     assert admin.call("GET", "/api/v1/audit?limit=0")[1] == {"error": "limit: expected a whole number from 1 to 1000, got '0'", "parameter": "limit"}
 
 
-def test_five_failed_logins_lock_the_username(admin, auth_collector):
+def test_wrong_passwords_slow_that_client_while_another_client_logs_in(admin, auth_collector):
     guesser = ApiSession(auth_collector.http_url)
-    make_user(admin, auth_collector.http_url, "li", "viewer")
-    assert [guesser.login("li", f"guess number {n}")[0] for n in range(5)] == [401] * 5
-    status, body = guesser.login("li", "li password")
-    assert status == 429 and body["parameter"] == "username"
-    assert guesser.login("admin", ADMIN_PASSWORD)[0] == 200  # other usernames are not locked
-    statuses = [e["status"] for e in admin.call("GET", "/api/v1/audit?who=li")[1]["entries"]]
-    assert statuses[0] == 429
+    assert [guesser.login("admin", f"guess number {n}")[0] for n in range(5)] == [401] * 5
+    status, body = guesser.login("admin", ADMIN_PASSWORD)
+    assert (status, body["parameter"], guesser.headers["Retry-After"]) == (429, "username", "1")
+    time.sleep(1.1)
+    assert guesser.login("admin", "guess number 6")[0] == 401
+    assert guesser.login("admin", ADMIN_PASSWORD)[0] == 429 and guesser.headers["Retry-After"] == "2"
+    assert ApiSession(auth_collector.http_url, source="127.0.0.2").login("admin", ADMIN_PASSWORD)[0] == 200
+    statuses = [e["status"] for e in admin.call("GET", "/api/v1/audit?who=admin")[1]["entries"]]
+    assert statuses[:2] == [200, 429]
+
+
+def test_spraying_usernames_from_one_client_slows_it(auth_collector):
+    sprayer = ApiSession(auth_collector.http_url)
+    assert {sprayer.login(f"user{n}", ADMIN_PASSWORD)[0] for n in range(20)} == {401}
+    assert [sprayer.login(f"user{n}", ADMIN_PASSWORD)[0] for n in range(20, 40)] == [429] * 20
+    assert ApiSession(auth_collector.http_url, source="127.0.0.2").login("admin", ADMIN_PASSWORD)[0] == 200
+
+
+def test_login_waits_survive_a_collector_restart(tmp_path, tls_dir, agent_token):
+    collector = CollectorProcess(tmp_path, tls_dir, {"agent-a": agent_token},
+                                 extra_config="auth:\n  login_backoff_initial: 1h\n  login_backoff_max: 2h\n").start()
+    try:
+        add_user(collector, "admin", "admin", ADMIN_PASSWORD)
+        guesser = ApiSession(collector.http_url)
+        assert [guesser.login("admin", f"guess number {n}")[0] for n in range(5)] == [401] * 5
+        assert collector.stop() == 0
+        collector.start()
+        assert guesser.login("admin", ADMIN_PASSWORD)[0] == 429 and int(guesser.headers["Retry-After"]) > 3500
+    finally:
+        collector.kill()
 
 
 def test_require_login_for_reads_closes_gets_but_not_health_or_metrics(tmp_path, tls_dir, agent_token):
@@ -251,3 +294,78 @@ def test_user_store_on_postgresql(postgres_users):
     assert users.session_user(session_id, now + timedelta(hours=1)) is None
     users.update_user("li", disabled=True)
     assert users.user_for_token(secret, now) is None and users.check_password("li", "li password") is None
+
+
+def _routes_needing_someone(session: ApiSession) -> list[tuple[str, str]]:
+    """(method, path) of every route of the live collector that needs a caller, path parameters filled in."""
+    paths = session.call("GET", "/api/v1/openapi.json")[1]["paths"]
+    return [(method.upper(), re.sub(r"\{[^}]+\}", "admin", path))
+            for path, operations in paths.items() for method, operation in operations.items()
+            if path != "/api/v1/login" and (method != "get" or "x-itops-role" in operation)]
+
+
+def test_a_logged_out_cookie_gets_401_everywhere(admin):
+    cookie, csrf = admin.cookie, admin.csrf
+    assert admin.call("POST", "/api/v1/logout")[0] == 200
+    admin.cookie, admin.csrf = cookie, csrf  # a caller who kept the old cookie
+    assert admin.call("GET", "/api/v1/me")[0] == 401
+    assert admin.call("POST", "/api/v1/users/admin/tokens", {"name": "after logout"})[0] == 401
+    routes = _routes_needing_someone(admin)
+    assert ("DELETE", "/api/v1/users/admin/tokens/admin") in routes and len(routes) >= 10
+    assert [(method, path, admin.call(method, path, {})[0]) for method, path in routes] == [
+        (method, path, 401) for method, path in routes]
+
+
+def test_updating_a_user_with_nothing_to_change_is_400(admin):
+    status, body = admin.call("POST", "/api/v1/users/admin", {})
+    assert status == 400 and body["parameter"] == "body" and "nothing to change" in body["error"]
+
+
+def test_not_found_messages_keep_their_closing_quote(admin):
+    assert admin.call("POST", "/api/v1/users/nobody", {"role": "viewer"}) == (404, {"error": "no user 'nobody'"})
+    assert admin.call("DELETE", "/api/v1/users/admin/tokens/t1") == (404, {"error": "user 'admin' has no token 't1'"})
+
+
+def test_login_refuses_a_text_plain_body(auth_collector):
+    session = ApiSession(auth_collector.http_url)
+    status, body = session.call("POST", "/api/v1/login", {"username": "admin", "password": ADMIN_PASSWORD},
+                                content_type="text/plain")
+    assert status == 415 and "application/json" in body["error"] and "Set-Cookie" not in session.headers
+
+
+def test_every_json_body_refuses_other_content_types(auth_collector):
+    robot = ApiSession(auth_collector.http_url, token=CONFIG_ADMIN_TOKEN)
+    paths = robot.call("GET", "/api/v1/openapi.json")[1]["paths"]
+    with_bodies = [(method.upper(), re.sub(r"\{[^}]+\}", "admin", path)) for path, operations in paths.items()
+                   for method, operation in operations.items() if "requestBody" in operation]
+    assert len(with_bodies) >= 5
+    for method, path in with_bodies:
+        status, body = robot.call(method, path, {"name": "x"}, content_type="application/x-www-form-urlencoded")
+        assert (status, body.get("parameter")) == (415, "Content-Type"), (method, path, body)
+
+
+def test_an_undeclared_method_is_405_with_allow_before_any_login(auth_collector):
+    anonymous = ApiSession(auth_collector.http_url)
+    status, body = anonymous.call("PUT", "/api/v1/users", {})
+    assert status == 405 and "PUT" in body["error"]
+    assert set(anonymous.headers["Allow"].split(",")) >= {"GET", "POST"}
+    assert anonymous.call("PATCH", "/api/v1/me")[0] == 405
+    assert anonymous.call("POST", "/api/v1/not-a-route", {})[0] == 401  # unknown paths still need someone
+
+
+def test_anonymous_audit_writes_are_bounded_per_client(tmp_path, tls_dir, agent_token):
+    collector = CollectorProcess(tmp_path, tls_dir, {"agent-a": agent_token}, extra_config=(
+        f"admin_tokens:\n  - name: robot\n    token_sha256: {token_sha256(CONFIG_ADMIN_TOKEN)}\n"
+        "auth:\n  audit_anonymous_per_client: 10\n")).start()
+    try:
+        anonymous, robot = ApiSession(collector.http_url), ApiSession(collector.http_url, token=CONFIG_ADMIN_TOKEN)
+        long_path = "/api/v1/" + "x" * 7000
+        assert {anonymous.call("POST", long_path, {"a": 1})[0] for _ in range(30)} == {401}
+        assert ApiSession(collector.http_url, source="127.0.0.2").call("POST", "/api/v1/users", {})[0] == 401
+        assert robot.call("POST", "/api/v1/users", {})[0] == 400
+        entries = robot.call("GET", "/api/v1/audit?limit=100")[1]["entries"]
+        assert [(e["who"], e["remote"]) for e in entries[:2]] == [("robot", "127.0.0.1"), ("anonymous", "127.0.0.2")]
+        assert len(entries) == 12 and {len(e["path"]) for e in entries[2:]} == {500}
+        assert "itops_collector_audit_entries_dropped_total 20.0" in collector.metrics_text()
+    finally:
+        collector.kill()

@@ -1,4 +1,4 @@
-"""Roles, the login throttle, and the OpenAPI registry covering every /api/v1 route."""
+"""Roles, the anonymous audit limit and the OpenAPI registry covering every /api/v1 route."""
 
 from __future__ import annotations
 
@@ -15,10 +15,11 @@ from itops.alerting.config import AlertingConfig
 from itops.alerting.incidents.sla import SlaConfig, SlaPolicy
 from itops.alerting.incidents.store import IncidentStore
 from itops.alerting.maintenance_store import MaintenanceStore
-from itops.collector.access import PRINCIPAL, LoginThrottle, Principal, Role, requires
+from itops.collector.access import PRINCIPAL, AnonymousAuditLimit, Principal, Role, requires
 from itops.collector.alerting_api import add_alerting_routes
 from itops.collector.http_api import build_http_app
 from itops.collector.incidents_api import add_incident_routes
+from itops.collector.login_throttle import BackoffPolicy, LoginThrottle
 from itops.collector.openapi import add_openapi_route, openapi_document, undocumented_routes
 from itops.collector.self_metrics import CollectorMetrics
 from itops.collector.state import StateStore
@@ -63,31 +64,12 @@ def test_requires_lets_the_role_and_higher_ones_through(handler):
     assert handler.required_role is Role.OPERATOR
 
 
-def test_throttle_locks_after_max_failures_within_the_window():
-    throttle = LoginThrottle(5, timedelta(minutes=5), timedelta(minutes=5))
-    for second in range(4):
-        throttle.failed("li", T0 + timedelta(seconds=second))
-    assert not throttle.locked("li", T0 + timedelta(seconds=5))
-    throttle.failed("li", T0 + timedelta(seconds=5))
-    assert throttle.locked("li", T0 + timedelta(seconds=6))
-    assert not throttle.locked("wang", T0 + timedelta(seconds=6))
-    assert throttle.locked("li", T0 + timedelta(minutes=5, seconds=4))
-    assert not throttle.locked("li", T0 + timedelta(minutes=5, seconds=5))
-
-
-def test_throttle_forgets_failures_older_than_the_window():
-    throttle = LoginThrottle(5, timedelta(minutes=5), timedelta(minutes=5))
-    for minute in range(0, 10, 2):  # five failures, but never five within five minutes
-        throttle.failed("li", T0 + timedelta(minutes=minute))
-    assert not throttle.locked("li", T0 + timedelta(minutes=9))
-
-
-def test_throttle_success_clears_failures():
-    throttle = LoginThrottle(2, timedelta(minutes=5), timedelta(minutes=5))
-    throttle.failed("li", T0)
-    throttle.succeeded("li")
-    throttle.failed("li", T0 + timedelta(seconds=1))
-    assert not throttle.locked("li", T0 + timedelta(seconds=2))
+def test_anonymous_audit_limit_counts_per_client_and_window():
+    dropped = []
+    limit = AnonymousAuditLimit(3, timedelta(hours=1), lambda: dropped.append(1))
+    assert [limit.allows("192.0.2.7", T0 + timedelta(minutes=m)) for m in range(5)] == [True] * 3 + [False] * 2
+    assert limit.allows("198.51.100.9", T0 + timedelta(minutes=5)) and len(dropped) == 2
+    assert limit.allows("192.0.2.7", T0 + timedelta(hours=1))  # a new window
 
 
 @pytest.fixture
@@ -98,8 +80,8 @@ def full_app(tmp_path: Path):
     incidents = IncidentStore.open(f"sqlite:///{tmp_path / 'incidents.sqlite3'}")
     state = StateStore(str(tmp_path / "state"))
     app = build_http_app(None, state, CollectorMetrics(CollectorRegistry()), 60, "sqlite")
-    add_user_routes(app, users, LoginThrottle(5, timedelta(minutes=5), timedelta(minutes=5)), timedelta(hours=12),
-                    False, lambda: T0)
+    policy = BackoffPolicy(5, 20, timedelta(seconds=1), timedelta(minutes=15), timedelta(hours=1))
+    add_user_routes(app, users, LoginThrottle(users.engine, policy), timedelta(hours=12), False, lambda: T0)
     add_alerting_routes(app, alerting, lambda: T0)
     add_incident_routes(app, incidents, SlaPolicy(SlaConfig()), MaintenanceStore(), lambda: T0)
     add_openapi_route(app)
@@ -125,6 +107,13 @@ def test_openapi_roles_come_from_the_handlers(full_app):
     assert paths["/api/v1/incidents"]["get"]["x-itops-role"] == "viewer"
     assert "x-itops-role" not in paths["/api/v1/health"]["get"]
     assert paths["/api/v1/incidents/{incident_id}"]["get"]["parameters"][0]["name"] == "incident_id"
+
+
+def test_openapi_names_the_refusals_of_json_bodies_and_login_throttling(full_app):
+    paths = openapi_document(full_app)["paths"]
+    assert {"415", "429"} <= set(paths["/api/v1/login"]["post"]["responses"])
+    assert "415" in paths["/api/v1/users"]["post"]["responses"] and "429" not in paths["/api/v1/users"]["post"]["responses"]
+    assert "415" not in paths["/api/v1/users"]["get"]["responses"]
 
 
 def test_an_undeclared_route_is_reported(full_app):

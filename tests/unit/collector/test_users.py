@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from itops.collector.users import (AuditEntry, NoSuchUser, Role, UserError, UserStore, audit_detail, hash_password,
-                                   verify_password)
+from itops.collector.users import (AUDIT_PATH_MAX_CHARS, AuditEntry, NoSuchUser, Role, UserError, UserStore,
+                                   audit_detail, hash_password, verify_password)
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 PASSWORD = "correct horse battery"
@@ -145,3 +145,29 @@ def test_reopening_keeps_users(tmp_path):
     again = UserStore.open(url)
     assert [u.username for u in again.list_users()] == ["li"]
     again.close()
+
+
+def test_update_user_with_nothing_to_change_says_so(users):
+    users.add_user("li", password=PASSWORD, role="viewer", at=T0)
+    with pytest.raises(UserError, match="body: nothing to change"):
+        users.update_user("li")
+    with pytest.raises(UserError, match="nothing to change"):
+        users.update_user("nobody")
+
+
+def _entry(at: datetime, path: str = "/api/v1/users", who: str = "li", method: str = "POST") -> AuditEntry:
+    return AuditEntry(at=at, who=who, role=None, via=None, method=method, path=path, status=401, remote="192.0.2.7")
+
+
+def test_audit_entry_is_bounded_field_by_field(users):
+    users.record_audit(_entry(T0, path="/api/v1/" + "x" * 7000, who="y" * 5000, method="Z" * 300))
+    stored = users.audit(limit=1)[0]
+    assert (len(stored.path), len(stored.who), len(stored.method)) == (AUDIT_PATH_MAX_CHARS, 100, 10)
+    assert stored.path.startswith("/api/v1/xxx")
+
+
+def test_prune_audit_forgets_entries_older_than_the_cutoff(users):
+    for days in (401, 400, 399, 0):
+        users.record_audit(_entry(T0 - timedelta(days=days), path=f"/api/v1/{days}"))
+    assert users.prune_audit(before=T0 - timedelta(days=400)) == 1
+    assert [e.path for e in users.audit(limit=10)] == ["/api/v1/0", "/api/v1/399", "/api/v1/400"]
