@@ -48,6 +48,9 @@ LAST_SEEN_PERSIST_PERIOD_S = 5
 REPORT_HISTORY_KEPT_DAYS = 400  # availability and noisy-device history: this year's and last year's same month
 GRPC_SERVER_OPTIONS = [
     ("grpc.keepalive_permit_without_calls", 1),
+    # With BDP probing gRPC grew each stream's flow-control window to about 3 MiB, read ahead even for a call
+    # refused before its message is read: 96 such calls held 290 MiB. A message being read still gets the
+    # window it needs to progress (chttp2's min_progress_size).
     ("grpc.http2.bdp_probe", 0),
     ("grpc.http2.min_recv_ping_interval_without_data_ms", 30_000),
     ("grpc.http2.max_ping_strikes", 0),
