@@ -39,6 +39,9 @@ RETRYABLE_CODES = frozenset({
     grpc.StatusCode.ABORTED,
     grpc.StatusCode.CANCELLED,
 })
+# RESOURCE_EXHAUSTED with these words is gRPC's own "Received message larger than max (N vs. M)" (or "Sent …"
+# from the agent's side): the batch exceeds the collector's receive limit, and no retry will change that.
+TOO_LARGE_DETAILS = "message larger than max"
 PUSH_METHOD = "/itops.v1.Ingest/Push"
 KEEPALIVE_OPTIONS = [
     ("grpc.keepalive_time_ms", 60_000),
@@ -159,7 +162,7 @@ class Sender:
         self.counters.duplicates_total += ack.duplicate
 
     def _on_error(self, batch: BufferedBatch, exc: grpc.RpcError, queued_live: int) -> bool:
-        if exc.code() in RETRYABLE_CODES:
+        if exc.code() in RETRYABLE_CODES and TOO_LARGE_DETAILS not in (exc.details() or ""):
             # What was queued before this call stays in the buffer and is replayed as backlog.
             # A batch flushed while the call was in flight is the newest data and stays live.
             for _ in range(queued_live):
@@ -169,7 +172,8 @@ class Sender:
             log.warning("collector %s: %s: %s; will retry", self.identity.address, exc.code().name, exc.details())
             return False
         self._forget_live(batch.sequence)
-        # The collector will never take this batch (e.g. INVALID_ARGUMENT); retrying would block the queue.
+        # The collector will never take this batch (e.g. INVALID_ARGUMENT, or larger than its receive limit);
+        # retrying would block the queue.
         self.buffer.remove(batch.sequence)
         self.counters.batches_rejected_total += 1
         log.error("collector rejected batch %d (%d samples) for good: %s: %s",

@@ -10,11 +10,12 @@ import msgspec
 from msgspec import Meta
 
 from itops.alerting.config import AlertingConfig, check_alerting
+from itops.collector.batch_size import receive_limit_bytes
 from itops.collector.report_scheduler import ReportsConfig
 from itops.collector.storage.registry import SHIPPED_BACKENDS
 from itops.collector.storage.registry import config_models as storage_config_models
 from itops.collector.validation import ValidationLimits
-from itops.yamlconf import ConfigError, Duration, load_file
+from itops.yamlconf import ByteSize, ConfigError, Duration, load_file
 
 __all__ = ["AgentCredential", "AuthConfig", "CollectorConfig", "HttpConfig", "GrpcConfig", "load_collector_config", "users_database_url"]
 
@@ -33,6 +34,10 @@ class GrpcConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     tls_key_file: Annotated[str | None, Meta(description="PEM private key of `tls_cert_file`.")] = None
     insecure: Annotated[bool, Meta(description="Serve without TLS. Only for a loopback address; tokens would cross the network in clear.")] = False
     max_pending_samples: Annotated[int, Meta(ge=1000, description="Samples accepted but not yet stored beyond which batches get RESOURCE_EXHAUSTED and agents back off.")] = 2_000_000
+    max_calls_per_agent: Annotated[int, Meta(ge=1, description="Most calls (Push, Hello, GetAssignedInputs) one agent may have in flight; more get RESOURCE_EXHAUSTED before their message is read. An agent sends one at a time, and polls GetAssignedInputs beside it.")] = 4
+    max_calls_in_flight: Annotated[int, Meta(ge=1, description="Most calls of all agents in flight together; more get RESOURCE_EXHAUSTED before their message is read and the agents back off (a fleet replaying its backlog after an outage).")] = 1024
+    max_bytes_per_agent: Annotated[ByteSize, Meta(description="Most request bytes one agent may have in flight (read and not yet answered); more get RESOURCE_EXHAUSTED. At least the gRPC receive limit, which follows from `validation.max_samples_per_batch` (43 MiB at 100,000; see collector/batch_size.py).")] = ByteSize(128 * 2**20)
+    max_bytes_in_flight: Annotated[ByteSize, Meta(description="Most request bytes of all agents in flight together; more get RESOURCE_EXHAUSTED. At least `max_bytes_per_agent`.")] = ByteSize(512 * 2**20)
 
 
 class HttpConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -87,7 +92,19 @@ def load_collector_config(path: str) -> CollectorConfig:
         seen.add(agent.id)
     if not config.grpc.insecure and not (config.grpc.tls_cert_file and config.grpc.tls_key_file):
         raise ConfigError(path, None, "grpc", "needs tls_cert_file and tls_key_file (or insecure: true on loopback)")
+    _check_byte_caps(path, config)
     return config
+
+
+def _check_byte_caps(path: str, config: CollectorConfig) -> None:
+    """A byte cap smaller than the largest batch an agent may send would refuse that batch for ever."""
+    caps, largest_batch = config.grpc, receive_limit_bytes(config.validation)
+    if caps.max_bytes_per_agent < largest_batch:
+        raise ConfigError(path, None, "grpc.max_bytes_per_agent",
+                          f"is smaller than the gRPC receive limit, {largest_batch} bytes for "
+                          f"validation.max_samples_per_batch {config.validation.max_samples_per_batch}")
+    if caps.max_bytes_in_flight < caps.max_bytes_per_agent:
+        raise ConfigError(path, None, "grpc.max_bytes_in_flight", "is smaller than grpc.max_bytes_per_agent")
 
 
 def users_database_url(config: CollectorConfig) -> str:

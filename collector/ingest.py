@@ -18,11 +18,10 @@ from itops.alerting.pipeline import AlertingPipeline
 from itops.clock import Clock, epoch_ms, utc_now
 from itops.collector.alert_feed import observed_batch
 from itops.collector.assignments import AssignmentsFile
-from itops.collector.auth import TokenAuthenticator
 from itops.collector.coverage import CoverageLedger
+from itops.collector.ingest_admission import admitted_agent
 from itops.collector.self_metrics import (
     REJECT_REASON_OVERLOADED,
-    REJECT_REASON_UNAUTHENTICATED,
     REJECT_REASON_UNDECODABLE,
     CollectorMetrics,
 )
@@ -39,7 +38,6 @@ log = logging.getLogger("itops.collector.ingest")
 class IngestService:
     def __init__(
         self,
-        authenticator: TokenAuthenticator,
         validator: BatchValidator,
         storage: StorageBackend,
         state: StateStore,
@@ -51,7 +49,6 @@ class IngestService:
         coverage: CoverageLedger | None = None,
         clock: Clock = utc_now,
     ):
-        self.authenticator = authenticator
         self.validator = validator
         self.storage = storage
         self.state = state
@@ -64,12 +61,10 @@ class IngestService:
         self.clock = clock
         self.pending_samples = 0
 
-    async def _authenticate(self, context: grpc.aio.ServicerContext) -> str:
-        agent_id = self.authenticator.agent_for(context.invocation_metadata())
-        if agent_id is None:
-            self.metrics.batches_rejected.labels(REJECT_REASON_UNAUTHENTICATED).inc()
-            await context.abort(grpc.StatusCode.UNAUTHENTICATED, "unknown or missing bearer token")
-        return agent_id
+    async def _authenticate(self, _context: grpc.aio.ServicerContext) -> str:
+        """The agent IngestAdmission found the call's bearer token to belong to; it refused the call, before
+        reading its message, if the token belongs to none."""
+        return admitted_agent()
 
     async def Hello(self, request: ingest_pb2.AgentHello, context: grpc.aio.ServicerContext) -> ingest_pb2.HelloReply:
         agent_id = await self._authenticate(context)
@@ -145,7 +140,8 @@ class IngestService:
 
 def add_ingest_service(service: IngestService, server: grpc.aio.Server) -> None:
     """Like the generated ``add_IngestServicer_to_server``, but Push receives the raw bytes so that an
-    undecodable batch gets INVALID_ARGUMENT with a clear message instead of gRPC's generic UNKNOWN."""
+    undecodable batch gets INVALID_ARGUMENT with a clear message instead of gRPC's generic UNKNOWN.
+    The server must have been made with an IngestAdmission interceptor, which authenticates every call."""
     handlers = {
         "Hello": grpc.unary_unary_rpc_method_handler(
             service.Hello, request_deserializer=ingest_pb2.AgentHello.FromString,

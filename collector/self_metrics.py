@@ -41,3 +41,13 @@ class CollectorMetrics:
             "sent more than auth.audit_anonymous_per_client within auth.audit_anonymous_window.", registry=registry)
         self.pending_samples = Gauge(
             "itops_collector_pending_samples", "Samples accepted and waiting for a durable commit.", registry=registry)
+        self.calls_over_limit = Counter(
+            "itops_collector_calls_over_limit", "Agents' gRPC calls refused with RESOURCE_EXHAUSTED, by the grpc cap they "
+            "would have passed (max_calls_per_agent, max_calls_in_flight, max_bytes_per_agent, max_bytes_in_flight).",
+            ["limit"], registry=registry)
+        self.calls_in_flight = Gauge(
+            "itops_collector_calls_in_flight", "Agents' authenticated gRPC calls admitted and not yet answered.",
+            registry=registry)
+        self.request_bytes_in_flight = Gauge(
+            "itops_collector_request_bytes_in_flight", "Bytes of the request messages of calls not yet answered.",
+            registry=registry)

@@ -19,14 +19,17 @@ from itops.collector.access import AnonymousAuditLimit, access_middlewares
 from itops.collector.alerting_api import add_alerting_routes
 from itops.collector.assignments import AssignmentsFile
 from itops.collector.auth import TokenAuthenticator
+from itops.collector.batch_size import receive_limit_bytes
 from itops.collector.config import CollectorConfig, users_database_url
 from itops.collector.console import add_console_routes
 from itops.collector.coverage import FLUSH_PERIOD_S, CoverageLedger
 from itops.collector.entities import EntityDirectory
 from itops.collector.entities_api import add_entity_routes
 from itops.collector.http_api import build_http_app
+from itops.collector.in_flight import InFlightCaps, InFlightLedger
 from itops.collector.incidents_api import add_incident_routes
 from itops.collector.ingest import IngestService, add_ingest_service
+from itops.collector.ingest_admission import IngestAdmission
 from itops.collector.login_throttle import BackoffPolicy, LoginThrottle
 from itops.collector.openapi import add_openapi_route
 from itops.collector.reporting import Reporting
@@ -45,8 +48,11 @@ RETENTION_PERIOD_S = 600
 LAST_SEEN_PERSIST_PERIOD_S = 5
 REPORT_HISTORY_KEPT_DAYS = 400  # availability and noisy-device history: this year's and last year's same month
 GRPC_SERVER_OPTIONS = [
-    ("grpc.max_receive_message_length", 64 * 2**20),
     ("grpc.keepalive_permit_without_calls", 1),
+    # With BDP probing gRPC grew each stream's flow-control window to about 3 MiB, read ahead even for a call
+    # refused before its message is read: 96 such calls held 290 MiB. A message being read still gets the
+    # window it needs to progress (chttp2's min_progress_size).
+    ("grpc.http2.bdp_probe", 0),
     ("grpc.http2.min_recv_ping_interval_without_data_ms", 30_000),
     ("grpc.http2.max_ping_strikes", 0),
 ]
@@ -86,7 +92,6 @@ class Collector:
     async def start(self) -> None:
         await self.storage.open()
         ingest = IngestService(
-            TokenAuthenticator(self.config.agents),
             BatchValidator(self.config.validation, clock=epoch_seconds(self.clock)),
             self.storage,
             self.state,
@@ -122,7 +127,8 @@ class Collector:
         return f"{self.config.http.listen.rsplit(':', 1)[0]}:{self.http_port}"
 
     async def _start_grpc(self, ingest: IngestService) -> None:
-        server = grpc.aio.server(options=GRPC_SERVER_OPTIONS)
+        receive_limit = ("grpc.max_receive_message_length", receive_limit_bytes(self.config.validation))
+        server = grpc.aio.server(interceptors=[self._ingest_admission()], options=[*GRPC_SERVER_OPTIONS, receive_limit])
         add_ingest_service(ingest, server)
         if self.config.grpc.insecure:
             self.grpc_port = server.add_insecure_port(self.config.grpc.listen)
@@ -130,6 +136,14 @@ class Collector:
             self.grpc_port = server.add_secure_port(self.config.grpc.listen, self._server_credentials())
         await server.start()
         self._grpc_server = server
+
+    def _ingest_admission(self) -> IngestAdmission:
+        caps = self.config.grpc
+        in_flight = InFlightLedger(InFlightCaps(caps.max_calls_per_agent, caps.max_calls_in_flight,
+                                                caps.max_bytes_per_agent, caps.max_bytes_in_flight))
+        self.metrics.calls_in_flight.set_function(lambda: in_flight.total.calls)
+        self.metrics.request_bytes_in_flight.set_function(lambda: in_flight.total.bytes)
+        return IngestAdmission(TokenAuthenticator(self.config.agents), in_flight, self.metrics)
 
     def _server_credentials(self) -> grpc.ServerCredentials:
         with open(self.config.grpc.tls_key_file, "rb") as key, open(self.config.grpc.tls_cert_file, "rb") as cert:

@@ -20,8 +20,9 @@ def _batch(sequence: int, now_ms: int) -> ingest_pb2.Batch:
 
 
 def test_pending_samples_over_the_limit_get_resource_exhausted(tmp_path, tls_dir, agent_token):
+    # 30 pushes of one agent at once: its calls cap is raised so that only the pending samples refuse them.
     collector = CollectorProcess(tmp_path, tls_dir, {"agent-a": agent_token},
-                                 extra_grpc_config="  max_pending_samples: 1000\n").start()
+                                 extra_grpc_config="  max_pending_samples: 1000\n  max_calls_per_agent: 30\n").start()
 
     async def push_all():
         credentials = grpc.ssl_channel_credentials((tls_dir / "ca.pem").read_bytes())

@@ -39,8 +39,8 @@ class ScriptedCollector(ingest_pb2_grpc.IngestServicer):
         return ingest_pb2.PushAck(sequence=request.sequence, duplicate=duplicate)
 
 
-async def _start(servicer):
-    server = grpc.aio.server()
+async def _start(servicer, options=()):
+    server = grpc.aio.server(options=options)
     ingest_pb2_grpc.add_IngestServicer_to_server(servicer, server)
     port = server.add_insecure_port("127.0.0.1:0")
     await server.start()
@@ -52,8 +52,8 @@ def _sender(port, buffer, backoff_s):
     return Sender(identity, buffer, Backoff(backoff_s, backoff_s))
 
 
-def _append(buffer, sender, sequence):
-    payload = ingest_pb2.Batch(sequence=sequence).SerializeToString()
+def _append(buffer, sender, sequence, checks=()):
+    payload = ingest_pb2.Batch(sequence=sequence, checks=checks).SerializeToString()
     buffer.append(sequence, payload, samples=1, created_ms=sequence)
     sender.notify_live(sequence)
 
@@ -155,6 +155,27 @@ def test_rejected_batch_is_dropped_and_the_queue_moves_on(tmp_path):
     sender, buffer = asyncio.run(scenario())
     assert sender.counters.batches_rejected_total == 1
     assert sender.counters.batches_sent_total == 2
+    assert buffer.stats().batches == 0
+
+
+@pytest.mark.timeout(30)
+def test_batch_over_the_receive_limit_is_dropped_not_retried_for_ever(tmp_path):
+    async def scenario():
+        collector = ScriptedCollector()
+        server, port = await _start(collector, options=[("grpc.max_receive_message_length", 1000)])
+        buffer = DiskBuffer(str(tmp_path), 10**6)
+        sender = _sender(port, buffer, backoff_s=0.05)
+        task = asyncio.create_task(sender.run())
+        _append(buffer, sender, 1)
+        _append(buffer, sender, 2, checks=[ingest_pb2.CheckResult(check="c", message="m" * 2000)])
+        _append(buffer, sender, 3)
+        await _until(lambda: collector.received == [1, 3])
+        task.cancel()
+        await server.stop(None)
+        return sender, buffer
+
+    sender, buffer = asyncio.run(scenario())
+    assert sender.counters.batches_rejected_total == 1 and sender.counters.send_failures_total == 0
     assert buffer.stats().batches == 0
 
 
