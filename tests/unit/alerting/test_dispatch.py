@@ -9,6 +9,7 @@ from itops.alerting.dispatch import DispatchConfig, Dispatcher
 from itops.alerting.model import Alert, AlertState, Severity
 from itops.alerting.notification_log import NotificationLog, Outcome
 from itops.alerting.notifiers import NotifyError
+from itops.clock import utc_now
 from itops.yamlconf import ConfigError, FieldProblem, load_text
 
 FIRING, RESOLVED = AlertState.FIRING, AlertState.RESOLVED
@@ -52,7 +53,7 @@ retry: {initial_backoff: 20ms, max_backoff: 1s, max_attempts: 3}
 def run(dispatch_config: DispatchConfig, receivers: dict, scenario) -> NotificationLog:
     async def main():
         log = NotificationLog()
-        dispatcher = Dispatcher(dispatch_config, receivers, log)
+        dispatcher = Dispatcher(dispatch_config, receivers, log, wall_clock=utc_now)
         await dispatcher.start()
         try:
             await scenario(dispatcher)
@@ -240,7 +241,8 @@ def test_muted_alert_is_not_told_but_its_resolution_is_when_it_was_told_firing()
 
 def test_route_naming_an_unknown_receiver_is_refused():
     with pytest.raises(FieldProblem, match="route.routes\\[0\\].receiver: no receiver named 'pager'; configured: ops"):
-        Dispatcher(config("route: {receiver: ops, routes: [{receiver: pager}]}"), {"ops": []}, NotificationLog())
+        Dispatcher(config("route: {receiver: ops, routes: [{receiver: pager}]}"), {"ops": []}, NotificationLog(),
+                   wall_clock=utc_now)
 
 
 def test_bad_route_config_names_file_line_and_field():
