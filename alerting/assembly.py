@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -28,6 +27,7 @@ from itops.alerting.notifiers import load_notifier_class
 from itops.alerting.pipeline import AlertingPipeline
 from itops.alerting.rules import RuleSet
 from itops.alerting.silences import SilenceStore
+from itops.clock import Clock
 
 __all__ = ["Alerting", "build_alerting"]
 
@@ -45,6 +45,7 @@ class Alerting:
     maintenance: MaintenanceStore
     notification_log: NotificationLog
     history: AlertHistory
+    clock: Clock  # the one wall clock of the evaluator, muting, incidents, escalation and the notification log
     incidents: IncidentStore | None = None  # these five are None without `alerting.incidents`
     sla: SlaPolicy | None = None
     oncall: OnCall | None = None
@@ -64,27 +65,31 @@ class Alerting:
         try:
             while True:
                 await asyncio.sleep(period_s)
-                try:
-                    self.reload_rules_if_changed()
-                    self.pipeline.tick()
-                except Exception:  # noqa: BLE001 - one bad pass must not end alerting
-                    log.exception("alert evaluation pass failed")
-                await self._escalate()
+                await self.run_once()
         finally:
             await self.pipeline.dispatcher.stop()
             if self.incidents is not None:
                 self.incidents.dispose()
 
+    async def run_once(self) -> None:
+        """One periodic pass at ``clock()``: reload changed rules, the time-based conditions, escalation."""
+        try:
+            self.reload_rules_if_changed()
+            self.pipeline.tick()
+        except Exception:  # noqa: BLE001 - one bad pass must not end alerting
+            log.exception("alert evaluation pass failed")
+        await self._escalate()
+
     async def _escalate(self) -> None:
         if self.escalation is None:
             return
         try:
-            await self.escalation.tick(_utc_now())
+            await self.escalation.tick(self.clock())
         except Exception:  # noqa: BLE001 - a database hiccup must not end alerting; the next pass retries
             log.exception("incident escalation pass failed")
 
 
-def build_alerting(config: AlertingConfig, data_dir: str) -> Alerting:
+def build_alerting(config: AlertingConfig, data_dir: str, clock: Clock) -> Alerting:
     directory = Path(data_dir)
     directory.mkdir(parents=True, exist_ok=True)
     check_alerting(config)
@@ -100,12 +105,12 @@ def build_alerting(config: AlertingConfig, data_dir: str) -> Alerting:
         dispatch, receivers = DispatchConfig(route=RouteConfig(receiver=NOBODY)), {**receivers, NOBODY: []}
     context_extras = {"language": config.language, "time_zone": config.time_zone,
                       "external_url": config.external_url, "severity_styles": config.severity_styles()}
-    dispatcher = Dispatcher(dispatch, receivers, notification_log, context_extras=context_extras)
-    evaluator = Evaluator(rule_set.rules, AlertStore(directory / "alerts.sqlite3"), clock=_utc_now)
+    dispatcher = Dispatcher(dispatch, receivers, notification_log, context_extras=context_extras, wall_clock=clock)
+    evaluator = Evaluator(rule_set.rules, AlertStore(directory / "alerts.sqlite3"), clock=clock)
     history = AlertHistory(directory / "alert_history.sqlite3")
     pipeline = AlertingPipeline(evaluator, dependencies, MuteStage([silences, maintenance, dependencies]), dispatcher,
-                                history=history)
-    alerting = Alerting(pipeline, rule_set, silences, maintenance, notification_log, history)
+                                clock, history=history)
+    alerting = Alerting(pipeline, rule_set, silences, maintenance, notification_log, history, clock)
     if config.incidents is not None:
         _add_incidents(alerting, config, directory, receivers, context_extras)
     return alerting
@@ -124,7 +129,3 @@ def _add_incidents(alerting: Alerting, config: AlertingConfig, directory: Path, 
     alerting.incidents, alerting.sla, alerting.oncall, alerting.incident_stage = store, sla, oncall, stage
     alerting.escalation = Escalator(store, sla, oncall, incidents.oncall, incidents.escalation.levels, receivers,
                                     alerting.notification_log, context_extras, maintenance=alerting.maintenance)
-
-
-def _utc_now() -> datetime:
-    return datetime.now(timezone.utc)

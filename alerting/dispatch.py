@@ -19,8 +19,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Annotated, Any
 
 import msgspec
@@ -32,6 +31,7 @@ from itops.alerting.notification_log import (
     Outcome,
 )
 from itops.alerting.notifiers import NotificationContext, Notifier, NotifyError
+from itops.clock import Clock
 from itops.yamlconf import Duration, FieldProblem
 
 __all__ = ["DispatchConfig", "Dispatcher", "RetryConfig", "Route", "RouteConfig", "build_routes", "check_dispatch"]
@@ -205,11 +205,12 @@ class _Delivery:
 
 
 class Dispatcher:
-    """Groups, routes and delivers. ``ingest`` is synchronous and cheap; the work runs in ``start``ed tasks."""
+    """Groups, routes and delivers. ``ingest`` is synchronous and cheap; the work runs in ``start``ed tasks.
+    Waits (group_wait, group_interval, repeat_interval, retry backoff) run on the event loop's clock, which
+    does not jump; ``wall_clock`` only dates the notification log and reads its dates back after a restart."""
 
     def __init__(self, config: DispatchConfig, receivers: Mapping[str, Sequence[Notifier]], notification_log: NotificationLog,
-                 context_extras: Mapping[str, Any] | None = None,
-                 wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC)):
+                 context_extras: Mapping[str, Any] | None = None, *, wall_clock: Clock):
         check_dispatch(config, receivers)
         self._root = build_routes(config.route)
         self._retry = config.retry

@@ -12,7 +12,7 @@ import dataclasses
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable, Iterable
+from typing import Iterable
 
 from itops.alerting.alert_store import AlertStore, TrackedAlert
 from itops.alerting.model import (
@@ -20,6 +20,7 @@ from itops.alerting.model import (
 )
 from itops.alerting.rules import CheckRule, MetricRule, OfflineRule, Rule
 from itops.alerting.windows import WINDOW_FUNCTIONS, SampleWindow
+from itops.clock import Clock
 
 __all__ = ["DEFAULT_FLAP_CHANGES", "DEFAULT_FLAP_WINDOW_S", "DEFAULT_RESOLVED_RETENTION_S", "Evaluator", "entity_of"]
 
@@ -51,7 +52,7 @@ class _Series:
 
 
 class Evaluator:
-    def __init__(self, rules: Iterable[Rule], store: AlertStore | None, clock: Callable[[], datetime], *,
+    def __init__(self, rules: Iterable[Rule], store: AlertStore | None, clock: Clock, *,
                  flap_changes: int = DEFAULT_FLAP_CHANGES, flap_window_s: float = DEFAULT_FLAP_WINDOW_S,
                  resolved_retention_s: float = DEFAULT_RESOLVED_RETENTION_S):
         self._store, self._clock = store, clock

@@ -7,9 +7,6 @@ queues deliveries per channel.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Callable
-
 from itops.alerting.dependencies import DependencyMuter
 from itops.alerting.dispatch import Dispatcher
 from itops.alerting.alert_history import AlertHistory
@@ -17,13 +14,14 @@ from itops.alerting.evaluator import Evaluator
 from itops.alerting.incidents.policy import IncidentStage
 from itops.alerting.model import Alert, ObservedBatch
 from itops.alerting.muting import MuteStage
+from itops.clock import Clock
 
 __all__ = ["AlertingPipeline"]
 
 
 class AlertingPipeline:
     def __init__(self, evaluator: Evaluator, dependencies: DependencyMuter, mute_stage: MuteStage,
-                 dispatcher: Dispatcher, clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+                 dispatcher: Dispatcher, clock: Clock,
                  incident_stage: IncidentStage | None = None, history: AlertHistory | None = None):
         self.evaluator = evaluator
         self.dependencies = dependencies

@@ -71,7 +71,7 @@ class Collector:
         self.users = UserStore.open(users_database_url(config))
         self.assignments = AssignmentsFile(config.assignments_file)
         self.coverage = CoverageLedger(Path(config.data_dir) / "coverage.sqlite3")
-        self.alerting = (build_alerting(config.alerting, str(Path(config.data_dir) / "alerting"))
+        self.alerting = (build_alerting(config.alerting, str(Path(config.data_dir) / "alerting"), self.clock)
                          if config.alerting is not None else None)
         self.entities = EntityDirectory(
             self.storage, self.state, config.offline_after,

@@ -1,21 +1,25 @@
-"""Dispatcher behaviour with real asyncio timing at short intervals (tens of milliseconds)."""
+"""Dispatcher behaviour on virtual time (tests/virtual_time.py): waits end exactly at their deadlines, so the
+durations are the realistic ones and every time is asserted exactly, however busy the machine is."""
 
 import asyncio
-import itertools
-import time
+from datetime import timedelta
 
 import pytest
 from itops.alerting.dispatch import DispatchConfig, Dispatcher
 from itops.alerting.model import Alert, AlertState, Severity
-from itops.alerting.notification_log import NotificationLog, Outcome
+from itops.alerting.notification_log import NotificationAttempt, NotificationLog, Outcome
 from itops.alerting.notifiers import NotifyError
 from itops.yamlconf import ConfigError, FieldProblem, load_text
 
+from tests.virtual_time import EPOCH, run_virtual
+
 FIRING, RESOLVED = AlertState.FIRING, AlertState.RESOLVED
+MINUTE, HOUR = 60.0, 3600.0
 
 
 class RecordingNotifier:
-    """A real channel stand-in: records what it was sent; fails as told (a list of errors, then success)."""
+    """A real channel stand-in: records when (loop time) it was sent what; fails as told (a list of errors,
+    then success), each attempt taking ``delay_s``."""
 
     def __init__(self, failures: list[NotifyError] | None = None, delay_s: float = 0.0):
         self.calls: list[tuple[float, str, list[tuple[str, AlertState]]]] = []
@@ -26,7 +30,7 @@ class RecordingNotifier:
         await asyncio.sleep(self.delay_s)
         if self.failures:
             raise self.failures.pop(0)
-        self.calls.append((time.monotonic(), context.status, [(a.labels["host"], a.state) for a in alerts]))
+        self.calls.append((asyncio.get_running_loop().time(), context.status, [(a.labels["host"], a.state) for a in alerts]))
 
 
 def alert(host: str, state: AlertState = FIRING, flapping: bool = False, **labels: str) -> Alert:
@@ -42,115 +46,128 @@ SIMPLE = config("""
 route:
   receiver: ops
   group_by: [alertname]
-  group_wait: 50ms
-  group_interval: 100ms
-  repeat_interval: 1h
-retry: {initial_backoff: 20ms, max_backoff: 1s, max_attempts: 3}
+  group_wait: 30s
+  group_interval: 5m
+  repeat_interval: 4h
+retry: {initial_backoff: 1s, max_backoff: 1m, max_attempts: 3}
 """)
 
 
-def run(dispatch_config: DispatchConfig, receivers: dict, scenario) -> NotificationLog:
+def run(dispatch_config: DispatchConfig, receivers: dict, scenario, log: NotificationLog | None = None) -> NotificationLog:
+    """Run ``scenario(dispatcher, at)`` on virtual time from 0; ``await at(t)`` sleeps until loop time t."""
     async def main():
-        log = NotificationLog()
-        dispatcher = Dispatcher(dispatch_config, receivers, log)
+        loop = asyncio.get_running_loop()
+        dispatcher = Dispatcher(dispatch_config, receivers, log, wall_clock=loop.wall_clock)
         await dispatcher.start()
         try:
-            await scenario(dispatcher)
+            await scenario(dispatcher, lambda t: asyncio.sleep(t - loop.time()))
         finally:
             await dispatcher.stop()
         return log
-    return asyncio.run(main())
+    log = log if log is not None else NotificationLog()
+    return run_virtual(main())
 
 
-def test_alerts_arriving_within_group_wait_are_sent_as_one_notification():
+def test_alerts_arriving_within_group_wait_are_sent_as_one_notification_at_its_end():
     ops = RecordingNotifier()
 
-    async def scenario(dispatcher):
+    async def scenario(dispatcher, at):
         dispatcher.ingest([alert("db-1")])
-        await asyncio.sleep(0.01)
+        await at(10)
         dispatcher.ingest([alert("db-2")])
-        await asyncio.sleep(0.12)
+        await at(HOUR)
     run(SIMPLE, {"ops": [ops]}, scenario)
-    assert [(status, hosts) for _, status, hosts in ops.calls] == [("firing", [("db-1", FIRING), ("db-2", FIRING)])]
+    assert ops.calls == [(30.0, "firing", [("db-1", FIRING), ("db-2", FIRING)])]
 
 
 def test_nothing_is_sent_before_group_wait():
     ops = RecordingNotifier()
 
-    async def scenario(dispatcher):
+    async def scenario(dispatcher, at):
         dispatcher.ingest([alert("db-1")])
-        await asyncio.sleep(0.02)
+        await at(29.9)
         assert ops.calls == []
-        await asyncio.sleep(0.06)
+        await at(30.1)
     run(SIMPLE, {"ops": [ops]}, scenario)
-    assert len(ops.calls) == 1
+    assert [when for when, *_ in ops.calls] == [30.0]
 
 
-def test_resolved_is_notified_once_after_firing():
+def test_resolved_is_notified_once_at_the_next_group_interval():
     ops = RecordingNotifier()
 
-    async def scenario(dispatcher):
+    async def scenario(dispatcher, at):
         dispatcher.ingest([alert("db-1")])
-        await asyncio.sleep(0.08)
+        await at(MINUTE)
         dispatcher.ingest([alert("db-1", RESOLVED)])
-        await asyncio.sleep(0.35)
+        await at(HOUR)
     run(SIMPLE, {"ops": [ops]}, scenario)
-    assert [(status, hosts) for _, status, hosts in ops.calls] == [
-        ("firing", [("db-1", FIRING)]), ("resolved", [("db-1", RESOLVED)])]
+    assert ops.calls == [(30.0, "firing", [("db-1", FIRING)]), (330.0, "resolved", [("db-1", RESOLVED)])]
 
 
 def test_alert_resolved_before_it_was_told_is_dropped_quietly():
     ops = RecordingNotifier()
 
-    async def scenario(dispatcher):
+    async def scenario(dispatcher, at):
         dispatcher.ingest([alert("db-1")])
         dispatcher.ingest([alert("db-1", RESOLVED)])
-        await asyncio.sleep(0.2)
+        await at(HOUR)
     run(SIMPLE, {"ops": [ops]}, scenario)
     assert ops.calls == []
 
 
-def test_firing_group_is_repeated_after_repeat_interval():
+def test_firing_group_is_repeated_at_the_first_group_interval_after_repeat_interval():
     ops = RecordingNotifier()
-    repeating = config("route: {receiver: ops, group_wait: 10ms, group_interval: 50ms, repeat_interval: 100ms}")
+    repeating = config("route: {receiver: ops, group_wait: 10s, group_interval: 1m, repeat_interval: 10m}")
 
-    async def scenario(dispatcher):
+    async def scenario(dispatcher, at):
         dispatcher.ingest([alert("db-1")])
-        await asyncio.sleep(0.36)
+        await at(35 * MINUTE)
     run(repeating, {"ops": [ops]}, scenario)
-    gaps = [later - earlier for (earlier, *_), (later, *_) in itertools.pairwise(ops.calls)]
-    assert len(ops.calls) in (3, 4)
-    assert all(0.09 <= gap <= 0.2 for gap in gaps)
+    assert [when for when, *_ in ops.calls] == [10.0, 610.0, 1210.0, 1810.0]
 
 
 def test_unchanged_group_is_not_resent_before_repeat_interval():
     ops = RecordingNotifier()
 
-    async def scenario(dispatcher):
+    async def scenario(dispatcher, at):
         dispatcher.ingest([alert("db-1")])
-        await asyncio.sleep(0.08)
+        await at(MINUTE)
         dispatcher.ingest([alert("db-1")])  # the evaluator repeats itself; nothing new
-        await asyncio.sleep(0.3)
+        await at(4 * HOUR)
     run(SIMPLE, {"ops": [ops]}, scenario)
-    assert len(ops.calls) == 1
+    assert [when for when, *_ in ops.calls] == [30.0]
+
+
+def test_firing_told_before_a_restart_is_repeated_from_when_the_log_says_it_was_sent():
+    """The notification log dates the last send with the wall clock; three hours before this dispatcher
+    starts, so the 4 h repeat falls due one hour in, at the group interval that follows."""
+    ops, log = RecordingNotifier(), NotificationLog()
+    log.record(NotificationAttempt(EPOCH - timedelta(hours=3), "ops", "RecordingNotifier[0]", "0:ops:{alertname='HostDown'}",
+                                   (alert("db-1").fingerprint,), "firing", Outcome.SENT, "", 1))
+
+    async def scenario(dispatcher, at):
+        dispatcher.ingest([alert("db-1")])
+        await at(2 * HOUR)
+    run(SIMPLE, {"ops": [ops]}, scenario, log)
+    assert [when for when, *_ in ops.calls] == [30.0 + 12 * 300.0]
 
 
 def test_flapping_alert_is_notified_once():
     ops = RecordingNotifier()
 
-    async def scenario(dispatcher):
-        for state in (FIRING, RESOLVED, FIRING, RESOLVED, FIRING):
+    async def scenario(dispatcher, at):
+        for step, state in enumerate((FIRING, RESOLVED, FIRING, RESOLVED, FIRING)):
             dispatcher.ingest([alert("db-1", state, flapping=True)])
-            await asyncio.sleep(0.11)
-    run(config("route: {receiver: ops, group_wait: 10ms, group_interval: 50ms, repeat_interval: 50ms}"),
+            await at((step + 1) * 2 * MINUTE)
+    run(config("route: {receiver: ops, group_wait: 10s, group_interval: 1m, repeat_interval: 1m}"),
         {"ops": [ops]}, scenario)
-    assert [hosts for _, _, hosts in ops.calls] == [[("db-1", FIRING)]]
+    assert ops.calls == [(10.0, "firing", [("db-1", FIRING)])]
 
 
 MANY_ROUTES = config("""
 route:
   receiver: ops
-  group_wait: 10ms
+  group_wait: 10s
   routes:
     - matchers: ['severity="P1"']
       receiver: oncall_phone
@@ -168,7 +185,7 @@ route:
 def test_routing_by_severity_continue_printer_and_responsible_person():
     notifiers = {name: RecordingNotifier() for name in ("ops", "oncall_phone", "oncall_email", "office_admin", "zhang")}
 
-    async def scenario(dispatcher):
+    async def scenario(dispatcher, at):
         dispatcher.ingest([
             alert("db-1", severity="P1"),
             alert("pr-3", device="pr-3", device_type="printer"),
@@ -176,7 +193,7 @@ def test_routing_by_severity_continue_printer_and_responsible_person():
             alert("sw-2", device="sw-2", responsible_person="nobody-configured"),
             alert("web-1"),
         ])
-        await asyncio.sleep(0.1)
+        await at(MINUTE)
     run(MANY_ROUTES, {name: [n] for name, n in notifiers.items()}, scenario)
     told = {name: sorted(host for _, _, hosts in n.calls for host, _ in hosts) for name, n in notifiers.items()}
     assert told == {"oncall_phone": ["db-1"], "oncall_email": ["db-1"], "office_admin": ["pr-3"], "zhang": ["sw-1"],
@@ -186,61 +203,61 @@ def test_routing_by_severity_continue_printer_and_responsible_person():
 def test_retryable_failure_is_retried_with_doubling_backoff_and_every_attempt_logged():
     flaky = RecordingNotifier([NotifyError("503", retryable=True), NotifyError("503", retryable=True)])
 
-    async def scenario(dispatcher):
+    async def scenario(dispatcher, at):
         dispatcher.ingest([alert("db-1")])
-        await asyncio.sleep(0.2)
+        await at(MINUTE)
     log = run(SIMPLE, {"ops": [flaky]}, scenario)
     attempts = list(reversed(log.query()))
-    assert [(a.attempt, a.outcome, a.error) for a in attempts] == [
-        (1, Outcome.RETRYING, "NotifyError: 503"), (2, Outcome.RETRYING, "NotifyError: 503"), (3, Outcome.SENT, "")]
-    first_gap, second_gap = ((b.at - a.at).total_seconds() for a, b in itertools.pairwise(attempts))
-    assert 0.02 <= first_gap < second_gap and second_gap >= 0.04
+    assert [(a.at - EPOCH, a.attempt, a.outcome, a.error) for a in attempts] == [
+        (timedelta(seconds=30), 1, Outcome.RETRYING, "NotifyError: 503"),
+        (timedelta(seconds=31), 2, Outcome.RETRYING, "NotifyError: 503"),
+        (timedelta(seconds=33), 3, Outcome.SENT, "")]
     assert len(flaky.calls) == 1
 
 
 def test_permanent_failure_is_not_retried():
     broken = RecordingNotifier([NotifyError("bad token", retryable=False)])
 
-    async def scenario(dispatcher):
+    async def scenario(dispatcher, at):
         dispatcher.ingest([alert("db-1")])
-        await asyncio.sleep(0.09)
+        await at(4 * MINUTE)  # before the next group interval tries the group again
     log = run(SIMPLE, {"ops": [broken]}, scenario)
     assert [(a.attempt, a.outcome, a.error) for a in log.query()] == [(1, Outcome.FAILED, "NotifyError: bad token")]
 
 
 def test_channel_that_is_down_does_not_delay_another():
-    hanging = RecordingNotifier([NotifyError("timeout", retryable=True)] * 3, delay_s=0.3)
+    hanging = RecordingNotifier([NotifyError("timeout", retryable=True)], delay_s=5 * MINUTE)
     email = RecordingNotifier()
 
-    async def scenario(dispatcher):
-        started = time.monotonic()
+    async def scenario(dispatcher, at):
         dispatcher.ingest([alert("db-1")])
-        await asyncio.sleep(0.1)
-        assert [hosts for _, _, hosts in email.calls] == [[("db-1", FIRING)]]
-        assert email.calls[0][0] - started < 0.09
-    run(SIMPLE, {"ops": [hanging, email]}, scenario)
+        await at(2 * MINUTE)  # the hanging channel's first attempt ends at 330 s
+    log = run(SIMPLE, {"ops": [hanging, email]}, scenario)
+    assert email.calls == [(30.0, "firing", [("db-1", FIRING)])]
+    assert [(a.integration, a.at - EPOCH) for a in log.query()] == [("RecordingNotifier[1]", timedelta(seconds=30))]
 
 
 def test_muted_alert_is_not_told_but_its_resolution_is_when_it_was_told_firing():
     ops = RecordingNotifier()
 
-    async def scenario(dispatcher):
+    async def scenario(dispatcher, at):
         dispatcher.ingest([alert("db-1")])
         muted = alert("db-2")
         muted.muted_by = ["silence 1234 by wang: swap"]
         dispatcher.ingest([muted])
-        await asyncio.sleep(0.08)
+        await at(MINUTE)
         resolved = alert("db-1", RESOLVED)
         resolved.muted_by = ["maintenance w until …"]
         dispatcher.ingest([resolved])
-        await asyncio.sleep(0.15)
+        await at(HOUR)
     run(SIMPLE, {"ops": [ops]}, scenario)
-    assert [hosts for _, _, hosts in ops.calls] == [[("db-1", FIRING)], [("db-1", RESOLVED)]]
+    assert ops.calls == [(30.0, "firing", [("db-1", FIRING)]), (330.0, "resolved", [("db-1", RESOLVED)])]
 
 
 def test_route_naming_an_unknown_receiver_is_refused():
     with pytest.raises(FieldProblem, match="route.routes\\[0\\].receiver: no receiver named 'pager'; configured: ops"):
-        Dispatcher(config("route: {receiver: ops, routes: [{receiver: pager}]}"), {"ops": []}, NotificationLog())
+        Dispatcher(config("route: {receiver: ops, routes: [{receiver: pager}]}"), {"ops": []}, NotificationLog(),
+                   wall_clock=lambda: EPOCH)
 
 
 def test_bad_route_config_names_file_line_and_field():

@@ -75,7 +75,7 @@ def test_anonymous_audit_limit_counts_per_client_and_window():
 @pytest.fixture
 def full_app(tmp_path: Path):
     """The collector's app with every route module wired as server.py does."""
-    alerting = build_alerting(AlertingConfig(), str(tmp_path / "alerting"))
+    alerting = build_alerting(AlertingConfig(), str(tmp_path / "alerting"), lambda: T0)
     users = UserStore.open(f"sqlite:///{tmp_path / 'users.sqlite3'}")
     incidents = IncidentStore.open(f"sqlite:///{tmp_path / 'incidents.sqlite3'}")
     state = StateStore(str(tmp_path / "state"))
