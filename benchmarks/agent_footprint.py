@@ -17,6 +17,7 @@ from pathlib import Path
 
 from bench_collector import BIN, cpu_seconds, memory_mib, start_collector
 from itops.collector.auth import new_token
+from itops.clock import utc_now
 from itops.collector.tls import write_ca_and_server_certificate
 
 WARMUP_S = 20
@@ -41,7 +42,7 @@ def main() -> None:
     token = new_token()
     with tempfile.TemporaryDirectory(prefix="itops-footprint-") as directory:
         workdir = Path(directory)
-        tls = write_ca_and_server_certificate(str(workdir / "tls"), ["localhost"])
+        tls = write_ca_and_server_certificate(str(workdir / "tls"), ["localhost"], utc_now())
         collector, grpc_address, _http = start_collector(workdir, {"footprint": token}, tls=tls)
         agent = subprocess.Popen([BIN / "itops-agent", "run", "-c", _agent_config(workdir, token, grpc_address),
                                   "--log-level", "warning"])

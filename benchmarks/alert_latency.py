@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # a script: the te
 
 from bench_collector import start_collector  # noqa: E402
 from ingest import BatchEncoder, agent_loop  # noqa: E402
+from itops.clock import utc_now
 from itops.collector.tls import write_ca_and_server_certificate  # noqa: E402
 from itops.v1 import ingest_pb2, ingest_pb2_grpc  # noqa: E402
 from tests.simulators.webhook_receiver import WebhookReceiver  # noqa: E402
@@ -84,7 +85,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="itops-alert-bench-") as directory:
         workdir = Path(directory)
         (workdir / "rules.yaml").write_text(RULE)
-        tls = write_ca_and_server_certificate(str(workdir / "tls"), ["localhost"])
+        tls = write_ca_and_server_certificate(str(workdir / "tls"), ["localhost"], utc_now())
         tokens = {"alerting": "alert-token", **{f"load-{i}": f"load-token-{i}" for i in range(args.background_agents)}}
         process, grpc_address, _http = start_collector(workdir, tokens, tls, _alerting_config(workdir / "rules.yaml", receiver.url))
         try:

@@ -29,6 +29,7 @@ from pathlib import Path
 import grpc
 
 from bench_collector import start_collector, cpu_seconds
+from itops.clock import utc_now
 from itops.collector.tls import write_ca_and_server_certificate
 
 PUSH_METHOD = "/itops.v1.Ingest/Push"
@@ -112,7 +113,7 @@ async def _load(address: str, ca: bytes, tokens: list[str], shape: tuple[int, in
 
 
 def run_one(agents: int, shape: tuple[int, int], seconds: float, workdir: Path, preload: int) -> dict:
-    tls = write_ca_and_server_certificate(str(workdir / "tls"), ["localhost", "127.0.0.1"])
+    tls = write_ca_and_server_certificate(str(workdir / "tls"), ["localhost", "127.0.0.1"], utc_now())
     if preload:
         _preload(workdir / "tsdb", preload)
     tokens = {f"bench-{i}": f"bench-token-{i}" for i in range(agents)}

@@ -45,9 +45,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "new-token":
         return _new_token(args.agent_id)
     if args.command == "init-tls":
+        from itops.clock import utc_now
         from itops.collector.tls import write_ca_and_server_certificate
 
-        for kind, path in write_ca_and_server_certificate(args.directory, args.host).items():
+        for kind, path in write_ca_and_server_certificate(args.directory, args.host, utc_now()).items():
             print(f"{kind}: {path}")
         return 0
     setup_logging(getattr(args, "log_level", "warning"))

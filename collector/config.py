@@ -62,6 +62,28 @@ class AuthConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     audit_anonymous_per_client: Annotated[int, Meta(ge=1, description="Audit entries written for changing calls from one client address without a login (refused calls, logins) within `audit_anonymous_window`; further ones are only counted in the metric itops_collector_audit_entries_dropped_total.")] = 100
     audit_anonymous_window: Annotated[Duration, Meta(description="The window `audit_anonymous_per_client` counts in.")] = Duration(3600)
     secure_cookie: Annotated[bool, Meta(description="Mark the session cookie Secure (only sent over HTTPS); set it when a TLS proxy fronts the collector.")] = False
+    login_max_failures: Annotated[Annotated[int, Meta(ge=1)] | None, Meta(description="Deprecated name of `login_backoff_after` (the hard lock-out it set is gone); still read.")] = None
+    login_failure_window: Annotated[Duration | None, Meta(description="Deprecated name of `login_failures_forgotten_after`; still read.")] = None
+    login_lockout: Annotated[Duration | None, Meta(description="Deprecated name of `login_backoff_max`; still read.")] = None
+
+    def __post_init__(self):
+        for old, new in _RENAMED_AUTH_OPTIONS.items():
+            value = getattr(self, old)
+            if value is None:
+                continue
+            if getattr(self, new) != _default_of(AuthConfig, new):
+                raise ValueError(f"{old}: deprecated name of {new}; give only {new}")
+            setattr(self, new, value)
+            setattr(self, old, None)
+
+
+def _default_of(struct: type[msgspec.Struct], name: str):
+    return next(field.default for field in msgspec.structs.fields(struct) if field.name == name)
+
+
+_RENAMED_AUTH_OPTIONS = {"login_max_failures": "login_backoff_after",
+                         "login_failure_window": "login_failures_forgotten_after",
+                         "login_lockout": "login_backoff_max"}
 
 
 class CollectorConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

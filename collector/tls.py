@@ -38,11 +38,10 @@ def _write_private(path: Path, data: bytes) -> None:
         handle.write(data)
 
 
-def write_ca_and_server_certificate(directory: str, hostnames: list[str]) -> dict[str, Path]:
-    """Write ca.pem, server.pem and server-key.pem; the certificate is valid for ``hostnames``."""
+def write_ca_and_server_certificate(directory: str, hostnames: list[str], now: datetime.datetime) -> dict[str, Path]:
+    """Write ca.pem, server.pem and server-key.pem; the certificate is valid for ``hostnames`` from ``now``."""
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
-    now = datetime.datetime.now(datetime.timezone.utc)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_cert = (
         x509.CertificateBuilder().subject_name(_name("itops CA")).issuer_name(_name("itops CA"))

@@ -35,7 +35,7 @@ DEMO_AGENT_ID = "demo-agent"
 
 
 def _write_configs(data: Path) -> None:
-    tls = write_ca_and_server_certificate(str(data / "tls"), ["localhost", "127.0.0.1"])
+    tls = write_ca_and_server_certificate(str(data / "tls"), ["localhost", "127.0.0.1"], utc_now())
     token = new_token()
     token_file = data / "agent.token"
     token_file.write_text(token + "\n")

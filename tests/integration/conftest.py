@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from itops.collector.auth import new_token, token_sha256
+from itops.clock import utc_now
 from itops.collector.tls import write_ca_and_server_certificate
 
 BIN = Path(sys.executable).parent
@@ -26,7 +27,7 @@ READY_RE = re.compile(r"^itops-collector ready grpc=(\S+) http=(\S+)$")
 @pytest.fixture(scope="session")
 def tls_dir(tmp_path_factory) -> Path:
     directory = tmp_path_factory.mktemp("tls")
-    write_ca_and_server_certificate(str(directory), ["localhost", "127.0.0.1"])
+    write_ca_and_server_certificate(str(directory), ["localhost", "127.0.0.1"], utc_now())
     return directory
 
 

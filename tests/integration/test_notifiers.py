@@ -42,6 +42,7 @@ from itops.alerting.notifiers.webhook import (
     alertmanager_payload,
 )
 from itops.alerting.notifiers.wecom import WecomConfig, WecomNotifier
+from itops.clock import utc_now
 from itops.collector.tls import write_ca_and_server_certificate
 
 pytestmark = pytest.mark.integration
@@ -107,7 +108,7 @@ def smtp_sink():
 
 @pytest.fixture
 def starttls_sink(tmp_path):
-    paths = write_ca_and_server_certificate(str(tmp_path), ["127.0.0.1"])
+    paths = write_ca_and_server_certificate(str(tmp_path), ["127.0.0.1"], utc_now())
     tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     tls.load_cert_chain(paths["cert"], paths["key"])
     sink = MailSink()
