@@ -20,6 +20,7 @@ from typing import Any, Callable
 
 from pysnmp.hlapi.v3arch.asyncio import SnmpEngine
 
+from itops.agent.clock import WallClock, system_clock
 from itops.agent.checks import CheckStatus, report_check
 from itops.agent.inputs.base import Accumulator, Input
 from itops.agent.inputs.snmp.config import SnmpConfig, SnmpDeviceConfig
@@ -85,7 +86,7 @@ class SnmpInput(Input[SnmpConfig]):
     name = "snmp"
     config_model = SnmpConfig
 
-    def __init__(self, config: SnmpConfig, clock: Callable[[], float] = time.time):
+    def __init__(self, config: SnmpConfig, clock: WallClock = system_clock):
         super().__init__(config, clock)
         self.profiles: ProfileSet = load_profiles(config.profile_dirs())
         self.devices = [PolledDevice(device) for device in config.devices]

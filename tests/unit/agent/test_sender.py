@@ -10,6 +10,8 @@ from itops.agent.identity import AgentIdentity
 from itops.agent.sender import Backoff, Sender
 from itops.v1 import ingest_pb2, ingest_pb2_grpc
 
+NOW_S = 1_830_297_600.0  # 2028-01-01 00:00 UTC: the buffer stamps nothing here, but it takes a clock
+
 
 class ScriptedCollector(ingest_pb2_grpc.IngestServicer):
     def __init__(self):
@@ -72,7 +74,7 @@ def test_after_outage_live_batch_goes_first_then_backlog_oldest_first(tmp_path):
         collector = ScriptedCollector()
         collector.failure, collector.failures_left = grpc.StatusCode.UNAVAILABLE, -1
         server, port = await _start(collector)
-        buffer = DiskBuffer(str(tmp_path), 10**6)
+        buffer = DiskBuffer(str(tmp_path), 10**6, clock=lambda: NOW_S)
         sender = _sender(port, buffer, backoff_s=1.0)
         task = asyncio.create_task(sender.run())
         for sequence in range(1, 6):
@@ -98,7 +100,7 @@ def test_batch_flushed_while_a_failing_call_is_in_flight_stays_live(tmp_path):
         collector.failure, collector.failures_left = grpc.StatusCode.UNAVAILABLE, 1
         collector.hold_failure = asyncio.Event()
         server, port = await _start(collector)
-        buffer = DiskBuffer(str(tmp_path), 10**6)
+        buffer = DiskBuffer(str(tmp_path), 10**6, clock=lambda: NOW_S)
         sender = _sender(port, buffer, backoff_s=0.2)
         task = asyncio.create_task(sender.run())
         _append(buffer, sender, 1)
@@ -120,7 +122,7 @@ def test_overloaded_or_unauthorised_collector_gets_backoff_and_the_batch_is_kept
         collector = ScriptedCollector()
         collector.failure, collector.failures_left = code, 2
         server, port = await _start(collector)
-        buffer = DiskBuffer(str(tmp_path), 10**6)
+        buffer = DiskBuffer(str(tmp_path), 10**6, clock=lambda: NOW_S)
         sender = _sender(port, buffer, backoff_s=0.3)
         task = asyncio.create_task(sender.run())
         started = asyncio.get_running_loop().time()
@@ -142,7 +144,7 @@ def test_rejected_batch_is_dropped_and_the_queue_moves_on(tmp_path):
         collector = ScriptedCollector()
         collector.reject = {2}
         server, port = await _start(collector)
-        buffer = DiskBuffer(str(tmp_path), 10**6)
+        buffer = DiskBuffer(str(tmp_path), 10**6, clock=lambda: NOW_S)
         sender = _sender(port, buffer, backoff_s=0.05)
         task = asyncio.create_task(sender.run())
         for sequence in (1, 2, 3):
@@ -161,7 +163,7 @@ def test_rejected_batch_is_dropped_and_the_queue_moves_on(tmp_path):
 @pytest.mark.timeout(30)
 def test_unreachable_collector_keeps_everything_buffered(tmp_path):
     async def scenario():
-        buffer = DiskBuffer(str(tmp_path), 10**6)
+        buffer = DiskBuffer(str(tmp_path), 10**6, clock=lambda: NOW_S)
         sender = _sender(1, buffer, backoff_s=0.05)  # nothing listens on port 1
         task = asyncio.create_task(sender.run())
         for sequence in (1, 2):
