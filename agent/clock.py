@@ -9,8 +9,8 @@ an NTP step cannot move.
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
-from typing import Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 __all__ = ["WallClock", "system_clock", "unix_ms", "utc_datetime"]
 
@@ -25,4 +25,4 @@ def unix_ms(clock: WallClock) -> int:
 
 
 def utc_datetime(clock: WallClock) -> datetime:
-    return datetime.fromtimestamp(clock(), timezone.utc)
+    return datetime.fromtimestamp(clock(), UTC)

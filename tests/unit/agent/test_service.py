@@ -1,18 +1,16 @@
 """The agent's own wall-clock reads (batch stamps, first gathers, self metrics) use the clock it is given."""
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
-
+from fake_clock import SteppedClock
 from itops.agent.batcher import GatherResult
 from itops.agent.config import load_agent_config
 from itops.agent.service import Agent
 from itops.v1 import ingest_pb2
 
-from fake_clock import SteppedClock
-
-NOW = datetime(2027, 1, 1, 0, 0, 30, tzinfo=timezone.utc)  # never the machine's time
+NOW = datetime(2027, 1, 1, 0, 0, 30, tzinfo=UTC)  # never the machine's time
 NOW_S = NOW.timestamp()
 
 
