@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test test-unit test-integration proto docs bench clean
+.PHONY: demo test test-unit test-integration test-instants proto docs bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,8 +17,14 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(PY) deploy/demo.py
 
+# The whole suite, then the date-sensitive tests again under faketime at awkward instants (year end in
+# Shanghai, a leap day, the Spring Festival, a month's last day): tests must not depend on today's date.
 test: $(STAMP)
 	$(PY) -m pytest -q
+	$(PY) tests/run_at_instants.py
+
+test-instants: $(STAMP)
+	$(PY) tests/run_at_instants.py
 
 test-unit: $(STAMP)
 	$(PY) -m pytest -q tests/unit
