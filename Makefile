@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test test-unit test-integration proto docs bench clean
+.PHONY: demo test test-unit test-integration test-instants proto docs bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,8 +17,15 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(PY) deploy/demo.py
 
+# The date-sensitive tests under faketime at awkward instants (year end in Shanghai, a leap day, the Spring
+# Festival, a month's last day): tests must not depend on today's date. Then the whole suite, whose
+# pytest summary is the last line.
 test: $(STAMP)
+	$(PY) tests/run_at_instants.py
 	$(PY) -m pytest -q
+
+test-instants: $(STAMP)
+	$(PY) tests/run_at_instants.py
 
 test-unit: $(STAMP)
 	$(PY) -m pytest -q tests/unit

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import logging
-import time
-from typing import Callable
 
+from itops.clock import EpochClock, epoch_now, unix_ms
 from itops.agent.inputs.base import Accumulator
 from itops.series_key import format_series_key, series_problem
 from itops.v1 import ingest_pb2
@@ -20,7 +19,7 @@ log = logging.getLogger("itops.agent.batcher")
 class GatherResult(Accumulator):
     """What one gather produced; filled in the input's worker thread, handed over when it ends."""
 
-    def __init__(self, extra_labels: dict[str, str], clock: Callable[[], float] = time.time):
+    def __init__(self, extra_labels: dict[str, str], clock: EpochClock = epoch_now):
         self.extra_labels = extra_labels
         self.clock = clock
         self.samples: list[tuple[str, dict[str, str], float, int]] = []
@@ -28,7 +27,7 @@ class GatherResult(Accumulator):
         self.inventory: ingest_pb2.InventorySnapshot | None = None
 
     def now_ms(self) -> int:
-        return int(self.clock() * 1000)
+        return unix_ms(self.clock)
 
     def add_sample(self, name, value, labels=None, timestamp_ms=None) -> None:
         merged = {**self.extra_labels, **labels} if labels else self.extra_labels

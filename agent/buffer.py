@@ -2,17 +2,18 @@
 
 Bounded by bytes: when full, the oldest batches are dropped and the drop is counted. The buffer also
 hands out batch sequence numbers, persisted so they keep increasing across restarts; they never fall
-below the current time in microseconds, so even a deleted buffer cannot reuse a sequence the collector
-has already stored (it would be taken for a replay and discarded).
+below the current time in microseconds (of the clock it is given), so even a deleted buffer cannot reuse a
+sequence the collector has already stored (it would be taken for a replay and discarded).
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
-import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from itops.clock import EpochClock
 
 __all__ = ["BufferedBatch", "BufferStats", "DiskBuffer"]
 
@@ -42,14 +43,17 @@ class BufferStats:
     bytes: int
     dropped_batches_total: int
     dropped_samples_total: int
+    oldest_age_s: float
+    """How long ago the oldest unsent batch was sealed; 0 when the buffer is empty."""
 
 
 class DiskBuffer:
     """Not thread-safe: the agent uses it from its event loop only."""
 
-    def __init__(self, directory: str | None, limit_bytes: int):
+    def __init__(self, directory: str | None, limit_bytes: int, *, clock: EpochClock):
         """``directory=None`` keeps the buffer in memory (buffer.enabled: false)."""
         self.limit_bytes = limit_bytes
+        self.clock = clock
         if directory is None:
             self._db = sqlite3.connect(":memory:", isolation_level=None)
         else:
@@ -73,7 +77,7 @@ class DiskBuffer:
     def next_sequence(self) -> int:
         """Reserve the next batch sequence (durably, in the same commit as the batch that uses it)."""
         newest = self._db.execute("SELECT MAX(sequence) FROM batches").fetchone()[0] or 0
-        return max(newest, self._counter("last_sequence"), time.time_ns() // 1000) + 1
+        return max(newest, self._counter("last_sequence"), int(self.clock() * 1_000_000)) + 1
 
     def append(self, sequence: int, payload: bytes, samples: int, created_ms: int) -> None:
         with self._db:
@@ -118,4 +122,9 @@ class DiskBuffer:
         self._batches -= 1
 
     def stats(self) -> BufferStats:
-        return BufferStats(self._batches, self._bytes, self._counter("dropped_batches"), self._counter("dropped_samples"))
+        return BufferStats(self._batches, self._bytes, self._counter("dropped_batches"), self._counter("dropped_samples"),
+                           self._oldest_age_s())
+
+    def _oldest_age_s(self) -> float:
+        oldest_ms = self._db.execute("SELECT created_ms FROM batches ORDER BY sequence LIMIT 1").fetchone()
+        return max(0.0, self.clock() - oldest_ms[0] / 1000) if oldest_ms else 0.0

@@ -10,6 +10,7 @@ import sys
 
 from itops import __version__
 from itops.agent.batcher import GatherResult
+from itops.clock import epoch_now
 from itops.agent.config import AgentConfig, load_agent_config
 from itops.cli_support import load_config_or_report, setup_logging
 
@@ -49,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(_once(config))
     from itops.agent.service import Agent
 
-    asyncio.run(Agent(config).run(stop_requested=lambda: bool(stop_requested)))
+    asyncio.run(Agent(config, clock=epoch_now).run(stop_requested=lambda: bool(stop_requested)))
     return 0
 
 
@@ -58,7 +59,7 @@ async def _once(config: AgentConfig) -> int:
 
     results: list[GatherResult] = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, len(config.inputs))) as executor:
-        runners = build_runners(config, config.inputs, executor, results.append)
+        runners = build_runners(config, config.inputs, executor, results.append, epoch_now)
         await asyncio.gather(*(runner.run_once() for runner in runners))
         await asyncio.sleep(RATE_WINDOW_S)
         results.clear()

@@ -10,13 +10,13 @@ from __future__ import annotations
 import ipaddress
 import platform
 import socket
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from types import ModuleType
 
 import psutil
 
+from itops.clock import EpochClock, epoch_now
 from itops import __version__
 from itops.v1 import ingest_pb2
 
@@ -47,7 +47,7 @@ def agent_hello(agent_id: str, hostname: str, *, root: Path = ROOT, system: Modu
 
 
 def hardware_inventory(
-    *, root: Path = ROOT, system: ModuleType = psutil, clock: Callable[[], float] = time.time
+    *, root: Path = ROOT, system: ModuleType = psutil, clock: EpochClock = epoch_now
 ) -> ingest_pb2.InventorySnapshot:
     """CPU, memory, disks, network interfaces, firmware and OS of this host."""
     dmi = root / "sys/class/dmi/id"

@@ -41,7 +41,7 @@ class InputHealth:
     skipped_total: int = 0
     last_duration_s: float = 0.0
     last_error: str = ""
-    hung_since: float | None = field(default=None)
+    hung_since: float | None = field(default=None)  # the input's wall clock, seconds since the epoch
 
 
 class InputRunner:
@@ -112,6 +112,6 @@ class InputRunner:
         self.health.up = False
         self.health.gathers_total += 1
         self.health.timeouts_total += 1
-        self.health.hung_since = time.time()
+        self.health.hung_since = self.input.clock()
         self.health.last_error = f"gather did not finish within {self.timeout_s:g}s"
         log.warning("input %s: %s", self.health.name, self.health.last_error)

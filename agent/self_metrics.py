@@ -23,6 +23,7 @@ def gather_self_metrics(acc: Accumulator, inputs: list[InputHealth], buffer: Buf
     acc.add_sample("itops_agent_invalid_samples_total", invalid_samples_total)
     acc.add_sample("itops_agent_buffer_batches", buffer.batches)
     acc.add_sample("itops_agent_buffer_bytes", buffer.bytes)
+    acc.add_sample("itops_agent_buffer_oldest_age_seconds", buffer.oldest_age_s)
     acc.add_sample("itops_agent_buffer_dropped_batches_total", buffer.dropped_batches_total)
     acc.add_sample("itops_agent_buffer_dropped_samples_total", buffer.dropped_samples_total)
     acc.add_sample("itops_agent_sent_batches_total", sender.batches_sent_total)

@@ -7,8 +7,7 @@ import concurrent.futures
 import logging
 import random
 import signal
-import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Callable
 
 import grpc
@@ -16,6 +15,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from itops.agent.batcher import GatherResult, PendingBatch
 from itops.agent.buffer import DiskBuffer
+from itops.clock import EpochClock, unix_ms, utc_datetime
 from itops.agent.central import fetch_assigned_inputs, parse_assigned_inputs
 from itops.agent.checks import CheckStatus, report_check
 from itops.agent.config import AgentConfig
@@ -34,12 +34,12 @@ SHUTDOWN_GATHER_GRACE_S = 5.0
 GATHER_THREADS_MAX = 64
 
 
-def build_runners(config: AgentConfig, input_configs: list, executor, deliver) -> list[InputRunner]:
+def build_runners(config: AgentConfig, input_configs: list, executor, deliver, clock: EpochClock) -> list[InputRunner]:
     labels = config.resolved_labels()
     runners = []
     for input_config in input_configs:
         input_type = input_config.__struct_config__.tag
-        instance = load_input_class(input_type)(input_config)
+        instance = load_input_class(input_type)(input_config, clock=clock)
         interval = input_config.interval or config.interval
         runners.append(InputRunner(
             instance,
@@ -53,16 +53,17 @@ def build_runners(config: AgentConfig, input_configs: list, executor, deliver) -
 
 
 class Agent:
-    def __init__(self, config: AgentConfig):
+    def __init__(self, config: AgentConfig, *, clock: EpochClock):
         self.config = config
+        self.clock = clock
         buffer_dir = config.buffer.path if config.buffer.enabled else None
-        self.buffer = DiskBuffer(buffer_dir, config.buffer.limit)
+        self.buffer = DiskBuffer(buffer_dir, config.buffer.limit, clock=clock)
         backoff = Backoff(config.collector.backoff_initial, config.collector.backoff_max)
         self.sender = Sender(AgentIdentity.from_config(config), self.buffer, backoff)
         self.pending = PendingBatch()
         # Threads start only when needed; the bound leaves room for centrally assigned inputs.
         self.executor = concurrent.futures.ThreadPoolExecutor(max_workers=GATHER_THREADS_MAX, thread_name_prefix="gather")
-        self.runners = build_runners(config, config.inputs, self.executor, self.accept)
+        self.runners = build_runners(config, config.inputs, self.executor, self.accept, clock)
         self.central_runners: list[InputRunner] = []
         self.central_version = ""
         self.scheduler = AsyncIOScheduler(timezone="UTC")
@@ -83,14 +84,14 @@ class Agent:
             return
         samples = self.pending.sample_count
         sequence = self.buffer.next_sequence()
-        now_ms = int(time.time() * 1000)
+        now_ms = unix_ms(self.clock)
         payload = self.pending.seal(sequence, now_ms).SerializeToString()
         self.buffer.append(sequence, payload, samples, now_ms)
         log.debug("batch %d sealed (%d samples)", sequence, samples)
         self.sender.notify_live(sequence)
 
     async def report_self(self) -> None:
-        result = GatherResult(self.config.resolved_labels())
+        result = GatherResult(self.config.resolved_labels(), self.clock)
         healths = [runner.health for runner in self.runners + self.central_runners]
         gather_self_metrics(result, healths, self.buffer.stats(), self.sender.counters, self.pending.invalid_samples_total)
         self.accept(result)
@@ -98,7 +99,7 @@ class Agent:
     def _schedule_input(self, runner: InputRunner) -> None:
         interval = runner.input.config.interval or self.config.interval
         self.scheduler.add_job(runner.run_once, "interval", seconds=interval, jitter=self.config.jitter,
-                               max_instances=1, coalesce=True, next_run_time=_soon(), misfire_grace_time=None,
+                               max_instances=1, coalesce=True, next_run_time=_soon(self.clock), misfire_grace_time=None,
                                id=runner.health.name)
 
     def _schedule(self) -> None:
@@ -108,7 +109,7 @@ class Agent:
                                coalesce=True, misfire_grace_time=None, id="itops_agent_self")
         if self.config.central_config.enabled:
             self.scheduler.add_job(self.refresh_central_inputs, "interval", seconds=self.config.central_config.interval,
-                                   max_instances=1, coalesce=True, next_run_time=_soon(), misfire_grace_time=None,
+                                   max_instances=1, coalesce=True, next_run_time=_soon(self.clock), misfire_grace_time=None,
                                    id="itops_agent_central_config")
 
     async def refresh_central_inputs(self) -> None:
@@ -137,13 +138,13 @@ class Agent:
         for runner in self.central_runners:
             self.scheduler.remove_job(runner.health.name)
         await asyncio.gather(*(_close_input(runner) for runner in self.central_runners))
-        self.central_runners = build_runners(self.config, input_configs, self.executor, self.accept)
+        self.central_runners = build_runners(self.config, input_configs, self.executor, self.accept, self.clock)
         for runner in self.central_runners:
             self._schedule_input(runner)
 
     def _report_central(self, status: CheckStatus, message: str) -> None:
         (log.info if status is CheckStatus.OK else log.error)("central config: %s", message)
-        result = GatherResult(self.config.resolved_labels())
+        result = GatherResult(self.config.resolved_labels(), self.clock)
         report_check(result, "central_config", self.sender.identity.agent_id, status, message)
         self.accept(result)
 
@@ -185,6 +186,7 @@ async def _close_input(runner: InputRunner) -> None:
     await asyncio.to_thread(runner.input.close)
 
 
-def _soon() -> datetime:
-    """First gather within a second of start, spread so inputs don't all start at once."""
-    return datetime.now(timezone.utc) + timedelta(seconds=random.uniform(0, 1))
+def _soon(clock: EpochClock) -> datetime:
+    """First gather within a second of start, spread so inputs don't all start at once. (APScheduler
+    reads the system clock itself; the agent's clock is that clock outside tests.)"""
+    return utc_datetime(clock) + timedelta(seconds=random.uniform(0, 1))

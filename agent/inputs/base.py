@@ -7,11 +7,11 @@ error and reports the input's health. Inputs never catch-log-continue on their o
 from __future__ import annotations
 
 import abc
-import time
-from typing import Annotated, Callable, ClassVar, Generic, TypeVar
+from typing import Annotated, ClassVar, Generic, TypeVar
 
 import msgspec
 
+from itops.clock import EpochClock, epoch_now
 from itops.v1 import ingest_pb2
 from itops.yamlconf import Duration
 
@@ -49,7 +49,7 @@ class Input(abc.ABC, Generic[ConfigT]):
     name: ClassVar[str]
     config_model: ClassVar[type[InputConfig]]
 
-    def __init__(self, config: ConfigT, clock: Callable[[], float] = time.time):
+    def __init__(self, config: ConfigT, clock: EpochClock = epoch_now):
         self.config = config
         self.clock = clock
 

@@ -25,7 +25,7 @@ UPTIME = "itops_host_uptime_seconds"
 
 
 def _uptime_samples_left_in_buffer(agent) -> int:
-    buffer = DiskBuffer(str(agent.buffer_path), 2**30)
+    buffer = DiskBuffer(str(agent.buffer_path), 2**30, clock=time.time)
     left, seen = 0, set()
     while (batch := buffer.oldest(exclude=seen)) is not None:
         seen.add(batch.sequence)

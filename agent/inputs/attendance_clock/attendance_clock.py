@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 
+from itops.clock import EpochClock, epoch_now
 from itops.agent.checks import CheckStatus, report_check
 from itops.agent.inputs.attendance_clock.config import (
     AttendanceClockConfig,
@@ -63,7 +64,7 @@ class AttendanceClockInput(Input[AttendanceClockConfig]):
     name = "attendance_clock"
     config_model = AttendanceClockConfig
 
-    def __init__(self, config: AttendanceClockConfig, clock: Callable[[], float] = time.time):
+    def __init__(self, config: AttendanceClockConfig, clock: EpochClock = epoch_now):
         super().__init__(config, clock)
         self._corrections = {c.name: 0 for c in config.clocks}
 

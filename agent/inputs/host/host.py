@@ -10,12 +10,12 @@ from __future__ import annotations
 import fnmatch
 import functools
 import re
-import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import ModuleType
 
 import psutil
 
+from itops.clock import EpochClock, epoch_now
 from itops.agent.inputs.base import Accumulator, Input
 from itops.agent.inputs.host.config import HostConfig
 from itops.agent.inputs.host.counters import CounterDelta, CounterTracker
@@ -64,7 +64,7 @@ class HostInput(Input[HostConfig]):
     name = "host"
     config_model = HostConfig
 
-    def __init__(self, config: HostConfig, clock: Callable[[], float] = time.time, system: ModuleType = psutil):
+    def __init__(self, config: HostConfig, clock: EpochClock = epoch_now, system: ModuleType = psutil):
         super().__init__(config, clock)
         self.system = system
         self._cpu_times = CounterTracker()

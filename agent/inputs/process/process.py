@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Callable
 from types import ModuleType
 
 import psutil
 
+from itops.clock import EpochClock, epoch_now
 from itops.agent.checks import CheckStatus, report_check
 from itops.agent.inputs.base import Accumulator, Input
 from itops.agent.inputs.process.config import ProcessConfig, ProcessRule
@@ -24,7 +23,7 @@ class ProcessInput(Input[ProcessConfig]):
     name = "process"
     config_model = ProcessConfig
 
-    def __init__(self, config: ProcessConfig, clock: Callable[[], float] = time.time, system: ModuleType = psutil):
+    def __init__(self, config: ProcessConfig, clock: EpochClock = epoch_now, system: ModuleType = psutil):
         super().__init__(config, clock)
         self.system = system
         self._cmdline_patterns = [re.compile(rule.cmdline) if rule.cmdline is not None else None for rule in config.processes]

@@ -20,6 +20,7 @@ from typing import Any, Callable
 
 from pysnmp.hlapi.v3arch.asyncio import SnmpEngine
 
+from itops.clock import EpochClock, epoch_now
 from itops.agent.checks import CheckStatus, report_check
 from itops.agent.inputs.base import Accumulator, Input
 from itops.agent.inputs.snmp.config import SnmpConfig, SnmpDeviceConfig
@@ -85,7 +86,7 @@ class SnmpInput(Input[SnmpConfig]):
     name = "snmp"
     config_model = SnmpConfig
 
-    def __init__(self, config: SnmpConfig, clock: Callable[[], float] = time.time):
+    def __init__(self, config: SnmpConfig, clock: EpochClock = epoch_now):
         super().__init__(config, clock)
         self.profiles: ProfileSet = load_profiles(config.profile_dirs())
         self.devices = [PolledDevice(device) for device in config.devices]

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import subprocess
 import time
-from collections.abc import Callable
 from pathlib import Path
 
+from itops.clock import EpochClock, epoch_now
 from itops.agent.checks import CheckStatus, report_check
 from itops.agent.inputs.base import Accumulator, Input
 from itops.agent.inputs.systemd_unit.config import SystemdUnitConfig
@@ -38,7 +38,7 @@ class SystemdUnitInput(Input[SystemdUnitConfig]):
     name = "systemd_unit"
     config_model = SystemdUnitConfig
 
-    def __init__(self, config: SystemdUnitConfig, clock: Callable[[], float] = time.time,
+    def __init__(self, config: SystemdUnitConfig, clock: EpochClock = epoch_now,
                  systemctl: str = "systemctl", booted_marker: Path = SYSTEMD_BOOTED_MARKER):
         super().__init__(config, clock)
         self.systemctl = systemctl

@@ -6,6 +6,9 @@ from itops.agent.inputs.base import Input, InputConfig
 from itops.agent.runner import InputRunner, redact
 
 
+HUNG_AT_S = 1_830_297_600.0  # 2028-01-01 00:00 UTC, the inputs' clock, never the machine's
+
+
 class StubConfig(InputConfig, tag="stub"):
     pass
 
@@ -30,8 +33,8 @@ class HangingInput(Input):
     name = "hanging"
     config_model = StubConfig
 
-    def __init__(self, config, release: threading.Event):
-        super().__init__(config)
+    def __init__(self, config, release: threading.Event, clock=lambda: HUNG_AT_S):
+        super().__init__(config, clock)
         self.release = release
 
     def gather(self, acc):
@@ -68,6 +71,7 @@ def test_hanging_input_times_out_is_skipped_while_stuck_and_recovers():
         async def scenario():
             await asyncio.gather(hanging.run_once(), good.run_once())
             assert hanging.health.timeouts_total == 1 and not hanging.health.up
+            assert hanging.health.hung_since == HUNG_AT_S
             await hanging.run_once()  # still stuck: not started again
             assert hanging.health.skipped_total == 1
             release.set()
@@ -78,7 +82,7 @@ def test_hanging_input_times_out_is_skipped_while_stuck_and_recovers():
             await hanging.run_once()
 
         asyncio.run(scenario())
-    assert hanging.health.up and hanging.health.gathers_total == 2
+    assert hanging.health.up and hanging.health.gathers_total == 2 and hanging.health.hung_since is None
     assert good.health.up and len(delivered) == 2
 
 

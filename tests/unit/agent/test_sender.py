@@ -1,14 +1,22 @@
-"""The sender against a real gRPC server on 127.0.0.1 whose answers the test controls."""
+"""The sender against a real gRPC server on 127.0.0.1 whose answers the test controls.
+
+The server runs on the test's event loop and hands each push it receives to the test (``next_push``);
+the test resumes before the sender can learn the answer, so it acts between two pushes instead of
+guessing from timing, and an order asserted here holds however slow the machine is. The calls' deadline is far beyond any wait, so a loaded machine cannot
+turn an answer into DEADLINE_EXCEEDED and a retry.
+"""
 
 import asyncio
 
 import grpc
 import pytest
-
 from itops.agent.buffer import DiskBuffer
 from itops.agent.identity import AgentIdentity
 from itops.agent.sender import Backoff, Sender
 from itops.v1 import ingest_pb2, ingest_pb2_grpc
+
+NOW_S = 1_830_297_600.0  # 2028-01-01 00:00 UTC: the buffer stamps nothing here, but it takes a clock
+CALL_TIMEOUT_S = 120.0
 
 
 class ScriptedCollector(ingest_pb2_grpc.IngestServicer):
@@ -20,12 +28,17 @@ class ScriptedCollector(ingest_pb2_grpc.IngestServicer):
         self.failures_left = 0
         self.tokens: list[str] = []
         self.hold_failure: asyncio.Event | None = None
+        self.pushes: asyncio.Queue[int] = asyncio.Queue()  # every push as it arrives, failed or not
+
+    async def next_push(self) -> int:
+        return await self.pushes.get()
 
     async def Hello(self, request, context):
         return ingest_pb2.HelloReply(server_time_unix_ms=1, max_batch_samples=1000)
 
     async def Push(self, request, context):
         self.tokens.append(dict(context.invocation_metadata())["authorization"])
+        self.pushes.put_nowait(request.sequence)
         if self.failure is not None and self.failures_left != 0:
             self.failed_calls += 1
             self.failures_left -= 1
@@ -48,7 +61,7 @@ async def _start(servicer, options=()):
 
 
 def _sender(port, buffer, backoff_s):
-    identity = AgentIdentity("a1", "host-a", f"127.0.0.1:{port}", "tok", False, None, None, 2.0)
+    identity = AgentIdentity("a1", "host-a", f"127.0.0.1:{port}", "tok", False, None, None, CALL_TIMEOUT_S)
     return Sender(identity, buffer, Backoff(backoff_s, backoff_s))
 
 
@@ -58,75 +71,85 @@ def _append(buffer, sender, sequence, checks=()):
     sender.notify_live(sequence)
 
 
-async def _until(condition, timeout_s=10):
-    for _ in range(int(timeout_s / 0.01)):
-        if condition():
-            return
+async def _until(condition):
+    """Wait for what the sender does after the server answered (pytest's timeout ends a hang)."""
+    while not condition():
         await asyncio.sleep(0.01)
-    raise AssertionError("condition not reached")
 
 
-@pytest.mark.timeout(30)
+async def _pushes(collector, count: int) -> list[int]:
+    return [await collector.next_push() for _ in range(count)]
+
+
+@pytest.mark.timeout(90)
 def test_after_outage_live_batch_goes_first_then_backlog_oldest_first(tmp_path):
     async def scenario():
         collector = ScriptedCollector()
         collector.failure, collector.failures_left = grpc.StatusCode.UNAVAILABLE, -1
         server, port = await _start(collector)
-        buffer = DiskBuffer(str(tmp_path), 10**6)
-        sender = _sender(port, buffer, backoff_s=1.0)
+        buffer = DiskBuffer(str(tmp_path), 10**6, clock=lambda: NOW_S)
+        sender = _sender(port, buffer, backoff_s=0.05)
         task = asyncio.create_task(sender.run())
+        tried = []
         for sequence in range(1, 6):
-            _append(buffer, sender, sequence)
-            await _until(lambda: collector.failed_calls >= sequence)
-        collector.failure = None  # the collector is back while the sender waits out its backoff
+            _append(buffer, sender, sequence)  # flushed while the previous batch's failed call returns
+            tried.append(await collector.next_push())
+        # The test runs as soon as the server took push 5, before the sender can see it fail: the
+        # collector is back before the sender's next push, whatever the load.
+        collector.failure = None
         _append(buffer, sender, 6)
-        await _until(lambda: len(collector.received) == 6)
+        after_outage = await _pushes(collector, 6)
+        await _until(lambda: buffer.stats().batches == 0)
         task.cancel()
         await server.stop(None)
-        return collector, buffer
+        return tried, after_outage, collector, buffer
 
-    collector, buffer = asyncio.run(scenario())
+    tried, after_outage, collector, buffer = asyncio.run(scenario())
+    assert tried == [1, 2, 3, 4, 5], "during the outage the newest batch is always the one tried"
+    assert after_outage == [6, 1, 2, 3, 4, 5]
     assert collector.received == [6, 1, 2, 3, 4, 5]
     assert buffer.stats().batches == 0
     assert set(collector.tokens) == {"Bearer tok"}
 
 
-@pytest.mark.timeout(30)
+@pytest.mark.timeout(90)
 def test_batch_flushed_while_a_failing_call_is_in_flight_stays_live(tmp_path):
     async def scenario():
         collector = ScriptedCollector()
         collector.failure, collector.failures_left = grpc.StatusCode.UNAVAILABLE, 1
         collector.hold_failure = asyncio.Event()
         server, port = await _start(collector)
-        buffer = DiskBuffer(str(tmp_path), 10**6)
+        buffer = DiskBuffer(str(tmp_path), 10**6, clock=lambda: NOW_S)
         sender = _sender(port, buffer, backoff_s=0.2)
         task = asyncio.create_task(sender.run())
         _append(buffer, sender, 1)
-        await _until(lambda: collector.failed_calls == 1)
+        assert await collector.next_push() == 1
         _append(buffer, sender, 2)  # the call for batch 1 has not failed yet
         collector.hold_failure.set()
-        await _until(lambda: len(collector.received) == 2)
+        after_failure = await _pushes(collector, 2)
         task.cancel()
         await server.stop(None)
-        return collector
+        return collector, after_failure
 
-    assert asyncio.run(scenario()).received == [2, 1]
+    collector, after_failure = asyncio.run(scenario())
+    assert after_failure == [2, 1] and collector.received == [2, 1]
 
 
-@pytest.mark.timeout(30)
+@pytest.mark.timeout(90)
 @pytest.mark.parametrize("code", [grpc.StatusCode.RESOURCE_EXHAUSTED, grpc.StatusCode.UNAUTHENTICATED])
 def test_overloaded_or_unauthorised_collector_gets_backoff_and_the_batch_is_kept(tmp_path, code):
     async def scenario():
         collector = ScriptedCollector()
         collector.failure, collector.failures_left = code, 2
         server, port = await _start(collector)
-        buffer = DiskBuffer(str(tmp_path), 10**6)
+        buffer = DiskBuffer(str(tmp_path), 10**6, clock=lambda: NOW_S)
         sender = _sender(port, buffer, backoff_s=0.3)
         task = asyncio.create_task(sender.run())
         started = asyncio.get_running_loop().time()
         _append(buffer, sender, 1)
-        await _until(lambda: collector.received == [1])
+        assert await _pushes(collector, 3) == [1, 1, 1]
         elapsed = asyncio.get_running_loop().time() - started
+        await _until(lambda: sender.counters.batches_sent_total == 1)
         task.cancel()
         await server.stop(None)
         return sender, elapsed
@@ -136,34 +159,35 @@ def test_overloaded_or_unauthorised_collector_gets_backoff_and_the_batch_is_kept
     assert elapsed >= 0.3, "two failures must cost at least two backoff waits of 0.15-0.3 s"
 
 
-@pytest.mark.timeout(30)
+@pytest.mark.timeout(90)
 def test_rejected_batch_is_dropped_and_the_queue_moves_on(tmp_path):
     async def scenario():
         collector = ScriptedCollector()
         collector.reject = {2}
         server, port = await _start(collector)
-        buffer = DiskBuffer(str(tmp_path), 10**6)
+        buffer = DiskBuffer(str(tmp_path), 10**6, clock=lambda: NOW_S)
         sender = _sender(port, buffer, backoff_s=0.05)
         task = asyncio.create_task(sender.run())
         for sequence in (1, 2, 3):
             _append(buffer, sender, sequence)
-        await _until(lambda: collector.received == [1, 3])
+        assert await _pushes(collector, 3) == [1, 2, 3]
+        await _until(lambda: buffer.stats().batches == 0)
         task.cancel()
         await server.stop(None)
-        return sender, buffer
+        return sender, collector
 
-    sender, buffer = asyncio.run(scenario())
+    sender, collector = asyncio.run(scenario())
+    assert collector.received == [1, 3]
     assert sender.counters.batches_rejected_total == 1
     assert sender.counters.batches_sent_total == 2
-    assert buffer.stats().batches == 0
 
 
-@pytest.mark.timeout(30)
+@pytest.mark.timeout(90)
 def test_batch_over_the_receive_limit_is_dropped_not_retried_for_ever(tmp_path):
     async def scenario():
         collector = ScriptedCollector()
         server, port = await _start(collector, options=[("grpc.max_receive_message_length", 1000)])
-        buffer = DiskBuffer(str(tmp_path), 10**6)
+        buffer = DiskBuffer(str(tmp_path), 10**6, clock=lambda: NOW_S)
         sender = _sender(port, buffer, backoff_s=0.05)
         task = asyncio.create_task(sender.run())
         _append(buffer, sender, 1)
@@ -179,10 +203,10 @@ def test_batch_over_the_receive_limit_is_dropped_not_retried_for_ever(tmp_path):
     assert buffer.stats().batches == 0
 
 
-@pytest.mark.timeout(30)
+@pytest.mark.timeout(90)
 def test_unreachable_collector_keeps_everything_buffered(tmp_path):
     async def scenario():
-        buffer = DiskBuffer(str(tmp_path), 10**6)
+        buffer = DiskBuffer(str(tmp_path), 10**6, clock=lambda: NOW_S)
         sender = _sender(1, buffer, backoff_s=0.05)  # nothing listens on port 1
         task = asyncio.create_task(sender.run())
         for sequence in (1, 2):
