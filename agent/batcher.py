@@ -69,8 +69,12 @@ class PendingBatch:
         return not (self.sample_count or self.checks or self.inventory)
 
     def add(self, result: GatherResult) -> None:
+        self.add_samples(result.samples)
+        self.add_records(result)
+
+    def add_samples(self, samples: list[tuple[str, dict[str, str], float, int]]) -> None:
         indexes, timestamps, values = [], [], []
-        for name, labels, value, timestamp_ms in result.samples:
+        for name, labels, value, timestamp_ms in samples:
             key = self._series_key(name, labels)
             if key is None:
                 self.invalid_samples_total += 1
@@ -82,6 +86,9 @@ class PendingBatch:
         self.block.timestamps_ms.extend(timestamps)
         self.block.values.extend(values)
         self.sample_count += len(values)
+
+    def add_records(self, result: GatherResult) -> None:
+        """The checks and inventory of a gather, which travel in the batch its last samples went to."""
         self.checks.extend(result.checks)
         if result.inventory is not None:
             self.inventory = result.inventory

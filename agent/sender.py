@@ -98,6 +98,7 @@ class Sender:
         self._channel: grpc.Channel | None = None
         self._calls: _CollectorCalls | None = None
         self._needs_hello = True
+        self.collector_max_batch_samples: int | None = None  # what the collector's last Hello reply allows
 
     def notify_live(self, sequence: int) -> None:
         self.live.append(sequence)
@@ -149,7 +150,8 @@ class Sender:
         """Runs in a worker thread."""
         options = {"timeout": self.identity.timeout_s, "metadata": self.identity.metadata}
         if hello is not None:
-            calls.hello(hello, **options)
+            reply = calls.hello(hello, **options)
+            self.collector_max_batch_samples = reply.max_batch_samples or None
         return calls.push(payload, **options)
 
     def _on_ack(self, batch: BufferedBatch, ack: ingest_pb2.PushAck) -> None:

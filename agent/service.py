@@ -70,11 +70,25 @@ class Agent:
         self._flush_handle: asyncio.TimerHandle | None = None
 
     def accept(self, result: GatherResult) -> None:
-        self.pending.add(result)
-        if self.pending.sample_count >= self.config.batch.max_samples:
+        """A gather larger than a batch is split across batches; none exceeds what the collector takes."""
+        limit = self.batch_sample_limit()
+        samples, start = result.samples, 0
+        while len(samples) - start > limit - self.pending.sample_count:
+            room = limit - self.pending.sample_count
+            self.pending.add_samples(samples[start:start + room])
+            start += room
+            self.flush()
+        self.pending.add_samples(samples[start:])
+        self.pending.add_records(result)
+        if self.pending.sample_count >= limit:
             self.flush()
         elif self._flush_handle is None and not self.pending.empty:
             self._flush_handle = asyncio.get_running_loop().call_later(self.config.batch.max_age, self.flush)
+
+    def batch_sample_limit(self) -> int:
+        """``batch.max_samples``, lowered to the collector's ``max_batch_samples`` once its Hello said it."""
+        collector_limit = self.sender.collector_max_batch_samples
+        return min(self.config.batch.max_samples, collector_limit or self.config.batch.max_samples)
 
     def flush(self) -> None:
         if self._flush_handle is not None:

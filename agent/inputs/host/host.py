@@ -36,6 +36,7 @@ _LOOPBACK = re.compile(r"^(lo\d*|Loopback Pseudo-Interface \d+)$")
 # On Linux guest time is already part of user and nice time.
 _NOT_CPU_TIME = frozenset({"guest", "guest_nice"})
 _IDLE_CPU_TIME = frozenset({"idle", "iowait"})
+CPU_SUM_REL_ERROR = 1e-9  # float error of summing a few CPU-time fields, relative to their total
 
 # psutil counter field -> the gauge of its rate.
 _DISK_RATES = {
@@ -92,8 +93,10 @@ class HostInput(Input[HostConfig]):
             counters.update(per_core)
         for cpu, delta in self._cpu_times.update(counters, now).items():
             busy, total = delta.deltas
-            if total > 0 and busy <= total:  # busy > total: idle time went back, which some kernels do
-                sample("itops_host_cpu_usage_ratio", busy / total, {"cpu": cpu})
+            # busy > total: idle time went back, which some kernels do. A fully busy CPU has no idle time
+            # at all, and then the sums' float error alone can put busy a hair above total: that is 1.
+            if total > 0 and busy <= total * (1 + CPU_SUM_REL_ERROR):
+                sample("itops_host_cpu_usage_ratio", min(busy / total, 1.0), {"cpu": cpu})
 
     def _gather_load(self, sample: Sample) -> None:
         load1, load5, load15 = self.system.getloadavg()

@@ -332,6 +332,20 @@ def test_idle_core_reads_as_zero_usage(system, clock):
     assert acc.value("itops_host_cpu_usage_ratio", cpu="total") == 0.0
 
 
+def test_fully_busy_cpus_read_as_one_although_the_sums_float_error_puts_busy_above_total(system, clock):
+    # No idle time at all in this round: summed over both cores, busy grows by 28.800000000000182 s and
+    # busy + idle by 28.799999999999272 s. Without tolerance the total was dropped as "idle went back".
+    system.cpus = [CpuTimes(user=758.38, system=384.25, idle=2527.63), CpuTimes(user=4252.43, system=134.98, idle=2302.51)]
+    host = host_input(system, clock)
+    gather(host)
+    clock.now += 15
+    system.cpus = [CpuTimes(user=758.38 + 13.03, system=384.25, idle=2527.63),
+                   CpuTimes(user=4252.43 + 15.77, system=134.98, idle=2302.51)]
+    acc = gather(host)
+    assert acc.value("itops_host_cpu_usage_ratio", cpu="total") == 1.0
+    assert acc.value("itops_host_cpu_usage_ratio", cpu="0") == acc.value("itops_host_cpu_usage_ratio", cpu="1") == 1.0
+
+
 def test_guest_time_is_not_counted_twice(system, clock):
     host = host_input(system, clock, per_cpu=False)
     system.cpus = [CpuTimes(user=0.0, idle=0.0, guest=0.0)]

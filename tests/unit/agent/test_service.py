@@ -62,3 +62,38 @@ def _samples(batch: ingest_pb2.Batch) -> dict[str, tuple[float, int]]:
     block = batch.samples
     return {block.series[index].split("{")[0]: (value, timestamp_ms)
             for index, value, timestamp_ms in zip(block.series_index, block.values, block.timestamps_ms)}
+
+
+def _gathered_many(count: int) -> GatherResult:
+    result = GatherResult({"host": "h"}, clock=lambda: NOW_S - 5)
+    for index in range(count):
+        result.add_sample("itops_test_value", float(index), {"n": str(index)})
+    result.add_check(ingest_pb2.CheckResult(check="c", message="ok"))
+    return result
+
+
+def _sealed_batches(agent) -> list[ingest_pb2.Batch]:
+    return [ingest_pb2.Batch.FromString(agent.buffer.get(sequence).payload) for sequence in agent.sender.live]
+
+
+def test_a_gather_larger_than_a_batch_is_split_at_the_collectors_limit(agent):
+    agent.sender.collector_max_batch_samples = 700  # what the collector's Hello reply said (below batch.max_samples)
+
+    async def gather_then_flush():
+        agent.accept(_gathered_many(2500))
+        agent.flush()
+
+    asyncio.run(gather_then_flush())
+    batches = _sealed_batches(agent)
+    assert [len(batch.samples.values) for batch in batches] == [700, 700, 700, 400]
+    assert [value for batch in batches for value in batch.samples.values] == [float(i) for i in range(2500)]
+    assert [len(batch.checks) for batch in batches] == [0, 0, 0, 1]  # the gather's check goes with its last samples
+
+
+def test_without_a_collector_limit_batches_are_cut_at_the_agents_max_samples(agent):
+    async def gather():
+        agent.accept(_gathered_many(2500))
+
+    asyncio.run(gather())
+    assert [len(batch.samples.values) for batch in _sealed_batches(agent)] == [1000, 1000]
+    assert agent.pending.sample_count == 500
