@@ -114,6 +114,10 @@ class SQLiteStorage(StorageBackend):
         new_rows.append((series_id, agent, key, name, json.dumps(labels, sort_keys=True)))
         return series_id
 
+    async def is_stored(self, agent_id: str, sequence: int) -> bool:
+        agent = self._dictionary.agent_ids.get(agent_id)
+        return agent is not None and await self._reader.was_received(agent, sequence)
+
     async def write(self, samples: SampleWrite) -> WriteResult:
         batch = AcceptedBatch(
             agent_id=self._agent_number(samples.agent_id),
