@@ -14,7 +14,7 @@ from itops.collector.report_scheduler import ReportsConfig
 from itops.collector.storage.registry import SHIPPED_BACKENDS
 from itops.collector.storage.registry import config_models as storage_config_models
 from itops.collector.validation import ValidationLimits
-from itops.yamlconf import ConfigError, Duration, load_file
+from itops.yamlconf import ConfigError, Duration, FieldProblem, load_file
 
 __all__ = ["AgentCredential", "AuthConfig", "CollectorConfig", "HttpConfig", "GrpcConfig", "load_collector_config", "users_database_url"]
 
@@ -73,29 +73,35 @@ class CollectorConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 
 def load_collector_config(path: str) -> CollectorConfig:
-    config = load_file(path, CollectorConfig, choices={"storage.type": list(SHIPPED_BACKENDS)},
-                       check=lambda loaded: loaded.alerting is None or check_alerting(loaded.alerting))
-    _check_agents(path, config.agents)
+    config = load_file(path, CollectorConfig, choices={"storage.type": list(SHIPPED_BACKENDS)}, check=_check)
     if not config.grpc.insecure and not (config.grpc.tls_cert_file and config.grpc.tls_key_file):
         raise ConfigError(path, None, "grpc", "needs tls_cert_file and tls_key_file (or insecure: true on loopback)")
     return config
 
 
-def _check_agents(path: str, agents: list[AgentCredential]) -> None:
+def _check(config: CollectorConfig) -> None:
+    """FieldProblem, which the loader turns into a ConfigError naming file, line and field."""
+    _check_agents(config.agents)
+    if config.alerting is not None:
+        check_alerting(config.alerting)
+
+
+def _check_agents(agents: list[AgentCredential]) -> None:
     """Ids are unique, and no host or device is given to two agents."""
     seen: set[str] = set()
     given_to: dict[tuple[str, str], str] = {}
     for index, agent in enumerate(agents):
         if agent.id in seen:
-            raise ConfigError(path, None, f"agents[{index}].id", f"agent {agent.id!r} is listed twice")
+            raise FieldProblem(f"agents[{index}].id", f"agent {agent.id!r} is listed twice")
         seen.add(agent.id)
         if not _SHA256_RE.match(agent.token_sha256):
-            raise ConfigError(path, None, f"agents[{index}].token_sha256", "expected 64 lower-case hex digits (SHA-256)")
-        claims = [("hostname", agent.hostname)] if agent.hostname else []
-        for field, name in claims + [("devices", device) for device in agent.devices]:
-            owner = given_to.setdefault((field, name), agent.id)
+            raise FieldProblem(f"agents[{index}].token_sha256", "expected 64 lower-case hex digits (SHA-256)")
+        claims = [(f"agents[{index}].hostname", "hostname", agent.hostname)] if agent.hostname else []
+        claims += [(f"agents[{index}].devices[{i}]", "devices", device) for i, device in enumerate(agent.devices)]
+        for field, kind, name in claims:
+            owner = given_to.setdefault((kind, name), agent.id)
             if owner != agent.id:
-                raise ConfigError(path, None, f"agents[{index}].{field}", f"{name!r} is already given to agent {owner!r}")
+                raise FieldProblem(field, f"{name!r} is already given to agent {owner!r}")
 
 
 def users_database_url(config: CollectorConfig) -> str:
