@@ -22,20 +22,18 @@ def test_credentials_with_own_hostnames_and_devices_load(tmp_path):
     assert [agent.devices for agent in load_collector_config(path).agents] == [["printer-1"], ["printer-2"]]
 
 
-def test_one_hostname_given_to_two_credentials_is_refused(tmp_path):
-    path = _config(tmp_path, f"  - id: a1\n    token_sha256: {HASH}\n    hostname: web-1\n"
-                             f"  - id: a2\n    token_sha256: {HASH}\n    hostname: web-1\n")
+@pytest.mark.parametrize(("agents", "where", "name"), [
+    (f"  - id: a1\n    token_sha256: {HASH}\n    hostname: web-1\n"
+     f"  - id: a2\n    token_sha256: {HASH}\n    hostname: web-1\n", "12: agents[1].hostname", "web-1"),
+    (f"  - id: a1\n    token_sha256: {HASH}\n    devices: [printer-1]\n"
+     f"  - id: a2\n    token_sha256: {HASH}\n    devices:\n      - ups-1\n      - printer-1\n",
+     "14: agents[1].devices[1]", "printer-1"),
+], ids=["hostname", "device"])
+def test_one_hostname_or_device_given_to_two_credentials_is_refused(tmp_path, agents, where, name):
+    path = _config(tmp_path, agents)
     with pytest.raises(ConfigError) as refused:
         load_collector_config(path)
-    assert str(refused.value) == f"{path}:12: agents[1].hostname: 'web-1' is already given to agent 'a1'"
-
-
-def test_one_device_given_to_two_credentials_is_refused(tmp_path):
-    path = _config(tmp_path, f"  - id: a1\n    token_sha256: {HASH}\n    devices: [printer-1]\n"
-                             f"  - id: a2\n    token_sha256: {HASH}\n    devices:\n      - ups-1\n      - printer-1\n")
-    with pytest.raises(ConfigError) as refused:
-        load_collector_config(path)
-    assert str(refused.value) == f"{path}:14: agents[1].devices[1]: 'printer-1' is already given to agent 'a1'"
+    assert str(refused.value) == f"{path}:{where}: {name!r} is already given to agent 'a1'"
 
 
 def test_a_hostname_and_a_device_may_share_a_name(tmp_path):
