@@ -61,6 +61,14 @@ class _CollectorCalls:
                                         response_deserializer=ingest_pb2.PushAck.FromString)
 
 
+class _HelloRefused(Exception):
+    """The collector refused the Hello for good (e.g. PERMISSION_DENIED: the hostname is another agent's)."""
+
+    def __init__(self, error: grpc.RpcError):
+        super().__init__(error)
+        self.error = error
+
+
 class Backoff:
     """Exponential backoff with full jitter."""
 
@@ -140,6 +148,8 @@ class Sender:
         queued_live = len(self.live)
         try:
             ack = await asyncio.to_thread(self._push, self._calls, hello, batch.payload)
+        except _HelloRefused as refused:
+            return self._on_error(batch, refused.error, queued_live, hello_refused=True)
         except grpc.RpcError as exc:
             return self._on_error(batch, exc, queued_live)
         self._needs_hello = False
@@ -150,7 +160,12 @@ class Sender:
         """Runs in a worker thread."""
         options = {"timeout": self.identity.timeout_s, "metadata": self.identity.metadata}
         if hello is not None:
-            reply = calls.hello(hello, **options)
+            try:
+                reply = calls.hello(hello, **options)
+            except grpc.RpcError as exc:
+                if exc.code() not in RETRYABLE_CODES:
+                    raise _HelloRefused(exc) from exc
+                raise
             self.collector_max_batch_samples = reply.max_batch_samples or None
         return calls.push(payload, **options)
 
@@ -163,15 +178,20 @@ class Sender:
         self.counters.samples_sent_total += batch.samples
         self.counters.duplicates_total += ack.duplicate
 
-    def _on_error(self, batch: BufferedBatch, exc: grpc.RpcError, queued_live: int) -> bool:
-        if exc.code() in RETRYABLE_CODES and TOO_LARGE_DETAILS not in (exc.details() or ""):
+    def _on_error(self, batch: BufferedBatch, exc: grpc.RpcError, queued_live: int, hello_refused: bool = False) -> bool:
+        if hello_refused or (exc.code() in RETRYABLE_CODES and TOO_LARGE_DETAILS not in (exc.details() or "")):
             # What was queued before this call stays in the buffer and is replayed as backlog.
             # A batch flushed while the call was in flight is the newest data and stays live.
             for _ in range(queued_live):
                 self.live.popleft()
             self.counters.send_failures_total += 1
             self._needs_hello = True
-            log.warning("collector %s: %s: %s; will retry", self.identity.address, exc.code().name, exc.details())
+            if hello_refused:  # no batch was sent: the collector refuses the agent itself until an admin acts
+                log.error("collector %s refused this agent's Hello: %s: %s; %d batches stay buffered, retrying "
+                          "with backoff", self.identity.address, exc.code().name, exc.details(),
+                          self.buffer.stats().batches)
+            else:
+                log.warning("collector %s: %s: %s; will retry", self.identity.address, exc.code().name, exc.details())
             return False
         self._forget_live(batch.sequence)
         # The collector will never take this batch (e.g. INVALID_ARGUMENT, or larger than its receive limit);

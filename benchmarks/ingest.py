@@ -56,7 +56,8 @@ class BatchEncoder:
     """Batch bytes for one agent: ``series_count`` series with ``points`` samples each."""
 
     def __init__(self, agent: int, series_count: int, points: int):
-        keys = [f'itops_bench_value{{device="d{i % 50}",host="bench-{agent}",index="{i}"}}' for i in range(series_count)]
+        # Each agent polls its own 50 devices: a device reported by two agents is refused (proto/README.md).
+        keys = [f'itops_bench_value{{device="d{agent}-{i % 50}",host="bench-{agent}",index="{i}"}}' for i in range(series_count)]
         self.series_bytes = b"".join(_field(1, key.encode()) for key in keys)
         self.index_bytes = _field(2, b"".join(_varint(i) for _ in range(points) for i in range(series_count)))
         self.series_count, self.points = series_count, points

@@ -15,7 +15,7 @@ from itops.collector.report_scheduler import ReportsConfig
 from itops.collector.storage.registry import SHIPPED_BACKENDS
 from itops.collector.storage.registry import config_models as storage_config_models
 from itops.collector.validation import ValidationLimits
-from itops.yamlconf import ByteSize, ConfigError, Duration, load_file
+from itops.yamlconf import ByteSize, ConfigError, Duration, FieldProblem, load_file
 
 __all__ = ["AgentCredential", "AuthConfig", "CollectorConfig", "HttpConfig", "GrpcConfig", "load_collector_config", "users_database_url"]
 
@@ -26,6 +26,8 @@ _SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 class AgentCredential(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     id: Annotated[str, Meta(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._-]+$", description="The agent's id (its `agent_id`, by default its hostname).")]
     token_sha256: Annotated[str, Meta(description="SHA-256 (hex) of the agent's bearer token; `itops-collector new-token ID` makes both.")]
+    hostname: Annotated[Annotated[str, Meta(min_length=1, max_length=253)] | None, Meta(description="The host this agent speaks for (its `host` label and Hello hostname). Default: the hostname of its first Hello; set it to move the agent to another host.")] = None
+    devices: Annotated[list[str], Meta(description="Devices and clocks this agent polls, taken from any agent that reported them before (see proto/README.md, \"Identity\"). Others are owned by the first agent that reports them.")] = []
 
 
 class GrpcConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -103,15 +105,7 @@ class CollectorConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 
 def load_collector_config(path: str) -> CollectorConfig:
-    config = load_file(path, CollectorConfig, choices={"storage.type": list(SHIPPED_BACKENDS)},
-                       check=lambda loaded: loaded.alerting is None or check_alerting(loaded.alerting))
-    seen: set[str] = set()
-    for index, agent in enumerate(config.agents):
-        if agent.id in seen:
-            raise ConfigError(path, None, f"agents[{index}].id", f"agent {agent.id!r} is listed twice")
-        if not _SHA256_RE.match(agent.token_sha256):
-            raise ConfigError(path, None, f"agents[{index}].token_sha256", "expected 64 lower-case hex digits (SHA-256)")
-        seen.add(agent.id)
+    config = load_file(path, CollectorConfig, choices={"storage.type": list(SHIPPED_BACKENDS)}, check=_check)
     if not config.grpc.insecure and not (config.grpc.tls_cert_file and config.grpc.tls_key_file):
         raise ConfigError(path, None, "grpc", "needs tls_cert_file and tls_key_file (or insecure: true on loopback)")
     _check_byte_caps(path, config)
@@ -127,6 +121,31 @@ def _check_byte_caps(path: str, config: CollectorConfig) -> None:
                           f"validation.max_samples_per_batch {config.validation.max_samples_per_batch}")
     if caps.max_bytes_in_flight < caps.max_bytes_per_agent:
         raise ConfigError(path, None, "grpc.max_bytes_in_flight", "is smaller than grpc.max_bytes_per_agent")
+
+
+def _check(config: CollectorConfig) -> None:
+    """FieldProblem, which the loader turns into a ConfigError naming file, line and field."""
+    _check_agents(config.agents)
+    if config.alerting is not None:
+        check_alerting(config.alerting)
+
+
+def _check_agents(agents: list[AgentCredential]) -> None:
+    """Ids are unique, and no host or device is given to two agents."""
+    seen: set[str] = set()
+    given_to: dict[tuple[str, str], str] = {}
+    for index, agent in enumerate(agents):
+        if agent.id in seen:
+            raise FieldProblem(f"agents[{index}].id", f"agent {agent.id!r} is listed twice")
+        seen.add(agent.id)
+        if not _SHA256_RE.match(agent.token_sha256):
+            raise FieldProblem(f"agents[{index}].token_sha256", "expected 64 lower-case hex digits (SHA-256)")
+        claims = [(f"agents[{index}].hostname", "hostname", agent.hostname)] if agent.hostname else []
+        claims += [(f"agents[{index}].devices[{i}]", "devices", device) for i, device in enumerate(agent.devices)]
+        for field, kind, name in claims:
+            owner = given_to.setdefault((kind, name), agent.id)
+            if owner != agent.id:
+                raise FieldProblem(field, f"{name!r} is already given to agent {owner!r}")
 
 
 def users_database_url(config: CollectorConfig) -> str:

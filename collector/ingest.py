@@ -1,15 +1,18 @@
 """The agents' gRPC endpoint: authenticate, validate, store durably, then acknowledge.
 
-A batch is rejected whole (INVALID_ARGUMENT naming the field) or stored whole. The ack for a batch is
-sent only after the storage backend committed it; a replayed batch is acknowledged as a duplicate and
-not stored again.
+A batch is rejected whole (INVALID_ARGUMENT naming the field, PERMISSION_DENIED when it speaks for another
+host, agent or device) or stored whole. The ack for a batch is sent only after the storage backend committed
+it; a replayed batch is acknowledged as a duplicate and nothing of it is stored or looked at beyond its
+sequence. Of one (agent, sequence) one batch at a time gets past the duplicate test.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
+from collections.abc import AsyncIterator, Callable
 
 import grpc
 from google.protobuf.message import DecodeError
@@ -20,7 +23,9 @@ from itops.collector.alert_feed import observed_batch
 from itops.collector.assignments import AssignmentsFile
 from itops.collector.coverage import CoverageLedger
 from itops.collector.ingest_admission import admitted_agent
+from itops.collector.identity import Claims, IdentityRefused, IdentityRegister
 from itops.collector.self_metrics import (
+    REJECT_REASON_FORGED_IDENTITY,
     REJECT_REASON_OVERLOADED,
     REJECT_REASON_UNDECODABLE,
     CollectorMetrics,
@@ -45,6 +50,7 @@ class IngestService:
         max_pending_samples: int,
         max_batch_samples: int,
         assignments: AssignmentsFile,
+        identity: IdentityRegister,
         alerting: AlertingPipeline | None = None,
         coverage: CoverageLedger | None = None,
         clock: Clock = utc_now,
@@ -59,7 +65,9 @@ class IngestService:
         self.alerting = alerting
         self.coverage = coverage
         self.clock = clock
+        self.identity = identity
         self.pending_samples = 0
+        self._in_flight: dict[tuple[str, int], asyncio.Event] = {}
 
     async def _authenticate(self, _context: grpc.aio.ServicerContext) -> str:
         """The agent IngestAdmission found the call's bearer token to belong to; it refused the call, before
@@ -68,6 +76,11 @@ class IngestService:
 
     async def Hello(self, request: ingest_pb2.AgentHello, context: grpc.aio.ServicerContext) -> ingest_pb2.HelloReply:
         agent_id = await self._authenticate(context)
+        try:
+            self.validator.validate_hello(request)
+        except BatchRejected as exc:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
+        await self._claimed(context, agent_id, lambda: self.identity.check_hello(agent_id, request.hostname))
         now_ms = epoch_ms(self.clock)
         await asyncio.to_thread(self.state.record_hello, agent_id, request, context.peer(), now_ms)
         log.info("agent %s (%s, %s) said hello from %s", agent_id, request.hostname, request.agent_version, context.peer())
@@ -86,22 +99,61 @@ class IngestService:
         if self.pending_samples + sample_count > self.max_pending_samples:
             self.metrics.batches_rejected.labels(REJECT_REASON_OVERLOADED).inc()
             await context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, "collector is behind on storage; retry later")
+        async with self._one_at_a_time(agent_id, request.sequence):
+            if await self.storage.is_stored(agent_id, request.sequence):
+                duplicate = True
+            else:
+                claims = await self._claimed(
+                    context, agent_id, lambda: self.identity.check_batch(agent_id, valid, self.validator.labels_of))
+                duplicate = await self._store(agent_id, request, valid, claims)
+        if not duplicate:
+            self.state.touch(agent_id, context.peer(), epoch_ms(self.clock))
+            if self.coverage is not None:
+                self.coverage.record_batch(valid)
+            self._observe_for_alerts(agent_id, valid)
+        self._count(duplicate, sample_count, received)
+        return ingest_pb2.PushAck(sequence=request.sequence, duplicate=duplicate)
+
+    @contextlib.asynccontextmanager
+    async def _one_at_a_time(self, agent_id: str, sequence: int) -> AsyncIterator[None]:
+        """A second push of a sequence waits until the first is stored (or failed), then sees its verdict."""
+        key = (agent_id, sequence)
+        while (busy := self._in_flight.get(key)) is not None:
+            await busy.wait()
+        done = self._in_flight[key] = asyncio.Event()
+        try:
+            yield
+        finally:
+            del self._in_flight[key]
+            done.set()
+
+    async def _claimed(self, context: grpc.aio.ServicerContext, agent_id: str, check: Callable[[], Claims]) -> Claims:
+        """The first claims ``check()`` finds, persisted; PERMISSION_DENIED when they are another agent's."""
+        try:
+            claims = check()
+        except IdentityRefused as exc:
+            self.metrics.batches_rejected.labels(REJECT_REASON_FORGED_IDENTITY).inc()
+            await context.abort(grpc.StatusCode.PERMISSION_DENIED, str(exc))
+        if claims:
+            await asyncio.to_thread(self.state.record_claims, agent_id, claims.hostname, claims.devices,
+                                    epoch_ms(self.clock))
+        return claims
+
+    async def _store(self, agent_id: str, request: ingest_pb2.Batch, valid: ValidBatch, claims: Claims) -> bool:
+        """Store a batch not stored before: check results and inventory first (idempotent, so a crash before the
+        samples' commit loses nothing on replay), then the samples, whose commit marks the sequence stored."""
+        if request.checks or request.HasField("inventory"):
+            await asyncio.to_thread(self.state.write_batch_records, agent_id, request)
         series_ids = self.storage.resolve_series(agent_id, valid.keys, self.validator.labels_of)
         write = SampleWrite(agent_id, request.sequence, series_ids[valid.series_index], valid.timestamps_ms, valid.values)
-        self.pending_samples += sample_count
+        self.pending_samples += len(valid.values)
         try:
             result = await self.storage.write(write)
         finally:
-            self.pending_samples -= sample_count
-        if request.checks or request.HasField("inventory"):
-            await asyncio.to_thread(self.state.write_batch_records, agent_id, request)
-        self.state.touch(agent_id, context.peer(), epoch_ms(self.clock))
-        if self.coverage is not None:  # a replayed batch too: the ledger merges, and may have missed it at a crash
-            self.coverage.record_batch(valid)
-        if not result.duplicate:
-            self._observe_for_alerts(agent_id, valid)
-        self._count(result.duplicate, sample_count, received)
-        return ingest_pb2.PushAck(sequence=request.sequence, duplicate=result.duplicate)
+            self.pending_samples -= len(valid.values)
+        if result.duplicate:  # cannot happen while one push per sequence passes is_stored; storage has the last word
+            log.error("batch %d of %s was stored meanwhile by another push", request.sequence, agent_id)
+        return result.duplicate
 
     async def GetAssignedInputs(self, request: ingest_pb2.AssignedInputsRequest,
                                 context: grpc.aio.ServicerContext) -> ingest_pb2.AssignedInputs:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-__all__ = ["CollectorMetrics", "REJECT_REASON_UNAUTHENTICATED", "REJECT_REASON_OVERLOADED", "REJECT_REASON_UNDECODABLE"]
+__all__ = ["CollectorMetrics", "REJECT_REASON_UNAUTHENTICATED", "REJECT_REASON_OVERLOADED", "REJECT_REASON_UNDECODABLE",
+           "REJECT_REASON_FORGED_IDENTITY"]
 
 REJECT_REASON_UNAUTHENTICATED = "unauthenticated"
 REJECT_REASON_OVERLOADED = "overloaded"
 REJECT_REASON_UNDECODABLE = "undecodable"
+REJECT_REASON_FORGED_IDENTITY = "forged_identity"
 
 _LATENCY_BUCKETS_S = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 

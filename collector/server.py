@@ -27,6 +27,7 @@ from itops.collector.entities import EntityDirectory
 from itops.collector.entities_api import add_entity_routes
 from itops.collector.http_api import build_http_app
 from itops.collector.in_flight import InFlightCaps, InFlightLedger
+from itops.collector.identity import IdentityRegister
 from itops.collector.incidents_api import add_incident_routes
 from itops.collector.ingest import IngestService, add_ingest_service
 from itops.collector.ingest_admission import IngestAdmission
@@ -99,6 +100,7 @@ class Collector:
             max_pending_samples=self.config.grpc.max_pending_samples,
             max_batch_samples=self.config.validation.max_samples_per_batch,
             assignments=self.assignments,
+            identity=IdentityRegister(self.config.agents, self.state),
             alerting=self.alerting.pipeline if self.alerting is not None else None,
             coverage=self.coverage,
             clock=self.clock,

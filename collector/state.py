@@ -53,6 +53,11 @@ CREATE TABLE IF NOT EXISTS check_results (
     PRIMARY KEY (agent_id, sequence, position)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS check_results_by_time ON check_results (agent_id, check_name, target, timestamp_ms);
+CREATE TABLE IF NOT EXISTS device_owners (
+    device TEXT PRIMARY KEY,
+    agent_id TEXT NOT NULL,
+    since_ms INTEGER NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS inventory_snapshots (
     agent_id TEXT NOT NULL,
     timestamp_ms INTEGER NOT NULL,
@@ -112,6 +117,27 @@ class StateStore:
                  json.dumps(json_format.MessageToDict(hello.asset, preserving_proto_field_name=True)), now_ms, now_ms),
             )
         self._last_seen[agent_id] = (now_ms, source)
+
+    def bound_hosts(self) -> dict[str, str]:
+        """agent id → the host it speaks for (the hostname it registered first)."""
+        with self._lock:
+            return dict(self._db.execute("SELECT agent_id, hostname FROM agents WHERE hostname != ''").fetchall())
+
+    def device_owners(self) -> dict[str, str]:
+        """device or clock name → the agent that polls it."""
+        with self._lock:
+            return dict(self._db.execute("SELECT device, agent_id FROM device_owners").fetchall())
+
+    def record_claims(self, agent_id: str, hostname: str | None, devices: list[str], now_ms: int) -> None:
+        """Persist what a batch claimed first: its agent's host (when no Hello named it yet), the devices it polls."""
+        with self._lock, self._db:
+            if hostname is not None:
+                self._db.execute(
+                    """INSERT INTO agents (agent_id, hostname, first_seen_ms, last_seen_ms) VALUES (?, ?, ?, ?)
+                       ON CONFLICT (agent_id) DO UPDATE SET hostname = excluded.hostname WHERE hostname = ''""",
+                    (agent_id, hostname, now_ms, now_ms))
+            self._db.executemany("INSERT OR REPLACE INTO device_owners VALUES (?, ?, ?)",
+                                 [(device, agent_id, now_ms) for device in devices])
 
     def touch(self, agent_id: str, source: str, now_ms: int) -> None:
         self._last_seen[agent_id] = (now_ms, source)

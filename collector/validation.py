@@ -9,7 +9,6 @@ per-sample columns are checked, and those with numpy.
 from __future__ import annotations
 
 import math
-import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -20,15 +19,15 @@ import msgspec
 import numpy as np
 
 from itops.collector.series_key import LABEL_NAME_RE, METRIC_NAME_RE, parse_series_key
+from itops.collector.text_fields import MAX_HOSTNAME_BYTES, control_character_problem, string_fields, text_problem
 from itops.series_key import RESERVED_LABEL
 from itops.v1 import ingest_pb2
 from itops.yamlconf import Duration
 
-__all__ = ["RejectReason", "BatchRejected", "ValidationLimits", "ValidBatch", "BatchValidator"]
+__all__ = ["RejectReason", "BatchRejected", "ValidationLimits", "ValidBatch", "BatchValidator", "shown"]
 
 # The collector adds this label from the agent's authenticated identity; an agent must not set it.
 MAX_SEQUENCE = 2**63 - 1  # sequences are uint64 on the wire; stores keep them as signed 64-bit integers
-_CONTROL_CHARACTER_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _CHECK_STATUSES = frozenset(ingest_pb2.CheckStatus.values())
 _SHOWN_KEY_CHARS = 120
 
@@ -49,6 +48,8 @@ class RejectReason(StrEnum):
     TOO_MANY_CHECKS = "too_many_checks"
     INVALID_CHECK = "invalid_check"
     INVENTORY_TOO_LARGE = "inventory_too_large"
+    INVALID_INVENTORY = "invalid_inventory"
+    INVALID_HELLO = "invalid_hello"
 
 
 class BatchRejected(Exception):
@@ -85,6 +86,8 @@ class ValidationLimits(msgspec.Struct, forbid_unknown_fields=True, kw_only=True)
     max_checks_per_batch: Annotated[int, _limit("Most check results in one batch.")] = 10_000
     max_check_target_length: Annotated[int, _limit("Longest check target, in characters.")] = 1024
     max_check_message_length: Annotated[int, _limit("Longest check message, in characters.")] = 4096
+    max_text_length: Annotated[int, _limit("Longest Hello field (os, platform, IP address, asset field) or inventory string, in characters; a hostname is at most 253 bytes.")] = 256
+    max_ip_addresses: Annotated[int, _limit("Most IP addresses in one Hello.")] = 256
     max_inventory_disks: Annotated[int, _limit("Most disks in one inventory snapshot.")] = 256
     max_inventory_network_interfaces: Annotated[int, _limit("Most network interfaces in one inventory snapshot.")] = 1024
     max_cached_series_keys: Annotated[
@@ -136,8 +139,28 @@ class BatchValidator:
         self._validate_checks(batch.checks, window)
         inventory = batch.inventory if batch.HasField("inventory") else None
         if inventory is not None:
-            self._validate_inventory(inventory)
+            self._validate_inventory(inventory, window)
         return ValidBatch(batch.sequence, keys, series_index, timestamps_ms, values, list(batch.checks), inventory)
+
+    def validate_hello(self, hello: ingest_pb2.AgentHello) -> None:
+        """BatchRejected naming the first Hello field that is too long, holds a control character or is out of range."""
+        hostname_bytes = len(hello.hostname.encode())
+        if not 0 < hostname_bytes <= MAX_HOSTNAME_BYTES:
+            raise BatchRejected(RejectReason.INVALID_HELLO,
+                                f"hostname is {hostname_bytes} bytes long; it must be 1 to {MAX_HOSTNAME_BYTES}")
+        if len(hello.ip_addresses) > self._limits.max_ip_addresses:
+            raise BatchRejected(RejectReason.INVALID_HELLO, f"ip_addresses holds {len(hello.ip_addresses)} entries; "
+                                                            f"the limit is {self._limits.max_ip_addresses}")
+        self._validate_text_fields(hello, "", RejectReason.INVALID_HELLO)
+        window = self._window()
+        if not 0 <= hello.boot_time_unix_ms <= window.last_ms:
+            raise BatchRejected(RejectReason.INVALID_HELLO, f"boot_time_unix_ms is {hello.boot_time_unix_ms}; it must be "
+                                                            f"0 to {window.last_ms} (the collector's clock)")
+
+    def _validate_text_fields(self, message, path: str, reason: RejectReason) -> None:
+        for where, value in string_fields(message, path):
+            if problem := text_problem(value, self._limits.max_text_length):
+                raise BatchRejected(reason, f"{where.lstrip('.')} {shown(value)} {problem}")
 
     def labels_of(self, key: str) -> tuple[str, dict[str, str]]:
         """``(name, labels)`` of a validated key. Stores call it once per new series, so it is not cached."""
@@ -208,18 +231,18 @@ class BatchValidator:
         if len(key) > limits.max_series_key_length:
             raise BatchRejected(
                 RejectReason.INVALID_SERIES_KEY,
-                f"{where} {_shown(key)} is {len(key)} characters long; the limit is {limits.max_series_key_length}",
+                f"{where} {shown(key)} is {len(key)} characters long; the limit is {limits.max_series_key_length}",
             )
         try:
             name, labels = parse_series_key(key)
         except ValueError as exc:
-            raise BatchRejected(RejectReason.INVALID_SERIES_KEY, f"{where} {_shown(key)} is not a canonical series key: {exc}") from None
+            raise BatchRejected(RejectReason.INVALID_SERIES_KEY, f"{where} {shown(key)} is not a canonical series key: {exc}") from None
         if len(name) > limits.max_metric_name_length:
             raise BatchRejected(
                 RejectReason.INVALID_SERIES_KEY,
-                f"{where} {_shown(key)}: the metric name is {len(name)} characters long; the limit is {limits.max_metric_name_length}",
+                f"{where} {shown(key)}: the metric name is {len(name)} characters long; the limit is {limits.max_metric_name_length}",
             )
-        self._validate_labels(labels, f"{where} {_shown(key)}")
+        self._validate_labels(labels, f"{where} {shown(key)}")
 
     def _validate_labels(self, labels: dict[str, str], where: str) -> None:
         if len(labels) > self._limits.max_labels_per_series:
@@ -248,10 +271,10 @@ class BatchValidator:
             problem = "has an empty value; leave the label out instead"
         elif len(value) > limits.max_label_value_length:
             problem = f"has a value {len(value)} characters long; the limit is {limits.max_label_value_length}"
-        elif control := _CONTROL_CHARACTER_RE.search(value):
-            problem = f"has control character U+{ord(control.group()):04X} at offset {control.start()} of its value; of the control characters only tab, newline and carriage return are allowed"
+        elif control := control_character_problem(value, multi_line=True):
+            problem = f"value {control}"
         if problem:
-            raise BatchRejected(RejectReason.INVALID_LABEL, f"{where}: label {_shown(name)} {problem}")
+            raise BatchRejected(RejectReason.INVALID_LABEL, f"{where}: label {shown(name)} {problem}")
 
     def _validate_checks(self, checks: Sequence[ingest_pb2.CheckResult], window: _Window) -> None:
         if len(checks) > self._limits.max_checks_per_batch:
@@ -266,21 +289,23 @@ class BatchValidator:
         limits = self._limits
         problem = None
         if not METRIC_NAME_RE.fullmatch(check.check) or len(check.check) > limits.max_metric_name_length:
-            problem = f".check {_shown(check.check)} must match [a-zA-Z_:][a-zA-Z0-9_:]* and be at most {limits.max_metric_name_length} characters"
+            problem = f".check {shown(check.check)} must match [a-zA-Z_:][a-zA-Z0-9_:]* and be at most {limits.max_metric_name_length} characters"
         elif not 0 < len(check.target) <= limits.max_check_target_length:
             problem = f".target must be 1 to {limits.max_check_target_length} characters long, is {len(check.target)}"
+        elif control := control_character_problem(check.target, multi_line=False):
+            problem = f".target {control}"
         elif check.status not in _CHECK_STATUSES:
             problem = f".status {check.status} is not a CheckStatus"
         elif not (math.isfinite(check.duration_seconds) and check.duration_seconds >= 0):
             problem = f".duration_seconds is {check.duration_seconds}; it must be finite and 0 or more"
-        elif len(check.message) > limits.max_check_message_length:
-            problem = f".message is {len(check.message)} characters long; the limit is {limits.max_check_message_length}"
+        elif message_problem := text_problem(check.message, limits.max_check_message_length, multi_line=True):
+            problem = f".message {message_problem}"
         if problem:
-            raise BatchRejected(RejectReason.INVALID_CHECK, f"{where}{problem} (target {_shown(check.target)})")
+            raise BatchRejected(RejectReason.INVALID_CHECK, f"{where}{problem} (target {shown(check.target)})")
         if not window.first_ms <= check.timestamp_ms <= window.last_ms:
             raise BatchRejected(
                 RejectReason.TIMESTAMP_OUT_OF_WINDOW,
-                f"{where}.timestamp_ms (check {check.check}, target {_shown(check.target)}) {window.describe(check.timestamp_ms)}",
+                f"{where}.timestamp_ms (check {check.check}, target {shown(check.target)}) {window.describe(check.timestamp_ms)}",
             )
         self._validate_check_labels(check.labels, where)
 
@@ -288,11 +313,11 @@ class BatchValidator:
         by_name: dict[str, str] = {}
         for index, label in enumerate(labels):
             if label.name in by_name:
-                raise BatchRejected(RejectReason.INVALID_LABEL, f"{where}.labels[{index}]: label {_shown(label.name)} appears twice")
+                raise BatchRejected(RejectReason.INVALID_LABEL, f"{where}.labels[{index}]: label {shown(label.name)} appears twice")
             by_name[label.name] = label.value
         self._validate_labels(by_name, f"{where}.labels")
 
-    def _validate_inventory(self, inventory: ingest_pb2.InventorySnapshot) -> None:
+    def _validate_inventory(self, inventory: ingest_pb2.InventorySnapshot, window: _Window) -> None:
         limits = self._limits
         for field, count, limit in (
             ("disks", len(inventory.disks), limits.max_inventory_disks),
@@ -302,6 +327,10 @@ class BatchValidator:
                 raise BatchRejected(
                     RejectReason.INVENTORY_TOO_LARGE, f"inventory.{field} holds {count} entries; the limit is {limit}"
                 )
+        if not window.first_ms <= inventory.timestamp_ms <= window.last_ms:
+            raise BatchRejected(RejectReason.INVALID_INVENTORY,
+                                f"inventory.timestamp_ms {window.describe(inventory.timestamp_ms)}")
+        self._validate_text_fields(inventory, "inventory", RejectReason.INVALID_INVENTORY)
 
 
 def _check_series_index(series_index: np.ndarray, keys: list[str]) -> None:
@@ -343,12 +372,12 @@ def _reject_duplicate_key(keys: list[str]) -> NoReturn:
         if key in first_index:
             raise BatchRejected(
                 RejectReason.DUPLICATE_SERIES_KEY,
-                f"samples.series[{index}] {_shown(key)} repeats samples.series[{first_index[key]}]",
+                f"samples.series[{index}] {shown(key)} repeats samples.series[{first_index[key]}]",
             )
         first_index[key] = index
 
 
-def _shown(text: str) -> str:
+def shown(text: str) -> str:
     """Agent-supplied text made safe for a log line: quoted, control characters escaped, cut short."""
     if len(text) <= _SHOWN_KEY_CHARS:
         return repr(text)

@@ -73,6 +73,11 @@ class StorageBackend(abc.ABC):
         """
 
     @abc.abstractmethod
+    async def is_stored(self, agent_id: str, sequence: int) -> bool:
+        """Whether ``write`` stored (agent_id, sequence) before: a replay the collector must not look into.
+        A write not yet committed is not seen, so ingest lets one batch of a sequence in at a time."""
+
+    @abc.abstractmethod
     async def write(self, samples: SampleWrite) -> WriteResult:
         """Store the batch durably, once: a (agent_id, sequence) seen before is not stored again."""
 

@@ -47,6 +47,14 @@ class RangeReader:
             self._executor, self._aggregated_range, series_id, agent_id, start_ms, end_ms, step_ms, reduce
         )
 
+    async def was_received(self, agent_id: int, sequence: int) -> bool:
+        return await asyncio.get_running_loop().run_in_executor(self._executor, self._received, agent_id, sequence)
+
+    def _received(self, agent_id: int, sequence: int) -> bool:
+        row = self._connection().execute(
+            "SELECT 1 FROM received WHERE agent_id = ? AND sequence = ?", (agent_id, sequence)).fetchone()
+        return row is not None
+
     def _aggregated_range(
         self, series_id: int, agent_id: int, start_ms: int, end_ms: int, step_ms: int, reduce: Reducer
     ) -> RangeResult:

@@ -12,7 +12,8 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["SCHEMA_VERSION", "Dictionary", "connect", "create_schema", "load_dictionary", "chunk_window_ms"]
+__all__ = ["SCHEMA_VERSION", "Dictionary", "connect", "create_schema", "load_dictionary", "load_highest_sequences",
+           "chunk_window_ms"]
 
 SCHEMA_VERSION = 1
 WAL_SIZE_LIMIT_BYTES = 64 * 2**20  # truncate the log back to this after a checkpoint
@@ -91,3 +92,9 @@ def load_dictionary(conn: sqlite3.Connection) -> Dictionary:
         series_ids[agent_id][key] = series_id
         series[series_id] = (agent_id, name, json.loads(labels))
     return Dictionary(agent_ids, series_ids, series)
+
+
+def load_highest_sequences(conn: sqlite3.Connection) -> dict[int, int]:
+    """agent id -> the highest sequence ``received`` holds for it (one primary-key seek per agent)."""
+    rows = conn.execute("SELECT id, (SELECT MAX(sequence) FROM received WHERE agent_id = agents.id) FROM agents")
+    return {agent_id: highest for agent_id, highest in rows if highest is not None}

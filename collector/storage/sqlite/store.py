@@ -15,7 +15,7 @@ from ..base import Aggregation, LabelsOf, RangeResult, SampleWrite, SeriesInfo, 
 from .compaction import CompactionPolicy, Compactor, StoreCounters
 from .config import SQLiteConfig
 from .query import RangeReader
-from .schema import Dictionary, chunk_window_ms, connect, create_schema, load_dictionary
+from .schema import Dictionary, chunk_window_ms, connect, create_schema, load_dictionary, load_highest_sequences
 from .writer import AcceptedBatch, CommitObserver, WriterThread
 
 __all__ = ["SQLiteStorage", "StoreStats"]
@@ -47,6 +47,7 @@ class SQLiteStorage(StorageBackend):
         self._db_path = Path(config.path) / DB_FILE_NAME
         self._counters = StoreCounters()
         self._dictionary = Dictionary({}, {}, {})
+        self._highest_stored: dict[int, int] = {}  # agent id -> highest sequence stored; the writer raises it
         self._series_by_name: dict[str, list[int]] = {}
         self._next_agent_id = self._next_series_id = 1
         self._writer: WriterThread | None = None
@@ -64,8 +65,8 @@ class SQLiteStorage(StorageBackend):
         )
         self._compactor = Compactor(conn, policy, self._counters)
         await asyncio.to_thread(self._compactor.refresh_counters)
-        self._writer = WriterThread(conn, self._compactor, self._counters, asyncio.get_running_loop(), self._on_commit,
-                                    self._clock)
+        self._writer = WriterThread(conn, self._compactor, self._counters, self._highest_stored,
+                                    asyncio.get_running_loop(), self._on_commit, self._clock)
         self._writer.start()
         self._reader = RangeReader(self._db_path, self._config.cache_size, self._config.query_threads, window_ms)
 
@@ -74,6 +75,7 @@ class SQLiteStorage(StorageBackend):
         conn = connect(self._db_path, self._config.cache_size)
         create_schema(conn, int(self._config.chunk_window * 1000))
         self._dictionary = load_dictionary(conn)
+        self._highest_stored.update(load_highest_sequences(conn))
         for series_id, (_, name, _) in self._dictionary.series.items():
             self._series_by_name.setdefault(name, []).append(series_id)
         self._next_agent_id = max(self._dictionary.agent_ids.values(), default=0) + 1
@@ -118,6 +120,14 @@ class SQLiteStorage(StorageBackend):
         self._series_by_name.setdefault(name, []).append(series_id)
         new_rows.append((series_id, agent, key, name, json.dumps(labels, sort_keys=True)))
         return series_id
+
+    async def is_stored(self, agent_id: str, sequence: int) -> bool:
+        """Live data (a sequence above the agent's highest stored) is known new without a read; only a replay
+        at or below it, such as a backlog sent behind live data after an outage, looks in ``received``."""
+        agent = self._dictionary.agent_ids.get(agent_id)
+        if agent is None or sequence > self._highest_stored.get(agent, 0):
+            return False
+        return await self._reader.was_received(agent, sequence)
 
     async def write(self, samples: SampleWrite) -> WriteResult:
         batch = AcceptedBatch(

@@ -51,12 +51,13 @@ class _Queue:
 
 class WriterThread:
     def __init__(
-        self, conn: sqlite3.Connection, compactor: Compactor, counters: StoreCounters,
+        self, conn: sqlite3.Connection, compactor: Compactor, counters: StoreCounters, highest_stored: dict[int, int],
         loop: asyncio.AbstractEventLoop, on_commit: CommitObserver | None, clock: Clock,
     ):
         self._conn = conn
         self._compactor = compactor
         self._counters = counters
+        self._highest_stored = highest_stored
         self._loop = loop
         self._on_commit = on_commit
         self._clock = clock
@@ -164,9 +165,12 @@ class WriterThread:
         except BaseException:
             conn.execute("ROLLBACK")
             raise
-        self._counters.head_samples += sum(
-            batch.values.size for (batch, _), result in zip(queue.batches, results) if not result.duplicate
-        )
+        for (batch, _), result in zip(queue.batches, results):
+            if not result.duplicate:
+                self._counters.head_samples += batch.values.size
+                # Raised before the callers' futures resolve: whoever learns of the commit sees it here.
+                if batch.sequence > self._highest_stored.get(batch.agent_id, 0):
+                    self._highest_stored[batch.agent_id] = batch.sequence
         return results
 
     def _insert_batch(self, batch: AcceptedBatch) -> WriteResult:

@@ -29,11 +29,16 @@ class ScriptedCollector(ingest_pb2_grpc.IngestServicer):
         self.tokens: list[str] = []
         self.hold_failure: asyncio.Event | None = None
         self.pushes: asyncio.Queue[int] = asyncio.Queue()  # every push as it arrives, failed or not
+        self.reject_code = grpc.StatusCode.INVALID_ARGUMENT
+        self.hellos_refused_left = 0
 
     async def next_push(self) -> int:
         return await self.pushes.get()
 
     async def Hello(self, request, context):
+        if self.hellos_refused_left != 0:
+            self.hellos_refused_left -= 1
+            await context.abort(grpc.StatusCode.PERMISSION_DENIED, "hostname is 'host-a', the host of agent 'a0'")
         return ingest_pb2.HelloReply(server_time_unix_ms=1, max_batch_samples=1000)
 
     async def Push(self, request, context):
@@ -46,7 +51,7 @@ class ScriptedCollector(ingest_pb2_grpc.IngestServicer):
                 await self.hold_failure.wait()
             await context.abort(self.failure, "scripted failure")
         if request.sequence in self.reject:
-            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "samples.values[0] is NaN")
+            await context.abort(self.reject_code, "samples.values[0] is NaN")
         duplicate = request.sequence in self.received
         self.received.append(request.sequence)
         return ingest_pb2.PushAck(sequence=request.sequence, duplicate=duplicate)
@@ -161,10 +166,11 @@ def test_overloaded_or_unauthorised_collector_gets_backoff_and_the_batch_is_kept
 
 
 @pytest.mark.timeout(90)
-def test_rejected_batch_is_dropped_and_the_queue_moves_on(tmp_path):
+@pytest.mark.parametrize("code", [grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.PERMISSION_DENIED])
+def test_rejected_batch_is_dropped_and_the_queue_moves_on(tmp_path, caplog, code):
     async def scenario():
         collector = ScriptedCollector()
-        collector.reject = {2}
+        collector.reject, collector.reject_code = {2}, code
         server, port = await _start(collector)
         buffer = DiskBuffer(str(tmp_path), 10**6, clock=lambda: NOW_S)
         sender = _sender(port, buffer, backoff_s=0.05)
@@ -181,6 +187,32 @@ def test_rejected_batch_is_dropped_and_the_queue_moves_on(tmp_path):
     assert collector.received == [1, 3]
     assert sender.counters.batches_rejected_total == 1
     assert sender.counters.batches_sent_total == 2
+    assert f"collector rejected batch 2 (1 samples) for good: {code.name}" in caplog.text
+
+
+@pytest.mark.timeout(90)
+def test_refused_hello_keeps_every_batch_buffered_and_retries_with_backoff(tmp_path, caplog):
+    async def scenario():
+        collector = ScriptedCollector()
+        collector.hellos_refused_left = 3
+        server, port = await _start(collector)
+        buffer = DiskBuffer(str(tmp_path), 10**6, clock=lambda: NOW_S)
+        sender = _sender(port, buffer, backoff_s=0.1)
+        task = asyncio.create_task(sender.run())
+        started = asyncio.get_running_loop().time()
+        for sequence in (1, 2):
+            _append(buffer, sender, sequence)
+        await _until(lambda: buffer.stats().batches == 0)  # both acknowledged once a Hello is taken
+        elapsed = asyncio.get_running_loop().time() - started
+        task.cancel()
+        await server.stop(None)
+        return sender, collector, elapsed
+
+    sender, collector, elapsed = asyncio.run(scenario())
+    assert sender.counters.batches_rejected_total == 0 and sender.counters.send_failures_total == 3
+    assert sorted(collector.received) == [1, 2]
+    assert elapsed >= 0.15, "three refusals must cost three backoff waits of 0.05-0.1 s"
+    assert "refused this agent's Hello: PERMISSION_DENIED: hostname is 'host-a', the host of agent 'a0'" in caplog.text
 
 
 @pytest.mark.timeout(90)

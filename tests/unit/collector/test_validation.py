@@ -78,6 +78,7 @@ def test_empty_batch_is_a_valid_heartbeat():
 def test_inventory_is_passed_on():
     batch = make_batch()
     batch.inventory.cpu_model = "Xeon"
+    batch.inventory.timestamp_ms = NOW_MS
     assert make_validator().validate(batch).inventory.cpu_model == "Xeon"
 
 

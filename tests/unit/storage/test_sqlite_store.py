@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from itops.collector.storage.registry import load_backend_class
+from itops.collector.storage.sqlite.query import RangeReader
 from itops.collector.storage.sqlite.store import SQLiteStorage
 from storage_helpers import batch, labels_of, opened_store
 
@@ -107,6 +108,49 @@ def test_older_sequence_replayed_after_a_newer_one_is_stored(tmp_path):
     duplicate, result = asyncio.run(scenario())
     assert not duplicate
     assert result.timestamps_ms.tolist() == [3000, 10_000]
+
+
+@pytest.fixture
+def received_reads(monkeypatch) -> list[int]:
+    """The sequences is_stored looked up in ``received`` (on a reader thread)."""
+    reads: list[int] = []
+    was_received = RangeReader.was_received
+
+    async def counted(self, agent_id, sequence):
+        reads.append(sequence)
+        return await was_received(self, agent_id, sequence)
+
+    monkeypatch.setattr(RangeReader, "was_received", counted)
+    return reads
+
+
+def test_is_stored_knows_a_sequence_above_the_highest_stored_is_new_without_a_read(tmp_path, received_reads):
+    async def scenario():
+        async with opened_store(tmp_path) as store:
+            unknown_agent = await store.is_stored("web-1", 1)
+            cpu, _ = await two_series(store)
+            await store.write(batch("web-1", 10, [cpu], [10_000], [10.0]))
+            return unknown_agent, [await store.is_stored("web-1", sequence) for sequence in (11, 10, 3)]
+
+    unknown_agent, answers = asyncio.run(scenario())
+    assert (unknown_agent, answers) == (False, [False, True, False])
+    assert received_reads == [10, 3]  # only the replays at or below the highest were looked up
+
+
+def test_is_stored_knows_the_highest_stored_sequence_after_a_restart(tmp_path, received_reads):
+    async def first_life():
+        async with opened_store(tmp_path) as store:
+            cpu, _ = await two_series(store)
+            await store.write(batch("web-1", 10, [cpu], [10_000], [10.0]))
+            await store.write(batch("web-1", 4, [cpu], [4_000], [4.0]))
+
+    async def second_life():
+        async with opened_store(tmp_path) as store:
+            return [await store.is_stored("web-1", sequence) for sequence in (11, 10, 4, 5)]
+
+    asyncio.run(first_life())
+    assert asyncio.run(second_life()) == [False, True, True, False]
+    assert received_reads == [10, 4, 5]
 
 
 def test_duplicate_timestamp_keeps_the_last_written_value(tmp_path):
