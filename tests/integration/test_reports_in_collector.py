@@ -4,7 +4,9 @@ start-up."""
 
 import csv
 import io
+import json
 import subprocess
+import urllib.request
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -42,13 +44,21 @@ def _itops(collector, *args) -> subprocess.CompletedProcess:
                           timeout=60, env={"ITOPS_TOKEN": ADMIN_TOKEN, "PATH": "/usr/bin:/bin"})
 
 
+def _month_opened(collector, incident_id: str) -> str:
+    request = urllib.request.Request(f"{collector.http_url}/api/v1/incidents/INC-{incident_id}",
+                                     headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        opened_at = datetime.fromisoformat(json.load(response)["opened_at"])
+    return opened_at.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m")
+
+
 @pytest.mark.timeout(180)
 def test_monthly_report_of_the_running_collector_lists_the_incident(reporting_collector, tls_dir, agent_token,
                                                                    tmp_path):
     _push(reporting_collector, tls_dir, agent_token, 1, 50.0)
     wait_until(lambda: "INC-" in _itops(reporting_collector, "incidents", "list").stdout, 20, "the incident")
     incident_id = _itops(reporting_collector, "incidents", "list").stdout.split("INC-", 1)[1].split()[0]
-    month = datetime.now(timezone.utc).astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m")
+    month = _month_opened(reporting_collector, incident_id)  # by the collector's clock, not this process's
 
     pdf = tmp_path / "report.pdf"
     done = _itops(reporting_collector, "report", "monthly", "--month", month, "--lang", "en", "--format", "pdf",
