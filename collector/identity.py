@@ -39,7 +39,7 @@ class Claims:
     """What a batch claims for the first time; persisted before its data."""
 
     hostname: str | None = None
-    devices: list[str] = field(default_factory=list)
+    devices: dict[str, None] = field(default_factory=dict)  # an ordered set: a batch may name 100,000 devices
 
     def __bool__(self) -> bool:
         return self.hostname is not None or bool(self.devices)
@@ -102,8 +102,7 @@ class IdentityRegister:
     def _check_device(self, agent_id: str, device: str, where: str, claims: Claims) -> None:
         owner = self._owner_of.get(device)
         if owner is None:
-            if device not in claims.devices:
-                claims.devices.append(device)
+            claims.devices[device] = None
         elif owner != agent_id:
             raise IdentityRefused(f"{where} is {shown(device)}, which agent {owner!r} polls "
                                   f"(list it in `devices` of agent {agent_id!r}'s credential to move it)")

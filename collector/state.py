@@ -11,6 +11,7 @@ import json
 import os
 import sqlite3
 import threading
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -128,7 +129,7 @@ class StateStore:
         with self._lock:
             return dict(self._db.execute("SELECT device, agent_id FROM device_owners").fetchall())
 
-    def record_claims(self, agent_id: str, hostname: str | None, devices: list[str], now_ms: int) -> None:
+    def record_claims(self, agent_id: str, hostname: str | None, devices: Iterable[str], now_ms: int) -> None:
         """Persist what a batch claimed first: its agent's host (when no Hello named it yet), the devices it polls."""
         with self._lock, self._db:
             if hostname is not None:

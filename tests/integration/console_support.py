@@ -47,8 +47,16 @@ def launch_chromium(playwright: Playwright) -> Browser:
     return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
 
 
-def start_console_collector(workdir: Path, tls_dir: Path) -> tuple[CollectorProcess, str]:
-    """A collector with the test rule, incidents for every alert and the USERS; returns it and the agent token."""
+CONSOLE_HOSTS = ("pc-flow", "pc-phone-with-a-rather-long-host-name-0042", "pc-silenced", "finance-pc-07")
+
+
+def console_agent(host: str) -> str:
+    return f"agent-{host}"
+
+
+def start_console_collector(workdir: Path, tls_dir: Path) -> tuple[CollectorProcess, dict[str, str]]:
+    """A collector with the test rule, incidents for every alert and the USERS; returns it and the agent token
+    of each host in CONSOLE_HOSTS (a credential speaks for one host only)."""
     rules = workdir / "rules.yaml"
     rules.write_text(RULES)
     config = (
@@ -59,12 +67,13 @@ def start_console_collector(workdir: Path, tls_dir: Path) -> tuple[CollectorProc
         f"          shipped_holidays: false\n          holidays: [{', '.join(map(str, _days_around_today()))}]\n"
         f"      targets:\n        P4: {{respond: 1h, respond_calendar: days_off_now, resolve: 9h, resolve_calendar: days_off_now}}\n"
     )
-    token = new_token()
-    collector = CollectorProcess(workdir, tls_dir, {"agent-a": token}, extra_config=config).start()
+    tokens = {host: new_token() for host in CONSOLE_HOSTS}
+    collector = CollectorProcess(workdir, tls_dir, {console_agent(host): token for host, token in tokens.items()},
+                                 extra_config=config).start()
     for name, (role, language) in USERS.items():
         admin_call(collector, "POST", "/api/v1/users", {"username": name, "password": PASSWORD, "role": role,
                                                         "language": language, "display_name": name.title()})
-    return collector, token
+    return collector, tokens
 
 
 def _days_around_today() -> list[date]:

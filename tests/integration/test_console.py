@@ -13,16 +13,16 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect, sync_playwright
 
 from .conftest import wait_until
-from .console_support import (DESKTOP, PHONE, admin_call, launch_chromium, log_in, open_incident_by_hand,
-                              push_disk_usage, say_hello, start_console_collector)
+from .console_support import (DESKTOP, PHONE, admin_call, console_agent, launch_chromium, log_in,
+                              open_incident_by_hand, push_disk_usage, say_hello, start_console_collector)
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 
 
 @pytest.fixture(scope="module")
 def console(tmp_path_factory, tls_dir):
-    collector, token = start_console_collector(tmp_path_factory.mktemp("console"), tls_dir)
-    collector.agent_token = token
+    collector, tokens = start_console_collector(tmp_path_factory.mktemp("console"), tls_dir)
+    collector.agent_tokens = tokens
     yield collector
     if collector.process.poll() is None:
         collector.process.kill()
@@ -77,7 +77,7 @@ def _fill_and_submit(form, values: dict[str, str]) -> None:
 
 
 def _fire_incident(console, tls_dir, host: str) -> dict:
-    push_disk_usage(console, tls_dir, console.agent_token, host, 0.97)
+    push_disk_usage(console, tls_dir, console.agent_tokens[host], host, 0.97)
     return wait_until(lambda: _incident_for_host(console, host), 20, f"an incident for {host}")
 
 
@@ -250,7 +250,7 @@ def test_report_an_incident_by_hand_opens_its_page(console, page):
 
 
 def test_alerts_page_and_silence_added_and_expired_from_the_console(console, page, tls_dir, tmp_path):
-    push_disk_usage(console, tls_dir, console.agent_token, "pc-silenced", 0.95)
+    push_disk_usage(console, tls_dir, console.agent_tokens["pc-silenced"], "pc-silenced", 0.95)
     log_in(page, console, "wang")
     page.click("#nav a[href='#/silences']")
     _fill_and_submit(page.locator("form.silence-form"), {
@@ -270,8 +270,9 @@ def test_alerts_page_and_silence_added_and_expired_from_the_console(console, pag
 
 
 def test_hosts_page_lists_the_agent_with_its_status(console, page, tls_dir, tmp_path):
-    say_hello(console, tls_dir, console.agent_token, "agent-a", "finance-pc-07")
-    push_disk_usage(console, tls_dir, console.agent_token, "finance-pc-07", 0.1)
+    token = console.agent_tokens["finance-pc-07"]
+    say_hello(console, tls_dir, token, console_agent("finance-pc-07"), "finance-pc-07")
+    push_disk_usage(console, tls_dir, token, "finance-pc-07", 0.1)
     log_in(page, console, "wang")
     page.click("#nav a[href='#/hosts']")
     host = page.locator("tr.entity", has_text="finance-pc-07")

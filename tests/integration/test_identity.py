@@ -129,7 +129,7 @@ def test_duplicate_batch_with_a_new_series_and_check_stores_nothing(stubs, two_a
 
 
 def test_concurrent_pushes_of_one_sequence_store_one_of_them(stubs, two_agent_collector):
-    batches = [_batch(8, f'itops_racer_{i}{{host="host-a"}}', checks=[_check(f"racer-{i}")]) for i in range(6)]
+    batches = [_batch(8, f'itops_racer_{i}{{host="host-a"}}', checks=[_check(f"racer-{i}")]) for i in range(4)]  # grpc.max_calls_per_agent: 4
     with ThreadPoolExecutor(len(batches)) as pool:
         acks = list(pool.map(stubs["a"].push, batches))
     stored = [i for i, ack in enumerate(acks) if not ack.duplicate]

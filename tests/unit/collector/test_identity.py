@@ -81,13 +81,13 @@ def test_a_refused_batch_claims_nothing(state):
     register.check_hello("b", "host-b")
     with pytest.raises(IdentityRefused):
         register.check_batch("a", batch('itops_up{device="ups-1"}', 'itops_x{host="host-b"}'), parse_series_key)
-    assert register.check_batch("b", batch('itops_up{device="ups-1"}'), parse_series_key).devices == ["ups-1"]
+    assert register.check_batch("b", batch('itops_up{device="ups-1"}'), parse_series_key).devices == {"ups-1": None}
 
 
 def test_device_and_clock_go_to_the_first_agent_reporting_them(state):
     register = IdentityRegister([credential("a"), credential("b")], state)
     claims = register.check_batch("a", batch('itops_up{device="ups-1"}', 'itops_clock_up{clock="gate"}'), parse_series_key)
-    assert claims.devices == ["ups-1", "gate"]
+    assert list(claims.devices) == ["ups-1", "gate"]
     check = ingest_pb2.CheckResult(check="attendance_clock", target="gate", labels=[ingest_pb2.Label(name="clock", value="gate")])
     with pytest.raises(IdentityRefused, match=r"checks\[0\].labels \(target 'gate'\): label clock is 'gate', which agent 'a' polls"):
         register.check_batch("b", batch(checks=[check]), parse_series_key)
