@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from itops.alerting.incidents.model import UtcDateTime
 
@@ -22,6 +23,8 @@ __all__ = ["BackoffPolicy", "LoginThrottle"]
 KEY_MAX_CHARS = 250
 USERNAME_KEPT_CHARS = 100  # usernames are at most 100 characters; a longer one is counted under its start
 MAX_DOUBLINGS = 40  # far beyond any longest_wait; keeps 2**n small
+
+_UPSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}  # the databases the user store runs on
 
 _metadata = sa.MetaData()
 _failures = sa.Table(
@@ -62,6 +65,8 @@ def _counts(client: str, username: str, policy: BackoffPolicy) -> dict[str, int]
 
 class LoginThrottle:
     def __init__(self, engine: sa.Engine, policy: BackoffPolicy):
+        if engine.dialect.name not in _UPSERTS:
+            raise ValueError(f"auth.database: login throttling runs on {' or '.join(_UPSERTS)}, not {engine.dialect.name}")
         self._engine, self._policy = engine, policy
         _metadata.create_all(engine)
 
@@ -87,7 +92,9 @@ class LoginThrottle:
 
     @staticmethod
     def _count_failure(connection: sa.Connection, key: str, at: datetime) -> None:
-        updated = connection.execute(_failures.update().where(_failures.c.key == key)
-                                     .values(failures=_failures.c.failures + 1, last_failure_at=at))
-        if updated.rowcount == 0:
-            connection.execute(_failures.insert().values(key=key, failures=1, last_failure_at=at))
+        """One upsert: an update, then an insert when no row was there, lets two concurrent first failures
+        of one key both insert, and on PostgreSQL the second then fails the login with a unique violation."""
+        insert = _UPSERTS[connection.dialect.name](_failures).values(key=key, failures=1, last_failure_at=at)
+        connection.execute(insert.on_conflict_do_update(
+            index_elements=[_failures.c.key],
+            set_={"failures": _failures.c.failures + 1, "last_failure_at": insert.excluded.last_failure_at}))

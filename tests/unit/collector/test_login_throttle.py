@@ -1,10 +1,15 @@
-"""LoginThrottle on a real SQLite user store with a fixed clock: waits per client and per client and username."""
+"""LoginThrottle on a real SQLite user store with a fixed clock: waits per client and per client and username.
+
+tests/integration/test_login_throttle_postgres.py collects these tests again on PostgreSQL."""
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from itops.collector.login_throttle import BackoffPolicy, LoginThrottle
 from itops.collector.users import UserStore
@@ -15,13 +20,14 @@ POLICY = BackoffPolicy(per_username=5, per_client=20, first_wait=timedelta(secon
 CLIENT, OTHER_CLIENT = "192.0.2.7", "198.51.100.9"
 
 
-def _store(tmp_path) -> UserStore:
-    return UserStore.open(f"sqlite:///{tmp_path / 'users.sqlite3'}")
+@pytest.fixture
+def users_url(tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'users.sqlite3'}"
 
 
 @pytest.fixture
-def throttle(tmp_path):
-    store = _store(tmp_path)
+def throttle(users_url):
+    store = UserStore.open(users_url)
     yield LoginThrottle(store.engine, POLICY)
     store.close()
 
@@ -81,11 +87,11 @@ def test_failures_are_forgotten_after_a_quiet_hour(throttle):
     assert throttle.retry_after(CLIENT, "admin", later) == timedelta(0)  # counting from one again
 
 
-def test_the_waits_survive_reopening_the_store(tmp_path):
-    first = _store(tmp_path)
+def test_the_waits_survive_reopening_the_store(users_url):
+    first = UserStore.open(users_url)
     _fail(LoginThrottle(first.engine, POLICY), 6, T0)
     first.close()
-    again = _store(tmp_path)
+    again = UserStore.open(users_url)
     assert LoginThrottle(again.engine, POLICY).retry_after(CLIENT, "admin", T0) == timedelta(seconds=2)
     again.close()
 
@@ -93,3 +99,22 @@ def test_the_waits_survive_reopening_the_store(tmp_path):
 def test_a_long_username_is_counted_under_its_first_100_characters(throttle):
     _fail(throttle, 5, T0, username="x" * 5000)
     assert throttle.retry_after(CLIENT, "x" * 100, T0) == timedelta(seconds=1)
+
+
+def test_concurrent_first_failures_of_one_key_are_all_counted(throttle):
+    # Each thread's first statement on its own connection: none sees a row, all of them write one.
+    start = threading.Barrier(8)
+
+    def fail_once(_):
+        start.wait()
+        throttle.failed(CLIENT, "admin", T0)
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(fail_once, range(8)))
+    assert throttle.retry_after(CLIENT, "admin", T0) == timedelta(seconds=8)  # 3 failures past the 5 free
+
+
+def test_a_database_it_cannot_upsert_in_is_refused_at_start():
+    engine = sa.create_mock_engine("mysql://", executor=None)  # only its dialect is looked at
+    with pytest.raises(ValueError, match="auth.database: login throttling runs on postgresql or sqlite, not mysql"):
+        LoginThrottle(engine, POLICY)
