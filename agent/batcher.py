@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from itops.clock import EpochClock, epoch_now, unix_ms
 from itops.agent.inputs.base import Accumulator
+from itops.clock import EpochClock, epoch_now, unix_ms
 from itops.series_key import format_series_key, series_problem
 from itops.v1 import ingest_pb2
 

@@ -10,9 +10,9 @@ import sys
 
 from itops import __version__
 from itops.agent.batcher import GatherResult
-from itops.clock import epoch_now
 from itops.agent.config import AgentConfig, load_agent_config
 from itops.cli_support import load_config_or_report, setup_logging
+from itops.clock import epoch_now
 
 __all__ = ["main"]
 

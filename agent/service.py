@@ -15,7 +15,6 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from itops.agent.batcher import GatherResult, PendingBatch
 from itops.agent.buffer import DiskBuffer
-from itops.clock import EpochClock, unix_ms, utc_datetime
 from itops.agent.central import fetch_assigned_inputs, parse_assigned_inputs
 from itops.agent.checks import CheckStatus, report_check
 from itops.agent.config import AgentConfig
@@ -24,6 +23,7 @@ from itops.agent.inputs import load_input_class
 from itops.agent.runner import InputRunner
 from itops.agent.self_metrics import gather_self_metrics
 from itops.agent.sender import Backoff, Sender
+from itops.clock import EpochClock, unix_ms, utc_datetime
 from itops.yamlconf import ConfigError
 
 __all__ = ["Agent", "build_runners"]

@@ -7,9 +7,9 @@ queues deliveries per channel.
 
 from __future__ import annotations
 
+from itops.alerting.alert_history import AlertHistory
 from itops.alerting.dependencies import DependencyMuter
 from itops.alerting.dispatch import Dispatcher
-from itops.alerting.alert_history import AlertHistory
 from itops.alerting.evaluator import Evaluator
 from itops.alerting.incidents.policy import IncidentStage
 from itops.alerting.model import Alert, ObservedBatch

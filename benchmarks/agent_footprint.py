@@ -16,8 +16,8 @@ import time
 from pathlib import Path
 
 from bench_collector import BIN, cpu_seconds, memory_mib, start_collector
-from itops.collector.auth import new_token
 from itops.clock import utc_now
+from itops.collector.auth import new_token
 from itops.collector.tls import write_ca_and_server_certificate
 
 WARMUP_S = 20

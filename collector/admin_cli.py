@@ -21,8 +21,8 @@ from zoneinfo import ZoneInfo
 
 from itops.clock import utc_now
 from itops.collector import incidents_cli
-from itops.collector.report_cli import add_report_parser, run_report
 from itops.collector.api_client import ApiUnreachable, get_json, send_json, table
+from itops.collector.report_cli import add_report_parser, run_report
 
 __all__ = ["main"]
 

@@ -22,8 +22,8 @@ from itops.clock import Clock, epoch_ms, utc_now
 from itops.collector.alert_feed import observed_batch
 from itops.collector.assignments import AssignmentsFile
 from itops.collector.coverage import CoverageLedger
-from itops.collector.ingest_admission import admitted_agent
 from itops.collector.identity import Claims, IdentityRefused, IdentityRegister
+from itops.collector.ingest_admission import admitted_agent
 from itops.collector.self_metrics import (
     REJECT_REASON_FORGED_IDENTITY,
     REJECT_REASON_OVERLOADED,

@@ -26,8 +26,8 @@ from itops.collector.coverage import FLUSH_PERIOD_S, CoverageLedger
 from itops.collector.entities import EntityDirectory
 from itops.collector.entities_api import add_entity_routes
 from itops.collector.http_api import build_http_app
-from itops.collector.in_flight import InFlightCaps, InFlightLedger
 from itops.collector.identity import IdentityRegister
+from itops.collector.in_flight import InFlightCaps, InFlightLedger
 from itops.collector.incidents_api import add_incident_routes
 from itops.collector.ingest import IngestService, add_ingest_service
 from itops.collector.ingest_admission import IngestAdmission

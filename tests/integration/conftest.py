@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from itops.collector.auth import new_token, token_sha256
 from itops.clock import utc_now
+from itops.collector.auth import new_token, token_sha256
 from itops.collector.tls import write_ca_and_server_certificate
 
 BIN = Path(sys.executable).parent

@@ -18,7 +18,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 
-from itops.clock import EpochClock, epoch_now
 from itops.agent.checks import CheckStatus, report_check
 from itops.agent.inputs.attendance_clock.config import (
     AttendanceClockConfig,
@@ -27,6 +26,7 @@ from itops.agent.inputs.attendance_clock.config import (
 from itops.agent.inputs.attendance_clock.zk_client import CommKeyRefused, ZKClient
 from itops.agent.inputs.attendance_clock.zk_protocol import FreeSizes, ProtocolError
 from itops.agent.inputs.base import Accumulator, Input
+from itops.clock import EpochClock, epoch_now
 
 __all__ = ["AttendanceClockInput", "ClockState"]
 

@@ -15,10 +15,10 @@ from types import ModuleType
 
 import psutil
 
-from itops.clock import EpochClock, epoch_now
 from itops.agent.inputs.base import Accumulator, Input
 from itops.agent.inputs.host.config import HostConfig
 from itops.agent.inputs.host.counters import CounterDelta, CounterTracker
+from itops.clock import EpochClock, epoch_now
 
 __all__ = ["HostInput", "PSEUDO_FSTYPES"]
 

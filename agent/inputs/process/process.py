@@ -7,10 +7,10 @@ from types import ModuleType
 
 import psutil
 
-from itops.clock import EpochClock, epoch_now
 from itops.agent.checks import CheckStatus, report_check
 from itops.agent.inputs.base import Accumulator, Input
 from itops.agent.inputs.process.config import ProcessConfig, ProcessRule
+from itops.clock import EpochClock, epoch_now
 
 __all__ = ["ProcessInput"]
 

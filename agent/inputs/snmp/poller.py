@@ -20,7 +20,6 @@ from typing import Any, Callable
 
 from pysnmp.hlapi.v3arch.asyncio import SnmpEngine
 
-from itops.clock import EpochClock, epoch_now
 from itops.agent.checks import CheckStatus, report_check
 from itops.agent.inputs.base import Accumulator, Input
 from itops.agent.inputs.snmp.config import SnmpConfig, SnmpDeviceConfig
@@ -29,6 +28,7 @@ from itops.agent.inputs.snmp.interpreters.generic import SYS_DESCR, SYS_OBJECT_I
 from itops.agent.inputs.snmp.profile import GENERIC_PROFILE, Profile, ProfileSet, load_profiles
 from itops.agent.inputs.snmp.session import SnmpError, SnmpSession, SnmpTimeout
 from itops.agent.inputs.snmp.walk import Walk, parse_oid
+from itops.clock import EpochClock, epoch_now
 from itops.v1 import ingest_pb2
 
 __all__ = ["SnmpInput", "POLL_CHECK"]

@@ -11,10 +11,10 @@ import subprocess
 import time
 from pathlib import Path
 
-from itops.clock import EpochClock, epoch_now
 from itops.agent.checks import CheckStatus, report_check
 from itops.agent.inputs.base import Accumulator, Input
 from itops.agent.inputs.systemd_unit.config import SystemdUnitConfig
+from itops.clock import EpochClock, epoch_now
 
 __all__ = ["SystemdUnavailable", "SystemdUnitInput", "SYSTEMD_BOOTED_MARKER", "judge_unit", "parse_show_output"]
 
