@@ -3,28 +3,15 @@
 Each test gets a fresh schema, dropped afterwards. An unreachable server fails the tests, never skips them.
 """
 
-import uuid
-
 import pytest
-import sqlalchemy as sa
 
 from tests.unit.alerting.test_incident_store import *  # noqa: F403 - the same tests, collected again against PostgreSQL
 
-pytestmark = pytest.mark.integration
+from .postgres_schema import fresh_schema_url
 
-SERVER_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
 def store_url():
-    schema = f"incidents_test_{uuid.uuid4().hex[:12]}"
-    try:
-        admin = sa.create_engine(SERVER_URL, connect_args={"connect_timeout": 5})
-        with admin.begin() as connection:
-            connection.execute(sa.schema.CreateSchema(schema))
-    except sa.exc.OperationalError as error:
-        pytest.fail(f"PostgreSQL at {SERVER_URL} is needed for this test and is unreachable: {error}")
-    yield f"{SERVER_URL}?options=-csearch_path%3D{schema}"
-    with admin.begin() as connection:
-        connection.execute(sa.schema.DropSchema(schema, cascade=True))
-    admin.dispose()
+    yield from fresh_schema_url("incidents_test")
