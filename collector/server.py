@@ -34,6 +34,7 @@ from itops.collector.ingest_admission import IngestAdmission
 from itops.collector.login_throttle import BackoffPolicy, LoginThrottle
 from itops.collector.openapi import add_openapi_route
 from itops.collector.reporting import Reporting
+from itops.collector.runbooks_api import add_runbook_routes
 from itops.collector.self_metrics import CollectorMetrics
 from itops.collector.state import StateStore
 from itops.collector.storage.registry import load_backend_class
@@ -172,6 +173,7 @@ class Collector:
                 add_incident_routes(app, self.alerting.incidents, self.alerting.sla, self.alerting.maintenance,
                                     self.clock)
         add_entity_routes(app, self.entities)
+        add_runbook_routes(app)
         if self.reporting is not None:
             self.reporting.add_routes(app)
         add_openapi_route(app)

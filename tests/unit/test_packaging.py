@@ -1,4 +1,5 @@
-"""The wheel holds every package, the generated gRPC code, the SNMP profiles; pyproject lists every package."""
+"""The wheel holds every package, the generated gRPC code, the SNMP profiles and the runbooks; pyproject lists every
+package."""
 
 import pathlib
 import subprocess
@@ -6,8 +7,11 @@ import sys
 import tomllib
 import zipfile
 
+import pytest
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-PACKAGE_ROOTS = {"agent": "itops.agent", "collector": "itops.collector", "alerting": "itops.alerting", "proto/itops": "itops"}
+PACKAGE_ROOTS = {"agent": "itops.agent", "collector": "itops.collector", "alerting": "itops.alerting", "proto/itops": "itops",
+                 "runbooks": "itops.runbooks"}
 
 
 def _packages_on_disk() -> set[str]:
@@ -24,14 +28,24 @@ def test_pyproject_lists_every_package():
     assert listed == _packages_on_disk()
 
 
-def test_wheel_contains_code_generated_stubs_and_profiles(tmp_path):
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", tmp_path, ROOT],
+@pytest.fixture(scope="module")
+def wheel_names(tmp_path_factory) -> set[str]:
+    folder = tmp_path_factory.mktemp("wheel")
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", folder, ROOT],
                    check=True, capture_output=True)
-    wheel = next(tmp_path.glob("itops-*.whl"))
-    names = set(zipfile.ZipFile(wheel).namelist())
+    return set(zipfile.ZipFile(next(folder.glob("itops-*.whl"))).namelist())
+
+
+def test_wheel_contains_code_generated_stubs_and_profiles(wheel_names):
+    names = wheel_names
     for expected in ("itops/v1/ingest_pb2_grpc.py", "itops/v1/ingest.proto", "itops/agent/inputs/snmp/profiles/printer.yaml",
                      "itops/agent/inputs/snmp/profiles/generic.yaml", "itops/collector/storage/sqlite/store.py",
                      "itops/alerting/rules/host.yaml", "itops/alerting/rules/tests/host.yaml",
                      "itops/alerting/holidays/cn-2026.yaml", "itops/alerting/incidents/migrations/step_0001_initial.py"):
         assert expected in names, expected
-    assert not any(name.startswith(("tests/", "benchmarks/")) for name in names)
+    assert not any(name.startswith(("tests/", "benchmarks/", "runbooks/")) for name in names)
+
+
+def test_wheel_contains_every_runbook(wheel_names):
+    on_disk = {f"itops/runbooks/{path.name}" for path in (ROOT / "runbooks").glob("*.md")}
+    assert len(on_disk) > 1 and sorted(on_disk - wheel_names) == []

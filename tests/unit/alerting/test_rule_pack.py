@@ -1,5 +1,5 @@
-"""The shipped rule pack: every rule is tested, documented in both languages, and passes the engine's own
-``itops rules check`` and ``itops rules test``."""
+"""The shipped rule pack: every rule is tested, has its runbook (read as the installed package ships it) in
+both languages, and passes the engine's own ``itops rules check`` and ``itops rules test``."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from itops.alerting.rules import load_rules
+from itops.alerting.runbooks import SECTION_HEADINGS, runbook_names, runbook_section, runbook_text
 from itops.alerting.rules_cli import RuleTestFile, main
 from itops.yamlconf import load_file
 
@@ -17,7 +18,6 @@ RULES_DIR = REPO / "alerting" / "rules"
 RULE_TESTS_DIR = RULES_DIR / "tests"
 RUNBOOKS_DIR = REPO / "runbooks"
 REQUIRED_ANNOTATIONS = ("summary", "summary_zh", "description", "description_zh", "runbook")
-LANGUAGE_HEADINGS = ("## 中文", "## English")
 
 
 @pytest.fixture(scope="module")
@@ -32,10 +32,6 @@ def _rule_test_files() -> list[Path]:
 def _expectations() -> list:
     return [test for path in _rule_test_files() for case in load_file(path, RuleTestFile).tests
             for test in case.alert_rule_test]
-
-
-def _runbooks() -> dict[str, Path]:
-    return {path.stem: path for path in RUNBOOKS_DIR.glob("*.md") if path.name != "README.md"}
 
 
 def test_every_rule_has_a_firing_unit_test(rules):
@@ -53,28 +49,46 @@ def test_rule_unit_tests_name_only_existing_rules(rules):
     assert sorted({test.alertname for test in _expectations()} - names) == []
 
 
-def test_every_rule_has_a_runbook(rules):
-    assert sorted(rule.name for rule in rules if rule.name not in _runbooks()) == []
+def test_every_rule_names_a_runbook(rules):
+    assert sorted(rule.name for rule in rules if "runbook" not in rule.annotations) == []
 
 
-def test_every_runbook_has_a_rule(rules):
-    names = {rule.name for rule in rules}
-    assert sorted(name for name in _runbooks() if name not in names) == []
+def test_every_runbook_a_rule_names_exists(rules):
+    shipped = set(runbook_names())
+    named = {rule.name: rule.annotations["runbook"].source for rule in rules if "runbook" in rule.annotations}
+    assert sorted(f"{rule}: {runbook}" for rule, runbook in named.items() if runbook not in shipped) == []
 
 
-def test_every_runbook_has_both_language_sections():
-    missing = [f"{name}: {heading}" for name, path in sorted(_runbooks().items())
-               for heading in LANGUAGE_HEADINGS if heading not in path.read_text(encoding="utf-8").splitlines()]
-    assert missing == []
+def test_every_runbook_has_a_rule_naming_it(rules):
+    named = {rule.annotations["runbook"].source for rule in rules if "runbook" in rule.annotations}
+    assert sorted(set(runbook_names()) - named) == []
+
+
+def test_the_package_ships_every_runbook_of_the_folder():
+    on_disk = {path.stem for path in RUNBOOKS_DIR.glob("*.md") if path.name != "README.md"}
+    assert set(runbook_names()) == on_disk
+    assert all(runbook_text(name) == (RUNBOOKS_DIR / f"{name}.md").read_text(encoding="utf-8") for name in on_disk)
+
+
+@pytest.mark.parametrize("language", sorted(SECTION_HEADINGS))
+def test_every_runbook_has_a_section_in_each_language(language):
+    problems = []
+    for name in runbook_names():
+        try:
+            if not runbook_section(name, language).strip():
+                problems.append(f"runbooks/{name}.md: {SECTION_HEADINGS[language]!r} is empty")
+        except ValueError as exc:
+            problems.append(str(exc))
+    assert problems == []
 
 
 def test_every_runbook_is_listed_in_the_index():
     index = (RUNBOOKS_DIR / "README.md").read_text(encoding="utf-8")
     listed = set(re.findall(r"\]\(([A-Za-z0-9]+)\.md\)", index))
-    assert sorted(set(_runbooks()) ^ listed) == []
+    assert sorted(set(runbook_names()) ^ listed) == []
 
 
-def test_every_rule_has_summaries_descriptions_and_its_runbook(rules):
+def test_every_rule_has_summaries_descriptions_and_its_own_runbook(rules):
     problems = [f"{rule.name}: {key}" for rule in rules for key in REQUIRED_ANNOTATIONS if key not in rule.annotations]
     problems += [f"{rule.name}: runbook {rule.annotations['runbook'].source}" for rule in rules
                  if "runbook" in rule.annotations and rule.annotations["runbook"].source != rule.name]
