@@ -8,6 +8,7 @@ renderers differ in markup alone. Times are shown in the configured zone, never 
 from __future__ import annotations
 
 import html
+import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -30,7 +31,9 @@ __all__ = [
     "SeverityStyle",
     "alert_text",
     "alert_url",
+    "console_url",
     "render_message",
+    "runbook_link",
     "truncate_utf8",
 ]
 
@@ -185,9 +188,10 @@ def _section(alert: Alert, settings: MessageSettings) -> Section:
     if alert.value is not None:
         fields.append(Field(words["value"], f"{alert.value:g}"))
     fields.append(Field(words["labels"], ", ".join(f"{name}={alert.labels[name]}" for name in sorted(alert.labels))))
-    runbook = alert.annotations.get("runbook_url")
+    runbook = runbook_link(alert, settings.external_url, settings.language)
     if runbook:
-        fields.append(Field(words["runbook"], runbook, link=runbook))
+        fields.append(Field(words["runbook"], alert.annotations.get("runbook_url") or alert.annotations["runbook"],
+                            link=runbook))
     if settings.external_url:
         url = alert_url(settings.external_url, alert)
         fields.append(Field(words["details"], url, link=url))
@@ -195,9 +199,26 @@ def _section(alert: Alert, settings: MessageSettings) -> Section:
                    fields=tuple(f for f in fields if f.value))
 
 
+def console_url(external_url: str, page: str) -> str:
+    """The console's ``page`` (``alerts/<fingerprint>``, ``runbooks/<name>``, ``incidents/<id>``) under
+    ``external_url``, the collector's address as the people notified reach it."""
+    return f"{external_url.rstrip('/')}/console/#/{page}"
+
+
 def alert_url(external_url: str, alert: Alert) -> str:
     """Where the console shows this alert."""
-    return f"{external_url.rstrip('/')}/alerts/{alert.fingerprint}"
+    return console_url(external_url, f"alerts/{alert.fingerprint}")
+
+
+def runbook_link(alert: Alert, external_url: str, language: Language) -> str | None:
+    """Where to read the alert's runbook: the rule's own ``runbook_url``, else the console's page of the runbook
+    its ``runbook`` annotation names, in ``language`` (none without ``external_url``)."""
+    if alert.annotations.get("runbook_url"):
+        return alert.annotations["runbook_url"]
+    name = alert.annotations.get("runbook")
+    if not name or not external_url:
+        return None
+    return console_url(external_url, f"runbooks/{urllib.parse.quote(name, safe='')}?language={language}")
 
 
 def _local_time(moment: datetime, zone: ZoneInfo) -> str:

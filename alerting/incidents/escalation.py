@@ -24,6 +24,7 @@ from itops.alerting.incidents.oncall import OnCall, OnCallConfig
 from itops.alerting.incidents.sla import ClockStatus, SlaPolicy
 from itops.alerting.incidents.store import IncidentStore
 from itops.alerting.maintenance import MaintenancePeriod
+from itops.alerting.messages import console_url
 from itops.alerting.model import Alert, AlertState
 from itops.alerting.notification_log import NotificationAttempt, NotificationLog, Outcome
 from itops.alerting.notifiers import NotificationContext, Notifier, NotifyError
@@ -47,7 +48,7 @@ class Escalation:
 
 
 def incident_url(external_url: str, incident_id: str) -> str:
-    return f"{external_url.rstrip('/')}/console/#/incidents/{incident_id}"
+    return console_url(external_url, f"incidents/{incident_id}")
 
 
 class Escalator:

@@ -82,8 +82,12 @@ class Notifier(abc.ABC, Generic[ConfigT]):
     async def notify(self, alerts: list[Alert], context: NotificationContext) -> None:
         """Send once; raise ``NotifyError`` when not delivered."""
 
+    def language(self, context: NotificationContext) -> Language:
+        """This channel's language, else the receiver's."""
+        return self.config.language or context.language
+
     def message(self, alerts: list[Alert], context: NotificationContext) -> Message:
-        settings = MessageSettings(language=self.config.language or context.language, time_zone=context.time_zone,
+        settings = MessageSettings(language=self.language(context), time_zone=context.time_zone,
                                    external_url=context.external_url, severity_styles=context.severity_styles)
         return render_message(alerts, context.status == "resolved", settings)
 

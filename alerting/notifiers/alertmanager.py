@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import msgspec
 
-from itops.alerting.messages import alert_url
+from itops.alerting.messages import Language, alert_url, runbook_link
 from itops.alerting.model import Alert, AlertState
 from itops.alerting.notifiers import NotificationContext, Notifier, NotifierConfig
 from itops.alerting.notifiers.http_post import post_json
@@ -29,13 +29,14 @@ class AlertmanagerNotifier(Notifier[AlertmanagerConfig]):
     async def notify(self, alerts: list[Alert], context: NotificationContext) -> None:
         # A firing alert goes without endsAt: Alertmanager then resolves it by its resolve_timeout unless
         # it is sent again, so the dispatcher's repeat interval must be shorter than that timeout.
-        payload = [alertmanager_alert(alert, context.external_url) for alert in alerts]
+        payload = [alertmanager_alert(alert, context.external_url, self.language(context)) for alert in alerts]
         await post_json(f"{self.config.url.rstrip('/')}/api/v2/alerts", payload, self.config.timeout, self.config.headers)
 
 
-def alertmanager_alert(alert: Alert, external_url: str) -> dict[str, Any]:
-    """An alert as Alertmanager's API knows it (``postableAlert``)."""
-    fields: dict[str, Any] = {"labels": dict(alert.labels), "annotations": dict(alert.annotations)}
+def alertmanager_alert(alert: Alert, external_url: str, language: Language) -> dict[str, Any]:
+    """An alert as Alertmanager's API knows it (``postableAlert``); its ``runbook_url`` annotation (the name
+    Alertmanager's templates link) is the console's runbook page when the rule names a runbook and sets none."""
+    fields: dict[str, Any] = {"labels": dict(alert.labels), "annotations": _annotations(alert, external_url, language)}
     started = alert.firing_since or alert.pending_since or alert.last_change
     if started is not None:
         fields["startsAt"] = rfc3339(started)
@@ -44,6 +45,11 @@ def alertmanager_alert(alert: Alert, external_url: str) -> dict[str, Any]:
     if external_url:
         fields["generatorURL"] = alert_url(external_url, alert)
     return fields
+
+
+def _annotations(alert: Alert, external_url: str, language: Language) -> dict[str, str]:
+    runbook = runbook_link(alert, external_url, language)
+    return dict(alert.annotations) | ({"runbook_url": runbook} if runbook else {})
 
 
 def rfc3339(moment: datetime) -> str:

@@ -40,8 +40,7 @@ class FeishuNotifier(Notifier[FeishuConfig]):
 
     async def notify(self, alerts: list[Alert], context: NotificationContext) -> None:
         message = self.message(alerts, context)
-        language = self.config.language or context.language
-        payload = _card(message) if self.config.message_type == "interactive" else _post(message, language)
+        payload = _card(message) if self.config.message_type == "interactive" else _post(message, self.language(context))
         if self.config.secret:
             timestamp_s = int(self.clock())
             payload = {"timestamp": str(timestamp_s), "sign": signature(self.config.secret, timestamp_s)} | payload

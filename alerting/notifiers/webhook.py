@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from itops.alerting.messages import alert_url
+from itops.alerting.messages import Language, alert_url, runbook_link
 from itops.alerting.model import Alert, AlertState
 from itops.alerting.notifiers import NotificationContext, Notifier, NotifierConfig
 from itops.alerting.notifiers.alertmanager import alertmanager_alert, rfc3339
@@ -31,15 +31,17 @@ class WebhookNotifier(Notifier[WebhookConfig]):
     config_model = WebhookConfig
 
     async def notify(self, alerts: list[Alert], context: NotificationContext) -> None:
+        language = self.language(context)
         if self.config.format == "alertmanager":
-            payload = alertmanager_payload(alerts, context)
+            payload = alertmanager_payload(alerts, context, language)
         else:
             message = self.message(alerts, context)
-            payload = itops_payload(alerts, context) | {"title": message.title, "text": message.as_text()}
+            payload = itops_payload(alerts, context, language) | {"title": message.title, "text": message.as_text()}
         await post_json(self.config.url, payload, self.config.timeout, self.config.headers)
 
 
-def alertmanager_payload(alerts: list[Alert], context: NotificationContext) -> dict[str, Any]:
+def alertmanager_payload(alerts: list[Alert], context: NotificationContext, language: Language) -> dict[str, Any]:
+    sent = [_alertmanager_webhook_alert(alert, context.external_url, language) for alert in alerts]
     return {
         "version": ALERTMANAGER_WEBHOOK_VERSION,
         "groupKey": context.group_key,
@@ -48,13 +50,13 @@ def alertmanager_payload(alerts: list[Alert], context: NotificationContext) -> d
         "receiver": context.receiver,
         "groupLabels": dict(context.group_labels),
         "commonLabels": _common([alert.labels for alert in alerts]),
-        "commonAnnotations": _common([alert.annotations for alert in alerts]),
+        "commonAnnotations": _common([alert["annotations"] for alert in sent]),
         "externalURL": context.external_url,
-        "alerts": [_alertmanager_webhook_alert(alert, context.external_url) for alert in alerts],
+        "alerts": sent,
     }
 
 
-def itops_payload(alerts: list[Alert], context: NotificationContext) -> dict[str, Any]:
+def itops_payload(alerts: list[Alert], context: NotificationContext, language: Language) -> dict[str, Any]:
     return {
         "version": "itops/1",
         "groupKey": context.group_key,
@@ -62,12 +64,12 @@ def itops_payload(alerts: list[Alert], context: NotificationContext) -> dict[str
         "receiver": context.receiver,
         "groupLabels": dict(context.group_labels),
         "externalURL": context.external_url,
-        "alerts": [_itops_alert(alert, context.external_url) for alert in alerts],
+        "alerts": [_itops_alert(alert, context.external_url, language) for alert in alerts],
     }
 
 
-def _alertmanager_webhook_alert(alert: Alert, external_url: str) -> dict[str, Any]:
-    fields = alertmanager_alert(alert, external_url)
+def _alertmanager_webhook_alert(alert: Alert, external_url: str, language: Language) -> dict[str, Any]:
+    fields = alertmanager_alert(alert, external_url, language)
     return {
         "status": "resolved" if alert.state == AlertState.RESOLVED else "firing",
         "labels": fields["labels"],
@@ -79,7 +81,7 @@ def _alertmanager_webhook_alert(alert: Alert, external_url: str) -> dict[str, An
     }
 
 
-def _itops_alert(alert: Alert, external_url: str) -> dict[str, Any]:
+def _itops_alert(alert: Alert, external_url: str, language: Language) -> dict[str, Any]:
     started = alert.firing_since or alert.pending_since
     return {
         "fingerprint": alert.fingerprint,
@@ -93,6 +95,7 @@ def _itops_alert(alert: Alert, external_url: str) -> dict[str, Any]:
         "endsAt": rfc3339(alert.resolved_at) if alert.resolved_at else None,
         "flapping": alert.flapping,
         "url": alert_url(external_url, alert) if external_url else None,
+        "runbookURL": runbook_link(alert, external_url, language),
     }
 
 

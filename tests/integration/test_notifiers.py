@@ -54,6 +54,13 @@ FIRING = NotificationContext(group_key='{}:{alertname="DiskFull"}', receiver="op
                              external_url="https://itops.example.com", group_labels={"alertname": "DiskFull"})
 
 
+RUNBOOK_PAGE = "https://itops.example.com/console/#/runbooks/HostFilesystemFull?language={}"
+
+
+def alert_page(alert: Alert) -> str:
+    return f"https://itops.example.com/console/#/alerts/{alert.fingerprint}"
+
+
 def disk_alert(host: str = "web1", **changes) -> Alert:
     fields = dict(
         rule="disk_full", labels={"alertname": "DiskFull", "severity": "P1", "host": host},
@@ -61,6 +68,12 @@ def disk_alert(host: str = "web1", **changes) -> Alert:
         severity=Severity.P1, state=AlertState.FIRING, value=93.5, firing_since=SINCE,
     )
     return Alert(**(fields | changes))
+
+
+def runbook_alert(host: str = "web1", **changes) -> Alert:
+    """An alert of a rule that names its runbook (as the shipped rules do) and sets no runbook_url."""
+    annotations = {"summary": f"Disk on {host} is full", "summary_zh": f"{host} 磁盘已满", "runbook": "HostFilesystemFull"}
+    return disk_alert(host, annotations=annotations, **changes)
 
 
 def free_port() -> int:
@@ -130,6 +143,19 @@ def test_email_has_subject_plain_and_html_parts_in_chinese(smtp_sink):
     page = mail.get_body(("html",)).get_content()
     assert "摘要: web1 磁盘已满\n开始于: 2024-05-01 10:00:00 (UTC+08:00)\n当前值: 93.5\n" in plain
     assert '<h2 style="color:#D32F2F">[P1 Ⅰ级 紧急] web1 磁盘已满</h2>' in page
+
+
+def test_email_links_the_consoles_runbook_and_alert_pages_in_both_parts(smtp_sink):
+    sink, port = smtp_sink
+    config = EmailConfig(host="127.0.0.1", port=port, security="none", from_address="a@example.com", to=["b@example.com"])
+    alert = runbook_alert()
+    notify(EmailNotifier(config), [alert])
+    [mail] = sink.messages
+    plain = mail.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    page = mail.get_body(("html",)).get_content()
+    assert f"处理手册: {RUNBOOK_PAGE.format('zh-CN')}\n告警详情: {alert_page(alert)}\n" in plain
+    assert f'<a href="{RUNBOOK_PAGE.format("zh-CN")}">HostFilesystemFull</a>' in page
+    assert f'<a href="{alert_page(alert)}">{alert_page(alert)}</a>' in page
 
 
 def test_email_in_english_when_configured(smtp_sink):
@@ -280,10 +306,10 @@ def test_webhook_alertmanager_format_is_alertmanagers_payload(robot):
         "alerts": [
             {"status": "firing", "labels": first.labels, "annotations": first.annotations,
              "startsAt": "2024-05-01T02:00:00Z", "endsAt": "0001-01-01T00:00:00Z",
-             "generatorURL": f"https://itops.example.com/alerts/{first.fingerprint}", "fingerprint": first.fingerprint},
+             "generatorURL": alert_page(first), "fingerprint": first.fingerprint},
             {"status": "resolved", "labels": resolved.labels, "annotations": resolved.annotations,
              "startsAt": "2024-05-01T02:00:00Z", "endsAt": "2024-05-01T02:05:00Z",
-             "generatorURL": f"https://itops.example.com/alerts/{resolved.fingerprint}", "fingerprint": resolved.fingerprint},
+             "generatorURL": alert_page(resolved), "fingerprint": resolved.fingerprint},
         ],
     }
 
@@ -297,6 +323,19 @@ def test_webhook_itops_format_carries_rendered_text(robot):
     assert payload["alerts"][0]["severity"] == "P1"
     assert payload["alerts"][0]["state"] == "firing"
     assert payload["alerts"][0]["value"] == 93.5
+
+
+def test_webhook_links_the_consoles_runbook_page_in_either_format(robot):
+    server, base = robot
+    alert = runbook_alert()
+    notify(WebhookNotifier(WebhookConfig(url=f"{base}/webhook", language="en")), [alert])
+    notify(WebhookNotifier(WebhookConfig(url=f"{base}/webhook", format="alertmanager")), [alert])
+    [(_, ours), (_, alertmanager_shaped)] = server.requests
+    assert (ours["alerts"][0]["runbookURL"], ours["alerts"][0]["url"]) == (RUNBOOK_PAGE.format("en"), alert_page(alert))
+    assert f"Runbook: {RUNBOOK_PAGE.format('en')}\n" in ours["text"]
+    assert alertmanager_shaped["alerts"][0]["annotations"]["runbook_url"] == RUNBOOK_PAGE.format("zh-CN")
+    assert alertmanager_shaped["commonAnnotations"]["runbook_url"] == RUNBOOK_PAGE.format("zh-CN")
+    assert alertmanager_shaped["alerts"][0]["generatorURL"] == alert_page(alert)
 
 
 def test_http_503_is_retryable(robot):
@@ -325,6 +364,16 @@ def test_wecom_sends_markdown(robot):
     assert body["markdown"]["content"].startswith('### <font color="warning">[P1 Ⅰ级 紧急] web1 磁盘已满</font>\n')
 
 
+def test_wecom_links_the_consoles_runbook_and_alert_pages(robot):
+    server, base = robot
+    alert = runbook_alert()
+    notify(WecomNotifier(WecomConfig(url=f"{base}/cgi-bin/webhook/send?key={ROBOT_TOKEN}")), [alert])
+    [(_, body)] = server.requests
+    content = body["markdown"]["content"]
+    assert f"> **处理手册**: [HostFilesystemFull]({RUNBOOK_PAGE.format('zh-CN')})\n" in content
+    assert f"> **告警详情**: [{alert_page(alert)}]({alert_page(alert)})" in content
+
+
 def test_wecom_long_group_is_cut_to_4096_bytes(robot):
     server, base = robot
     alerts = [disk_alert(f"host-{i:03d}") for i in range(60)]
@@ -349,6 +398,14 @@ def test_dingtalk_signed_markdown_is_accepted(robot):
     assert body["markdown"]["title"] == "[P1 Ⅰ级 紧急] web1 磁盘已满"
     assert body["markdown"]["text"].endswith("\n\n@13800000000")
     assert body["at"] == {"atMobiles": ["13800000000"], "isAtAll": False}
+
+
+def test_dingtalk_links_the_consoles_runbook_page_in_its_language(robot):
+    server, base = robot
+    config = DingtalkConfig(url=f"{base}/robot/send?access_token={ROBOT_TOKEN}", secret=SECRET, language="en")
+    notify(DingtalkNotifier(config), [runbook_alert()])
+    [(_, body)] = server.requests
+    assert f"> **Runbook**: [HostFilesystemFull]({RUNBOOK_PAGE.format('en')})\n" in body["markdown"]["text"]
 
 
 def test_dingtalk_wrong_secret_is_refused_not_retryable(robot):
@@ -391,6 +448,16 @@ def test_feishu_post_message_in_english(robot):
     post = body["content"]["post"]["en_us"]
     assert post["title"] == "[P1 Critical] Disk on web1 is full"
     assert post["content"][1] == [{"tag": "text", "text": "FIRING · P1 Critical · DiskFull"}]
+
+
+def test_feishu_card_and_post_link_the_consoles_runbook_page(robot):
+    server, base = robot
+    url = f"{base}/open-apis/bot/v2/hook/{ROBOT_TOKEN}"
+    notify(FeishuNotifier(FeishuConfig(url=url, secret=SECRET)), [runbook_alert()])
+    notify(FeishuNotifier(FeishuConfig(url=url, secret=SECRET, message_type="post")), [runbook_alert()])
+    [(_, card), (_, post)] = server.requests
+    assert f"> **处理手册**: [HostFilesystemFull]({RUNBOOK_PAGE.format('zh-CN')})\n" in card["card"]["elements"][0]["content"]
+    assert [{"tag": "text", "text": f"处理手册: {RUNBOOK_PAGE.format('zh-CN')}"}] in post["content"]["post"]["zh_cn"]["content"]
 
 
 def test_feishu_wrong_secret_is_refused_not_retryable(robot):
@@ -447,9 +514,17 @@ def test_alertmanager_receives_labels_annotations_and_times(alertmanager):
     [listed] = [a for a in _get_json(f"{alertmanager}/api/v2/alerts") if a["labels"].get("host") == "am-web1"]
     assert listed["labels"] == {"alertname": "DiskFull", "severity": "P1", "host": "am-web1"}
     assert listed["annotations"] == alert.annotations
-    assert listed["generatorURL"] == f"https://itops.example.com/alerts/{alert.fingerprint}"
+    assert listed["generatorURL"] == alert_page(alert)
     assert datetime.fromisoformat(listed["startsAt"]) == alert.firing_since
     assert listed["status"]["state"] == "active"
+
+
+def test_alertmanager_gets_the_consoles_runbook_page_as_runbook_url(alertmanager):
+    alert = runbook_alert("am-runbook", firing_since=datetime.now(UTC).replace(microsecond=0))
+    notify(AlertmanagerNotifier(AlertmanagerConfig(url=alertmanager, language="en")), [alert])
+    [listed] = [a for a in _get_json(f"{alertmanager}/api/v2/alerts") if a["labels"].get("host") == "am-runbook"]
+    assert listed["annotations"] == alert.annotations | {"runbook_url": RUNBOOK_PAGE.format("en")}
+    assert listed["generatorURL"] == alert_page(alert)
 
 
 def test_alertmanager_resolved_alert_leaves_active_list(alertmanager):
@@ -476,7 +551,7 @@ def test_webhook_alertmanager_format_has_the_fields_alertmanager_sends(alertmana
         assert time.monotonic() < deadline, "alertmanager sent no webhook within 10s"
         time.sleep(0.05)
     real = server.from_alertmanager[0]
-    ours = alertmanager_payload([disk_alert()], FIRING)
+    ours = alertmanager_payload([disk_alert()], FIRING, "zh-CN")
     assert set(ours) == set(real)
     assert set(ours["alerts"][0]) == set(real["alerts"][0])
     assert real["version"] == ours["version"]

@@ -19,6 +19,18 @@ def test_unknown_severity_level_is_refused_with_its_line():
     assert error.value.line == 2 and error.value.field.startswith("severities")
 
 
+@pytest.mark.parametrize("url", ["", "https://itops.example.internal", "http://10.0.0.5:8080/"])
+def test_external_url_is_empty_or_an_http_address(url):
+    assert load_text(f"external_url: '{url}'\n", AlertingConfig).external_url == url
+
+
+@pytest.mark.parametrize("url", ["itops.example.internal", "https://", "ftp://itops"])
+def test_external_url_that_no_browser_opens_is_refused_with_its_line(url):
+    with pytest.raises(ConfigError) as error:
+        load_text(f"language: en\nexternal_url: '{url}'\n", AlertingConfig, "c.yaml")
+    assert (error.value.line, error.value.field) == (2, "external_url")
+
+
 def test_shipped_rules_come_first_then_extra_files():
     assert AlertingConfig(rule_files=["/etc/itops/rules"]).rule_paths() == [SHIPPED_RULES_DIR, "/etc/itops/rules"]
     assert AlertingConfig(shipped_rules=False).rule_paths() == []

@@ -97,10 +97,33 @@ def test_configured_severity_style_replaces_default():
     assert message.colour == "orange"
 
 
-def test_external_url_adds_link_to_alert():
+def test_external_url_adds_link_to_the_alerts_console_page():
     alert = disk_alert()
     text = render_message([alert], False, MessageSettings(language="en", external_url="https://itops.example.com/")).as_text()
-    assert f"Details: https://itops.example.com/alerts/{alert.fingerprint}\n" in text
+    assert f"Details: https://itops.example.com/console/#/alerts/{alert.fingerprint}\n" in text
+
+
+def _named_runbook_alert() -> Alert:
+    return disk_alert(annotations={"summary": "Disk full", "runbook": "HostFilesystemFull"})
+
+
+def test_a_named_runbook_links_the_consoles_runbook_page_in_the_message_language():
+    settings = MessageSettings(language="zh-CN", external_url="https://itops.example.com")
+    section = render_message([_named_runbook_alert()], False, settings).sections[0]
+    [runbook] = [f for f in section.fields if f.name == "处理手册"]
+    assert (runbook.value, runbook.link) == (
+        "HostFilesystemFull", "https://itops.example.com/console/#/runbooks/HostFilesystemFull?language=zh-CN")
+
+
+def test_a_named_runbook_without_external_url_has_no_link():
+    assert "Runbook" not in render_message([_named_runbook_alert()], False, EN).as_text()
+
+
+def test_the_rules_own_runbook_url_wins_over_the_console_page():
+    alert = disk_alert(annotations={"summary": "Disk full", "runbook": "HostFilesystemFull",
+                                    "runbook_url": "https://wiki.example.com/disk"})
+    text = render_message([alert], False, MessageSettings(language="en", external_url="https://itops.example.com")).as_text()
+    assert "Runbook: https://wiki.example.com/disk\n" in text and "#/runbooks/" not in text
 
 
 def test_flapping_alert_is_marked():
