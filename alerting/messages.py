@@ -67,7 +67,7 @@ DEFAULT_SEVERITY_STYLES: dict[Severity, SeverityStyle] = {
 _WORDS: dict[str, dict[str, str]] = {
     "zh-CN": {
         "summary": "摘要", "description": "详情", "since": "开始于", "resolved_at": "恢复于", "lasted": "持续",
-        "value": "当前值", "labels": "标签", "runbook": "处理手册", "details": "告警详情", "resolved": "已恢复",
+        "value": "当前值", "labels": "标签", "runbook": "处置手册", "details": "告警详情", "resolved": "已恢复",
         "firing": "告警中", "group": "{name} 等 {count} 条告警", "flapping": "状态抖动中",
         "day": "天", "hour": "小时", "minute": "分", "second": "秒",
     },

@@ -18,7 +18,7 @@ _NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9]*")  # a rule name: never a path
 
 
 class NoSuchRunbook(LookupError):
-    """No runbook of that name is shipped (or the name cannot be one)."""
+    """No runbook of that name (or in that language) is shipped, or the name cannot be one."""
 
 
 def runbook_names() -> list[str]:
@@ -29,7 +29,7 @@ def runbook_names() -> list[str]:
 
 def runbook_text(name: str) -> str:
     """The whole Markdown file of runbook ``name``."""
-    if not _NAME_RE.fullmatch(name):
+    if not _NAME_RE.fullmatch(name) or f"{name}.md" == INDEX_FILE:
         raise NoSuchRunbook(f"{name!r} is no runbook name (letters and digits, as the rule's name)")
     file = resources.files(RUNBOOK_PACKAGE).joinpath(f"{name}.md")
     if not file.is_file():
@@ -39,11 +39,11 @@ def runbook_text(name: str) -> str:
 
 def runbook_section(name: str, language: Language) -> str:
     """The Markdown of runbook ``name`` in ``language``: the lines under its language heading, up to the next
-    heading of that level or the end; ``ValueError`` naming the file when the runbook lacks that section."""
+    heading of that level or the end; ``NoSuchRunbook`` naming the file when it lacks that section."""
     heading = SECTION_HEADINGS[language]
     lines = runbook_text(name).splitlines()
     if heading not in lines:
-        raise ValueError(f"runbooks/{name}.md: no {heading!r} section")
+        raise NoSuchRunbook(f"runbooks/{name}.md: no {heading!r} section")
     body = lines[lines.index(heading) + 1:]
     ends = next((number for number, line in enumerate(body) if line.startswith("## ")), len(body))
     return "\n".join(body[:ends]).strip() + "\n"

@@ -1,5 +1,6 @@
 """What the console's browser tests share: a real collector with alerting, incidents and users, a headless
-chromium (Debian's, never a downloaded one), logging in, and pushing the batch that fires the test rule."""
+chromium (Debian's, never a downloaded one) with a tab per test, logging in, pushing the batch that fires the
+test rule, and the phone-width check."""
 
 from __future__ import annotations
 
@@ -12,12 +13,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import grpc
-from playwright.sync_api import Browser, Page, Playwright
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from itops.collector.auth import new_token, token_sha256
 from itops.v1 import ingest_pb2, ingest_pb2_grpc
 
-from .conftest import CollectorProcess
+from .conftest import CollectorProcess, wait_until
 
 CHROMIUM = "/usr/bin/chromium"
 ADMIN_TOKEN = "console-admin-token-for-tests"
@@ -47,6 +49,37 @@ def launch_chromium(playwright: Playwright) -> Browser:
     return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
 
 
+def chromium_browser():
+    """A headless chromium for a module's ``browser`` fixture (``yield from`` it)."""
+    with sync_playwright() as playwright:
+        chromium = launch_chromium(playwright)
+        yield chromium
+        chromium.close()
+
+
+def console_tab(browser: Browser, viewport: dict[str, int]):
+    """A fresh tab for one test (``yield from`` it in a fixture); fails the test on any script error."""
+    # A browser far from Shanghai: the console must still show times in the collector's zone.
+    context = browser.new_context(viewport=viewport, timezone_id="America/New_York", locale="en-US")
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    yield tab
+    context.close()
+    assert errors == [], f"script errors in the console: {errors}"
+
+
+def assert_fits_the_width(page: Page) -> None:
+    """The page settles without horizontal scrolling; else the elements reaching past the right edge are named."""
+    try:
+        page.wait_for_function("document.scrollingElement.scrollWidth <= window.innerWidth", timeout=5000)
+    except PlaywrightTimeoutError:
+        wide = page.evaluate("""() => [...document.querySelectorAll("body *")]
+            .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 0.5)
+            .map((e) => `${e.tagName}.${e.className} right=${e.getBoundingClientRect().right} ${e.textContent.slice(0, 60)}`)""")
+        raise AssertionError(f"wider than {page.viewport_size['width']} px: {wide}") from None
+
+
 CONSOLE_HOSTS = ("pc-flow", "pc-phone-with-a-rather-long-host-name-0042", "pc-silenced", "finance-pc-07")
 
 
@@ -54,11 +87,11 @@ def console_agent(host: str) -> str:
     return f"agent-{host}"
 
 
-def start_console_collector(workdir: Path, tls_dir: Path) -> tuple[CollectorProcess, dict[str, str]]:
-    """A collector with the test rule, incidents for every alert and the USERS; returns it and the agent token
-    of each host in CONSOLE_HOSTS (a credential speaks for one host only)."""
+def start_console_collector(workdir: Path, tls_dir: Path, rules_yaml: str = RULES) -> tuple[CollectorProcess, dict[str, str]]:
+    """A collector with the test rules (``rules_yaml``), incidents for every alert and the USERS; returns it and
+    the agent token of each host in CONSOLE_HOSTS (a credential speaks for one host only)."""
     rules = workdir / "rules.yaml"
-    rules.write_text(RULES)
+    rules.write_text(rules_yaml)
     config = (
         f"admin_tokens:\n  - name: root\n    token_sha256: {token_sha256(ADMIN_TOKEN)}\n"
         f"alerting:\n  shipped_rules: false\n  rule_files: ['{rules}']\n  evaluation_interval: 0.5s\n"
@@ -88,6 +121,19 @@ def admin_call(collector: CollectorProcess, method: str, path: str, body: dict |
         headers={"Content-Type": "application/json", "Authorization": f"Bearer {ADMIN_TOKEN}"})
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.load(response)
+
+
+def incident_for_host(collector: CollectorProcess, host: str) -> dict | None:
+    found = [i for i in admin_call(collector, "GET", "/api/v1/incidents")["incidents"]
+             if any(asset["name"] == host for asset in i["assets"])]
+    return found[0] if len(found) == 1 else None
+
+
+def fire_incident(collector: CollectorProcess, tls_dir: Path, host: str) -> dict:
+    """Push a disk usage that fires the test rule for ``host`` (its token in ``collector.agent_tokens``) and wait
+    for the incident it opens."""
+    push_disk_usage(collector, tls_dir, collector.agent_tokens[host], host, 0.97)
+    return wait_until(lambda: incident_for_host(collector, host), 20, f"an incident for {host}")
 
 
 def open_incident_by_hand(collector: CollectorProcess, title: str) -> dict:

@@ -9,12 +9,12 @@ import urllib.error
 import urllib.request
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from .conftest import wait_until
-from .console_support import (DESKTOP, PHONE, admin_call, console_agent, launch_chromium, log_in,
-                              open_incident_by_hand, push_disk_usage, say_hello, start_console_collector)
+from .console_support import (DESKTOP, PHONE, admin_call, assert_fits_the_width, chromium_browser, console_agent,
+                              console_tab, fire_incident, log_in, open_incident_by_hand, push_disk_usage, say_hello,
+                              start_console_collector)
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 
@@ -30,37 +30,17 @@ def console(tmp_path_factory, tls_dir):
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
-
-
-def _tab(browser, viewport):
-    # A browser far from Shanghai: the console must still show times in the collector's zone.
-    context = browser.new_context(viewport=viewport, timezone_id="America/New_York", locale="en-US")
-    tab = context.new_page()
-    errors: list[str] = []
-    tab.on("pageerror", lambda error: errors.append(str(error)))
-    yield tab
-    context.close()
-    assert errors == [], f"script errors in the console: {errors}"
+    yield from chromium_browser()
 
 
 @pytest.fixture
 def page(browser):
-    yield from _tab(browser, DESKTOP)
+    yield from console_tab(browser, DESKTOP)
 
 
 @pytest.fixture
 def phone_page(browser):
-    yield from _tab(browser, PHONE)
-
-
-def _incident_for_host(console, host: str) -> dict:
-    found = [i for i in admin_call(console, "GET", "/api/v1/incidents")["incidents"]
-             if any(asset["name"] == host for asset in i["assets"])]
-    return found[0] if len(found) == 1 else None
+    yield from console_tab(browser, PHONE)
 
 
 def _field(page, name: str):
@@ -74,11 +54,6 @@ def _fill_and_submit(form, values: dict[str, str]) -> None:
         else:
             form.locator(selector).fill(value)
     form.locator("button[type=submit]").click()
-
-
-def _fire_incident(console, tls_dir, host: str) -> dict:
-    push_disk_usage(console, tls_dir, console.agent_tokens[host], host, 0.97)
-    return wait_until(lambda: _incident_for_host(console, host), 20, f"an incident for {host}")
 
 
 def test_served_with_csp_no_inline_script_and_no_caching_of_the_shell(console):
@@ -109,7 +84,7 @@ def test_alert_opens_incident_acknowledge_stops_response_clock_then_resolve(cons
     log_in(page, console, "wang")
     expect(page.locator("#who-name")).to_have_text("Wang")
     expect(page.locator("#who-role")).to_have_text("Operator")
-    incident = _fire_incident(console, tls_dir, "pc-flow")
+    incident = fire_incident(console, tls_dir, "pc-flow")
     row = page.locator("tr.incident", has=page.locator(f"a:text-is('{incident['id']}')"))
     expect(row).to_be_visible(timeout=10_000)  # the list refreshes by itself
     clock = row.locator(".sla-clock[data-kind=response]")
@@ -194,31 +169,20 @@ def test_viewer_sees_no_actions_and_a_forced_call_is_refused(console, page):
     assert admin_call(console, "GET", f"/api/v1/incidents/{incident['id']}")["state"] == "open"
 
 
-def _assert_fits_the_width(page) -> None:
-    """The page settles without horizontal scrolling; else the elements reaching past the right edge are named."""
-    try:
-        page.wait_for_function("document.scrollingElement.scrollWidth <= window.innerWidth", timeout=5000)
-    except PlaywrightTimeoutError:
-        wide = page.evaluate("""() => [...document.querySelectorAll("body *")]
-            .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 0.5)
-            .map((e) => `${e.tagName}.${e.className} right=${e.getBoundingClientRect().right} ${e.textContent.slice(0, 60)}`)""")
-        raise AssertionError(f"wider than {page.viewport_size['width']} px: {wide}") from None
-
-
 def test_phone_list_has_no_horizontal_overflow_and_a_big_acknowledge_button(console, phone_page, tls_dir, tmp_path):
     page = phone_page
-    _fire_incident(console, tls_dir, "pc-phone-with-a-rather-long-host-name-0042")
+    fire_incident(console, tls_dir, "pc-phone-with-a-rather-long-host-name-0042")
     open_incident_by_hand(console, r"\\fileserver01\finance_quarterly_reports_2026_archive_readonly unreachable")
     log_in(page, console, "wang")
     button = page.locator("tr.incident button[data-action=ack]").first
     expect(button).to_be_visible()
     page.screenshot(path=tmp_path / "phone-list.png", full_page=True)
-    _assert_fits_the_width(page)
+    assert_fits_the_width(page)
     assert button.bounding_box()["height"] >= 44
     page.locator("tr.incident td.id a").first.click()
     expect(page.locator(".incident-detail button[data-action=ack]")).to_be_visible()
     page.screenshot(path=tmp_path / "phone-detail.png", full_page=True)
-    _assert_fits_the_width(page)
+    assert_fits_the_width(page)
     assert page.locator(".incident-detail button[data-action=ack]").bounding_box()["height"] >= 44
 
 
@@ -302,7 +266,7 @@ def test_phone_top_bar_with_every_page_has_no_horizontal_overflow(console, phone
     log_in(phone_page, console, "wang")
     phone_page.click("#nav a[href='#/reports']")
     expect(phone_page.locator("#monthly-form")).to_be_visible()
-    _assert_fits_the_width(phone_page)
+    assert_fits_the_width(phone_page)
 
 
 def test_a_long_list_shows_the_newest_and_says_how_many_match(console, page):

@@ -153,7 +153,7 @@ def test_email_links_the_consoles_runbook_and_alert_pages_in_both_parts(smtp_sin
     [mail] = sink.messages
     plain = mail.get_body(("plain",)).get_content().replace("\r\n", "\n")
     page = mail.get_body(("html",)).get_content()
-    assert f"处理手册: {RUNBOOK_PAGE.format('zh-CN')}\n告警详情: {alert_page(alert)}\n" in plain
+    assert f"处置手册: {RUNBOOK_PAGE.format('zh-CN')}\n告警详情: {alert_page(alert)}\n" in plain
     assert f'<a href="{RUNBOOK_PAGE.format("zh-CN")}">HostFilesystemFull</a>' in page
     assert f'<a href="{alert_page(alert)}">{alert_page(alert)}</a>' in page
 
@@ -370,7 +370,7 @@ def test_wecom_links_the_consoles_runbook_and_alert_pages(robot):
     notify(WecomNotifier(WecomConfig(url=f"{base}/cgi-bin/webhook/send?key={ROBOT_TOKEN}")), [alert])
     [(_, body)] = server.requests
     content = body["markdown"]["content"]
-    assert f"> **处理手册**: [HostFilesystemFull]({RUNBOOK_PAGE.format('zh-CN')})\n" in content
+    assert f"> **处置手册**: [HostFilesystemFull]({RUNBOOK_PAGE.format('zh-CN')})\n" in content
     assert f"> **告警详情**: [{alert_page(alert)}]({alert_page(alert)})" in content
 
 
@@ -456,8 +456,8 @@ def test_feishu_card_and_post_link_the_consoles_runbook_page(robot):
     notify(FeishuNotifier(FeishuConfig(url=url, secret=SECRET)), [runbook_alert()])
     notify(FeishuNotifier(FeishuConfig(url=url, secret=SECRET, message_type="post")), [runbook_alert()])
     [(_, card), (_, post)] = server.requests
-    assert f"> **处理手册**: [HostFilesystemFull]({RUNBOOK_PAGE.format('zh-CN')})\n" in card["card"]["elements"][0]["content"]
-    assert [{"tag": "text", "text": f"处理手册: {RUNBOOK_PAGE.format('zh-CN')}"}] in post["content"]["post"]["zh_cn"]["content"]
+    assert f"> **处置手册**: [HostFilesystemFull]({RUNBOOK_PAGE.format('zh-CN')})\n" in card["card"]["elements"][0]["content"]
+    assert [{"tag": "text", "text": f"处置手册: {RUNBOOK_PAGE.format('zh-CN')}"}] in post["content"]["post"]["zh_cn"]["content"]
 
 
 def test_feishu_wrong_secret_is_refused_not_retryable(robot):

@@ -1,10 +1,11 @@
-// Active alerts (and why they are muted) and silences: list, add, expire.
+// Active alerts (and why they are muted), one alert with its runbook, and silences: list, add, expire.
 
 import { del, get, post } from "./api.js";
 import { field, formValues, h, replaceChildren } from "./dom.js";
 import { language, t } from "./i18n.js";
+import { runbookLink, runbookSection } from "./runbook.js";
 import { formatTime } from "./time.js";
-import { badge, dataTable, errorNotice, severityBadge } from "./widgets.js";
+import { badge, dataTable, errorNotice, fieldRows, severityBadge } from "./widgets.js";
 
 const REFRESH_MS = 5000;
 
@@ -18,12 +19,23 @@ function labelText(labels) {
     .map(([name, value]) => `${name}=${value}`).join(" ");
 }
 
+const alertHref = (alert) => `#/alerts/${encodeURIComponent(alert.fingerprint)}`;
+
+// The runbook shipped with the rule (a console page), else the rule's own runbook_url when it is a web address.
+function runbookCell(alert) {
+  if (alert.annotations.runbook) return runbookLink(alert.annotations.runbook);
+  const url = alert.annotations.runbook_url;
+  return /^https?:\/\//.test(url ?? "") ? h("a", { href: url, rel: "noopener noreferrer", target: "_blank" }, url) : "—";
+}
+
 function alertColumns() {
   return [
     { label: t("incident.severity"), cell: (a) => severityBadge(a.severity) },
     { label: t("alert.state"), cell: (a) => badge("alert", a.state, t(`alert.${a.state}`)) },
-    { label: t("alert.rule"), class: "title", cell: (a) => a.rule },
+    { label: t("alert.rule"), class: "title", cell: (a) => h("a", { href: alertHref(a) }, a.rule) },
     { label: t("alert.summary"), cell: (a) => annotation(a, "summary") },
+    { label: t("alert.description"), class: "description", cell: (a) => annotation(a, "description") },
+    { label: t("alert.runbook"), class: "runbook-cell", cell: runbookCell },
     { label: t("alert.labels"), class: "labels", cell: (a) => labelText(a.labels) },
     { label: t("alert.since"), cell: (a) => formatTime(a.firing_since ?? a.pending_since, language()) },
     { label: t("alert.muted_by"), cell: (a) => (a.muted_by.length ? a.muted_by.map((reason) => h("div", { class: "muted" }, reason)) : "—") },
@@ -53,6 +65,29 @@ export function renderAlerts(view) {
     const { alerts } = await get("/api/v1/alerts");
     return dataTable(alertColumns(), alerts, t("alert.none"), (a) => `alert alert-row-${a.state}`);
   });
+}
+
+function alertFields(alert) {
+  const rows = [
+    ["incident.severity", severityBadge(alert.severity)], ["alert.state", badge("alert", alert.state, t(`alert.${alert.state}`))],
+    ["alert.rule", alert.rule], ["alert.summary", annotation(alert, "summary")],
+    ["alert.description", annotation(alert, "description")], ["alert.labels", labelText(alert.labels)],
+    ["alert.since", formatTime(alert.firing_since ?? alert.pending_since, language())], ["alert.runbook", runbookCell(alert)],
+  ];
+  return fieldRows(rows.map(([label, value]) => [label, value || "—"]));
+}
+
+// One alert, from a notification's link: what it says and its runbook. Not refreshed, so the runbook being
+// read does not jump; a resolved alert is forgotten after a while, and the page then says so.
+export function renderAlert(view, ctx) {
+  const body = h("div", { class: "alert-detail" }, h("p", { class: "empty" }, t("loading")));
+  replaceChildren(view, h("p", {}, h("a", { href: "#/alerts" }, `← ${t("nav.alerts")}`)), body);
+  get("/api/v1/alerts").then(({ alerts }) => {
+    const alert = alerts.find((a) => a.fingerprint === ctx.params[0]);
+    if (!alert) return replaceChildren(body, h("p", { class: "notice" }, t("alert.gone")));
+    return replaceChildren(body, h("h1", {}, annotation(alert, "summary") || alert.rule), alertFields(alert),
+      alert.annotations.runbook ? runbookSection(alert.annotations.runbook) : null);
+  }, (error) => replaceChildren(body, errorNotice(error)));
 }
 
 function silenceColumns(ctx, refresh) {

@@ -1,6 +1,6 @@
 // The console's entry point: who is logged in, the top bar, and a router on location.hash.
 
-import { renderAlerts, renderSilences } from "./alerts.js";
+import { renderAlert, renderAlerts, renderSilences } from "./alerts.js";
 import { ApiError, clearSession, currentSession, get, post, saveSession } from "./api.js";
 import { field, formValues, h, replaceChildren } from "./dom.js";
 import { renderHosts } from "./hosts.js";
@@ -8,6 +8,7 @@ import { LANGUAGES, LANGUAGE_NAMES, chooseLanguage, language, switchLanguage, t 
 import { renderIncident } from "./incident.js";
 import { renderIncidentList, renderReportForm } from "./incidents.js";
 import { renderReports } from "./reports.js";
+import { renderRunbook } from "./runbook.js";
 import { setZone } from "./time.js";
 import { tickClocks } from "./widgets.js";
 
@@ -20,6 +21,8 @@ const ROUTES = [
   [/^#\/report$/, renderReportForm],
   [/^#\/hosts$/, renderHosts],
   [/^#\/alerts$/, renderAlerts],
+  [/^#\/alerts\/([^/?]+)$/, renderAlert],
+  [/^#\/runbooks\/([^/?]+)(?:\?language=([\w-]+))?$/, renderRunbook],
   [/^#\/silences$/, renderSilences],
   [/^#\/reports$/, renderReports],
 ];

@@ -169,6 +169,11 @@ const TEXTS = {
   "silence.matchers_help": ["每行一个，例如 host=\"pc-1\"", "One per line, e.g. host=\"pc-1\""],
   "error.forbidden": ["权限不足", "Not allowed for your role"],
   "error.generic": ["操作失败", "That did not work"],
+  "alert.description": ["详情", "Description"],
+  "alert.runbook": ["处置手册", "Runbook"],
+  "alert.gone": ["当前告警中已没有这条告警：恢复的告警只保留一段时间。", "This alert is no longer held: resolved alerts are kept for a while only."],
+  "runbook.title": ["处置手册", "Runbook"],
+  "runbook.missing": ["没有这份处置手册", "No such runbook"],
 };
 
 let current = "zh-CN";

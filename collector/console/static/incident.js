@@ -5,7 +5,8 @@ import { field, formValues, h, replaceChildren, select } from "./dom.js";
 import { language, t } from "./i18n.js";
 import { SEVERITIES } from "./incidents.js";
 import { formatTime } from "./time.js";
-import { errorNotice, severityBadge, slaClock, stateBadge, tickClocks } from "./widgets.js";
+import { runbookNames, runbookSection } from "./runbook.js";
+import { errorNotice, fieldRows, severityBadge, slaClock, stateBadge, tickClocks } from "./widgets.js";
 
 const REFRESH_MS = 5000;
 const LIVE = ["open", "acknowledged", "in_progress", "waiting_for_vendor", "resolved"];
@@ -102,8 +103,7 @@ function fieldList(incident) {
       ? h("a", { href: `#/incidents/${encodeURIComponent(incident.related_incident)}` }, incident.related_incident) : "—"],
     ["incident.fingerprints", incident.fingerprints?.length ? incident.fingerprints.join(", ") : "—"],
   ];
-  return h("dl", { class: "fields" }, rows.map(([label, value]) =>
-    h("div", { class: "field-row", "data-field": label.split(".")[1] }, h("dt", {}, t(label)), h("dd", {}, value))));
+  return fieldRows(rows);
 }
 
 function timelineText(entry) {
@@ -119,12 +119,24 @@ function timeline(entries) {
     h("span", {}, timelineText(entry)))));
 }
 
+// The runbooks of the incident's alerts, among the alerts the collector holds (a resolved one is forgotten
+// after a while). Made once per page, so the 5 s redraws neither reload them nor reset a chosen language.
+function incidentRunbooks(incident) {
+  const section = h("div", { class: "incident-runbooks" });
+  get("/api/v1/alerts").then(({ alerts }) => {
+    const names = runbookNames(alerts.filter((alert) => incident.fingerprints.includes(alert.fingerprint)));
+    replaceChildren(section, names.map((name) => runbookSection(name)));
+  }, (error) => replaceChildren(section, errorNotice(error)));
+  return section;
+}
+
 export function renderIncident(view, ctx) {
   const id = ctx.params[0];
   const notice = h("div", { class: "notices" });
   const body = h("div", { class: "incident-detail" }, h("p", { class: "empty" }, t("loading")));
   let openAction = null;
   let incident = null;
+  let runbooks = null;
 
   function draw() {
     const clocks = h("div", { class: "sla" }, slaClock("response", incident.sla?.response, { withDeadline: true }),
@@ -137,6 +149,7 @@ export function renderIncident(view, ctx) {
         draw();
       }, done),
       fieldList(incident),
+      (runbooks ??= incidentRunbooks(incident)),
       h("h2", {}, t("incident.timeline")), timeline(incident.timeline));
     tickClocks(body);
   }

@@ -12,6 +12,12 @@ export function dataTable(columns, rows, emptyText, rowClass = () => "") {
       columns.map((column) => h("td", { "data-label": column.label, class: column.class }, column.cell(row)))))));
 }
 
+// A record's fields as label/value rows: [[label key, value], …]; `data-field` is the key's last part.
+export function fieldRows(rows) {
+  return h("dl", { class: "fields" }, rows.map(([label, value]) =>
+    h("div", { class: "field-row", "data-field": label.split(".")[1] }, h("dt", {}, t(label)), h("dd", {}, value))));
+}
+
 export function badge(kind, value, text) {
   return h("span", { class: `badge ${kind}-${value}` }, text);
 }

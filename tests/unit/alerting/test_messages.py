@@ -58,7 +58,7 @@ def test_firing_text_in_chinese_with_local_time():
         "开始于: 2024-05-01 10:00:00 (UTC+08:00)\n"
         "当前值: 93.5\n"
         "标签: alertname=DiskFull, host=web1, mountpoint=/, severity=P1\n"
-        "处理手册: https://wiki.example.com/runbooks/disk\n"
+        "处置手册: https://wiki.example.com/runbooks/disk\n"
     )
 
 
@@ -110,7 +110,7 @@ def _named_runbook_alert() -> Alert:
 def test_a_named_runbook_links_the_consoles_runbook_page_in_the_message_language():
     settings = MessageSettings(language="zh-CN", external_url="https://itops.example.com")
     section = render_message([_named_runbook_alert()], False, settings).sections[0]
-    [runbook] = [f for f in section.fields if f.name == "处理手册"]
+    [runbook] = [f for f in section.fields if f.name == "处置手册"]
     assert (runbook.value, runbook.link) == (
         "HostFilesystemFull", "https://itops.example.com/console/#/runbooks/HostFilesystemFull?language=zh-CN")
 

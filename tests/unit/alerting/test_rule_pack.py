@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from itops.alerting.rules import load_rules
-from itops.alerting.runbooks import SECTION_HEADINGS, runbook_names, runbook_section, runbook_text
+from itops.alerting.runbooks import SECTION_HEADINGS, NoSuchRunbook, runbook_names, runbook_section, runbook_text
 from itops.alerting.rules_cli import RuleTestFile, main
 from itops.yamlconf import load_file
 
@@ -77,7 +77,7 @@ def test_every_runbook_has_a_section_in_each_language(language):
         try:
             if not runbook_section(name, language).strip():
                 problems.append(f"runbooks/{name}.md: {SECTION_HEADINGS[language]!r} is empty")
-        except ValueError as exc:
+        except NoSuchRunbook as exc:
             problems.append(str(exc))
     assert problems == []
 
