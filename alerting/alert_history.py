@@ -126,6 +126,13 @@ class AlertHistory:
             rows = self._db.execute(query + " ORDER BY started_at_ms, fingerprint", params).fetchall()
         return [_episode(*row) for row in rows]
 
+    def labels_of(self, fingerprints: Sequence[str]) -> dict[str, dict[str, str]]:
+        """The labels of each of ``fingerprints`` that ever fired (a fingerprint is its labels' hash)."""
+        query = f"SELECT DISTINCT fingerprint, labels FROM alert_episodes WHERE fingerprint IN ({','.join('?' * len(fingerprints))})"
+        with self._lock:
+            rows = self._db.execute(query, list(fingerprints)).fetchall()
+        return {fingerprint: json.loads(labels) for fingerprint, labels in rows}
+
     def prune(self, before: datetime) -> int:
         """Forget episodes that ended before ``before``; returns how many."""
         with self._lock, self._db:

@@ -5,11 +5,16 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from importlib import resources
 
+from itops.alerting.alert_history import AlertHistory
 from itops.alerting.messages import Language
+from itops.alerting.model import Alert
+from itops.alerting.rules import Rule
 
-__all__ = ["INDEX_FILE", "SECTION_HEADINGS", "NoSuchRunbook", "runbook_names", "runbook_section", "runbook_text"]
+__all__ = ["INDEX_FILE", "SECTION_HEADINGS", "NoSuchRunbook", "runbook_names", "runbook_section", "runbook_text",
+           "runbooks_of_alerts"]
 
 RUNBOOK_PACKAGE = "itops.runbooks"
 INDEX_FILE = "README.md"  # the list of all runbooks, not one of them
@@ -47,3 +52,25 @@ def runbook_section(name: str, language: Language) -> str:
     body = lines[lines.index(heading) + 1:]
     ends = next((number for number, line in enumerate(body) if line.startswith("## ")), len(body))
     return "\n".join(body[:ends]).strip() + "\n"
+
+
+def runbooks_of_alerts(fingerprints: Sequence[str], held: Iterable[Alert], rules: Iterable[Rule],
+                       history: AlertHistory) -> dict[str, list[str]]:
+    """Runbook name → those of ``fingerprints`` whose alert names it, in the order given: an alert still
+    ``held`` by its ``runbook`` annotation; one already forgotten (resolved a while ago) by its rule's, rendered
+    with the labels it fired with. An alert whose rule names no runbook, or is gone, counts for none."""
+    annotations = {alert.fingerprint: alert.annotations for alert in held}
+    by_name = {rule.name: rule for rule in rules}
+    past = history.labels_of([f for f in fingerprints if f not in annotations])
+    found: dict[str, list[str]] = {}
+    for fingerprint in fingerprints:
+        if fingerprint in annotations:
+            name = annotations[fingerprint].get("runbook")
+        else:
+            labels = past.get(fingerprint, {})
+            rule = by_name.get(labels.get("alertname", ""))
+            template = rule.annotations.get("runbook") if rule is not None else None
+            name = template.render(None, labels) if template is not None else None
+        if name:
+            found.setdefault(name, []).append(fingerprint)
+    return found

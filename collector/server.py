@@ -173,7 +173,7 @@ class Collector:
                 add_incident_routes(app, self.alerting.incidents, self.alerting.sla, self.alerting.maintenance,
                                     self.clock)
         add_entity_routes(app, self.entities)
-        add_runbook_routes(app)
+        add_runbook_routes(app, self.alerting)
         if self.reporting is not None:
             self.reporting.add_routes(app)
         add_openapi_route(app)

@@ -1,7 +1,8 @@
 """Runbooks in the console, in a real headless chromium against the real collector: the collector serves each
-runbook's zh-CN and en section as escaped HTML to viewers; an alert's row shows its description and links its
-runbook; the alert page a notification links to and the incident page show the runbook; the runbook page in
-zh-CN and en at desktop and phone sizes, without horizontal scrolling or words broken across lines."""
+runbook's zh-CN and en section as escaped HTML to viewers, and names the runbooks of an incident's alerts; an
+alert's row shows its description and links its runbook; the alert page a notification links to and the
+incident page show the runbook; the runbook page in zh-CN and en at desktop and phone sizes, without horizontal
+scrolling or words broken across lines."""
 
 from __future__ import annotations
 
@@ -88,8 +89,8 @@ def _get(console, path: str, headers: dict[str, str]) -> tuple[int, dict]:
         return refused.code, json.load(refused)
 
 
-def _viewer_token(console) -> str:
-    return admin_call(console, "POST", "/api/v1/users/li/tokens", {"name": "runbook-reader"})["token"]
+def _viewer_token(console, name: str = "runbook-reader") -> str:
+    return admin_call(console, "POST", "/api/v1/users/li/tokens", {"name": name})["token"]
 
 
 def _alert_of(console, host: str) -> dict:
@@ -127,8 +128,19 @@ def test_a_viewer_reads_each_language_as_escaped_html_and_unknown_names_are_refu
     assert (status, body["error"]) == (401, "log in or send an API token")
 
 
+def test_the_runbooks_of_an_incidents_alerts_are_listed_for_a_viewer(console, tls_dir):
+    viewer = {"Authorization": f"Bearer {_viewer_token(console, 'incident-reader')}"}
+    incident = fire_incident(console, tls_dir, "pc-silenced")
+    query = "&".join(f"fingerprint={fingerprint}" for fingerprint in [*incident["fingerprints"], "0123456789abcdef"])
+    assert _get(console, f"/api/v1/runbooks?{query}", viewer) == (
+        200, {"runbooks": [{"name": RUNBOOK, "fingerprints": incident["fingerprints"]}]})
+    assert _get(console, "/api/v1/runbooks", viewer) == (
+        400, {"error": "fingerprint: give 1 to 500 alert fingerprints, got 0", "parameter": "fingerprint"})
+    assert _get(console, f"/api/v1/runbooks?{query}", {})[0] == 401
+
+
 @pytest.mark.parametrize("user", ["wang", "zhao"])
-def test_the_alerts_list_shows_the_description_and_links_the_runbook_page(console, tls_dir, tab, user):
+def test_the_alerts_list_shows_the_description_and_links_the_runbook_page(console, tls_dir, tab, user, tmp_path):
     language = LANGUAGE_OF[user]
     fire_incident(console, tls_dir, "pc-flow")
     log_in(tab, console, user)
@@ -136,12 +148,14 @@ def test_the_alerts_list_shows_the_description_and_links_the_runbook_page(consol
     row = tab.locator("tr.alert", has_text="host=pc-flow")
     expect(row.locator("td.description")).to_have_text(DESCRIPTION[language].format(host="pc-flow"))
     assert_fits_the_width(tab)
+    tab.screenshot(path=tmp_path / "alerts.png", full_page=True)
     row.locator("td.runbook-cell a").click()
     assert tab.url.endswith(f"#/runbooks/{RUNBOOK}")
     page_section = tab.locator(f"section.runbook[data-runbook={RUNBOOK}]")
     expect(page_section.locator("h1")).to_have_text(re.compile(rf"· {RUNBOOK}$"))
     _expect_runbook(page_section, language)
     _assert_reads_well(tab)
+    tab.screenshot(path=tmp_path / "runbook.png", full_page=True)
     other = "en" if language == "zh-CN" else "zh-CN"
     page_section.locator(f".runbook-languages a[data-language='{other}']").click()
     assert tab.url.endswith(f"#/runbooks/{RUNBOOK}?language={other}")  # a link to this language's page
@@ -163,7 +177,7 @@ def test_the_alert_page_a_notification_links_shows_its_runbook(console, tls_dir,
 
 
 @pytest.mark.parametrize("user", ["wang", "zhao"])
-def test_the_incident_page_shows_the_runbook_of_its_alert(console, tls_dir, tab, user):
+def test_the_incident_page_shows_the_runbook_of_its_alert(console, tls_dir, tab, user, tmp_path):
     language = LANGUAGE_OF[user]
     incident = fire_incident(console, tls_dir, "finance-pc-07")
     log_in(tab, console, user)
@@ -177,6 +191,7 @@ def test_the_incident_page_shows_the_runbook_of_its_alert(console, tls_dir, tab,
     tab.wait_for_timeout(5500)  # past one refresh of the incident: the chosen language stays
     _expect_runbook(section, other)
     _assert_reads_well(tab)
+    tab.screenshot(path=tmp_path / "incident-runbook.png", full_page=True)
     section.locator("h2 a").click()
     _expect_runbook(tab.locator(f"section.runbook[data-runbook={RUNBOOK}]"), other)
 

@@ -5,7 +5,7 @@ import { field, formValues, h, replaceChildren, select } from "./dom.js";
 import { language, t } from "./i18n.js";
 import { SEVERITIES } from "./incidents.js";
 import { formatTime } from "./time.js";
-import { runbookNames, runbookSection } from "./runbook.js";
+import { runbookSection } from "./runbook.js";
 import { errorNotice, fieldRows, severityBadge, slaClock, stateBadge, tickClocks } from "./widgets.js";
 
 const REFRESH_MS = 5000;
@@ -119,14 +119,14 @@ function timeline(entries) {
     h("span", {}, timelineText(entry)))));
 }
 
-// The runbooks of the incident's alerts, among the alerts the collector holds (a resolved one is forgotten
-// after a while). Made once per page, so the 5 s redraws neither reload them nor reset a chosen language.
+// The runbooks of the incident's alerts (resolved and forgotten ones too). Made once per page, so the 5 s
+// redraws neither reload them nor reset a chosen language.
 function incidentRunbooks(incident) {
   const section = h("div", { class: "incident-runbooks" });
-  get("/api/v1/alerts").then(({ alerts }) => {
-    const names = runbookNames(alerts.filter((alert) => incident.fingerprints.includes(alert.fingerprint)));
-    replaceChildren(section, names.map((name) => runbookSection(name)));
-  }, (error) => replaceChildren(section, errorNotice(error)));
+  if (!incident.fingerprints?.length) return section;
+  const query = incident.fingerprints.map((fingerprint) => `fingerprint=${encodeURIComponent(fingerprint)}`).join("&");
+  get(`/api/v1/runbooks?${query}`).then(({ runbooks }) => replaceChildren(section, runbooks.map((r) => runbookSection(r.name))),
+    (error) => replaceChildren(section, errorNotice(error)));
   return section;
 }
 

@@ -46,7 +46,8 @@ function languageLinks(name, chosen, choose) {
 export function runbookSection(name, { chosen = language(), heading = "h2", onItsPage = false } = {}) {
   const section = h("section", { class: "runbook", "data-runbook": name });
   async function show(code) {
-    const title = h(heading, {}, `${t("runbook.title")} · `, onItsPage ? breakable(name) : h("a", { href: runbookHref(name, code) }, breakable(name)));
+    const named = onItsPage ? breakable(name) : h("a", { href: runbookHref(name, code) }, breakable(name));
+    const title = h(heading, {}, `${t("runbook.title")} · `, named);
     const text = h("div", { class: "runbook-text", lang: code, "data-language": code }, h("p", { class: "empty" }, t("loading")));
     replaceChildren(section, title, languageLinks(name, code, onItsPage ? null : show), text);
     try {
@@ -62,9 +63,4 @@ export function runbookSection(name, { chosen = language(), heading = "h2", onIt
 export function renderRunbook(view, ctx) {
   const [name, chosen] = ctx.params;
   replaceChildren(view, runbookSection(name, { chosen: chosen || language(), heading: "h1", onItsPage: true }));
-}
-
-// The runbooks named by `alerts` (their `runbook` annotation), each once, in the order first named.
-export function runbookNames(alerts) {
-  return [...new Set(alerts.map((alert) => alert.annotations?.runbook).filter(Boolean))];
 }
