@@ -147,7 +147,7 @@ def test_the_alerts_list_shows_the_description_and_links_the_runbook_page(consol
     tab.click("#nav a[href='#/alerts']")
     row = tab.locator("tr.alert", has_text="host=pc-flow")
     expect(row.locator("td.description")).to_have_text(DESCRIPTION[language].format(host="pc-flow"))
-    assert_fits_the_width(tab)
+    _assert_reads_well(tab)
     tab.screenshot(path=tmp_path / "alerts.png", full_page=True)
     row.locator("td.runbook-cell a").click()
     assert tab.url.endswith(f"#/runbooks/{RUNBOOK}")

@@ -3,7 +3,7 @@
 import { del, get, post } from "./api.js";
 import { field, formValues, h, replaceChildren } from "./dom.js";
 import { language, t } from "./i18n.js";
-import { runbookLink, runbookSection } from "./runbook.js";
+import { breakable, runbookLink, runbookSection } from "./runbook.js";
 import { formatTime } from "./time.js";
 import { badge, dataTable, errorNotice, fieldRows, severityBadge } from "./widgets.js";
 
@@ -32,7 +32,7 @@ function alertColumns() {
   return [
     { label: t("incident.severity"), cell: (a) => severityBadge(a.severity) },
     { label: t("alert.state"), cell: (a) => badge("alert", a.state, t(`alert.${a.state}`)) },
-    { label: t("alert.rule"), class: "title", cell: (a) => h("a", { href: alertHref(a) }, a.rule) },
+    { label: t("alert.rule"), class: "title", cell: (a) => h("a", { href: alertHref(a) }, breakable(a.rule)) },
     { label: t("alert.summary"), cell: (a) => annotation(a, "summary") },
     { label: t("alert.description"), class: "description", cell: (a) => annotation(a, "description") },
     { label: t("alert.runbook"), class: "runbook-cell", cell: runbookCell },

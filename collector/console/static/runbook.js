@@ -13,7 +13,7 @@ const ELEMENTS = new Set(["H1", "H2", "H3", "H4", "H5", "H6", "P", "UL", "OL", "
 export const runbookHref = (name, chosen) => `#/runbooks/${encodeURIComponent(name)}${chosen ? `?language=${chosen}` : ""}`;
 
 // A rule name may break between its words (HostFilesystem|Full), never inside one.
-const breakable = (name) => name.split(/(?=[A-Z])/).flatMap((word, index) => (index ? [h("wbr"), word] : [word]));
+export const breakable = (name) => name.split(/(?=[A-Z])/).flatMap((word, index) => (index ? [h("wbr"), word] : [word]));
 
 export function runbookLink(name) {
   return h("a", { href: runbookHref(name), class: "runbook-link" }, breakable(name));
