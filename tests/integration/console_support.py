@@ -26,18 +26,17 @@ ADMIN_TOKEN = "console-admin-token-for-tests"
 PASSWORD = "correct horse battery staple"
 PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1280, "height": 900}
-RULES = """\
-rules:
-  - name: DiskNearlyFull
-    metric: itops_test_disk_used_ratio
-    function: last
-    op: ">"
-    threshold: 0.9
-    severity: P2
-    annotations:
-      summary: "disk {{ value }} full on {{ labels.host }}"
-      summary_zh: "{{ labels.host }} 磁盘使用率 {{ value }}"
-"""
+
+
+def disk_rule(name: str, annotations: dict[str, str]) -> str:
+    """A rules file of one P2 rule firing when itops_test_disk_used_ratio is above 0.9 (see push_disk_usage)."""
+    lines = "".join(f"      {key}: {json.dumps(value, ensure_ascii=False)}\n" for key, value in annotations.items())
+    return (f"rules:\n  - name: {name}\n    metric: itops_test_disk_used_ratio\n    function: last\n"
+            f"    op: \">\"\n    threshold: 0.9\n    severity: P2\n    annotations:\n{lines}")
+
+
+RULES = disk_rule("DiskNearlyFull", {"summary": "disk {{ value }} full on {{ labels.host }}",
+                                     "summary_zh": "{{ labels.host }} 磁盘使用率 {{ value }}"})
 # name → (role, language)
 USERS = {"wang": ("operator", "en"), "zhao": ("operator", "zh-CN"), "li": ("viewer", "en")}
 
@@ -107,6 +106,16 @@ def start_console_collector(workdir: Path, tls_dir: Path, rules_yaml: str = RULE
         admin_call(collector, "POST", "/api/v1/users", {"username": name, "password": PASSWORD, "role": role,
                                                         "language": language, "display_name": name.title()})
     return collector, tokens
+
+
+def running_console_collector(workdir: Path, tls_dir: Path, rules_yaml: str = RULES):
+    """For a module's ``console`` fixture (``yield from`` it): start_console_collector's collector with its
+    ``agent_tokens``, killed at the end if still running."""
+    collector, tokens = start_console_collector(workdir, tls_dir, rules_yaml)
+    collector.agent_tokens = tokens
+    yield collector
+    if collector.process.poll() is None:
+        collector.process.kill()
 
 
 def _days_around_today() -> list[date]:

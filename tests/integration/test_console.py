@@ -13,19 +13,15 @@ from playwright.sync_api import expect
 
 from .conftest import wait_until
 from .console_support import (DESKTOP, PHONE, admin_call, assert_fits_the_width, chromium_browser, console_agent,
-                              console_tab, fire_incident, log_in, open_incident_by_hand, push_disk_usage, say_hello,
-                              start_console_collector)
+                              console_tab, fire_incident, log_in, open_incident_by_hand, push_disk_usage,
+                              running_console_collector, say_hello)
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 
 
 @pytest.fixture(scope="module")
 def console(tmp_path_factory, tls_dir):
-    collector, tokens = start_console_collector(tmp_path_factory.mktemp("console"), tls_dir)
-    collector.agent_tokens = tokens
-    yield collector
-    if collector.process.poll() is None:
-        collector.process.kill()
+    yield from running_console_collector(tmp_path_factory.mktemp("console"), tls_dir)
 
 
 @pytest.fixture(scope="module")

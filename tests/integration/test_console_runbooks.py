@@ -19,26 +19,17 @@ from itops.alerting.model import Alert, AlertState, Severity
 
 from .conftest import wait_until
 from .console_support import (DESKTOP, PHONE, USERS, admin_call, assert_fits_the_width, chromium_browser,
-                              console_tab, fire_incident, log_in, start_console_collector)
+                              console_tab, disk_rule, fire_incident, log_in, running_console_collector)
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 
 RUNBOOK = "HostFilesystemFull"
-RULES = f"""\
-rules:
-  - name: {RUNBOOK}
-    metric: itops_test_disk_used_ratio
-    function: last
-    op: ">"
-    threshold: 0.9
-    severity: P2
-    annotations:
-      summary: "disk {{{{ value | percent }}}} full on {{{{ labels.host }}}}"
-      summary_zh: "{{{{ labels.host }}}} 磁盘使用率 {{{{ value | percent }}}}"
-      description: "The disk of {{{{ labels.host }}}} is more than 90% full; writes will fail soon."
-      description_zh: "{{{{ labels.host }}}} 的磁盘使用率超过 90%，写入即将失败。"
-      runbook: {RUNBOOK}
-"""
+RULES = disk_rule(RUNBOOK, {
+    "summary": "disk {{ value | percent }} full on {{ labels.host }}",
+    "summary_zh": "{{ labels.host }} 磁盘使用率 {{ value | percent }}",
+    "description": "The disk of {{ labels.host }} is more than 90% full; writes will fail soon.",
+    "description_zh": "{{ labels.host }} 的磁盘使用率超过 90%，写入即将失败。",
+    "runbook": RUNBOOK})
 # What each language's section of the runbook begins with, and a sentence only the other one has.
 OPENING = {"en": "Meaning: a filesystem is more than 95% full.", "zh-CN": "含义：文件系统使用率超过 95%。"}
 DESCRIPTION = {"en": "The disk of {host} is more than 90% full; writes will fail soon.",
@@ -63,11 +54,7 @@ WORDS_BROKEN_ACROSS_LINES = """(root) => {
 
 @pytest.fixture(scope="module")
 def console(tmp_path_factory, tls_dir):
-    collector, tokens = start_console_collector(tmp_path_factory.mktemp("console-runbooks"), tls_dir, RULES)
-    collector.agent_tokens = tokens
-    yield collector
-    if collector.process.poll() is None:
-        collector.process.kill()
+    yield from running_console_collector(tmp_path_factory.mktemp("console-runbooks"), tls_dir, RULES)
 
 
 @pytest.fixture(scope="module")
