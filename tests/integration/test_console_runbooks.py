@@ -194,6 +194,15 @@ def test_the_runbook_link_of_a_notification_opens_that_language(console, tab, la
     _assert_reads_well(tab)
 
 
+def test_the_page_of_an_alert_no_longer_held_says_so(console, tab):
+    log_in(tab, console, "li")
+    tab.goto(f"{console.http_url}/console/#/alerts/0123456789abcdef")
+    expect(tab.locator(".alert-detail .notice")).to_have_text(
+        "This alert is no longer held: resolved alerts are kept for a while only.")
+    expect(tab.locator(".alert-detail .alert-runbooks")).to_be_attached()
+    expect(tab.locator(".alert-detail section.runbook")).to_have_count(0)  # an unknown alert names none
+
+
 def test_an_unknown_runbook_page_says_so(console, tab):
     log_in(tab, console, "li")
     tab.goto(f"{console.http_url}/console/#/runbooks/NoSuchRule")

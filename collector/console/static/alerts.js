@@ -3,7 +3,7 @@
 import { del, get, post } from "./api.js";
 import { field, formValues, h, replaceChildren } from "./dom.js";
 import { language, t } from "./i18n.js";
-import { breakable, runbookLink, runbookSection } from "./runbook.js";
+import { alertRunbooks, breakable, runbookLink, runbookSection } from "./runbook.js";
 import { formatTime } from "./time.js";
 import { badge, dataTable, errorNotice, fieldRows, severityBadge } from "./widgets.js";
 
@@ -78,13 +78,14 @@ function alertFields(alert) {
 }
 
 // One alert, from a notification's link: what it says and its runbook. Not refreshed, so the runbook being
-// read does not jump; a resolved alert is forgotten after a while, and the page then says so.
+// read does not jump. A resolved alert is forgotten after a while: the page says so and still shows its runbook.
 export function renderAlert(view, ctx) {
+  const [fingerprint] = ctx.params;
   const body = h("div", { class: "alert-detail" }, h("p", { class: "empty" }, t("loading")));
   replaceChildren(view, h("p", {}, h("a", { href: "#/alerts" }, `← ${t("nav.alerts")}`)), body);
   get("/api/v1/alerts").then(({ alerts }) => {
-    const alert = alerts.find((a) => a.fingerprint === ctx.params[0]);
-    if (!alert) return replaceChildren(body, h("p", { class: "notice" }, t("alert.gone")));
+    const alert = alerts.find((a) => a.fingerprint === fingerprint);
+    if (!alert) return replaceChildren(body, h("p", { class: "notice" }, t("alert.gone")), alertRunbooks([fingerprint]));
     return replaceChildren(body, h("h1", {}, annotation(alert, "summary") || alert.rule), alertFields(alert),
       alert.annotations.runbook ? runbookSection(alert.annotations.runbook) : null);
   }, (error) => replaceChildren(body, errorNotice(error)));

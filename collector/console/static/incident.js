@@ -4,8 +4,8 @@ import { get, post } from "./api.js";
 import { field, formValues, h, replaceChildren, select } from "./dom.js";
 import { language, t } from "./i18n.js";
 import { SEVERITIES } from "./incidents.js";
+import { alertRunbooks } from "./runbook.js";
 import { formatTime } from "./time.js";
-import { runbookSection } from "./runbook.js";
 import { errorNotice, fieldRows, severityBadge, slaClock, stateBadge, tickClocks } from "./widgets.js";
 
 const REFRESH_MS = 5000;
@@ -119,17 +119,6 @@ function timeline(entries) {
     h("span", {}, timelineText(entry)))));
 }
 
-// The runbooks of the incident's alerts (resolved and forgotten ones too). Made once per page, so the 5 s
-// redraws neither reload them nor reset a chosen language.
-function incidentRunbooks(incident) {
-  const section = h("div", { class: "incident-runbooks" });
-  if (!incident.fingerprints?.length) return section;
-  const query = incident.fingerprints.map((fingerprint) => `fingerprint=${encodeURIComponent(fingerprint)}`).join("&");
-  get(`/api/v1/runbooks?${query}`).then(({ runbooks }) => replaceChildren(section, runbooks.map((r) => runbookSection(r.name))),
-    (error) => replaceChildren(section, errorNotice(error)));
-  return section;
-}
-
 export function renderIncident(view, ctx) {
   const id = ctx.params[0];
   const notice = h("div", { class: "notices" });
@@ -149,7 +138,7 @@ export function renderIncident(view, ctx) {
         draw();
       }, done),
       fieldList(incident),
-      (runbooks ??= incidentRunbooks(incident)),
+      (runbooks ??= alertRunbooks(incident.fingerprints ?? [])),  // once: redraws keep a chosen language
       h("h2", {}, t("incident.timeline")), timeline(incident.timeline));
     tickClocks(body);
   }

@@ -64,3 +64,14 @@ export function renderRunbook(view, ctx) {
   const [name, chosen] = ctx.params;
   replaceChildren(view, runbookSection(name, { chosen: chosen || language(), heading: "h1", onItsPage: true }));
 }
+
+// The runbooks of these alerts, each once, as sections: looked up by fingerprint, so those of alerts resolved
+// and forgotten are found too. Made once per page (the incident page redraws every 5 s around it).
+export function alertRunbooks(fingerprints) {
+  const sections = h("div", { class: "alert-runbooks" });
+  if (!fingerprints.length) return sections;
+  const query = fingerprints.map((fingerprint) => `fingerprint=${encodeURIComponent(fingerprint)}`).join("&");
+  get(`/api/v1/runbooks?${query}`).then(({ runbooks }) => replaceChildren(sections, runbooks.map((r) => runbookSection(r.name))),
+    (error) => replaceChildren(sections, errorNotice(error)));
+  return sections;
+}
