@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from .conftest import BIN, CollectorProcess
+from .conftest import BIN, CollectorProcess, wait_until
+from .test_alerting import _push
 from .test_auth import ApiSession, add_user, make_user
 
 pytestmark = pytest.mark.integration
@@ -303,3 +304,66 @@ def test_unknown_and_invalid_fields_are_refused_naming_the_field(sessions):
     assert declared["properties"]["severity"]["enum"] == ["P1", "P2", "P3", "P4"]
     assert declared["properties"]["title"]["maxLength"] == 500
     assert declared["properties"]["reported_at"]["format"] == "date-time"
+
+
+FIRING_RULES = """\
+rules:
+  - name: SwitchUplinkErrors
+    metric: itops_test_value
+    function: last
+    op: ">"
+    threshold: 10
+    severity: P2
+    labels: {category: network}
+    annotations:
+      summary: "uplink errors {{ value }} on {{ labels.host }}"
+"""
+
+
+@pytest.fixture
+def firing_collector(tmp_path, tls_dir, agent_token):
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(FIRING_RULES)
+    config = f"alerting:\n  shipped_rules: false\n  rule_files: ['{rules}']\n  evaluation_interval: 0.5s\n  incidents: {{}}\n"
+    process = CollectorProcess(tmp_path, tls_dir, {"agent-a": agent_token}, extra_config=config).start()
+    add_user(process, "admin", "admin", "admin password")
+    yield process
+    if process.process.poll() is None:
+        process.process.kill()
+
+
+@pytest.mark.timeout(120)
+def test_resolving_while_the_alert_fires_needs_force_and_says_so(firing_collector, tls_dir, agent_token):
+    admin = ApiSession(firing_collector.http_url)
+    assert admin.login("admin", "admin password")[0] == 200
+    pushed_at = datetime.now(UTC)
+    _push(firing_collector, tls_dir, agent_token, 1, 50.0)
+    wait_until(lambda: admin.call("GET", "/api/v1/incidents")[1]["incidents"], 15, "the incident from the alert")
+    [incident] = admin.call("GET", "/api/v1/incidents")[1]["incidents"]
+    incident_id, fingerprints = incident["id"], incident["fingerprints"]
+    _step(admin, incident_id, "ack")
+    resolution = {"cause": "dirty fibre", "resolution": "cleaned"}
+    status, refused = admin.call("POST", f"/api/v1/incidents/{incident_id}/resolve", resolution)
+    assert status == 409 and refused["firing"] == fingerprints and "still firing" in refused["error"]
+    itops = _itops(firing_collector, admin.call("POST", "/api/v1/users/admin/tokens", {"name": "cli"})[1]["token"])
+    without_force = itops("resolve", incident_id, "--cause", "c", "--resolution", "r")
+    assert without_force.returncode == 1 and "send force: true" in without_force.stderr
+    forced = itops("resolve", incident_id, "--cause", "dirty fibre", "--resolution", "cleaned", "--force")
+    assert forced.returncode == 0, forced.stderr
+    timeline = admin.call("GET", f"/api/v1/incidents/{incident_id}")[1]["timeline"]
+    assert [(e["kind"], e["text"]) for e in timeline[-2:]] == [
+        ("transition", "dirty fibre\ncleaned"), ("resolved_while_firing", ", ".join(fingerprints))]
+
+    # pc-1 exists since its first batch: an incident about it cannot have begun before that
+    status, answer = admin.call("POST", "/api/v1/incidents", {
+        "title": "pc-1 slow", "severity": "P3", "category": "hardware", "assets": [{"name": "pc-1"}],
+        "reported_at": (pushed_at - timedelta(minutes=5)).isoformat()})
+    assert status == 400 and answer["parameter"] == "reported_at" and "before pc-1 existed" in answer["error"]
+    status, answer = admin.call("POST", "/api/v1/incidents", {
+        "title": "pc-1 slow", "severity": "P3", "category": "hardware", "assets": [{"name": "pc-1"}],
+        "reported_at": datetime.now(UTC).isoformat(), "occurred_at": (pushed_at - timedelta(minutes=5)).isoformat()})
+    assert status == 400 and answer["parameter"] == "occurred_at"
+    status, _ = admin.call("POST", "/api/v1/incidents", {
+        "title": "printer", "severity": "P3", "category": "hardware", "assets": [{"name": "never-seen-printer"}],
+        "reported_at": (pushed_at - timedelta(days=3)).isoformat()})
+    assert status == 201  # an asset this collector does not monitor has no known beginning
