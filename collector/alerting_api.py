@@ -164,7 +164,8 @@ document("POST", "/api/v1/silences", "Create a silence (operator)", tag="alertin
           items="string"),
     Field("starts_at", "Start (default now)", format="date-time"), Field("duration", "e.g. 2h (or give ends_at)", max_length=50),
     Field("ends_at", "End", format="date-time"), Field("comment", "Why", max_length=_COMMENT_MOST)))
-document("DELETE", "/api/v1/silences/{silence_id}", "Expire a silence (operator)", tag="alerting")
+document("DELETE", "/api/v1/silences/{silence_id}", "Expire a silence (operator)", tag="alerting",
+         refusals=((404, "No such silence"),))
 document("GET", "/api/v1/maintenance", "Maintenance windows, configured and stored", tag="alerting")
 document("POST", "/api/v1/maintenance", "Store a maintenance window (admin)", tag="alerting", success_status=201, body=(
     Field("name", "Shown as the reason alerts are quiet", required=True, max_length=200),
@@ -175,7 +176,8 @@ document("POST", "/api/v1/maintenance", "Store a maintenance window (admin)", ta
     Field("time_range", "Weekly: local HH:MM-HH:MM", max_length=20), Field("cron", "Cron: 5-field start times", max_length=200),
     Field("duration", "Cron: how long each run lasts, e.g. 4h", max_length=50),
     Field("comment", "Why", max_length=_COMMENT_MOST)))
-document("DELETE", "/api/v1/maintenance/{window_id}", "Delete a stored maintenance window (admin)", tag="alerting")
+document("DELETE", "/api/v1/maintenance/{window_id}", "Delete a stored maintenance window (admin)", tag="alerting",
+         refusals=((404, "No such stored window"), (409, "The window is in the config file, not stored")))
 document("GET", "/api/v1/notifications", "The notification log, newest first", tag="alerting", query=(
     Field("receiver", "Only this receiver"), Field("outcome", "Only this outcome", enum=tuple(o.value for o in Outcome)),
     Field("limit", f"At most this many (default {NOTIFICATIONS_SHOWN})", "integer", bounds=(1, NOTIFICATIONS_MOST))))

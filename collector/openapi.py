@@ -32,6 +32,7 @@ class Field:
     required: bool = False
     enum: tuple[str, ...] = ()  # the only values allowed
     max_length: int | None = None  # strings: most characters; arrays: most items
+    min_length: int | None = None  # strings: fewest characters
     format: str | None = None  # "date-time": RFC 3339 with a zone offset
     items: str | tuple[Field, ...] | None = None  # arrays: the items' type, or the fields of object items
     bounds: tuple[int, int] | None = None  # integers: the smallest and largest allowed
@@ -45,14 +46,17 @@ class Field:
         return schema
 
 
-def _value_schema(field: Field) -> dict:
+def _value_schema(field: Field, blank_allowed: bool = False) -> dict:
+    """What a value of ``field`` may be; a query parameter (``blank_allowed``) may be empty, a body string not."""
     schema: dict = {}
     if field.enum:
         schema["enum"] = list(field.enum)
-    if field.type == "string":
+    if field.type == "string" and not blank_allowed:
         schema["pattern"] = r"\S"  # not empty, not only blanks
         if field.max_length is not None:
             schema["maxLength"] = field.max_length
+        if field.min_length is not None:
+            schema["minLength"] = field.min_length
     if field.format is not None:
         schema["format"] = field.format
     if field.bounds is not None:
@@ -136,7 +140,7 @@ def _operation_object(operation: Operation, handler) -> dict:
     parameters = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
                   for name in _PATH_PARAMETER_RE.findall(operation.path)]
     parameters += [{"name": f.name, "in": "query", "required": f.required, "description": f.description,
-                    "schema": {"type": f.type, **_value_schema(f)}} for f in operation.query]
+                    "schema": {"type": f.type, **_value_schema(f, blank_allowed=True)}} for f in operation.query]
     if parameters:
         result["parameters"] = parameters
     if operation.body:

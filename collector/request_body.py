@@ -93,6 +93,8 @@ def _checked_string(value: str, field: Field, where: str) -> str | datetime:
         raise ApiError(where, f"expected one of {', '.join(field.enum)}, got {value!r}")
     if field.max_length is not None and len(value) > field.max_length:
         raise ApiError(where, f"is {len(value)} characters long; at most {field.max_length}")
+    if field.min_length is not None and len(value) < field.min_length:
+        raise ApiError(where, f"is {len(value)} characters long; at least {field.min_length}")
     if field.format == "date-time":
         return parse_time(value, where)
     return value

@@ -19,7 +19,7 @@ from aiohttp import web
 from itops.collector.access import (
     AUDIT_WHO, CSRF_TOKEN, PRINCIPAL, SESSION_COOKIE, SESSION_ID, Principal, Role, json_error, requires,
 )
-from itops.collector.http_api import iso_or_none, query_limit
+from itops.collector.http_api import ApiError, iso_or_none, query_limit
 from itops.collector.login_throttle import LoginThrottle
 from itops.collector.openapi import Field, document
 from itops.collector.request_body import request_body
@@ -204,7 +204,9 @@ def add_user_routes(app: web.Application, users: UserStore, throttle: LoginThrot
 
 
 _ROLES = tuple(role.value for role in Role)
-_PASSWORD = Field("password", f"At least {MIN_PASSWORD_LENGTH} characters", required=True, max_length=_PASSWORD_MOST)
+_NO_USER = ((404, "No such user (or token)"),)
+_PASSWORD = Field("password", f"At least {MIN_PASSWORD_LENGTH} characters", required=True,
+                  min_length=MIN_PASSWORD_LENGTH, max_length=_PASSWORD_MOST)
 _USER_FIELDS = (Field("role", "What the user may do", enum=_ROLES),
                 Field("display_name", "Name shown in the console", max_length=200),
                 Field("language", "The console's language for this user", enum=LANGUAGES))
@@ -220,13 +222,13 @@ document("POST", "/api/v1/users", "Create a user", tag="users", success_status=2
          body=(Field("username", "Login name", required=True, max_length=100), _PASSWORD,
                Field("role", "What the user may do", required=True, enum=_ROLES), *_USER_FIELDS[1:]))
 document("POST", "/api/v1/users/{name}", "Change a user's role, display name, language or disabled flag", tag="users",
-         body=(*_USER_FIELDS, Field("disabled", "A disabled user cannot log in; its sessions end", "boolean")))
+         body=(*_USER_FIELDS, Field("disabled", "A disabled user cannot log in; its sessions end", "boolean")), refusals=_NO_USER)
 document("POST", "/api/v1/users/{name}/password", "Set a password (the user itself or an admin)", tag="users",
-         body=(_PASSWORD,))
-document("GET", "/api/v1/users/{name}/tokens", "A user's API tokens (never their secrets)", tag="users")
+         body=(_PASSWORD,), refusals=_NO_USER)
+document("GET", "/api/v1/users/{name}/tokens", "A user's API tokens (never their secrets)", tag="users", refusals=_NO_USER)
 document("POST", "/api/v1/users/{name}/tokens", "Make an API token; its secret is in the answer only", tag="users",
-         success_status=201, body=(Field("name", "What the token is for", required=True, max_length=100),))
-document("DELETE", "/api/v1/users/{name}/tokens/{token_id}", "Revoke an API token", tag="users")
+         success_status=201, body=(Field("name", "What the token is for", required=True, max_length=100),), refusals=_NO_USER)
+document("DELETE", "/api/v1/users/{name}/tokens/{token_id}", "Revoke an API token", tag="users", refusals=_NO_USER)
 document("GET", "/api/v1/audit", "The audit log of changing calls, newest first", tag="users",
          query=(Field("limit", f"At most this many (default {AUDIT_SHOWN})", "integer", bounds=(1, MAX_AUDIT_LIMIT)),
                 Field("who", "Only this user's calls")))
