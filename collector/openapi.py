@@ -37,8 +37,13 @@ class Field:
     items: str | tuple[Field, ...] | None = None  # arrays: the items' type, or the fields of object items
     bounds: tuple[int, int] | None = None  # integers: the smallest and largest allowed
 
+    @property
+    def blank_is_absent(self) -> bool:
+        """An optional free-text field left blank (a form's empty input) counts as not given."""
+        return not self.required and self.type == "string" and not self.enum and self.format is None
+
     def schema(self) -> dict:
-        """This field's JSON Schema; a field that is not required may also be null (meaning not given)."""
+        """This field's JSON Schema; a field that is not required may also be null (not given)."""
         schema = {"type": self.type if self.required else [self.type, "null"], "description": self.description,
                   **_value_schema(self)}
         if self.enum and not self.required:
@@ -51,7 +56,7 @@ def _value_schema(field: Field, blank_allowed: bool = False) -> dict:
     schema: dict = {}
     if field.enum:
         schema["enum"] = list(field.enum)
-    if field.type == "string" and not blank_allowed:
+    if field.type == "string" and not field.blank_is_absent and not blank_allowed:
         schema["pattern"] = r"\S"  # not empty, not only blanks
         if field.max_length is not None:
             schema["maxLength"] = field.max_length
@@ -164,7 +169,9 @@ def openapi_document(app: web.Application) -> dict:
         "info": {"title": "itops collector API", "version": __version__,
                  "description": "Times are RFC 3339 UTC. Changing calls need a role (x-itops-role); cookie "
                                 "sessions also send the X-CSRF-Token header. Bodies are JSON "
-                                "(Content-Type: application/json, else 415). A path called with a method it does "
+                                "(Content-Type: application/json, else 415) with exactly the declared fields: an unknown field, a "
+                                "missing required one or a value outside its type, enum, length or format is refused "
+                                "with 400 naming it. A path called with a method it does "
                                 "not have answers 405 with the Allow header, before any login."},
         "paths": dict(sorted(paths.items())),
         "components": {

@@ -25,8 +25,8 @@ _TYPE_WORDS = {"string": "a non-empty string", "integer": "a whole number", "num
 
 
 async def request_body(request: web.Request) -> dict:
-    """The body's given fields (null counts as not given) as sent, but date-time strings as aware datetimes;
-    object items are checked the same way."""
+    """The body's given fields as sent (null, and blank in an optional free-text field, count as not given), but
+    date-time strings as aware datetimes; object items are checked the same way."""
     return checked_object(await json_object(request), operation_of(request).body, "")
 
 
@@ -39,7 +39,7 @@ def checked_object(value: dict, fields: tuple[Field, ...], where: str) -> dict:
     checked = {}
     for field in fields:
         raw = value.get(field.name)
-        if raw is None:
+        if raw is None or (field.blank_is_absent and isinstance(raw, str) and _NOT_BLANK.search(raw) is None):
             if field.required:
                 raise ApiError(f"{where}{field.name}", f"required: {field.description}")
             continue
