@@ -174,6 +174,9 @@ def run(args) -> int:
     if missing:
         print(f"itops incidents {args.action}: needs {', '.join(m.replace('_', '-') for m in missing)}", file=sys.stderr)
         return 2
+    if args.action == "open" and args.at:
+        print("itops incidents open: --at is for changes; give --reported-at (and --occurred-at)", file=sys.stderr)
+        return 2
     zone = ZoneInfo(args.tz)
     if args.action == "list":
         return _list(args, zone)

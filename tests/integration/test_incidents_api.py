@@ -232,6 +232,8 @@ def test_cli_back_dates_with_local_times(collector, sessions):
     assert acked_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:00") in shown.stdout and " by zhao" in shown.stdout
     refused = itops("note", incident_id, "typo", "--at", "yesterday")
     assert refused.returncode == 2 and "expected local time in Asia/Shanghai" in refused.stderr
+    misplaced = itops("open", "--title", "t", "--severity", "P3", "--category", "network", "--at", "03:12")
+    assert misplaced.returncode == 2 and "give --reported-at" in misplaced.stderr
 
 
 def test_reported_and_occurred_times_and_back_dated_actions(sessions):
