@@ -4,7 +4,7 @@ itops hosts [--watch SECONDS]
 itops query METRIC [--host H] [--label k=v] [--since 10m] [--step 1m] [--aggregation avg]
 itops rules check FILE…  /  itops rules test FILE…
 itops alerts  /  itops silences list|add|expire [--matcher M …] [--duration 2h] [--comment C] [--id ID]
-itops incidents list|show|open|ack|assign|note|resolve|close …   (see incidents_cli.py)
+itops incidents list|show|open|ack|start|wait-vendor|reopen|assign|note|severity|breach-reason|resolve|close …   (see incidents_cli.py)
 itops maintenance list|add|delete [--name N] [--matcher M …] [--start T --end T | --weekdays sat,sun --time-range
       22:00-02:00 | --cron "0 22 * * 6" --duration 4h] [--comment C] [--id ID]
 """

@@ -30,13 +30,16 @@ from itops.alerting.notification_log import NotificationAttempt, Outcome
 from itops.alerting.silences import Silence, SilenceError
 from itops.clock import Clock
 from itops.collector.access import Role, json_error, principal_name, requires
-from itops.collector.http_api import ApiError, iso_or_none, json_object, query_limit
+from itops.collector.http_api import ApiError, iso_or_none, query_choice, query_limit
 from itops.collector.openapi import Field, document
+from itops.collector.request_body import request_body
 from itops.yamlconf import FieldProblem, parse_duration
 
 __all__ = ["add_alerting_routes"]
 
 NOTIFICATIONS_SHOWN, NOTIFICATIONS_MOST = 100, 1000  # the notification log's default and largest `limit`
+_MATCHERS_MOST = 50
+_COMMENT_MOST = 2000  # characters
 
 
 def _alert_json(alert: Alert) -> dict:
@@ -66,21 +69,11 @@ def _attempt_json(attempt: NotificationAttempt) -> dict:
             "outcome": attempt.outcome.value, "error": attempt.error, "attempt": attempt.attempt}
 
 
-def _body_time(body: dict, field: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(str(body[field]).replace("Z", "+00:00"))
-    except ValueError:
-        raise ApiError(field, f"expected an RFC 3339 time, got {body[field]!r}") from None
-    if moment.tzinfo is None:
-        raise ApiError(field, f"time {body[field]!r} needs a zone offset (times are UTC inside itops)")
-    return moment
-
-
 def _silence_period(body: dict, now: datetime) -> tuple[datetime, datetime]:
     """From ``starts_at`` (default now) to ``ends_at``, or for ``duration`` after the start."""
-    starts_at = _body_time(body, "starts_at") if "starts_at" in body else now
+    starts_at = body.get("starts_at", now)
     if "ends_at" in body:
-        return starts_at, _body_time(body, "ends_at")
+        return starts_at, body["ends_at"]
     try:
         return starts_at, starts_at + timedelta(seconds=parse_duration(body.get("duration", "")))
     except ValueError as exc:
@@ -95,18 +88,18 @@ def add_alerting_routes(app: web.Application, alerting: Alerting, clock: Clock) 
         return web.json_response({"alerts": [_alert_json(a) for a in current]})
 
     async def list_silences(request: web.Request) -> web.Response:
-        found = alerting.silences.list(clock(), include_ended=request.query.get("all") == "1")
+        found = alerting.silences.list(clock(), include_ended=query_choice(request, "all", ("1",)) == "1")
         return web.json_response({"silences": [_silence_json(s) for s in found]})
 
     @requires(Role.OPERATOR)
     async def create_silence(request: web.Request) -> web.Response:
         created_by = principal_name(request)
-        body = await json_object(request)
+        body = await request_body(request)
         now = clock()
         starts_at, ends_at = _silence_period(body, now)
         try:
-            silence = alerting.silences.create(list(body.get("matchers", [])), starts_at, ends_at, created_by,
-                                               str(body.get("comment", "")), now)
+            silence = alerting.silences.create(body["matchers"], starts_at, ends_at, created_by,
+                                               body.get("comment", ""), now)
         except (SilenceError, MatcherError) as exc:
             raise ApiError("matchers", str(exc)) from None
         return web.json_response(_silence_json(silence), status=201)
@@ -127,7 +120,7 @@ def add_alerting_routes(app: web.Application, alerting: Alerting, clock: Clock) 
     @requires(Role.ADMIN)
     async def create_maintenance(request: web.Request) -> web.Response:
         created_by = principal_name(request)
-        body = await json_object(request)
+        body = await request_body(request)
         try:
             stored = alerting.maintenance.create(parse_window(body), created_by, clock())
         except FieldProblem as problem:
@@ -165,21 +158,26 @@ def add_alerting_routes(app: web.Application, alerting: Alerting, clock: Clock) 
 
 
 document("GET", "/api/v1/alerts", "Pending, firing and recently resolved alerts, with why each is muted", tag="alerting")
-document("GET", "/api/v1/silences", "Silences", tag="alerting", query=(Field("all", "1: ended ones too"),))
+document("GET", "/api/v1/silences", "Silences", tag="alerting", query=(Field("all", "1: ended ones too", enum=("1",)),))
 document("POST", "/api/v1/silences", "Create a silence (operator)", tag="alerting", success_status=201, body=(
-    Field("matchers", 'Label matchers, e.g. host="pc-1"', "array", required=True),
-    Field("starts_at", "RFC 3339 (default now)"), Field("duration", "e.g. 2h (or give ends_at)"),
-    Field("ends_at", "RFC 3339"), Field("comment", "Why")))
-document("DELETE", "/api/v1/silences/{silence_id}", "Expire a silence (operator)", tag="alerting")
+    Field("matchers", 'Label matchers, e.g. host="pc-1"', "array", required=True, max_length=_MATCHERS_MOST,
+          items="string"),
+    Field("starts_at", "Start (default now)", format="date-time"), Field("duration", "e.g. 2h (or give ends_at)", max_length=50),
+    Field("ends_at", "End", format="date-time"), Field("comment", "Why", max_length=_COMMENT_MOST)))
+document("DELETE", "/api/v1/silences/{silence_id}", "Expire a silence (operator)", tag="alerting",
+         refusals=((404, "No such silence"),))
 document("GET", "/api/v1/maintenance", "Maintenance windows, configured and stored", tag="alerting")
 document("POST", "/api/v1/maintenance", "Store a maintenance window (admin)", tag="alerting", success_status=201, body=(
-    Field("name", "Shown as the reason alerts are quiet", required=True),
-    Field("matchers", "Hosts/devices covered", "array", required=True),
-    Field("start", "One-off: local start"), Field("end", "One-off: local end"),
-    Field("weekdays", "Weekly: days it starts on", "array"), Field("time_range", "Weekly: local HH:MM-HH:MM"),
-    Field("cron", "Cron: 5-field start times"), Field("duration", "Cron: how long each run lasts"),
-    Field("comment", "Why")))
-document("DELETE", "/api/v1/maintenance/{window_id}", "Delete a stored maintenance window (admin)", tag="alerting")
+    Field("name", "Shown as the reason alerts are quiet", required=True, max_length=200),
+    Field("matchers", "Hosts/devices covered", "array", required=True, max_length=_MATCHERS_MOST, items="string"),
+    Field("start", "One-off: local start, e.g. 2026-06-01 22:00", max_length=50),
+    Field("end", "One-off: local end", max_length=50),
+    Field("weekdays", "Weekly: days it starts on (mon … sun)", "array", max_length=7, items="string"),
+    Field("time_range", "Weekly: local HH:MM-HH:MM", max_length=20), Field("cron", "Cron: 5-field start times", max_length=200),
+    Field("duration", "Cron: how long each run lasts, e.g. 4h", max_length=50),
+    Field("comment", "Why", max_length=_COMMENT_MOST)))
+document("DELETE", "/api/v1/maintenance/{window_id}", "Delete a stored maintenance window (admin)", tag="alerting",
+         refusals=((404, "No such stored window"), (409, "The window is in the config file, not stored")))
 document("GET", "/api/v1/notifications", "The notification log, newest first", tag="alerting", query=(
-    Field("receiver", "Only this receiver"), Field("outcome", "Only this outcome"),
-    Field("limit", f"At most this many, 1 to {NOTIFICATIONS_MOST} (default {NOTIFICATIONS_SHOWN})", "integer")))
+    Field("receiver", "Only this receiver"), Field("outcome", "Only this outcome", enum=tuple(o.value for o in Outcome)),
+    Field("limit", f"At most this many (default {NOTIFICATIONS_SHOWN})", "integer", bounds=(1, NOTIFICATIONS_MOST))))

@@ -174,6 +174,12 @@ class EntityDirectory:
         self._cached: tuple[float, list[Entity]] | None = None
         self._refreshing: asyncio.Lock | None = None
 
+    def first_seen(self, name: str) -> datetime | None:
+        """When the host or device ``name`` was first seen by this collector; None for one it never saw
+        (an incident may name an asset nobody monitors)."""
+        first_ms = self._state.first_seen_ms(name)
+        return None if first_ms is None else _utc(first_ms)
+
     async def entities(self) -> list[Entity]:
         """Every entity, hosts first, then by kind and name; at most ``cache_s`` old."""
         if self._refreshing is None:

@@ -30,5 +30,4 @@ def add_entity_routes(app: web.Application, directory: EntityDirectory) -> None:
 
 document("GET", "/api/v1/entities", "Hosts, printers, UPS, switches, sensors, attendance clocks and backups with "
          "status, last seen, open alerts, key readings and checks", tag="entities",
-         query=(Field("kind", f"only this kind: {', '.join(ENTITY_KINDS)}"),
-                Field("status", f"only this status: {', '.join(ENTITY_STATUSES)}")))
+         query=(Field("kind", "Only this kind", enum=ENTITY_KINDS), Field("status", "Only this status", enum=ENTITY_STATUSES)))

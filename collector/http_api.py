@@ -36,8 +36,11 @@ JSON_CONTENT_TYPE = "application/json"
 
 
 class ApiError(web.HTTPBadRequest):
-    def __init__(self, parameter: str, problem: str):
-        super().__init__(text=_json_text({"error": f"{parameter}: {problem}", "parameter": parameter}),
+    """400 ``{"error": "<parameter>: <problem>", "parameter": …}``; ``shown_as`` writes the parameter otherwise
+    in the message (an unknown field is quoted as the client sent it)."""
+
+    def __init__(self, parameter: str, problem: str, shown_as: str | None = None):
+        super().__init__(text=_json_text({"error": f"{shown_as or parameter}: {problem}", "parameter": parameter}),
                          content_type="application/json")
 
 
@@ -210,7 +213,7 @@ document("GET", "/api/v1/series", "Series, filtered by metric name and label equ
 document("GET", "/api/v1/query_range", "A metric's points over a range, bucketed", tag="metrics", query=(
     Field("name", "Metric name", required=True), _SERIES_QUERY[1], Field("since", "Range ending now, e.g. 1h"),
     Field("start", "Range start: unix seconds or RFC 3339"), Field("end", "Range end (default now)"),
-    Field("step", "Bucket width, e.g. 1m (default range/250)"), Field("aggregation", "avg, min, max or last")))
+    Field("step", "Bucket width, e.g. 1m (default range/250)"), Field("aggregation", "How points in a bucket combine (default avg)", enum=AGGREGATIONS)))
 document("GET", "/api/v1/agents/{agent_id}/inventory", "Hardware inventory snapshots, each with what changed",
          tag="collector")
 document("GET", "/api/v1/checks", "The latest result of every check", tag="collector",

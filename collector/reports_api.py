@@ -124,4 +124,5 @@ document("GET", "/api/v1/reports/monthly", "The monthly SLA report as a file; ma
          tag="reports", query=(Field("month", "Report month in the reports' zone, YYYY-MM.", required=True), _LANG,
                                Field("format", "pdf (default), html or csv.")))
 document("GET", "/api/v1/reports/daily", "A stored daily inspection report (巡检日报) as a file", tag="reports",
-         query=(Field("date", "The day, YYYY-MM-DD.", required=True), _LANG, Field("format", "html (default) or txt.")))
+         query=(Field("date", "The day, YYYY-MM-DD.", required=True), _LANG, Field("format", "html (default) or txt.")),
+         refusals=((404, "No daily report stored for that day"),))

@@ -14,6 +14,7 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry
 
 from itops.alerting.assembly import build_alerting
+from itops.alerting.model import AlertState
 from itops.clock import Clock, epoch_ms, epoch_seconds, utc_now
 from itops.collector.access import AnonymousAuditLimit, access_middlewares
 from itops.collector.alerting_api import add_alerting_routes
@@ -171,7 +172,8 @@ class Collector:
             add_alerting_routes(app, self.alerting, self.clock)
             if self.alerting.incidents is not None:
                 add_incident_routes(app, self.alerting.incidents, self.alerting.sla, self.alerting.maintenance,
-                                    self.clock)
+                                    self.clock, asset_first_seen=self.entities.first_seen,
+                                    firing=self._firing_fingerprints)
         add_entity_routes(app, self.entities)
         add_runbook_routes(app, self.alerting)
         if self.reporting is not None:
@@ -184,6 +186,10 @@ class Collector:
         site = web.TCPSite(self._http_runner, host, int(port))
         await site.start()
         self.http_port = self._http_runner.addresses[0][1]
+
+    def _firing_fingerprints(self) -> set[str]:
+        return {alert.fingerprint for alert in self.alerting.pipeline.evaluator.alerts()
+                if alert.state is AlertState.FIRING}
 
     async def _every(self, period_s: float, job) -> None:
         while True:

@@ -129,6 +129,16 @@ class StateStore:
         with self._lock:
             return dict(self._db.execute("SELECT device, agent_id FROM device_owners").fetchall())
 
+    def first_seen_ms(self, name: str) -> int | None:
+        """When host or device ``name`` was first heard of (an agent's first contact, a device's first claim by
+        its agent), or None for a name never seen."""
+        with self._lock:
+            row = self._db.execute(
+                """SELECT MIN(ms) FROM (SELECT first_seen_ms AS ms FROM agents WHERE hostname = ?
+                                        UNION ALL SELECT since_ms FROM device_owners WHERE device = ?)""",
+                (name, name)).fetchone()
+        return row[0]
+
     def record_claims(self, agent_id: str, hostname: str | None, devices: Iterable[str], now_ms: int) -> None:
         """Persist what a batch claimed first: its agent's host (when no Hello named it yet), the devices it polls."""
         with self._lock, self._db:

@@ -19,14 +19,18 @@ from aiohttp import web
 from itops.collector.access import (
     AUDIT_WHO, CSRF_TOKEN, PRINCIPAL, SESSION_COOKIE, SESSION_ID, Principal, Role, json_error, requires,
 )
-from itops.collector.http_api import ApiError, iso_or_none, json_object, query_limit
+from itops.collector.http_api import ApiError, iso_or_none, query_limit
 from itops.collector.login_throttle import LoginThrottle
 from itops.collector.openapi import Field, document
-from itops.collector.users import ApiToken, AuditEntry, NoSuchUser, User, UserError, UserStore
+from itops.collector.request_body import request_body
+from itops.collector.users import (
+    LANGUAGES, MIN_PASSWORD_LENGTH, ApiToken, AuditEntry, NoSuchUser, User, UserError, UserStore,
+)
 
 __all__ = ["add_user_routes"]
 
 AUDIT_SHOWN, MAX_AUDIT_LIMIT = 100, 1000  # the audit log's default and largest `limit`
+_PASSWORD_MOST = 1000  # characters; longer is no password anyone types
 
 
 def _user_json(user: User) -> dict:
@@ -42,15 +46,6 @@ def _token_json(token: ApiToken) -> dict:
 def _audit_json(entry: AuditEntry) -> dict:
     return {"at": iso_or_none(entry.at), "who": entry.who, "role": entry.role, "via": entry.via, "method": entry.method,
             "path": entry.path, "status": entry.status, "remote": entry.remote, "detail": entry.detail}
-
-
-def _string(body: dict, field: str, required: bool = True) -> str | None:
-    value = body.get(field)
-    if value is None and not required:
-        return None
-    if not isinstance(value, str) or not value:
-        raise ApiError(field, "expected a non-empty string")
-    return value
 
 
 def _user_error(exc: UserError) -> ApiError:
@@ -81,8 +76,8 @@ def add_user_routes(app: web.Application, users: UserStore, throttle: LoginThrot
                 "language": user.language, "csrf_token": csrf_token}
 
     async def login(request: web.Request) -> web.Response:
-        body = await json_object(request)
-        username, password = _string(body, "username"), _string(body, "password")
+        body = await request_body(request)
+        username, password = body["username"], body["password"]
         request[AUDIT_WHO] = username
         now, client = clock(), request.remote or "unknown"
         wait = await asyncio.to_thread(throttle.retry_after, client, username, now)
@@ -122,26 +117,22 @@ def add_user_routes(app: web.Application, users: UserStore, throttle: LoginThrot
 
     @requires(Role.ADMIN)
     async def create_user(request: web.Request) -> web.Response:
-        body = await json_object(request)
+        body = await request_body(request)
         try:
             user = await asyncio.to_thread(
-                users.add_user, _string(body, "username"), password=_string(body, "password"),
-                role=_string(body, "role"), at=clock(), display_name=_string(body, "display_name", required=False),
-                language=_string(body, "language", required=False) or "zh-CN")
+                users.add_user, body["username"], password=body["password"], role=body["role"], at=clock(),
+                display_name=body.get("display_name"), language=body.get("language", "zh-CN"))
         except UserError as exc:
             raise _user_error(exc) from None
         return web.json_response(_user_json(user), status=201)
 
     @requires(Role.ADMIN)
     async def update_user(request: web.Request) -> web.Response:
-        body = await json_object(request)
-        disabled = body.get("disabled")
-        if disabled is not None and not isinstance(disabled, bool):
-            raise ApiError("disabled", "expected true or false")
+        body = await request_body(request)
         try:
-            user = users.update_user(request.match_info["name"], role=_string(body, "role", required=False),
-                                     display_name=_string(body, "display_name", required=False),
-                                     language=_string(body, "language", required=False), disabled=disabled)
+            user = users.update_user(request.match_info["name"], role=body.get("role"),
+                                     display_name=body.get("display_name"), language=body.get("language"),
+                                     disabled=body.get("disabled"))
         except UserError as exc:
             raise _user_error(exc) from None
         except NoSuchUser as exc:
@@ -157,9 +148,9 @@ def add_user_routes(app: web.Application, users: UserStore, throttle: LoginThrot
     @requires(Role.VIEWER)
     async def set_password(request: web.Request) -> web.Response:
         name = own_or_admin(request)
-        body = await json_object(request)
+        body = await request_body(request)
         try:
-            await asyncio.to_thread(users.set_password, name, _string(body, "password"))
+            await asyncio.to_thread(users.set_password, name, body["password"])
         except UserError as exc:
             raise _user_error(exc) from None
         except NoSuchUser as exc:
@@ -177,9 +168,9 @@ def add_user_routes(app: web.Application, users: UserStore, throttle: LoginThrot
     @requires(Role.VIEWER)
     async def create_token(request: web.Request) -> web.Response:
         name = own_or_admin(request)
-        body = await json_object(request)
+        body = await request_body(request)
         try:
-            token, secret = users.create_token(name, _string(body, "name"), clock())
+            token, secret = users.create_token(name, body["name"], clock())
         except UserError as exc:
             raise _user_error(exc) from None
         except NoSuchUser as exc:
@@ -212,26 +203,32 @@ def add_user_routes(app: web.Application, users: UserStore, throttle: LoginThrot
     app.router.add_get("/api/v1/audit", audit)
 
 
-_USER_FIELDS = (Field("role", "viewer, operator or admin"), Field("display_name", "Name shown in the console"),
-                Field("language", "zh-CN or en"))
+_ROLES = tuple(role.value for role in Role)
+_NO_USER = ((404, "No such user (or token)"),)
+_PASSWORD = Field("password", f"At least {MIN_PASSWORD_LENGTH} characters", required=True,
+                  min_length=MIN_PASSWORD_LENGTH, max_length=_PASSWORD_MOST)
+_USER_FIELDS = (Field("role", "What the user may do", enum=_ROLES),
+                Field("display_name", "Name shown in the console", max_length=200),
+                Field("language", "The console's language for this user", enum=LANGUAGES))
 document("POST", "/api/v1/login", "Log in: sets the itops_session cookie, returns the user and its csrf_token",
-         tag="auth", body=(Field("username", "Login name", required=True), Field("password", "Password", required=True)),
+         tag="auth", body=(Field("username", "Login name", required=True, max_length=100),
+                           Field("password", "Password", required=True, max_length=_PASSWORD_MOST)),
          refusals=((429, "Too many failed logins from this client (for this username): wait the Retry-After "
                          "seconds; the wait doubles with each further failure"),))
 document("POST", "/api/v1/logout", "End this login session", tag="auth")
 document("GET", "/api/v1/me", "Who is logged in (same body as login)", tag="auth")
 document("GET", "/api/v1/users", "Every user", tag="users")
 document("POST", "/api/v1/users", "Create a user", tag="users", success_status=201,
-         body=(Field("username", "Login name", required=True), Field("password", "At least 10 characters", required=True),
-               *_USER_FIELDS))
+         body=(Field("username", "Login name", required=True, max_length=100), _PASSWORD,
+               Field("role", "What the user may do", required=True, enum=_ROLES), *_USER_FIELDS[1:]))
 document("POST", "/api/v1/users/{name}", "Change a user's role, display name, language or disabled flag", tag="users",
-         body=(*_USER_FIELDS, Field("disabled", "A disabled user cannot log in; its sessions end", "boolean")))
+         body=(*_USER_FIELDS, Field("disabled", "A disabled user cannot log in; its sessions end", "boolean")), refusals=_NO_USER)
 document("POST", "/api/v1/users/{name}/password", "Set a password (the user itself or an admin)", tag="users",
-         body=(Field("password", "At least 10 characters", required=True),))
-document("GET", "/api/v1/users/{name}/tokens", "A user's API tokens (never their secrets)", tag="users")
+         body=(_PASSWORD,), refusals=_NO_USER)
+document("GET", "/api/v1/users/{name}/tokens", "A user's API tokens (never their secrets)", tag="users", refusals=_NO_USER)
 document("POST", "/api/v1/users/{name}/tokens", "Make an API token; its secret is in the answer only", tag="users",
-         success_status=201, body=(Field("name", "What the token is for", required=True),))
-document("DELETE", "/api/v1/users/{name}/tokens/{token_id}", "Revoke an API token", tag="users")
+         success_status=201, body=(Field("name", "What the token is for", required=True, max_length=100),), refusals=_NO_USER)
+document("DELETE", "/api/v1/users/{name}/tokens/{token_id}", "Revoke an API token", tag="users", refusals=_NO_USER)
 document("GET", "/api/v1/audit", "The audit log of changing calls, newest first", tag="users",
-         query=(Field("limit", f"At most this many (1-{MAX_AUDIT_LIMIT}, default {AUDIT_SHOWN})", "integer"),
+         query=(Field("limit", f"At most this many (default {AUDIT_SHOWN})", "integer", bounds=(1, MAX_AUDIT_LIMIT)),
                 Field("who", "Only this user's calls")))

@@ -79,12 +79,13 @@ class TimelineKind(str, enum.Enum):
     ESCALATED = "escalated"  # to_value: the escalation level (0-based); text: who was notified
     LINKED = "linked"  # to_value: the related incident's id
     BREACH_REASON = "breach_reason"  # text: why the SLA was missed (超时原因)
+    RESOLVED_WHILE_FIRING = "resolved_while_firing"  # text: the fingerprints of its alerts still firing then
 
 
 _S = IncidentState
 TRANSITIONS: dict[IncidentState, frozenset[IncidentState]] = {
     _S.OPEN: frozenset({_S.ACKNOWLEDGED}),
-    _S.ACKNOWLEDGED: frozenset({_S.IN_PROGRESS, _S.WAITING_FOR_VENDOR}),
+    _S.ACKNOWLEDGED: frozenset({_S.IN_PROGRESS, _S.WAITING_FOR_VENDOR, _S.RESOLVED}),  # the form needs no "in progress"
     _S.IN_PROGRESS: frozenset({_S.WAITING_FOR_VENDOR, _S.RESOLVED}),
     _S.WAITING_FOR_VENDOR: frozenset({_S.IN_PROGRESS, _S.RESOLVED}),
     _S.RESOLVED: frozenset({_S.CLOSED, _S.OPEN, _S.IN_PROGRESS}),  # the last two are a reopen
@@ -140,6 +141,7 @@ class IncidentRow(Base):
     group_key: Mapped[str | None] = mapped_column(sa.String(500), index=True)
     related_incident: Mapped[str | None] = mapped_column(sa.String(20))
     breach_reason: Mapped[str | None] = mapped_column(sa.Text)
+    occurred_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # when the fault began, if known
 
     assets: Mapped[list[AssetRow]] = relationship(order_by="AssetRow.position")
     alerts: Mapped[list[AlertLinkRow]] = relationship(order_by="AlertLinkRow.attached_at")
@@ -173,6 +175,8 @@ class TimelineRow(Base):
     from_value: Mapped[str | None] = mapped_column(sa.String(100))
     to_value: Mapped[str | None] = mapped_column(sa.String(100))
     text: Mapped[str | None] = mapped_column(sa.Text)
+    entered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # when it was typed in (``at`` may be earlier)
+    entered_by: Mapped[str | None] = mapped_column(sa.String(100))  # who typed it in
 
 
 class SequenceRow(Base):
@@ -193,12 +197,14 @@ class AffectedAsset:
 @dataclass(frozen=True, slots=True)
 class TimelineEntry:
     incident_id: str
-    at: datetime
+    at: datetime  # when it happened: earlier than ``entered_at`` when typed in afterwards
     who: str
     kind: TimelineKind
     from_value: str | None
     to_value: str | None
     text: str | None
+    entered_at: datetime | None = None  # None on entries from before schema step 3
+    entered_by: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,7 +222,7 @@ class Incident:
     vendor_ticket: str | None
     signed_off_by: str | None
     signed_off_at: datetime | None
-    opened_at: datetime
+    opened_at: datetime  # when the fault was reported: the SLA clocks run from it
     acknowledged_at: datetime | None
     resolved_at: datetime | None
     closed_at: datetime | None
@@ -225,6 +231,7 @@ class Incident:
     group_key: str | None = None  # the policy's grouping of the alerts that opened it
     related_incident: str | None = None  # the earlier incident a recurrence follows (on_recurrence: link)
     breach_reason: str | None = None  # the latest BREACH_REASON entry's text
+    occurred_at: datetime | None = None  # when the fault began, at or before ``opened_at``
 
     @classmethod
     def from_row(cls, row: IncidentRow) -> Incident:
@@ -237,4 +244,5 @@ class Incident:
             resolved_at=row.resolved_at, closed_at=row.closed_at,
             fingerprints=tuple(link.fingerprint for link in row.alerts), source=row.source,
             group_key=row.group_key, related_incident=row.related_incident, breach_reason=row.breach_reason,
+            occurred_at=row.occurred_at,
         )

@@ -6,9 +6,9 @@ deletes a timeline entry: the audit trail only grows.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -33,7 +33,8 @@ from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-__all__ = ["ALERTING", "IllegalTransition", "IncidentError", "IncidentStore", "NoSuchIncident"]
+__all__ = ["ALERTING", "MAX_CLOCK_SKEW", "IllegalTransition", "IncidentError", "IncidentStore", "IncidentTimeError",
+           "NoSuchIncident"]
 
 _DEDICATED_METHOD = {
     IncidentState.ACKNOWLEDGED: "acknowledge()",
@@ -45,8 +46,13 @@ _ID_ATTEMPTS = 3  # the first incident of a year raced by another writer: retry 
 _IDS_PER_QUERY = 900  # below every SQLite build's bound-parameter limit
 _FINISHED = (IncidentState.RESOLVED, IncidentState.CLOSED)
 ALERTING = "alerting"  # who the timeline names for what the alerting pipeline did
+# A time given for a step may be this far ahead of the clock of whoever types it in (their clocks differ by
+# that much); it is then taken as "now". Anything later is refused as in the future.
+MAX_CLOCK_SKEW = timedelta(minutes=2)
+_LIFECYCLE_KINDS = (TimelineKind.OPENED, TimelineKind.TRANSITION)
 _TIMELINE = sa.select(TimelineRow.incident_id, TimelineRow.at, TimelineRow.who, TimelineRow.kind,  # TimelineEntry's fields
-                      TimelineRow.from_value, TimelineRow.to_value, TimelineRow.text)
+                      TimelineRow.from_value, TimelineRow.to_value, TimelineRow.text, TimelineRow.entered_at,
+                      TimelineRow.entered_by)
 
 
 class IncidentError(Exception):
@@ -59,6 +65,15 @@ class NoSuchIncident(IncidentError, LookupError):
 
 class IncidentClosed(IncidentError):
     """A closed incident is signed off: its record is final."""
+
+
+class IncidentTimeError(IncidentError, ValueError):
+    """A time given for a step that the incident's history does not allow; ``field`` names it."""
+
+    def __init__(self, field: str, problem: str):
+        super().__init__(f"{field}: {problem}")
+        self.field = field
+        self.problem = problem
 
 
 class IllegalTransition(IncidentError):
@@ -92,18 +107,25 @@ class IncidentStore:
         self, *, title: str, severity: Severity, category: Category, reporter: str, at: datetime,
         source: Source = Source.MANUAL, assets: Iterable[AffectedAsset] = (), assignee: str | None = None,
         fingerprints: Iterable[str] = (), vendor_ticket: str | None = None, group_key: str | None = None,
-        related_incident: str | None = None,
+        related_incident: str | None = None, occurred_at: datetime | None = None, entered_at: datetime | None = None,
     ) -> Incident:
-        """``related_incident``: the earlier incident this one follows; both timelines get a LINKED entry."""
+        """``at``: when the fault was reported, from which the SLA clocks run; ``occurred_at``: when it began,
+        if known. ``entered_at``: when this was typed in, if ``at`` may be earlier (else it is ``at``).
+        ``related_incident``: the earlier incident this one follows; both timelines get a LINKED entry."""
         assets, fingerprints = tuple(assets), tuple(dict.fromkeys(fingerprints))
+        at = _not_in_future("reported_at", at, entered_at)
+        if occurred_at is not None and occurred_at > at:
+            raise IncidentTimeError("occurred_at", f"{occurred_at.isoformat()} is after the reported time {at.isoformat()}; "
+                                                   "a fault begins before it is reported")
         for attempt in range(_ID_ATTEMPTS):
             try:
                 with self._sessions.begin() as session:
+                    session.info["entered_at"] = entered_at or at
                     row = IncidentRow(
                         id=_next_id(session, at.astimezone(self._year_zone).year), title=title,
                         severity=severity, category=category, reporter=reporter, assignee=assignee,
                         state=IncidentState.OPEN, vendor_ticket=vendor_ticket, opened_at=at, source=source,
-                        group_key=group_key, related_incident=related_incident,
+                        group_key=group_key, related_incident=related_incident, occurred_at=occurred_at,
                         assets=[AssetRow(position=i, name=a.name, asset_number=a.asset_number)
                                 for i, a in enumerate(assets)],
                         alerts=[AlertLinkRow(fingerprint=fp, attached_at=at) for fp in fingerprints],
@@ -144,8 +166,12 @@ class IncidentStore:
         with self._sessions() as session:
             return session.execute(sa.select(sa.func.count()).select_from(IncidentRow).where(*conditions)).scalar_one()
 
-    def acknowledge(self, incident_id: str, who: str, at: datetime) -> Incident:
-        with self._editing(incident_id) as (session, row):
+    # Every change below takes ``at``, when it happened, and ``entered_at``, when it was typed in: a change
+    # entered afterwards ("acknowledged at 03:12 by phone") may not be dated before the incident's previous
+    # step nor after ``entered_at``. Without ``entered_at`` it happened as it was entered.
+
+    def acknowledge(self, incident_id: str, who: str, at: datetime, entered_at: datetime | None = None) -> Incident:
+        with self._editing(incident_id, at, entered_at) as (session, row, at):
             _move(session, row, IncidentState.ACKNOWLEDGED, who, at, None)
             if row.acknowledged_at is None:  # the first acknowledgement is what response time is measured by
                 row.acknowledged_at = at
@@ -153,12 +179,12 @@ class IncidentStore:
 
     def transition(
         self, incident_id: str, to_state: IncidentState, who: str, at: datetime, note: str | None = None,
-        vendor_ticket: str | None = None,
+        vendor_ticket: str | None = None, entered_at: datetime | None = None,
     ) -> Incident:
         """Move to in_progress / waiting_for_vendor, or reopen a resolved incident (to open or in_progress)."""
         if to_state in _DEDICATED_METHOD:
             raise IncidentError(f"use {_DEDICATED_METHOD[to_state]} to move an incident to {to_state.value}")
-        with self._editing(incident_id) as (session, row):
+        with self._editing(incident_id, at, entered_at) as (session, row, at):
             reopening = row.state is IncidentState.RESOLVED
             _move(session, row, to_state, who, at, note)
             if reopening:
@@ -168,34 +194,41 @@ class IncidentStore:
                 row.vendor_ticket = vendor_ticket
             return Incident.from_row(row)
 
-    def assign(self, incident_id: str, assignee: str, who: str, at: datetime) -> Incident:
-        with self._editing(incident_id) as (session, row):
+    def assign(self, incident_id: str, assignee: str, who: str, at: datetime,
+               entered_at: datetime | None = None) -> Incident:
+        with self._editing(incident_id, at, entered_at) as (session, row, at):
             _refuse_if_closed(row)
             _record(session, row, who, at, TimelineKind.ASSIGNED, row.assignee, assignee, None)
             row.assignee = assignee
             return Incident.from_row(row)
 
-    def change_severity(self, incident_id: str, severity: Severity, who: str, at: datetime, reason: str) -> Incident:
-        with self._editing(incident_id) as (session, row):
+    def change_severity(self, incident_id: str, severity: Severity, who: str, at: datetime, reason: str,
+                        entered_at: datetime | None = None) -> Incident:
+        with self._editing(incident_id, at, entered_at) as (session, row, at):
             _refuse_if_closed(row)
             _record(session, row, who, at, TimelineKind.SEVERITY, row.severity.value, severity.value, reason)
             row.severity = severity
             return Incident.from_row(row)
 
-    def add_note(self, incident_id: str, who: str, at: datetime, text: str) -> None:
-        with self._editing(incident_id) as (session, row):
+    def add_note(self, incident_id: str, who: str, at: datetime, text: str, entered_at: datetime | None = None) -> None:
+        with self._editing(incident_id, at, entered_at) as (session, row, at):
             _refuse_if_closed(row)
             _record(session, row, who, at, TimelineKind.NOTE, None, None, text)
 
-    def resolve(self, incident_id: str, who: str, at: datetime, cause: str, resolution: str) -> Incident:
-        with self._editing(incident_id) as (session, row):
+    def resolve(self, incident_id: str, who: str, at: datetime, cause: str, resolution: str,
+                entered_at: datetime | None = None, still_firing: Sequence[str] = ()) -> Incident:
+        """``still_firing``: the fingerprints of its alerts that were firing when it was resolved anyway."""
+        with self._editing(incident_id, at, entered_at) as (session, row, at):
             _move(session, row, IncidentState.RESOLVED, who, at, f"{cause}\n{resolution}")
+            if still_firing:
+                _record(session, row, who, at, TimelineKind.RESOLVED_WHILE_FIRING, None, None, ", ".join(still_firing))
             row.cause, row.resolution, row.resolved_at = cause, resolution, at
             return Incident.from_row(row)
 
-    def close(self, incident_id: str, who: str, at: datetime, sign_off: str) -> Incident:
+    def close(self, incident_id: str, who: str, at: datetime, sign_off: str,
+              entered_at: datetime | None = None) -> Incident:
         """Close with the sign-off (验收签字) of ``sign_off``, at ``at``."""
-        with self._editing(incident_id) as (session, row):
+        with self._editing(incident_id, at, entered_at) as (session, row, at):
             _move(session, row, IncidentState.CLOSED, who, at, f"signed off by {sign_off}")
             row.signed_off_by, row.signed_off_at, row.closed_at = sign_off, at, at
             return Incident.from_row(row)
@@ -204,7 +237,7 @@ class IncidentStore:
                      assets: Iterable[AffectedAsset] = ()) -> bool:
         """Link an alert, and add the hosts/devices it is about that the incident does not list yet;
         False when the alert was linked already."""
-        with self._editing(incident_id) as (session, row):
+        with self._editing(incident_id, at) as (session, row, at):
             _refuse_if_closed(row)
             if any(link.fingerprint == fingerprint for link in row.alerts):
                 return False
@@ -228,13 +261,14 @@ class IncidentStore:
 
     def record_escalation(self, incident_id: str, level: int, notified: str, at: datetime) -> None:
         """Level ``level`` (0-based) of the response escalation told ``notified``."""
-        with self._editing(incident_id) as (session, row):
+        with self._editing(incident_id, at) as (session, row, at):
             _refuse_if_closed(row)
             _record(session, row, ALERTING, at, TimelineKind.ESCALATED, None, str(level), notified)
 
-    def set_breach_reason(self, incident_id: str, who: str, at: datetime, text: str) -> Incident:
+    def set_breach_reason(self, incident_id: str, who: str, at: datetime, text: str,
+                          entered_at: datetime | None = None) -> Incident:
         """Why the SLA was missed; a later reason replaces the shown one, the timeline keeps every one."""
-        with self._editing(incident_id) as (session, row):
+        with self._editing(incident_id, at, entered_at) as (session, row, at):
             _refuse_if_closed(row)
             _record(session, row, who, at, TimelineKind.BREACH_REASON, row.breach_reason, None, text)
             row.breach_reason = text
@@ -270,9 +304,16 @@ class IncidentStore:
             return None if row is None else Incident.from_row(row)
 
     @contextmanager
-    def _editing(self, incident_id: str) -> Iterator[tuple[Session, IncidentRow]]:
+    def _editing(self, incident_id: str, at: datetime,
+                 entered_at: datetime | None = None) -> Iterator[tuple[Session, IncidentRow, datetime]]:
+        """The locked row and the change's effective time (``at``, checked against ``entered_at``)."""
         with self._sessions.begin() as session:
-            yield session, _row(session, incident_id, for_update=True)
+            row = _row(session, incident_id, for_update=True)
+            if entered_at is not None:
+                at = _not_in_future("at", at, entered_at)
+                _refuse_before_previous_step(session, row, at)
+            session.info["entered_at"] = entered_at or at
+            yield session, row, at
 
 
 def _with_links(query: sa.Select) -> sa.Select:
@@ -357,8 +398,25 @@ def _move(session: Session, row: IncidentRow, to_state: IncidentState, who: str,
 
 def _record(session: Session, row: IncidentRow, who: str, at: datetime, kind: TimelineKind,
             from_value: str | None, to_value: str | None, text: str | None) -> None:
+    """One timeline entry, typed in by ``who`` at the session's ``entered_at`` (see ``_editing``)."""
     session.add(TimelineRow(incident_id=row.id, at=at, who=who, kind=kind, from_value=from_value,
-                            to_value=to_value, text=text))
+                            to_value=to_value, text=text, entered_at=session.info.get("entered_at", at), entered_by=who))
+
+
+def _not_in_future(field: str, at: datetime, entered_at: datetime | None) -> datetime:
+    """``at``, or ``entered_at`` when ``at`` is ahead of it by no more than MAX_CLOCK_SKEW."""
+    if entered_at is None or at <= entered_at:
+        return at
+    if at - entered_at > MAX_CLOCK_SKEW:
+        raise IncidentTimeError(field, f"{at.isoformat()} is in the future (now {entered_at.isoformat()})")
+    return entered_at
+
+
+def _refuse_before_previous_step(session: Session, row: IncidentRow, at: datetime) -> None:
+    previous = session.scalar(sa.select(sa.func.max(TimelineRow.at)).where(
+        TimelineRow.incident_id == row.id, TimelineRow.kind.in_(_LIFECYCLE_KINDS)))
+    if previous is not None and at < previous:
+        raise IncidentTimeError("at", f"{at.isoformat()} is before the incident's previous step at {previous.isoformat()}")
 
 
 def _serialize_sqlite_writers(engine: sa.Engine) -> None:

@@ -4,10 +4,13 @@ lifecycle with the SLA clocks in every answer, roles, errors, and the OpenAPI do
 from __future__ import annotations
 
 import subprocess
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from .conftest import BIN, CollectorProcess
+from .conftest import BIN, CollectorProcess, wait_until
+from .test_alerting import _push
 from .test_auth import ApiSession, add_user, make_user
 
 pytestmark = pytest.mark.integration
@@ -128,6 +131,12 @@ def test_bad_fields_unknown_ids_and_illegal_moves(sessions):
     incident_id = _open(operator)["id"]
     status, refused = operator.call("POST", f"/api/v1/incidents/{incident_id}/resolve", {"cause": "a", "resolution": "b"})
     assert status == 409 and "cannot go from open to resolved" in refused["error"]
+    _step(operator, incident_id, "ack")
+    resolved = _step(operator, incident_id, "resolve", {"cause": "a", "resolution": "b"})  # the form needs no "in progress"
+    assert resolved["state"] == "resolved"
+    incident_id = _open(operator)["id"]
+    status, refused = operator.call("POST", f"/api/v1/incidents/{incident_id}/resolve", {"cause": "a", "resolution": "b"})
+    assert status == 409 and "cannot go from open to resolved" in refused["error"]
     assert operator.call("POST", f"/api/v1/incidents/{incident_id}/transition", {"state": "closed"})[1]["parameter"] == "state"
     assert operator.call("POST", f"/api/v1/incidents/{incident_id}/severity", {"severity": "P1"})[1]["parameter"] == "reason"
     changed = _step(operator, incident_id, "severity", {"severity": "P1", "reason": "whole floor"})
@@ -142,14 +151,21 @@ def test_openapi_document_lists_the_incident_routes(sessions):
     assert "/api/v1/login" in document["paths"] and "/api/v1/alerts" in document["paths"]
 
 
-def test_cli_opens_works_and_lists_incidents(collector, sessions):
-    status, token = sessions["admin"].call("POST", "/api/v1/users/zhao/tokens", {"name": "cli"})
-    assert status == 201
-
+def _itops(collector, token: str):
     def itops(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run([BIN / "itops", "--url", collector.http_url, "--tz", "Asia/Shanghai", "incidents", *args],
-                              capture_output=True, text=True, timeout=60, env={"ITOPS_TOKEN": token["token"]})
+                              capture_output=True, text=True, timeout=60, env={"ITOPS_TOKEN": token})
+    return itops
 
+
+def _cli_token(sessions) -> str:
+    status, token = sessions["admin"].call("POST", "/api/v1/users/zhao/tokens", {"name": "cli"})
+    assert status == 201
+    return token["token"]
+
+
+def test_cli_opens_works_and_lists_incidents(collector, sessions):
+    itops = _itops(collector, _cli_token(sessions))
     opened = itops("open", "--title", "UPS on battery", "--severity", "P1", "--category", "environment",
                    "--asset", "ups-1:ZC-0007", "--asset", "room-a")
     assert opened.returncode == 0, opened.stderr
@@ -161,9 +177,195 @@ def test_cli_opens_works_and_lists_incidents(collector, sessions):
     assert itops("assign", incident_id, "li").returncode == 0
     shown = itops("show", incident_id)
     assert "generator started" in shown.stdout and "ups-1 (ZC-0007), room-a" in shown.stdout and "met" in shown.stdout
-    refused = itops("resolve", incident_id, "--cause", "c", "--resolution", "r")
-    assert refused.returncode == 1 and "HTTP 409" in refused.stderr
+    resolved = itops("resolve", incident_id, "--cause", "mains cut", "--resolution", "mains back")
+    assert resolved.returncode == 0 and resolved.stdout.startswith(f"{incident_id}: resolved"), resolved.stderr
     assert itops("close", incident_id).returncode == 2  # --sign-off missing
     no_token = subprocess.run([BIN / "itops", "--url", collector.http_url, "incidents", "list"], capture_output=True,
                               text=True, timeout=60, env={})
     assert no_token.returncode == 1 and "HTTP 401" in no_token.stderr
+
+
+def test_cli_has_every_action_of_the_console(collector, sessions):
+    itops = _itops(collector, _cli_token(sessions))
+    incident_id = itops("open", "--title", "core switch down", "--severity", "P3", "--category", "network").stdout.split(":")[0]
+    steps = [
+        (("ack", incident_id), "acknowledged"),
+        (("start", incident_id), "in_progress"),
+        (("wait-vendor", incident_id, "--vendor-ticket", "H3C-20261203-7", "--note", "RMA"), "waiting_for_vendor"),
+        (("start", incident_id), "in_progress"),
+        (("severity", incident_id, "P1", "--reason", "whole floor offline"), "in_progress"),
+        (("breach-reason", incident_id, "spare part came from Beijing"), "in_progress"),
+        (("resolve", incident_id, "--cause", "PSU", "--resolution", "PSU replaced"), "resolved"),
+        (("reopen", incident_id, "--note", "down again"), "in_progress"),
+        (("resolve", incident_id, "--cause", "PSU", "--resolution", "second PSU replaced"), "resolved"),
+        (("close", incident_id, "--sign-off", "王经理"), "closed"),
+    ]
+    for args, state in steps:
+        done = itops(*args)
+        assert done.returncode == 0 and done.stdout.startswith(f"{incident_id}: {state} "), (args, done.stderr)
+    incident = sessions["admin"].call("GET", f"/api/v1/incidents/{incident_id}")[1]
+    assert (incident["vendor_ticket"], incident["severity"], incident["signed_off_by"]) == ("H3C-20261203-7", "P1", "王经理")
+    assert incident["breach_reason"] == "spare part came from Beijing"
+    assert [e["to"] for e in incident["timeline"] if e["kind"] == "transition"] == [
+        "acknowledged", "in_progress", "waiting_for_vendor", "in_progress", "resolved", "in_progress", "resolved", "closed"]
+    assert itops("wait-vendor", incident_id).returncode == 2  # --vendor-ticket missing
+
+
+def test_cli_back_dates_with_local_times(collector, sessions):
+    itops = _itops(collector, _cli_token(sessions))
+    zone = ZoneInfo("Asia/Shanghai")
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    reported, occurred = now - timedelta(hours=9), now - timedelta(hours=9, minutes=20)
+    opened = itops("open", "--title", "night call", "--severity", "P2", "--category", "hardware",
+                   "--reported-at", reported.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+                   "--occurred-at", occurred.isoformat())
+    assert opened.returncode == 0, opened.stderr
+    incident_id = opened.stdout.split(":")[0]
+    acked_at = now - timedelta(hours=3)
+    assert itops("ack", incident_id, "--at", acked_at.astimezone(zone).strftime("%H:%M")).returncode == 0
+    incident = sessions["admin"].call("GET", f"/api/v1/incidents/{incident_id}")[1]
+    assert datetime.fromisoformat(incident["opened_at"]) == reported
+    assert datetime.fromisoformat(incident["occurred_at"]) == occurred
+    assert datetime.fromisoformat(incident["acknowledged_at"]) == acked_at
+    assert incident["sla"]["response"]["elapsed_s"] == 6 * 3600 and incident["sla"]["response"]["breached"]
+    shown = itops("show", incident_id)
+    assert acked_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:00") in shown.stdout and " by zhao" in shown.stdout
+    refused = itops("note", incident_id, "typo", "--at", "yesterday")
+    assert refused.returncode == 2 and "expected local time in Asia/Shanghai" in refused.stderr
+    misplaced = itops("open", "--title", "t", "--severity", "P3", "--category", "network", "--at", "03:12")
+    assert misplaced.returncode == 2 and "give --reported-at" in misplaced.stderr
+
+
+def test_reported_and_occurred_times_and_back_dated_actions(sessions):
+    operator = sessions["operator"]
+    now = datetime.now(UTC).replace(microsecond=0)
+    reported, occurred = now - timedelta(hours=8), now - timedelta(hours=8, minutes=30)
+    opened = _open(operator, reported_at=reported.isoformat(), occurred_at=occurred.isoformat())
+    assert (opened["opened_at"], opened["occurred_at"]) == (reported.isoformat(), occurred.isoformat())
+    assert opened["sla"]["response"]["elapsed_s"] >= 8 * 3600 and opened["sla"]["response"]["breached"]
+    first = opened["timeline"][0]
+    assert first["at"] == reported.isoformat() and first["entered_by"] == "zhao"
+    assert datetime.fromisoformat(first["entered_at"]) >= now
+    incident_id = opened["id"]
+
+    def refused(action: str, body: dict) -> dict:
+        status, answer = operator.call("POST", f"/api/v1/incidents/{incident_id}/{action}", body)
+        assert status == 400, (action, answer)
+        return answer
+
+    before_opening = refused("ack", {"at": (reported - timedelta(minutes=1)).isoformat()})
+    assert before_opening["parameter"] == "at" and "before the incident's previous step" in before_opening["error"]
+    assert "in the future" in refused("ack", {"at": (now + timedelta(hours=1)).isoformat()})["error"]
+    assert refused("ack", {"at": "03:12"})["parameter"] == "at"
+    acked_at = now - timedelta(hours=5)
+    acked = _step(operator, incident_id, "ack", {"at": acked_at.isoformat()})
+    assert acked["acknowledged_at"] == acked_at.isoformat() and acked["sla"]["response"]["elapsed_s"] == 3 * 3600
+    assert acked["sla"]["response"]["stopped_at"] == acked_at.isoformat()
+    assert refused("note", {"text": "x", "at": (acked_at - timedelta(seconds=1)).isoformat()})["parameter"] == "at"
+    resolved = _step(operator, incident_id, "resolve", {"cause": "fan", "resolution": "fan replaced",
+                                                        "at": (now - timedelta(hours=1)).isoformat()})
+    assert resolved["sla"]["resolution"]["elapsed_s"] == 7 * 3600
+    skewed = _step(operator, incident_id, "note", {"text": "clock ahead", "at": (now + timedelta(seconds=30)).isoformat()})
+    last = skewed["timeline"][-1]
+    assert last["at"] == last["entered_at"]  # a little ahead is taken as now
+
+    status, answer = operator.call("POST", "/api/v1/incidents", {
+        "title": "t", "severity": "P3", "category": "network", "reported_at": (now + timedelta(hours=2)).isoformat()})
+    assert status == 400 and answer["parameter"] == "reported_at" and "in the future" in answer["error"]
+    status, answer = operator.call("POST", "/api/v1/incidents", {
+        "title": "t", "severity": "P3", "category": "network", "reported_at": reported.isoformat(),
+        "occurred_at": (reported + timedelta(minutes=1)).isoformat()})
+    assert status == 400 and answer["parameter"] == "occurred_at"
+    status, answer = operator.call("POST", "/api/v1/incidents", {
+        "title": "t", "severity": "P3", "category": "network", "reported_at": "2026-12-03 22:40"})
+    assert status == 400 and "needs a zone offset" in answer["error"]
+
+
+def test_unknown_and_invalid_fields_are_refused_naming_the_field(sessions):
+    operator = sessions["operator"]
+    base = {"title": "x", "severity": "P3", "category": "hardware"}
+    status, answer = operator.call("POST", "/api/v1/incidents", {**base, "opend_at": "2026-12-03T22:40:00+08:00"})
+    assert status == 400 and answer["parameter"] == "opend_at"
+    assert answer["error"].startswith('"opend_at": unknown field; known: title, severity, category, assets,')
+    incident_id = _open(operator)["id"]
+    assert operator.call("POST", f"/api/v1/incidents/{incident_id}/ack", {"note": "by phone"})[1]["parameter"] == "note"
+    for body, field in (({**base, "title": "x" * 501}, "title"), ({**base, "assets": [{"name": "a", "tag": "b"}]}, "assets[0].tag"),
+                        ({**base, "title": "   "}, "title"), ({**base, "assignee": 7}, "assignee"),
+                        ({"severity": "P3", "category": "hardware"}, "title")):
+        status, answer = operator.call("POST", "/api/v1/incidents", body)
+        assert (status, answer["parameter"]) == (400, field), body
+    admin = sessions["admin"]
+    assert admin.call("POST", "/api/v1/users/li", {"roel": "admin"})[1]["parameter"] == "roel"
+    assert admin.call("POST", "/api/v1/silences", {"matchers": ['host="a"'], "duration": "1h", "coment": "x"})[1][
+        "parameter"] == "coment"
+    assert ApiSession(admin.base_url).call("POST", "/api/v1/login", {"username": "admin", "password": "p", "remember": True}) == (
+        400, {"error": '"remember": unknown field; known: username, password', "parameter": "remember"})
+    schema = admin.call("GET", "/api/v1/openapi.json")[1]["paths"]["/api/v1/incidents"]["post"]["requestBody"]
+    declared = schema["content"]["application/json"]["schema"]
+    assert declared["additionalProperties"] is False and declared["required"] == ["title", "severity", "category"]
+    assert declared["properties"]["severity"]["enum"] == ["P1", "P2", "P3", "P4"]
+    assert declared["properties"]["title"]["maxLength"] == 500
+    assert declared["properties"]["reported_at"]["format"] == "date-time"
+
+
+FIRING_RULES = """\
+rules:
+  - name: SwitchUplinkErrors
+    metric: itops_test_value
+    function: last
+    op: ">"
+    threshold: 10
+    severity: P2
+    labels: {category: network}
+    annotations:
+      summary: "uplink errors {{ value }} on {{ labels.host }}"
+"""
+
+
+@pytest.fixture
+def firing_collector(tmp_path, tls_dir, agent_token):
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(FIRING_RULES)
+    config = f"alerting:\n  shipped_rules: false\n  rule_files: ['{rules}']\n  evaluation_interval: 0.5s\n  incidents: {{}}\n"
+    process = CollectorProcess(tmp_path, tls_dir, {"agent-a": agent_token}, extra_config=config).start()
+    add_user(process, "admin", "admin", "admin password")
+    yield process
+    if process.process.poll() is None:
+        process.process.kill()
+
+
+@pytest.mark.timeout(120)
+def test_resolving_while_the_alert_fires_needs_force_and_says_so(firing_collector, tls_dir, agent_token):
+    admin = ApiSession(firing_collector.http_url)
+    assert admin.login("admin", "admin password")[0] == 200
+    pushed_at = datetime.now(UTC)
+    _push(firing_collector, tls_dir, agent_token, 1, 50.0)
+    wait_until(lambda: admin.call("GET", "/api/v1/incidents")[1]["incidents"], 15, "the incident from the alert")
+    [incident] = admin.call("GET", "/api/v1/incidents")[1]["incidents"]
+    incident_id, fingerprints = incident["id"], incident["fingerprints"]
+    _step(admin, incident_id, "ack")
+    resolution = {"cause": "dirty fibre", "resolution": "cleaned"}
+    status, refused = admin.call("POST", f"/api/v1/incidents/{incident_id}/resolve", resolution)
+    assert status == 409 and refused["firing"] == fingerprints and "still firing" in refused["error"]
+    itops = _itops(firing_collector, admin.call("POST", "/api/v1/users/admin/tokens", {"name": "cli"})[1]["token"])
+    without_force = itops("resolve", incident_id, "--cause", "c", "--resolution", "r")
+    assert without_force.returncode == 1 and "send force: true" in without_force.stderr
+    forced = itops("resolve", incident_id, "--cause", "dirty fibre", "--resolution", "cleaned", "--force")
+    assert forced.returncode == 0, forced.stderr
+    timeline = admin.call("GET", f"/api/v1/incidents/{incident_id}")[1]["timeline"]
+    assert [(e["kind"], e["text"]) for e in timeline[-2:]] == [
+        ("transition", "dirty fibre\ncleaned"), ("resolved_while_firing", ", ".join(fingerprints))]
+
+    # pc-1 exists since its first batch: an incident about it cannot have begun before that
+    status, answer = admin.call("POST", "/api/v1/incidents", {
+        "title": "pc-1 slow", "severity": "P3", "category": "hardware", "assets": [{"name": "pc-1"}],
+        "reported_at": (pushed_at - timedelta(minutes=5)).isoformat()})
+    assert status == 400 and answer["parameter"] == "reported_at" and "before pc-1 existed" in answer["error"]
+    status, answer = admin.call("POST", "/api/v1/incidents", {
+        "title": "pc-1 slow", "severity": "P3", "category": "hardware", "assets": [{"name": "pc-1"}],
+        "reported_at": datetime.now(UTC).isoformat(), "occurred_at": (pushed_at - timedelta(minutes=5)).isoformat()})
+    assert status == 400 and answer["parameter"] == "occurred_at"
+    status, _ = admin.call("POST", "/api/v1/incidents", {
+        "title": "printer", "severity": "P3", "category": "hardware", "assets": [{"name": "never-seen-printer"}],
+        "reported_at": (pushed_at - timedelta(days=3)).isoformat()})
+    assert status == 201  # an asset this collector does not monitor has no known beginning

@@ -11,13 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import sqlalchemy as sa
-from itops.alerting.incidents.migrations import step_0001_initial, step_0002_alert_grouping
+from itops.alerting.incidents.migrations import step_0001_initial, step_0002_alert_grouping, step_0003_entered_times
 
 __all__ = ["STEPS", "current_version", "upgrade"]
 
 STEPS: tuple[tuple[int, Callable[[sa.Connection], None]], ...] = (
     (1, step_0001_initial.upgrade),
     (2, step_0002_alert_grouping.upgrade),
+    (3, step_0003_entered_times.upgrade),
 )
 
 _VERSION_TABLE = sa.Table(

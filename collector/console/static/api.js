@@ -3,10 +3,11 @@
 const SESSION_KEY = "itops.session";
 
 export class ApiError extends Error {
-  constructor(status, message, parameter) {
+  constructor(status, message, parameter, body = {}) {
     super(message);
     this.status = status;
     this.parameter = parameter;
+    this.body = body;  // the whole error answer, e.g. `firing` of a refused resolve
   }
 }
 
@@ -39,7 +40,7 @@ export async function api(method, path, body) {
     clearSession();
     window.dispatchEvent(new CustomEvent("itops:logged-out"));
   }
-  if (!response.ok) throw new ApiError(response.status, data.error || response.statusText, data.parameter);
+  if (!response.ok) throw new ApiError(response.status, data.error || response.statusText, data.parameter, data);
   return data;
 }
 

@@ -5,7 +5,7 @@ import { field, formValues, h, replaceChildren, select } from "./dom.js";
 import { language, t } from "./i18n.js";
 import { SEVERITIES } from "./incidents.js";
 import { alertRunbooks } from "./runbook.js";
-import { formatTime } from "./time.js";
+import { formatTime, zonedInputToIso, zoneName } from "./time.js";
 import { errorNotice, fieldRows, severityBadge, slaClock, stateBadge, tickClocks } from "./widgets.js";
 
 const REFRESH_MS = 5000;
@@ -18,12 +18,12 @@ const breached = (incident) => Boolean(incident.sla?.response?.breached || incid
 
 // fields: [name, label key, control, required]
 const ACTIONS = [
-  { key: "ack", states: ["open"], fields: [], call: (i) => post(path(i, "ack")) },
+  { key: "ack", states: ["open"], fields: [], call: (i, values) => post(path(i, "ack"), values) },
   { key: "start", states: ["acknowledged", "waiting_for_vendor"], fields: [], call: transition("in_progress") },
   { key: "vendor", states: ["acknowledged", "in_progress"],
     fields: [["vendor_ticket", "incident.vendor_ticket", "input", true], ["note", "form.note", "textarea", false]],
     call: transition("waiting_for_vendor") },
-  { key: "resolve", states: ["in_progress", "waiting_for_vendor"],
+  { key: "resolve", states: ["acknowledged", "in_progress", "waiting_for_vendor"],
     fields: [["cause", "incident.cause", "textarea", true], ["resolution", "incident.resolution", "textarea", true]],
     call: (i, values) => post(path(i, "resolve"), values) },
   { key: "close", states: ["resolved"], fields: [["sign_off", "form.sign_off", "input", true]],
@@ -38,7 +38,11 @@ const ACTIONS = [
     call: (i, values) => post(path(i, "breach_reason"), values) },
 ];
 
+// Every change may be entered after it happened ("acknowledged at 03:12 by phone"): a time in the collector's zone.
+const AT_FIELD = ["at", "form.at", "datetime", false];
+
 function control(name, kind, required, incident, ctx) {
+  if (kind === "datetime") return h("input", { type: "datetime-local", name, required, step: 60 });
   if (kind === "severity") return select(name, SEVERITIES.map((s) => [s, t(`severity.${s}`)]), incident.severity);
   const defaults = { assignee: incident.assignee ?? ctx.me.user, sign_off: ctx.me.display_name || ctx.me.user,
     vendor_ticket: incident.vendor_ticket ?? "" };
@@ -46,22 +50,43 @@ function control(name, kind, required, incident, ctx) {
   return h("input", { name, required, value: defaults[name] ?? "" });
 }
 
+// Asked in the page when the incident's alert still fires: resolving anyway sends `force`.
+function stillFiringDialog(error, onForce, onCancel) {
+  return h("div", { class: "notice warning confirm-dialog", role: "alertdialog", "data-dialog": "still-firing" },
+    h("p", {}, t("incident.still_firing", { alerts: (error.body.firing ?? []).join(", ") })),
+    h("div", { class: "form-buttons" },
+      h("button", { type: "button", class: "primary", "data-confirm": "force", onclick: onForce }, t("action.resolve_anyway")),
+      h("button", { type: "button", onclick: onCancel }, t("action.cancel"))));
+}
+
 function actionForm(action, incident, ctx, done) {
+  const fields = [...action.fields, [...AT_FIELD.slice(0, 3), action.atRequired ?? false]];
+  const dialog = h("div", { class: "dialog-slot" });
   const form = h("form", { class: "panel form action-form", "data-form": action.key },
     h("h2", {}, t(`action.${action.key}`)),
-    action.fields.map(([name, label, kind, required]) => field(t(label), control(name, kind, required, incident, ctx))),
+    fields.map(([name, label, kind, required]) => field(kind === "datetime" ? `${t(label)} · ${zoneName()}` : t(label),
+      control(name, kind, required, incident, ctx))),
+    dialog,
     h("div", { class: "form-buttons" },
       h("button", { type: "submit", class: "primary" }, t("action.submit")),
       h("button", { type: "button", onclick: () => done(null, true) }, t("action.cancel"))));
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const values = Object.fromEntries(Object.entries(formValues(form)).filter(([, value]) => value !== ""));
+  async function send(values) {
     try {
       await action.call(incident, values);
       done(null, true);
     } catch (error) {
+      if (error.status === 409 && error.body?.firing && !values.force) {
+        replaceChildren(dialog, stillFiringDialog(error, () => send({ ...values, force: true }), () => replaceChildren(dialog)));
+        return;
+      }
       done(error, false);
     }
+  }
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const values = Object.fromEntries(Object.entries(formValues(form)).filter(([, value]) => value !== ""));
+    if (values.at) values.at = zonedInputToIso(values.at);
+    send(values);
   });
   return form;
 }
@@ -69,7 +94,12 @@ function actionForm(action, incident, ctx, done) {
 function actionBar(incident, ctx, openForm, done) {
   if (!ctx.canOperate) return null;
   const available = ACTIONS.filter((a) => a.states.includes(incident.state) && (!a.when || a.when(incident)));
-  return h("div", { class: "actions" }, available.map((action) => h("button", {
+  // A one-click action also has "…at an earlier time", a form with only the time.
+  const earlier = (action) => (action.fields.length ? null : h("button", {
+    type: "button", class: "secondary", "data-action": `${action.key}-at`,
+    onclick: () => openForm({ ...action, atRequired: true }),
+  }, t("action.at_earlier")));
+  return h("div", { class: "actions" }, available.map((action) => [h("button", {
     type: "button", class: action.key === "ack" ? "primary ack" : "", "data-action": action.key,
     onclick: async (event) => {
       if (action.fields.length) return openForm(action);
@@ -81,7 +111,7 @@ function actionBar(incident, ctx, openForm, done) {
         done(error, false);
       }
     },
-  }, t(`action.${action.key}`))));
+  }, t(`action.${action.key}`)), earlier(action)]));
 }
 
 function fieldList(incident) {
@@ -93,6 +123,7 @@ function fieldList(incident) {
       h("div", {}, a.name, a.asset_number ? ` (${t("incident.asset_number")} ${a.asset_number})` : "")) : "—"],
     ["incident.reporter", incident.reporter], ["incident.assignee", incident.assignee ?? "—"],
     ["incident.source", t(`source.${incident.source}`)],
+    ["incident.occurred_at", time(incident.occurred_at)],
     ["incident.opened_at", time(incident.opened_at)], ["incident.acknowledged_at", time(incident.acknowledged_at)],
     ["incident.resolved_at", time(incident.resolved_at)], ["incident.closed_at", time(incident.closed_at)],
     ["incident.vendor_ticket", incident.vendor_ticket ?? "—"],
@@ -116,7 +147,9 @@ function timeline(entries) {
   return h("ol", { class: "timeline" }, (entries ?? []).map((entry) => h("li", { "data-kind": entry.kind },
     h("time", {}, formatTime(entry.at, language())), " ",
     h("strong", {}, t(`timeline.${entry.kind}`)), " ", h("span", { class: "actor" }, entry.who), " ",
-    h("span", {}, timelineText(entry)))));
+    h("span", {}, timelineText(entry)),
+    entry.entered_at && entry.entered_at !== entry.at ? h("span", { class: "entered" }, ` (${t("incident.entered",
+      { who: entry.entered_by, at: formatTime(entry.entered_at, language()) })})`) : null)));
 }
 
 export function renderIncident(view, ctx) {

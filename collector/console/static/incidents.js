@@ -3,7 +3,7 @@
 import { get, post } from "./api.js";
 import { field, formValues, h, replaceChildren, select } from "./dom.js";
 import { language, t } from "./i18n.js";
-import { formatTime } from "./time.js";
+import { formatTime, zonedInputToIso, zoneName } from "./time.js";
 import { dataTable, errorNotice, severityBadge, slaClock, stateBadge, tickClocks } from "./widgets.js";
 
 export const STATES = ["open", "acknowledged", "in_progress", "waiting_for_vendor", "resolved", "closed"];
@@ -120,12 +120,16 @@ export function renderReportForm(view, ctx) {
     field(t("incident.assets"), h("textarea", { name: "assets", rows: 3, placeholder: t("form.assets_help") })),
     field(t("incident.assignee"), h("input", { name: "assignee", value: ctx.me.user })),
     field(t("incident.description"), h("textarea", { name: "description", rows: 4 })),
+    field(`${t("incident.opened_at")} · ${zoneName()}`, h("input", { type: "datetime-local", name: "reported_at", step: 60 })),
+    field(`${t("incident.occurred_at")} · ${zoneName()}`, h("input", { type: "datetime-local", name: "occurred_at", step: 60 })),
     h("div", { class: "form-buttons" }, h("button", { type: "submit", class: "primary" }, t("action.create"))));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const values = formValues(form);
     const body = { title: values.title, severity: values.severity, category: values.category,
-      assets: parseAssets(values.assets), assignee: values.assignee || null, description: values.description || null };
+      assets: parseAssets(values.assets), assignee: values.assignee || null, description: values.description || null,
+      reported_at: values.reported_at ? zonedInputToIso(values.reported_at) : null,
+      occurred_at: values.occurred_at ? zonedInputToIso(values.occurred_at) : null };
     try {
       const created = await post("/api/v1/incidents", body);
       location.hash = `#/incidents/${encodeURIComponent(created.id)}`;

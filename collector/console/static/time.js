@@ -7,6 +7,10 @@ export function setZone(name) {
   if (name) zone = name;
 }
 
+export function zoneName() {
+  return zone;
+}
+
 export function formatTime(iso, language) {
   if (!iso) return "—";
   return new Intl.DateTimeFormat(language, {
@@ -21,4 +25,18 @@ export function formatDuration(seconds, dayUnit) {
   const clock = [Math.floor((whole % 86400) / 3600), Math.floor((whole % 3600) / 60), whole % 60]
     .map((part) => String(part).padStart(2, "0")).join(":");
   return days > 0 ? `${days}${dayUnit} ${clock}` : clock;
+}
+
+// A wall time typed into a datetime-local input ("2026-12-03T22:40"), read in the collector's zone, as an
+// RFC 3339 UTC string: the zone's offset at that moment is found by formatting a first guess in the zone.
+export function zonedInputToIso(value) {
+  const [date, clock] = value.split("T");
+  const [year, month, day] = date.split("-").map(Number);
+  const [hour, minute] = clock.split(":").map(Number);
+  const wall = Date.UTC(year, month - 1, day, hour, minute);
+  const parts = Object.fromEntries(new Intl.DateTimeFormat("en-US", {
+    timeZone: zone, hourCycle: "h23", year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric",
+  }).formatToParts(new Date(wall)).map((part) => [part.type, Number(part.value)]));
+  const shown = Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute);
+  return new Date(wall - (shown - wall)).toISOString();
 }

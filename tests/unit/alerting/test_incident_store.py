@@ -22,6 +22,7 @@ from itops.alerting.incidents import (
     migrations,
 )
 from itops.alerting.incidents.model import Base
+from itops.alerting.incidents.store import MAX_CLOCK_SKEW, IncidentTimeError
 from itops.alerting.model import Severity
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
@@ -297,7 +298,7 @@ def test_reopening_the_store_keeps_records_and_migrates_nothing_twice(store_url,
     assert again.get(incident_id).title == "核心交换机 down"
     engine = sa.create_engine(store_url)
     with engine.connect() as connection:
-        assert migrations.current_version(connection) == len(migrations.STEPS) == 2
+        assert migrations.current_version(connection) == len(migrations.STEPS) == 3
     engine.dispose()
 
 
@@ -423,3 +424,81 @@ def test_a_version_1_database_is_upgraded_keeping_its_incidents(store_url):
     store.record_escalation(old.id, 1, "li", minutes(1))
     assert store.find_for_alert("fp", None) is None
     store.dispose()
+
+
+def test_resolve_straight_from_acknowledged(store):
+    incident_id = new_incident(store).id
+    store.acknowledge(incident_id, "zhang", minutes(5))
+    resolved = store.resolve(incident_id, "zhang", minutes(30), "fan", "fan replaced")
+    assert (resolved.state, resolved.resolved_at) == (S.RESOLVED, minutes(30))
+
+
+def test_a_step_entered_afterwards_keeps_when_it_happened_and_who_entered_it_when(store):
+    incident_id = new_incident(store, at=T0, entered_at=minutes(300), occurred_at=minutes(-20)).id
+    store.acknowledge(incident_id, "zhao", minutes(12), entered_at=minutes(301))
+    incident = store.get(incident_id)
+    assert (incident.opened_at, incident.occurred_at, incident.acknowledged_at) == (T0, minutes(-20), minutes(12))
+    assert [(e.kind, e.at, e.who, e.entered_at, e.entered_by) for e in store.timeline(incident_id)] == [
+        (TimelineKind.OPENED, T0, "wang", minutes(300), "wang"),
+        (TimelineKind.TRANSITION, minutes(12), "zhao", minutes(301), "zhao")]
+
+
+def test_a_step_entered_as_it_happens_is_entered_at_its_time(store):
+    incident_id = new_incident(store).id
+    store.add_note(incident_id, "zhao", minutes(3), "called the vendor")
+    assert [(e.at, e.entered_at) for e in store.timeline(incident_id)] == [(T0, T0), (minutes(3), minutes(3))]
+
+
+def test_a_step_before_the_previous_one_is_refused(store):
+    incident_id = new_incident(store).id
+    store.acknowledge(incident_id, "zhao", minutes(10), entered_at=minutes(60))
+    with pytest.raises(IncidentTimeError, match=r"^at: 2026-03-02T01:09:00\+00:00 is before the incident's previous "
+                                                r"step at 2026-03-02T01:10:00\+00:00$"):
+        store.add_note(incident_id, "zhao", minutes(9), "too early", entered_at=minutes(60))
+    store.add_note(incident_id, "zhao", minutes(10), "as early as the last step", entered_at=minutes(60))
+    assert len(store.timeline(incident_id)) == 3
+
+
+def test_a_step_in_the_future_is_refused_beyond_the_clock_skew_and_taken_as_now_within_it(store):
+    incident_id = new_incident(store).id
+    now = minutes(60)
+    with pytest.raises(IncidentTimeError, match="^at: .* is in the future"):
+        store.acknowledge(incident_id, "zhao", now + MAX_CLOCK_SKEW + timedelta(seconds=1), entered_at=now)
+    acknowledged = store.acknowledge(incident_id, "zhao", now + MAX_CLOCK_SKEW, entered_at=now)
+    assert acknowledged.acknowledged_at == now
+
+
+def test_reported_time_not_in_the_future_and_occurred_time_not_after_it(store):
+    with pytest.raises(IncidentTimeError, match="^reported_at: .* is in the future"):
+        new_incident(store, at=minutes(10), entered_at=T0)
+    with pytest.raises(IncidentTimeError, match="^occurred_at: .* is after the reported time"):
+        new_incident(store, at=T0, occurred_at=minutes(1), entered_at=minutes(5))
+    assert store.list() == []
+
+
+def test_resolving_while_its_alert_fires_is_on_the_timeline(store):
+    incident_id = new_incident(store, fingerprints=["fp-1"]).id
+    store.acknowledge(incident_id, "zhao", minutes(1))
+    store.resolve(incident_id, "zhao", minutes(2), "c", "r", still_firing=["fp-1"])
+    last = store.timeline(incident_id)[-1]
+    assert (last.kind, last.at, last.text) == (TimelineKind.RESOLVED_WHILE_FIRING, minutes(2), "fp-1")
+
+
+def test_step_3_adds_the_entered_times_and_keeps_older_entries(store_url, open_store, monkeypatch):
+    monkeypatch.setattr(migrations, "STEPS", migrations.STEPS[:2])
+    version_2 = IncidentStore.open(store_url)
+    with version_2._engine.begin() as connection:  # a row as a step-2 collector wrote it
+        connection.execute(sa.text("INSERT INTO incidents (id, title, severity, category, reporter, state, opened_at, source) "
+                                   "VALUES ('INC-2026-000001', 'old', 'P3', 'network', 'wang', 'open', :at, 'manual')"),
+                           {"at": T0.replace(tzinfo=None)})
+        connection.execute(sa.text("INSERT INTO incident_timeline (incident_id, at, who, kind, to_value, text) "
+                                   "VALUES ('INC-2026-000001', :at, 'wang', 'opened', 'open', 'old')"),
+                           {"at": T0.replace(tzinfo=None)})
+    version_2.dispose()
+    monkeypatch.undo()
+    store = open_store()
+    [entry] = store.timeline("INC-2026-000001")
+    assert (entry.at, entry.entered_at, entry.entered_by) == (T0, None, None)
+    assert store.get("INC-2026-000001").occurred_at is None
+    store.acknowledge("INC-2026-000001", "zhao", minutes(5), entered_at=minutes(6))
+    assert store.timeline("INC-2026-000001")[-1].entered_at == minutes(6)

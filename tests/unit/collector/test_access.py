@@ -83,7 +83,8 @@ def full_app(tmp_path: Path):
     policy = BackoffPolicy(5, 20, timedelta(seconds=1), timedelta(minutes=15), timedelta(hours=1))
     add_user_routes(app, users, LoginThrottle(users.engine, policy), timedelta(hours=12), False, lambda: T0)
     add_alerting_routes(app, alerting, lambda: T0)
-    add_incident_routes(app, incidents, SlaPolicy(SlaConfig()), MaintenanceStore(), lambda: T0)
+    add_incident_routes(app, incidents, SlaPolicy(SlaConfig()), MaintenanceStore(), lambda: T0,
+                        asset_first_seen=lambda _name: None, firing=set)
     add_openapi_route(app)
     yield app
     users.close()

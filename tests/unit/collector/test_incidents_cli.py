@@ -1,8 +1,11 @@
-"""How `itops incidents` prints an SLA clock from the API's JSON."""
+"""How `itops incidents` prints an SLA clock from the API's JSON, and reads the times typed for --at."""
 
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from itops.collector.incidents_cli import clock_text
+import pytest
+
+from itops.collector.incidents_cli import clock_text, parse_when
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -25,3 +28,24 @@ def test_stopped_paused_and_breached_clocks():
     assert clock_text(clock(state="paused", deadline=None, counting=False), SHANGHAI) == "paused, 23m left"
     assert clock_text(clock(breached=True, remaining_s=-3900.0), SHANGHAI) == "BREACHED +1h05m"
     assert clock_text(clock(state="breached", breached=True, deadline=None), SHANGHAI) == "BREACHED"
+
+MORNING = datetime(2026, 12, 4, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
+
+
+@pytest.mark.parametrize(("typed", "meant"), [
+    ("03:12", datetime(2026, 12, 4, 3, 12, tzinfo=SHANGHAI)),  # earlier today
+    ("22:40", datetime(2026, 12, 3, 22, 40, tzinfo=SHANGHAI)),  # not yet today: last night
+    ("09:00", datetime(2026, 12, 4, 9, 0, tzinfo=SHANGHAI)),  # exactly now
+    ("2026-12-03 22:40", datetime(2026, 12, 3, 22, 40, tzinfo=SHANGHAI)),
+    ("2026-12-03T22:40:30", datetime(2026, 12, 3, 22, 40, 30, tzinfo=SHANGHAI)),
+    ("2026-12-03T22:40+00:00", datetime(2026, 12, 3, 22, 40, tzinfo=UTC)),  # an offset is taken as written
+    ("2026-12-03T14:40:00Z", datetime(2026, 12, 3, 14, 40, tzinfo=UTC)),
+])
+def test_when_is_read_in_the_zone_and_a_bare_time_is_its_latest_occurrence(typed, meant):
+    assert parse_when(typed, SHANGHAI, MORNING) == meant
+
+
+@pytest.mark.parametrize("typed", ["yesterday", "25:00", "2026-13-01 10:00", ""])
+def test_when_that_is_no_time_says_what_is_expected(typed):
+    with pytest.raises(ValueError, match=r"expected local time in Asia/Shanghai \(2026-12-03 22:40, or 03:12"):
+        parse_when(typed, SHANGHAI, MORNING)
