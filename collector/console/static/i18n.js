@@ -45,7 +45,7 @@ const TEXTS = {
   "severity.P1": ["Ⅰ级 紧急", "P1 Critical"],
   "severity.P2": ["Ⅱ级 重要", "P2 Major"],
   "severity.P3": ["Ⅲ级 一般", "P3 Minor"],
-  "severity.P4": ["低", "P4 Low"],
+  "severity.P4": ["Ⅳ级 轻微", "P4 Low"],
   "category.environment": ["机房环境", "Server-room environment"],
   "category.hardware": ["硬件", "Hardware"],
   "category.network": ["网络", "Network"],

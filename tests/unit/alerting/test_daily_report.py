@@ -117,8 +117,8 @@ def test_text_in_chinese_shows_states_readings_and_sla_clocks(incidents):
     assert "- 备份过期或缺失: erp-db — last erp-db older than 26 h" in text
     assert "- 正常 pc-1: CPU 25 %; 最满分区 93.1 % (/var)\n" in text
     # P1 opened 4 minutes ago: 10 min to respond, 6 left; the P2 was acknowledged, its 8 h resolution runs.
-    assert re.search(r"\[P1 [^\]]+\] ERP slow — 待确认, 处理人 未分派, 2026-10-14 17:56; 响应 剩余 6分钟", text)
-    assert re.search(r"\[P2 [^\]]+\] Printer jam — 已确认, .*; 解决 剩余 7小时10分", text)
+    assert re.search(r"\[P1 [^\]]+\] ERP slow — 待响应, 处理人 未分派, 2026-10-14 17:56; 响应 剩余 6分钟", text)
+    assert re.search(r"\[P2 [^\]]+\] Printer jam — 已响应, .*; 解决 剩余 7小时10分", text)
 
 
 def test_text_in_english(incidents):
