@@ -106,11 +106,17 @@ def _ingest(collector: CollectorProcess, tls_dir: Path, token: str, call: str, m
             message, metadata=(("authorization", f"Bearer {token}"),), timeout=10)
 
 
-def push_disk_usage(collector: CollectorProcess, tls_dir: Path, token: str, host: str, ratio: float) -> None:
+def push_samples(collector: CollectorProcess, tls_dir: Path, token: str, samples: dict[str, float]) -> None:
+    """One batch with one sample, stamped now, of each series key (``name{label="value",…}``)."""
+    keys = list(samples)
     batch = ingest_pb2.Batch(sequence=next(_sequences), samples=ingest_pb2.SampleBlock(
-        series=[f'itops_test_disk_used_ratio{{host="{host}"}}'], series_index=[0],
-        timestamps_ms=[int(time.time() * 1000)], values=[ratio]))
+        series=keys, series_index=list(range(len(keys))), timestamps_ms=[int(time.time() * 1000)] * len(keys),
+        values=[samples[key] for key in keys]))
     _ingest(collector, tls_dir, token, "Push", batch)
+
+
+def push_disk_usage(collector: CollectorProcess, tls_dir: Path, token: str, host: str, ratio: float) -> None:
+    push_samples(collector, tls_dir, token, {f'itops_test_disk_used_ratio{{host="{host}"}}': ratio})
 
 
 def say_hello(collector: CollectorProcess, tls_dir: Path, token: str, agent_id: str, hostname: str) -> None:

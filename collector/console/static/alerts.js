@@ -24,7 +24,7 @@ function alertColumns() {
     { label: t("alert.state"), cell: (a) => badge("alert", a.state, t(`alert.${a.state}`)) },
     { label: t("alert.rule"), class: "title", cell: (a) => a.rule },
     { label: t("alert.summary"), cell: (a) => annotation(a, "summary") },
-    { label: t("alert.labels"), class: "labels", cell: (a) => labelText(a.labels) },
+    { label: t("alert.labels"), class: "labels token", cell: (a) => labelText(a.labels) },
     { label: t("alert.since"), cell: (a) => formatTime(a.firing_since ?? a.pending_since, language()) },
     { label: t("alert.muted_by"), cell: (a) => (a.muted_by.length ? a.muted_by.map((reason) => h("div", { class: "muted" }, reason)) : "—") },
   ];

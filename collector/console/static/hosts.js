@@ -16,7 +16,7 @@ function metricText(metric) {
   const label = metric.label?.[lang] ?? metric.name;
   const text = metric.text?.[lang] ?? String(metric.value);
   return h("div", { class: "reading", "data-reading": metric.name },
-    h("span", { class: "reading-label" }, label), " ", metric.target ? h("span", { class: "reading-target" }, metric.target) : null,
+    h("span", { class: "reading-label" }, label), " ", metric.target ? h("span", { class: "reading-target token" }, metric.target) : null,
     metric.target ? " " : null, h("span", { class: "reading-value" }, text));
 }
 
@@ -28,7 +28,7 @@ function failingChecks(entity) {
 function entityColumns() {
   return [
     { label: t("entity.name"), class: "title", cell: (e) => e.name },
-    { label: t("entity.agent"), class: "agent-id", cell: (e) => e.agent || "—" },
+    { label: t("entity.agent"), class: "agent-id token", cell: (e) => e.agent || "—" },
     { label: t("entity.kind"), cell: (e) => t(`kind.${e.kind}`) },
     { label: t("entity.status"), cell: (e) => statusBadge(e.status) },
     { label: t("entity.last_seen"), cell: (e) => formatTime(e.last_seen, language()) },
