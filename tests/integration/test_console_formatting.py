@@ -25,6 +25,7 @@ UPS = "ups-finance-3f"
 @pytest.fixture(scope="module")
 def console(tmp_path_factory, tls_dir):
     collector, tokens = start_console_collector(tmp_path_factory.mktemp("console-formatting"), tls_dir)
+    collector.agent_tokens = tokens
     token = tokens[HOST]
     say_hello(collector, tls_dir, token, console_agent(HOST), HOST)
     push_samples(collector, tls_dir, token, {
@@ -230,3 +231,19 @@ def test_the_check_finds_a_word_broken_in_the_middle(console, page):
     }""")
     broken = page.evaluate(_BROKEN_WORDS)
     assert broken and all(re.match(r"(synchronisation|acknowledgement|configuration) in <p", word) for word in broken), broken
+
+
+def test_the_alerts_list_speaks_one_language(console, page, tls_dir):
+    host = "pc-silenced"
+    admin_call(console, "POST", "/api/v1/silences",
+               {"matchers": [f'host="{host}"'], "duration": "1h", "comment": "disk being replaced"})
+    push_samples(console, tls_dir, console.agent_tokens[host], {f'itops_test_disk_used_ratio{{host="{host}"}}': 0.95})
+    log_in(page, console, "zhao")
+    page.click("#nav a[href='#/alerts']")
+    alert = page.locator("tr.alert", has_text=f"host={host}")
+    expect(alert.locator(".muted")).to_have_text(re.compile(r"^静默 [0-9a-f]{8}（root）：disk being replaced$"))
+    expect(page.locator("table.cards th")).to_have_text(["级别", "状态", "规则", "摘要", "标签", "开始时间", "已屏蔽"])
+    expect(alert.locator(".badge").first).to_have_text("Ⅱ级 重要")
+    expect(alert.locator("td[data-label=开始时间]")).to_have_text(re.compile(r"\(UTC\+8\)$"))
+    page.select_option("#language", "en")
+    expect(alert.locator(".muted")).to_have_text(re.compile(r"^silence [0-9a-f]{8} by root: disk being replaced$"))
