@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from itops.alerting import messages
-from itops.alerting.incidents import model
+from itops.alerting.incidents import escalation, model, policy
 from itops.alerting.reports import daily, texts
 from itops.collector.metric_catalogue import catalogue
 
@@ -44,6 +44,9 @@ def shared_texts() -> dict[str, tuple[str, str]]:
         pairs |= {f"daily {name} {key}": pair for key, pair in table.items()}
     pairs |= {f"messages {key}": (zh, messages._WORDS["en"][key]) for key, zh in messages._WORDS["zh-CN"].items()}
     pairs |= {f"categories {c.value}": pair for c, pair in model._CATEGORY_NAMES.items()}
+    pairs |= {f"incident notes {key}": (note["zh-CN"], note["en"]) for key, note in policy._NOTES.items()}
+    pairs |= {f"escalation {key}": (escalation._ANNOTATIONS[f"{key}_zh"], escalation._ANNOTATIONS[key])
+              for key in ("summary", "description")}
     for kind, entries in (("metric", catalogue().metrics), ("reading", catalogue().readings)):
         for name, entry in entries.items():
             pairs[f"{kind} {name}"] = (entry.zh_cn, entry.en)
