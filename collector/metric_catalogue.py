@@ -27,7 +27,7 @@ CATALOGUE_FILE = Path(__file__).with_name("metric_catalogue.yaml")
 LANGUAGES: tuple[Language, ...] = ("zh-CN", "en")
 
 Unit = Literal["ratio", "humidity_ratio", "seconds", "bytes", "bytes_per_second", "link_speed", "per_second", "celsius",
-               "volts", "amperes", "watts", "hertz", "pages", "ports", "count", "number", "code", "bool", "state", "info"]
+               "volts", "amperes", "watts", "hertz", "pages", "count", "number", "code", "bool", "state", "info"]
 
 
 class Words(msgspec.Struct, forbid_unknown_fields=True, rename={"zh_cn": "zh-CN"}):
@@ -198,7 +198,6 @@ _WRITERS = {
     "watts": _suffixed("W", 0),
     "hertz": _suffixed("Hz"),
     "pages": _counted("页", "page", "pages"),
-    "ports": _counted("个端口", "port", "ports"),
     "count": lambda value, language: _number(value, 0),
     "number": lambda value, language: _number(value, 2),
     "code": lambda value, language: str(int(value)),

@@ -124,7 +124,8 @@ def test_key_readings_read_in_their_unit():
     on_battery = catalogue().readings["on_battery"]
     assert [format_value(on_battery, v, "en") for v in (0, 1)] == ["on mains", "on battery"]
     assert [format_value(on_battery, v, "zh-CN") for v in (0, 1)] == ["市电供电", "电池供电"]
-    assert format_value(catalogue().readings["ports_up"], 1, "en") == "1 port"
+    assert format_value(catalogue().readings["ports_up"], 1, "en") == "1"
+    assert format_value(catalogue().readings["pages"], 1, "en") == "1 page"
 
 
 def test_a_state_set_reads_the_state_its_label_names():
