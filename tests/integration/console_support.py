@@ -4,6 +4,7 @@ chromium (Debian's, never a downloaded one), logging in, and pushing the batch t
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 import json
 import time
 import urllib.request
@@ -12,7 +13,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import grpc
-from playwright.sync_api import Browser, Page, Playwright
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 from itops.collector.auth import new_token, token_sha256
 from itops.v1 import ingest_pb2, ingest_pb2_grpc
@@ -47,6 +48,26 @@ def launch_chromium(playwright: Playwright) -> Browser:
     return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
 
 
+def chromium_browser() -> Iterator[Browser]:
+    """For a module-scoped ``browser`` fixture: one headless chromium for the module."""
+    with sync_playwright() as playwright:
+        chromium = launch_chromium(playwright)
+        yield chromium
+        chromium.close()
+
+
+def console_tab(browser: Browser, viewport: dict, locale: str = "en-US") -> Iterator[Page]:
+    """A tab in a browser far from Shanghai (the console must still show the collector's zone); fails the test
+    when the console threw a script error."""
+    context = browser.new_context(viewport=viewport, timezone_id="America/New_York", locale=locale)
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    yield tab
+    context.close()
+    assert errors == [], f"script errors in the console: {errors}"
+
+
 CONSOLE_HOSTS = ("pc-flow", "pc-phone-with-a-rather-long-host-name-0042", "pc-silenced", "finance-pc-07")
 
 
@@ -74,6 +95,15 @@ def start_console_collector(workdir: Path, tls_dir: Path) -> tuple[CollectorProc
         admin_call(collector, "POST", "/api/v1/users", {"username": name, "password": PASSWORD, "role": role,
                                                         "language": language, "display_name": name.title()})
     return collector, tokens
+
+
+def console_collector(workdir: Path, tls_dir: Path) -> Iterator[CollectorProcess]:
+    """For a module-scoped ``console`` fixture: the console collector, its ``agent_tokens`` keyed by host."""
+    collector, tokens = start_console_collector(workdir, tls_dir)
+    collector.agent_tokens = tokens
+    yield collector
+    if collector.process.poll() is None:
+        collector.process.kill()
 
 
 def _days_around_today() -> list[date]:

@@ -8,11 +8,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from .conftest import wait_until
-from .console_support import (DESKTOP, admin_call, console_agent, launch_chromium, log_in, open_incident_by_hand,
-                              push_samples, say_hello, start_console_collector)
+from .console_support import (DESKTOP, admin_call, chromium_browser, console_agent, console_collector, console_tab,
+                              log_in, open_incident_by_hand, push_samples, say_hello)
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 
@@ -24,9 +24,9 @@ UPS = "ups-finance-3f"
 
 @pytest.fixture(scope="module")
 def console(tmp_path_factory, tls_dir):
-    collector, tokens = start_console_collector(tmp_path_factory.mktemp("console-formatting"), tls_dir)
-    collector.agent_tokens = tokens
-    token = tokens[HOST]
+    collectors = console_collector(tmp_path_factory.mktemp("console-formatting"), tls_dir)
+    collector = next(collectors)
+    token = collector.agent_tokens[HOST]
     say_hello(collector, tls_dir, token, console_agent(HOST), HOST)
     push_samples(collector, tls_dir, token, {
         f'itops_host_cpu_usage_ratio{{cpu="total",host="{HOST}"}}': 0.18,
@@ -40,48 +40,27 @@ def console(tmp_path_factory, tls_dir):
     wait_until(lambda: len([e for e in admin_call(collector, "GET", "/api/v1/entities")["entities"]
                             if e["metrics"]]) == 2, 20, "the host's and the UPS's readings")
     yield collector
-    if collector.process.poll() is None:
-        collector.process.kill()
+    next(collectors, None)  # its teardown
 
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
-
-
-def _tab(browser, viewport, locale="en-US"):
-    context = browser.new_context(viewport=viewport, timezone_id="America/New_York", locale=locale)
-    tab = context.new_page()
-    errors: list[str] = []
-    tab.on("pageerror", lambda error: errors.append(str(error)))
-    return context, tab, errors
+    yield from chromium_browser()
 
 
 @pytest.fixture(params=sorted(SIZES))
 def sized_page(request, browser):
-    context, tab, errors = _tab(browser, SIZES[request.param])
-    yield tab
-    context.close()
-    assert errors == [], f"script errors in the console: {errors}"
+    yield from console_tab(browser, SIZES[request.param])
 
 
 @pytest.fixture
 def page(browser):
-    context, tab, errors = _tab(browser, DESKTOP)
-    yield tab
-    context.close()
-    assert errors == [], f"script errors in the console: {errors}"
+    yield from console_tab(browser, DESKTOP)
 
 
 @pytest.fixture
 def chinese_browser(browser):
-    context, tab, errors = _tab(browser, DESKTOP, locale="zh-CN")
-    yield tab
-    context.close()
-    assert errors == [], f"script errors in the console: {errors}"
+    yield from console_tab(browser, DESKTOP, locale="zh-CN")
 
 
 def _hosts(page, console, user):
