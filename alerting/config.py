@@ -21,6 +21,7 @@ __all__ = ["AlertingConfig", "SHIPPED_RULES_DIR", "check_alerting"]
 
 SHIPPED_RULES_DIR = Path(__file__).resolve().parent / "rules"
 NotifierConfigUnion = Union[notifier_config_models()]  # type: ignore[valid-type]
+_DEFAULT_SEVERITIES = ", ".join(f"{level.value} {style.name_zh} {style.colour}" for level, style in DEFAULT_SEVERITY_STYLES.items())
 
 
 class AlertingConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -30,7 +31,7 @@ class AlertingConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     time_zone: Annotated[str, Meta(description="Zone of times in notifications and maintenance windows.")] = "Asia/Shanghai"
     language: Annotated[Literal["zh-CN", "en"], Meta(description="Language of notifications, unless a channel sets its own.")] = "zh-CN"
     external_url: Annotated[str, Meta(pattern=r"^$|^https?://[^\s/]+\S*$", description="The collector's HTTP address as the people notified open it, e.g. `https://itops.example.internal` (behind a proxy, the proxy's). Notifications link the console's pages under it: the alert (`/console/#/alerts/<fingerprint>`), its runbook (`/console/#/runbooks/<name>`, unless the rule sets its own `runbook_url`) and the incident. Empty: no console links, none is guessed (the listen address, often `0.0.0.0`, is no address a phone can open).")] = ""
-    severities: Annotated[dict[Severity, SeverityStyle], Meta(description="Display names (zh-CN, en) and colours of P1–P4 in notifications; levels not listed keep their defaults (P1 Ⅰ级 紧急 red, P2 Ⅱ级 重要 orange, P3 Ⅲ级 一般 yellow, P4 低 grey).")] = {}
+    severities: Annotated[dict[Severity, SeverityStyle], Meta(description=f"Display names (zh-CN, en) and colours of P1–P4 in notifications; levels not listed keep their defaults ({_DEFAULT_SEVERITIES}).")] = {}
     receivers: Annotated[dict[str, list[NotifierConfigUnion]], Meta(description="Named receivers, each a list of channels (`type`: email, webhook, wecom, dingtalk, feishu, alertmanager).")] = {}  # type: ignore[valid-type]
     dispatch: Annotated[DispatchConfig | None, Meta(description="Routing tree, grouping and repeat intervals. Without it alerts are evaluated and listed but not notified.")] = None
     maintenance: Annotated[MaintenanceConfig, Meta(description="Maintenance windows: alerts inside them are recorded, not notified.")] = msgspec.field(default_factory=MaintenanceConfig)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Annotated
 
 import msgspec
-from itops.alerting.model import Alert, AlertState
+from itops.alerting.model import Alert, AlertState, MuteReason
 from itops.yamlconf import FieldProblem, load_file, load_text
 
 __all__ = ["DependencyConfig", "DependencyMuter", "load_dependencies", "load_dependencies_text"]
@@ -55,12 +55,12 @@ class DependencyMuter:
     def is_down(self, entity: str) -> bool:
         return bool(self._down.get(entity))
 
-    def mutes(self, alert: Alert, now: datetime) -> str | None:
+    def mutes(self, alert: Alert, now: datetime) -> MuteReason | None:
         entity = self.entity_of(alert)
         if entity is None:
             return None
         parent = self._nearest_down_ancestor(entity)
-        return None if parent is None else f"suppressed: parent {parent} is down"
+        return None if parent is None else MuteReason("parent_down", f"suppressed: parent {parent} is down", parent=parent)
 
     def entity_of(self, alert: Alert) -> str | None:
         for label in self._config.entity_labels:

@@ -18,7 +18,7 @@ from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
-from itops.alerting.model import Alert
+from itops.alerting.model import Alert, MuteReason
 from itops.alerting.muting import Matcher, MatcherError, matches_all, parse_matchers
 from itops.yamlconf import Duration, FieldProblem, load_file, load_text
 
@@ -180,11 +180,12 @@ class MaintenanceCalendar:
                     return period
         return None
 
-    def mutes(self, alert: Alert, now: datetime) -> str | None:
+    def mutes(self, alert: Alert, now: datetime) -> MuteReason | None:
         period = self.period_at(alert.labels, now)
         if period is None:
             return None
-        return f"maintenance {period.window} until {period.end.astimezone(self.zone):%Y-%m-%d %H:%M %Z}"
+        return MuteReason("maintenance", f"maintenance {period.window} until {period.end.astimezone(self.zone):%Y-%m-%d %H:%M %Z}",
+                          window=period.window, until=period.end.astimezone(UTC).isoformat())
 
     def windows_between(self, start: datetime, end: datetime) -> list[MaintenancePeriod]:
         """Every occurrence overlapping [start, end), clipped to it, in start order."""

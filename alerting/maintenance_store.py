@@ -25,7 +25,7 @@ from itops.alerting.maintenance import (
     MaintenanceWindowConfig,
     check_maintenance,
 )
-from itops.alerting.model import Alert
+from itops.alerting.model import Alert, MuteReason
 from itops.yamlconf import ConfigError, FieldProblem, load_text
 
 __all__ = ["ConfiguredWindowError", "MaintenanceStore", "NoSuchWindowError", "StoredWindow", "parse_window", "window_fields"]
@@ -112,7 +112,7 @@ class MaintenanceStore:
         self.calendar = self._calendar()
         return stored
 
-    def mutes(self, alert: Alert, now: datetime) -> str | None:
+    def mutes(self, alert: Alert, now: datetime) -> MuteReason | None:
         return self.calendar.mutes(alert, now)
 
     def windows_between(self, start: datetime, end: datetime) -> list[MaintenancePeriod]:

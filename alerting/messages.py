@@ -61,7 +61,7 @@ DEFAULT_SEVERITY_STYLES: dict[Severity, SeverityStyle] = {
     Severity.P1: SeverityStyle(name_zh="Ⅰ级 紧急", name_en="Critical", colour="red"),
     Severity.P2: SeverityStyle(name_zh="Ⅱ级 重要", name_en="Major", colour="orange"),
     Severity.P3: SeverityStyle(name_zh="Ⅲ级 一般", name_en="Minor", colour="yellow"),
-    Severity.P4: SeverityStyle(name_zh="低", name_en="Low", colour="grey"),
+    Severity.P4: SeverityStyle(name_zh="Ⅳ级 轻微", name_en="Low", colour="grey"),
 }
 
 _WORDS: dict[str, dict[str, str]] = {

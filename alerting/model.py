@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 __all__ = [
-    "Alert", "AlertState", "CheckObservation", "ObservedBatch", "SampleObservation", "Severity", "fingerprint",
+    "Alert", "AlertState", "CheckObservation", "MuteReason", "ObservedBatch", "SampleObservation", "Severity",
+    "fingerprint",
 ]
 
 
@@ -24,7 +25,7 @@ class Severity(str, enum.Enum):
     P1 = "P1"  # Ⅰ级 紧急
     P2 = "P2"  # Ⅱ级 重要
     P3 = "P3"  # Ⅲ级 一般
-    P4 = "P4"  # 低
+    P4 = "P4"  # Ⅳ级 轻微
 
 
 class AlertState(str, enum.Enum):
@@ -69,6 +70,19 @@ def fingerprint(labels: dict[str, str]) -> str:
     """Stable identity of an alert: its labels (which include `alertname`), sorted."""
     text = "\x00".join(f"{name}\x01{labels[name]}" for name in sorted(labels))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+class MuteReason(str):
+    """Why an alert is muted: the English sentence (logs, CLI, notifications), with a ``key`` and ``args`` so the
+    console can say it in its reader's language (``muted.<key>`` of its texts)."""
+
+    key: str
+    args: dict[str, str]
+
+    def __new__(cls, key: str, text: str, **args: str) -> MuteReason:
+        reason = super().__new__(cls, text)
+        reason.key, reason.args = key, args
+        return reason
 
 
 @dataclass

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from itops.alerting.model import Alert
+from itops.alerting.model import Alert, MuteReason
 
 __all__ = ["Matcher", "MatcherError", "MuteStage", "Muter", "matches_all", "parse_matchers"]
 
@@ -70,7 +70,7 @@ def matches_all(matchers: Sequence[Matcher], labels: Mapping[str, str]) -> bool:
 
 
 class Muter(Protocol):
-    def mutes(self, alert: Alert, now: datetime) -> str | None:
+    def mutes(self, alert: Alert, now: datetime) -> MuteReason | None:
         """Why ``alert`` stays quiet at ``now``, or None if it does not."""
 
 

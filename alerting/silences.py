@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from itops.alerting.model import Alert
+from itops.alerting.model import Alert, MuteReason
 from itops.alerting.muting import Matcher, MatcherError, matches_all, parse_matchers
 
 __all__ = ["Silence", "SilenceError", "SilenceStore"]
@@ -49,8 +49,9 @@ class Silence:
     def covers(self, alert: Alert, now: datetime) -> bool:
         return self.active(now) and matches_all(self.matchers, alert.labels)
 
-    def reason(self) -> str:
-        return f"silence {self.id[:8]} by {self.created_by}: {self.comment}"
+    def reason(self) -> MuteReason:
+        return MuteReason("silence", f"silence {self.id[:8]} by {self.created_by}: {self.comment}",
+                          id=self.id[:8], by=self.created_by, comment=self.comment)
 
 
 class SilenceStore:
@@ -109,7 +110,7 @@ class SilenceStore:
         self._silences[silence_id] = expired
         return expired
 
-    def mutes(self, alert: Alert, now: datetime) -> str | None:
+    def mutes(self, alert: Alert, now: datetime) -> MuteReason | None:
         for silence in self._silences.values():
             if silence.covers(alert, now):
                 return silence.reason()

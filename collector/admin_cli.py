@@ -19,9 +19,11 @@ import urllib.parse
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
+from itops.alerting.messages import Language
 from itops.clock import utc_now
 from itops.collector import incidents_cli
 from itops.collector.api_client import ApiUnreachable, get_json, send_json, table
+from itops.collector.metric_catalogue import format_value, metric_name
 from itops.collector.report_cli import add_report_parser, run_report
 
 __all__ = ["main"]
@@ -76,11 +78,19 @@ def _query(args) -> int:
         print(f"no series named {args.metric} match", file=sys.stderr)
         return 1
     for series in result["series"]:
-        labels = ",".join(f'{k}="{v}"' for k, v in sorted(series["labels"].items()))
-        print(f"{series['name']}{{{labels}}}")
-        for timestamp_ms, value in series["points"]:
-            print(f"  {_local_time(timestamp_ms, zone)}  {value if value is not None else 'NaN'}")
+        print(render_series(series, zone, args.lang))
     return 0
+
+
+def render_series(series: dict, zone: ZoneInfo, language: Language) -> str:
+    """A series of /api/v1/query_range: its name and labels, what it is, then each point's local time and value
+    written in the metric's unit."""
+    labels = ",".join(f'{k}="{v}"' for k, v in sorted(series["labels"].items()))
+    lines = [f"{series['name']}{{{labels}}}  {metric_name(series['name'], language)}"]
+    for timestamp_ms, value in series["points"]:
+        shown = "—" if value is None else format_value(series["name"], value, language, series["labels"])
+        lines.append(f"  {_local_time(timestamp_ms, zone)}  {shown}")
+    return "\n".join(lines)
 
 
 def _alerts(args) -> int:
@@ -153,6 +163,7 @@ def _parser() -> argparse.ArgumentParser:
     query.add_argument("--since", default="10m")
     query.add_argument("--step", help="bucket width, e.g. 1m (default: range/250)")
     query.add_argument("--aggregation", default="avg", choices=["avg", "min", "max", "last"])
+    query.add_argument("--lang", choices=["zh-CN", "en"], default="zh-CN", help="language of names and units")
     for reader in (hosts, query):
         _add_token(reader)
     commands.add_parser("rules", help="check|test FILE…: validate alert rule files, run rule unit tests")

@@ -24,7 +24,7 @@ from itops.alerting.assembly import Alerting
 from itops.alerting.maintenance import MaintenanceWindowConfig
 from itops.alerting.maintenance_store import (ConfiguredWindowError, NoSuchWindowError, StoredWindow, parse_window,
                                               window_fields)
-from itops.alerting.model import Alert
+from itops.alerting.model import Alert, MuteReason
 from itops.alerting.muting import MatcherError
 from itops.alerting.notification_log import NotificationAttempt, Outcome
 from itops.alerting.silences import Silence, SilenceError
@@ -47,7 +47,14 @@ def _alert_json(alert: Alert) -> dict:
             "severity": alert.severity.value, "labels": alert.labels, "annotations": alert.annotations,
             "value": alert.value, "pending_since": iso_or_none(alert.pending_since),
             "firing_since": iso_or_none(alert.firing_since), "resolved_at": iso_or_none(alert.resolved_at),
-            "flapping": alert.flapping, "muted_by": alert.muted_by}
+            "flapping": alert.flapping, "muted_by": alert.muted_by, "muted": [_reason_json(r) for r in alert.muted_by]}
+
+
+def _reason_json(reason: str) -> dict:
+    """A muting reason for the console to say in its language; one it cannot (no key) as the text."""
+    if isinstance(reason, MuteReason):
+        return {"text": str(reason), "key": reason.key, "args": reason.args}
+    return {"text": reason, "key": None, "args": {}}
 
 
 def _silence_json(silence: Silence) -> dict:

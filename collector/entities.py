@@ -19,7 +19,9 @@ from typing import Literal
 
 import numpy as np
 
+from itops.alerting.messages import Language
 from itops.alerting.model import Alert, AlertState
+from itops.collector.metric_catalogue import format_value, reading_entry, reading_texts
 from itops.collector.state import AgentRecord, StateStore
 from itops.collector.storage.base import SeriesInfo, StorageBackend
 
@@ -53,9 +55,8 @@ _STATUS_RANK = {"ok": 0, "unknown": 1, "warning": 2, "critical": 3}
 class KeyMetric:
     """One reading shown with an entity: ``combine`` over its series of ``metric`` that match ``where``."""
 
-    name: str
+    name: str  # a reading of metric_catalogue.yaml, which says its unit and names
     metric: str
-    unit: str
     combine: Literal["min", "max", "sum", "count_nonzero"]
     where: tuple[tuple[str, str], ...] = ()
     target_label: str | None = None  # for min/max: the label naming which item it was (mountpoint, sensor)
@@ -66,38 +67,38 @@ class KeyMetric:
 
 KEY_METRICS: dict[EntityKind, tuple[KeyMetric, ...]] = {
     "host": (
-        KeyMetric("cpu_usage", "itops_host_cpu_usage_ratio", "ratio", "max", (("cpu", "total"),)),
-        KeyMetric("memory_usage", "itops_host_memory_usage_ratio", "ratio", "max"),
-        KeyMetric("fullest_filesystem_usage", "itops_host_filesystem_usage_ratio", "ratio", "max",
+        KeyMetric("cpu_usage", "itops_host_cpu_usage_ratio", "max", (("cpu", "total"),)),
+        KeyMetric("memory_usage", "itops_host_memory_usage_ratio", "max"),
+        KeyMetric("fullest_filesystem_usage", "itops_host_filesystem_usage_ratio", "max",
                   target_label="mountpoint"),
     ),
     "printer": (
-        KeyMetric("lowest_supply_remaining", "itops_printer_supply_remaining_ratio", "ratio", "min",
+        KeyMetric("lowest_supply_remaining", "itops_printer_supply_remaining_ratio", "min",
                   target_label="description"),
-        KeyMetric("pages", "itops_printer_pages_total", "pages", "sum"),
+        KeyMetric("pages", "itops_printer_pages_total", "sum"),
     ),
     "ups": (
-        KeyMetric("battery_charge", "itops_ups_battery_charge_ratio", "ratio", "min"),
-        KeyMetric("battery_runtime", "itops_ups_battery_runtime_seconds", "seconds", "min"),
-        KeyMetric("on_battery", "itops_ups_output_source", "bool", "max", (("source", "battery"),)),
-        KeyMetric("battery_replace_needed", "itops_ups_battery_replace_needed", "bool", "max"),
+        KeyMetric("battery_charge", "itops_ups_battery_charge_ratio", "min"),
+        KeyMetric("battery_runtime", "itops_ups_battery_runtime_seconds", "min"),
+        KeyMetric("on_battery", "itops_ups_output_source", "max", (("source", "battery"),)),
+        KeyMetric("battery_replace_needed", "itops_ups_battery_replace_needed", "max"),
     ),
     "switch": (
-        KeyMetric("ports_up", "itops_network_interface_oper_status", "ports", "count_nonzero", (("status", "up"),)),
-        KeyMetric("ports_enabled", "itops_network_interface_admin_status", "ports", "count_nonzero",
+        KeyMetric("ports_up", "itops_network_interface_oper_status", "count_nonzero", (("status", "up"),)),
+        KeyMetric("ports_enabled", "itops_network_interface_admin_status", "count_nonzero",
                   (("status", "up"),)),
     ),
     "environment": (
-        KeyMetric("temperature", "itops_environment_temperature_celsius", "celsius", "max", target_label="sensor"),
-        KeyMetric("humidity", "itops_environment_humidity_ratio", "ratio", "max", target_label="sensor"),
+        KeyMetric("temperature", "itops_environment_temperature_celsius", "max", target_label="sensor"),
+        KeyMetric("humidity", "itops_environment_humidity_ratio", "max", target_label="sensor"),
     ),
     "attendance_clock": (
-        KeyMetric("users_storage_usage", "itops_attendance_clock_users_usage_ratio", "ratio", "max"),
-        KeyMetric("records_storage_usage", "itops_attendance_clock_records_usage_ratio", "ratio", "max"),
+        KeyMetric("users_storage_usage", "itops_attendance_clock_users_usage_ratio", "max"),
+        KeyMetric("records_storage_usage", "itops_attendance_clock_records_usage_ratio", "max"),
     ),
     "backup": (
-        KeyMetric("newest_file_age", "itops_file_newest_age_seconds", "seconds", "max"),
-        KeyMetric("newest_file_size", "itops_file_newest_size_bytes", "bytes", "max"),
+        KeyMetric("newest_file_age", "itops_file_newest_age_seconds", "max"),
+        KeyMetric("newest_file_size", "itops_file_newest_size_bytes", "max"),
     ),
     "device": (),
 }
@@ -105,10 +106,23 @@ KEY_METRICS: dict[EntityKind, tuple[KeyMetric, ...]] = {
 
 @dataclass(frozen=True, slots=True)
 class EntityMetric:
-    name: str
+    name: str  # a reading of metric_catalogue.yaml
     value: float
-    unit: str
     target: str | None = None  # which filesystem, sensor or supply a min/max reading came from
+
+    @property
+    def unit(self) -> str:
+        return reading_entry(self.name).unit
+
+    def label(self, language: Language) -> str:
+        return reading_entry(self.name).name(language)
+
+    def text(self, language: Language) -> str:
+        return format_value(reading_entry(self.name), self.value, language)
+
+    def as_json(self) -> dict:
+        return {"name": self.name, "value": self.value, "unit": self.unit, "target": self.target,
+                **reading_texts(self.name, self.value)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +153,7 @@ class Entity:
         return {
             "kind": self.kind, "name": self.name, "agent": self.agent, "status": self.status,
             "last_seen": self.last_seen.isoformat() if self.last_seen else None, "open_alerts": self.open_alerts,
-            "metrics": [{"name": m.name, "value": m.value, "unit": m.unit, "target": m.target} for m in self.metrics],
+            "metrics": [m.as_json() for m in self.metrics],
             "checks": [{"check": c.check, "target": c.target, "status": c.status.lower(), "message": c.message,
                         "at": c.at.isoformat()} for c in self.checks],
             "asset": self.asset,
@@ -349,18 +363,18 @@ def _key_metrics(draft: _Draft, latest: dict[int, float]) -> tuple[EntityMetric,
             readings[key.name] = _combine(key, values)
     if draft.kind == "switch" and "ports_enabled" in readings:
         enabled = readings.pop("ports_enabled")
-        up = readings.get("ports_up", EntityMetric("ports_up", 0.0, "ports"))
+        up = readings.get("ports_up", EntityMetric("ports_up", 0.0))
         readings["ports_up"] = up
-        readings["ports_down"] = EntityMetric("ports_down", max(0.0, enabled.value - up.value), "ports")
+        readings["ports_down"] = EntityMetric("ports_down", max(0.0, enabled.value - up.value))
     return tuple(readings.values())
 
 
 def _combine(key: KeyMetric, values: list[tuple[float, SeriesInfo]]) -> EntityMetric:
     if key.combine == "sum":
-        return EntityMetric(key.name, sum(v for v, _ in values), key.unit)
+        return EntityMetric(key.name, sum(v for v, _ in values))
     if key.combine == "count_nonzero":
-        return EntityMetric(key.name, float(sum(1 for v, _ in values if v != 0)), key.unit)
+        return EntityMetric(key.name, float(sum(1 for v, _ in values if v != 0)))
     pick = min if key.combine == "min" else max
     value, series = pick(values, key=lambda pair: pair[0])
     target = series.labels.get(key.target_label) if key.target_label else None
-    return EntityMetric(key.name, value, key.unit, target)
+    return EntityMetric(key.name, value, target)

@@ -2,6 +2,9 @@
 
 ?kind=host|printer|…   only entities of that kind
 ?status=ok|warning|…   only entities in that state
+
+Each key reading carries its ``label`` and ``text`` in zh-CN and en ({"zh-CN": "可续航", "en": "Runtime"},
+{"zh-CN": "1 小时 16 分", "en": "1 h 16 min"}), written by the metric catalogue.
 """
 
 from __future__ import annotations
@@ -29,5 +32,6 @@ def add_entity_routes(app: web.Application, directory: EntityDirectory) -> None:
 
 
 document("GET", "/api/v1/entities", "Hosts, printers, UPS, switches, sensors, attendance clocks and backups with "
-         "status, last seen, open alerts, key readings and checks", tag="entities",
+         "status, last seen, open alerts, key readings (each with its label and text in zh-CN and en) and checks",
+         tag="entities",
          query=(Field("kind", "Only this kind", enum=ENTITY_KINDS), Field("status", "Only this status", enum=ENTITY_STATUSES)))

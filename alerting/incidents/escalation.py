@@ -161,11 +161,11 @@ class Escalator:
 
 _ANNOTATIONS = {
     "summary": "Incident {id} unacknowledged for {minutes} min (escalation level {level}): {title}",
-    "summary_zh": "故障单 {id} 已 {minutes} 分钟未确认（第 {level} 级升级）：{title}",
+    "summary_zh": "故障单 {id} 已 {minutes} 分钟未响应（第 {level} 级升级）：{title}",
     "description": "{person}: incident {id} \"{title}\" has not been acknowledged for {minutes} minutes. "
                    "Response deadline (SLA): {deadline}. Acknowledge it at {url}",
-    "description_zh": "{person}：故障单 {id}「{title}」已 {minutes} 分钟无人确认，响应时限（SLA）：{deadline}。"
-                      "请尽快确认处理：{url}",
+    "description_zh": "{person}：故障单 {id}「{title}」已 {minutes} 分钟无人响应，响应时限（SLA）：{deadline}。"
+                      "请尽快响应：{url}",
     "incident_url": "{url}",
 }
 

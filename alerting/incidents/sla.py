@@ -1,6 +1,6 @@
 """SLA clocks (SLA 计时): how long an incident took to be acknowledged and resolved, against its targets.
 
-Response time (响应时间) runs from opening to the first acknowledgement. Resolution time (处理时间) is the
+Response time (响应时间) runs from opening to the first acknowledgement. Resolution time (解决时间) is the
 time spent not resolved between opening and the final resolution: a reopened incident's resolved gap does
 not count, nor (with ``pause_while_waiting_for_vendor``) time spent waiting for a vendor. Both count on the
 calendar named by the incident's severity's target (7x24 or business hours) and, with

@@ -4,7 +4,8 @@ UPS batteries to replace, stale backups).
 
 The collector gathers the entities and trend forecasts (``itops.collector.daily_report``); this module only
 selects, orders and renders, so a test can hand-build a day. Entities are read through their attributes
-(``kind``, ``name``, ``status``, ``last_seen``, ``open_alerts``, ``metrics``, ``checks``, ``metric(name)``):
+(``kind``, ``name``, ``status``, ``last_seen``, ``open_alerts``, ``metrics`` with their ``label``/``text``,
+``checks``, ``metric(name)``):
 alerting does not import the collector.
 """
 
@@ -20,7 +21,7 @@ from itops.alerting.incidents.model import Incident
 from itops.alerting.incidents.sla import ClockStatus, SlaStatus
 from itops.alerting.messages import Language
 from itops.alerting.reports.texts import MISSING, format_hours, format_local_time, severity_name, state_name
-from itops.alerting.templates import FILTERS, format_number
+from itops.alerting.templates import format_number
 from itops.alerting.windows import WINDOW_FUNCTIONS, SampleWindow
 
 __all__ = [
@@ -142,17 +143,6 @@ _KINDS = {"host": ("主机", "Hosts"), "printer": ("打印机", "Printers"), "up
           "device": ("其他设备", "Other devices")}
 _STATUSES = {"ok": ("正常", "OK"), "warning": ("警告", "Warning"), "critical": ("严重", "Critical"),
              "offline": ("离线", "Offline"), "unknown": ("未知", "Unknown")}
-_METRICS = {
-    "cpu_usage": ("CPU", "CPU"), "memory_usage": ("内存", "Memory"),
-    "fullest_filesystem_usage": ("最满分区", "Fullest filesystem"),
-    "lowest_supply_remaining": ("最低耗材余量", "Lowest supply"), "pages": ("总页数", "Pages"),
-    "battery_charge": ("电池电量", "Battery"), "battery_runtime": ("可续航", "Runtime"),
-    "on_battery": ("电池供电", "On battery"), "battery_replace_needed": ("需换电池", "Replace battery"),
-    "ports_up": ("端口在线", "Ports up"), "ports_down": ("端口断开", "Ports down"),
-    "temperature": ("温度", "Temperature"), "humidity": ("湿度", "Humidity"),
-    "users_storage_usage": ("用户容量", "User storage"), "records_storage_usage": ("记录容量", "Record storage"),
-    "newest_file_age": ("最新文件距今", "Newest file age"), "newest_file_size": ("最新文件大小", "Newest file size"),
-}
 _COLOURS = {"ok": "#2e7d32", "warning": "#ef6c00", "critical": "#c62828", "offline": "#616161", "unknown": "#616161"}
 
 
@@ -165,21 +155,8 @@ def _word(key: str, language: Language) -> str:
 
 
 def _reading(metric: Any, language: Language) -> str:
-    unit, value = metric.unit, metric.value
-    if unit == "ratio":
-        text = FILTERS["percent"](value)
-    elif unit == "seconds":
-        text = format_hours(value, language)
-    elif unit == "bytes":
-        text = FILTERS["bytes"](value)
-    elif unit == "celsius":
-        text = f"{format_number(round(value, 1))} °C"
-    elif unit == "bool":
-        text = _word("yes" if value else "no", language)
-    else:
-        text = format_number(value)
-    label = _pick(_METRICS.get(metric.name, (metric.name, metric.name)), language)
-    return f"{label} {text}" + (f" ({metric.target})" if metric.target else "")
+    """A key reading as the entity directory names and writes it (its metric catalogue)."""
+    return f"{metric.label(language)} {metric.text(language)}" + (f" ({metric.target})" if metric.target else "")
 
 
 def _entity_line(entity: Any, report: DailyInspection, language: Language) -> str:

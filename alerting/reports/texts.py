@@ -56,10 +56,10 @@ _LABELS: dict[str, tuple[str, str]] = {  # key: (zh-CN, en)
     "count": ("数量", "Count"),
     "all": ("合计", "All"),
     "timings": ("响应与解决时长（MTTA / MTTR）", "Response and resolution times (MTTA / MTTR)"),
-    "timings_note": ("MTTA 统计月末前已确认的本月故障，MTTR 统计月末前已最终解决的本月故障。",
+    "timings_note": ("MTTA 统计月末前已响应的本月故障，MTTR 统计月末前已最终解决的本月故障。",
                      "MTTA is over this month's incidents acknowledged by month end; MTTR over those finally "
                      "resolved by month end."),
-    "acknowledged_count": ("已确认数", "Acknowledged"),
+    "acknowledged_count": ("已响应数", "Acknowledged"),
     "resolved_count": ("已解决数", "Resolved"),
     "mtta_sla_mean": ("MTTA 平均（SLA 时间）", "MTTA mean (SLA time)"),
     "mtta_sla_median": ("MTTA 中位数（SLA 时间）", "MTTA median (SLA time)"),
@@ -135,7 +135,7 @@ _LABELS: dict[str, tuple[str, str]] = {  # key: (zh-CN, en)
 
 _DEFINITIONS: tuple[tuple[str, str, str, str], ...] = (  # (term zh-CN, term en, definition zh-CN, en)
     ("响应时间", "Response time",
-     "从故障发生（开单）到首次确认，按该级别的 SLA 日历计时，扣除覆盖该故障的维护窗口时间。",
+     "从故障发生（开单）到首次响应，按该级别的 SLA 日历计时，扣除覆盖该故障的维护窗口时间。",
      "From opening to the first acknowledgement, counted on the severity's SLA calendar, minus time inside "
      "maintenance windows covering the incident."),
     ("解决时间", "Resolution time",
@@ -157,7 +157,7 @@ _DEFINITIONS: tuple[tuple[str, str, str, str], ...] = (  # (term zh-CN, term en,
      "already breached, resolved or not); open incidents not yet over their target are counted separately "
      "as pending."),
     ("MTTA / MTTR", "MTTA / MTTR",
-     "本月发生且月末前已确认 / 已最终解决的故障的平均值与中位数；“SLA 时间”按上述口径计算，“自然时间”为不扣除"
+     "本月发生且月末前已响应 / 已最终解决的故障的平均值与中位数；“SLA 时间”按上述口径计算，“自然时间”为不扣除"
      "任何时间的实际时长（重新打开前的已解决间隔除外）。",
      "Mean and median over this month's incidents acknowledged / finally resolved by month end; “SLA time” "
      "as defined above, “wall clock” the plain elapsed time with nothing taken out (except a reopened "
@@ -171,8 +171,8 @@ _DEFINITIONS: tuple[tuple[str, str, str, str], ...] = (  # (term zh-CN, term en,
 )
 
 _STATE_NAMES: dict[IncidentState, tuple[str, str]] = {
-    IncidentState.OPEN: ("待确认", "open"),
-    IncidentState.ACKNOWLEDGED: ("已确认", "acknowledged"),
+    IncidentState.OPEN: ("待响应", "open"),
+    IncidentState.ACKNOWLEDGED: ("已响应", "acknowledged"),
     IncidentState.IN_PROGRESS: ("处理中", "in progress"),
     IncidentState.WAITING_FOR_VENDOR: ("等待厂商", "waiting for vendor"),
     IncidentState.RESOLVED: ("已解决", "resolved"),

@@ -5,6 +5,7 @@ test rule, and the phone-width check."""
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 import json
 import time
 import urllib.request
@@ -56,10 +57,10 @@ def chromium_browser():
         chromium.close()
 
 
-def console_tab(browser: Browser, viewport: dict[str, int]):
+def console_tab(browser: Browser, viewport: dict[str, int], locale: str = "en-US"):
     """A fresh tab for one test (``yield from`` it in a fixture); fails the test on any script error."""
     # A browser far from Shanghai: the console must still show times in the collector's zone.
-    context = browser.new_context(viewport=viewport, timezone_id="America/New_York", locale="en-US")
+    context = browser.new_context(viewport=viewport, timezone_id="America/New_York", locale=locale)
     tab = context.new_page()
     errors: list[str] = []
     tab.on("pageerror", lambda error: errors.append(str(error)))
@@ -161,11 +162,17 @@ def _ingest(collector: CollectorProcess, tls_dir: Path, token: str, call: str, m
             message, metadata=(("authorization", f"Bearer {token}"),), timeout=10)
 
 
-def push_disk_usage(collector: CollectorProcess, tls_dir: Path, token: str, host: str, ratio: float) -> None:
+def push_samples(collector: CollectorProcess, tls_dir: Path, token: str, samples: dict[str, float]) -> None:
+    """One batch with one sample, stamped now, of each series key (``name{label="value",…}``)."""
+    keys = list(samples)
     batch = ingest_pb2.Batch(sequence=next(_sequences), samples=ingest_pb2.SampleBlock(
-        series=[f'itops_test_disk_used_ratio{{host="{host}"}}'], series_index=[0],
-        timestamps_ms=[int(time.time() * 1000)], values=[ratio]))
+        series=keys, series_index=list(range(len(keys))), timestamps_ms=[int(time.time() * 1000)] * len(keys),
+        values=[samples[key] for key in keys]))
     _ingest(collector, tls_dir, token, "Push", batch)
+
+
+def push_disk_usage(collector: CollectorProcess, tls_dir: Path, token: str, host: str, ratio: float) -> None:
+    push_samples(collector, tls_dir, token, {f'itops_test_disk_used_ratio{{host="{host}"}}': ratio})
 
 
 def say_hello(collector: CollectorProcess, tls_dir: Path, token: str, agent_id: str, hostname: str) -> None:

@@ -130,7 +130,7 @@ def test_a_business_hours_clock_stands_still_off_hours_and_shows_its_deadline(co
     expect(clock).to_contain_text("off the clock")
     first = clock.inner_text()
     # Due one working hour into the first day after the week off: 09:30 in Shanghai.
-    assert re.fullmatch(r"Response left 01:00:00 · off the clock · due \d\d/\d\d/\d{4}, 09:30:00", first), first
+    assert re.fullmatch(r"Response left 01:00:00 · off the clock · due \d\d/\d\d/\d{4}, 09:30:00 \(UTC\+8\)", first), first
     page.wait_for_timeout(2500)
     assert clock.inner_text() == first
 
@@ -249,12 +249,14 @@ def test_reports_page_lists_stored_reports_and_makes_a_month_on_demand(console, 
     page.click("#nav a[href='#/reports']")
     expect(page.locator("tr", has_text="Monthly SLA report").first).to_be_visible()
     page.locator("#monthly-form select[name=format]").select_option("csv")
-    page.locator("#monthly-form input[name=month]").fill("2026-10")
+    year = page.locator("#monthly-form select[name=year] option").nth(1).get_attribute("value")  # last year
+    page.locator("#monthly-form select[name=year]").select_option(year)
+    page.locator("#monthly-form select[name=month]").select_option("10")
     with page.expect_download() as made:
         page.click("#make-report")
     saved = tmp_path / made.value.suggested_filename
     made.value.save_as(saved)
-    assert saved.name.endswith(".csv") and "2026-10" in saved.name
+    assert saved.name.endswith(".csv") and f"{year}-10" in saved.name
     assert "Incidents by severity" in saved.read_text(encoding="utf-8-sig")  # wang reads English
     page.screenshot(path=tmp_path / "reports.png", full_page=True)
 

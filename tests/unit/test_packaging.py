@@ -41,7 +41,8 @@ def test_wheel_contains_code_generated_stubs_and_profiles(wheel_names):
     for expected in ("itops/v1/ingest_pb2_grpc.py", "itops/v1/ingest.proto", "itops/agent/inputs/snmp/profiles/printer.yaml",
                      "itops/agent/inputs/snmp/profiles/generic.yaml", "itops/collector/storage/sqlite/store.py",
                      "itops/alerting/rules/host.yaml", "itops/alerting/rules/tests/host.yaml",
-                     "itops/alerting/holidays/cn-2026.yaml", "itops/alerting/incidents/migrations/step_0001_initial.py"):
+                     "itops/alerting/holidays/cn-2026.yaml", "itops/alerting/incidents/migrations/step_0001_initial.py",
+                     "itops/collector/metric_catalogue.yaml"):
         assert expected in names, expected
     assert not any(name.startswith(("tests/", "benchmarks/", "runbooks/")) for name in names)
 

@@ -14,6 +14,18 @@ function annotation(alert, key) {
   return localized || alert.annotations[key] || alert.annotations[`${key}_zh`] || "";
 }
 
+// Why an alert is muted, in the reader's language; a reason without a key (an older collector) as sent.
+function mutedText(reason) {
+  if (!reason.key) return reason.text;
+  const args = reason.key === "maintenance" ? { ...reason.args, until: formatTime(reason.args.until, language()) } : reason.args;
+  return t(`muted.${reason.key}`, args);
+}
+
+function mutedReasons(alert) {
+  const reasons = alert.muted ?? alert.muted_by.map((text) => ({ text }));
+  return reasons.length ? reasons.map((reason) => h("div", { class: "muted" }, mutedText(reason))) : "—";
+}
+
 function labelText(labels) {
   return Object.entries(labels).filter(([name]) => name !== "alertname" && name !== "severity")
     .map(([name, value]) => `${name}=${value}`).join(" ");
@@ -36,9 +48,9 @@ function alertColumns() {
     { label: t("alert.summary"), cell: (a) => annotation(a, "summary") },
     { label: t("alert.description"), class: "description", cell: (a) => annotation(a, "description") },
     { label: t("alert.runbook"), class: "runbook-cell", cell: runbookCell },
-    { label: t("alert.labels"), class: "labels", cell: (a) => labelText(a.labels) },
+    { label: t("alert.labels"), class: "labels token", cell: (a) => labelText(a.labels) },
     { label: t("alert.since"), cell: (a) => formatTime(a.firing_since ?? a.pending_since, language()) },
-    { label: t("alert.muted_by"), cell: (a) => (a.muted_by.length ? a.muted_by.map((reason) => h("div", { class: "muted" }, reason)) : "—") },
+    { label: t("alert.muted_by"), cell: mutedReasons },
   ];
 }
 

@@ -10,9 +10,14 @@ import { dataTable, errorNotice, statusBadge } from "./widgets.js";
 const REFRESH_MS = 10000;
 const SHOWN_METRICS = 4;
 
+// The collector writes each reading in its unit and names it in both languages (its metric catalogue).
 function metricText(metric) {
-  const value = typeof metric.value === "number" ? Number(metric.value.toFixed(2)) : metric.value;
-  return `${metric.name} ${value}${metric.unit ? ` ${metric.unit}` : ""}`;
+  const lang = language();
+  const label = metric.label?.[lang] ?? metric.name;
+  const text = metric.text?.[lang] ?? String(metric.value);
+  return h("div", { class: "reading", "data-reading": metric.name },
+    h("span", { class: "reading-label" }, label), " ", metric.target ? h("span", { class: "reading-target token" }, metric.target) : null,
+    metric.target ? " " : null, h("span", { class: "reading-value" }, text));
 }
 
 function failingChecks(entity) {
@@ -23,17 +28,18 @@ function failingChecks(entity) {
 function entityColumns() {
   return [
     { label: t("entity.name"), class: "title", cell: (e) => e.name },
+    { label: t("entity.agent"), class: "agent-id token", cell: (e) => e.agent || "—" },
     { label: t("entity.kind"), cell: (e) => t(`kind.${e.kind}`) },
     { label: t("entity.status"), cell: (e) => statusBadge(e.status) },
     { label: t("entity.last_seen"), cell: (e) => formatTime(e.last_seen, language()) },
     { label: t("entity.open_alerts"), cell: (e) => (e.open_alerts === null ? "—" : String(e.open_alerts)) },
-    { label: t("entity.metrics"), cell: (e) => (e.metrics ?? []).slice(0, SHOWN_METRICS).map((m) => h("div", {}, metricText(m))) },
+    { label: t("entity.metrics"), cell: (e) => (e.metrics ?? []).slice(0, SHOWN_METRICS).map(metricText) },
     { label: t("entity.checks"), cell: (e) => failingChecks(e) },
   ];
 }
 
 function entityFromAgent(agent) {
-  return { kind: "host", name: agent.hostname || agent.agent_id, status: agent.online ? "ok" : "offline",
+  return { kind: "host", name: agent.hostname || agent.agent_id, agent: agent.agent_id, status: agent.online ? "ok" : "offline",
     last_seen: new Date(agent.last_seen_ms).toISOString(), open_alerts: null, metrics: [], checks: [] };
 }
 

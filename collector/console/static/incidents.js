@@ -54,7 +54,7 @@ export function acknowledgeButton(incident, onDone) {
 
 function incidentColumns(ctx, refresh) {
   return [
-    { label: t("incident.id"), class: "id", cell: (i) => h("a", { href: `#/incidents/${encodeURIComponent(i.id)}` }, i.id) },
+    { label: t("incident.id"), class: "id token", cell: (i) => h("a", { href: `#/incidents/${encodeURIComponent(i.id)}` }, i.id) },
     { label: t("incident.title"), class: "title", cell: (i) => i.title },
     { label: t("incident.severity"), cell: (i) => severityBadge(i.severity) },
     { label: t("incident.state"), cell: (i) => stateBadge(i.state) },

@@ -9,15 +9,31 @@ import { dataTable, errorNotice } from "./widgets.js";
 
 const MONTHLY_FORMATS = ["pdf", "html", "csv"];
 
+const YEARS_SHOWN = 6;
+
 function previousMonth() {
   const now = new Date();
   const first = new Date(now.getFullYear(), now.getMonth() - 1, 1);
-  return `${first.getFullYear()}-${String(first.getMonth() + 1).padStart(2, "0")}`;
+  return { year: first.getFullYear(), month: first.getMonth() + 1 };
+}
+
+// A year and a month select in the console's language (an <input type=month> speaks the browser's).
+function monthChoice() {
+  const shown = previousMonth();
+  const thisYear = new Date().getFullYear();
+  const years = Array.from({ length: YEARS_SHOWN }, (_, back) => String(thisYear - back));
+  const monthName = new Intl.DateTimeFormat(language(), { month: "long", timeZone: "UTC" });
+  const months = Array.from({ length: 12 }, (_, index) =>
+    [String(index + 1).padStart(2, "0"), monthName.format(new Date(Date.UTC(2000, index, 1)))]);
+  return h("div", { class: "month-choice" },
+    select("year", years.map((year) => [year, year]), String(shown.year), { "aria-label": t("reports.year") }),
+    select("month", months, String(shown.month).padStart(2, "0"), { "aria-label": t("reports.month") }));
 }
 
 function monthlyUrl(form) {
   const values = new FormData(form);
-  const query = new URLSearchParams({ month: values.get("month"), lang: values.get("lang"), format: values.get("format") });
+  const month = `${values.get("year")}-${values.get("month")}`;
+  const query = new URLSearchParams({ month, lang: values.get("lang"), format: values.get("format") });
   return `/api/v1/reports/monthly?${query}`;
 }
 
@@ -25,7 +41,7 @@ function makeForm() {
   const link = h("a", { class: "button primary", id: "make-report", download: "" }, t("reports.make"));
   const form = h("form", { class: "panel form", id: "monthly-form" },
     h("h2", {}, t("reports.monthly")),
-    field(t("reports.month"), h("input", { name: "month", type: "month", value: previousMonth(), required: true })),
+    field(t("reports.month"), monthChoice()),
     field(t("reports.language"), select("lang", LANGUAGES.map((code) => [code, LANGUAGE_NAMES[code]]), language())),
     field(t("reports.format"), select("format", MONTHLY_FORMATS.map((f) => [f, f.toUpperCase()]), "pdf")),
     h("div", { class: "form-buttons" }, link));

@@ -11,12 +11,21 @@ export function zoneName() {
   return zone;
 }
 
+// Every time shown says its zone as an offset, "… (UTC+8)": the reader may be in another one.
 export function formatTime(iso, language) {
   if (!iso) return "—";
-  return new Intl.DateTimeFormat(language, {
+  const date = new Date(iso);
+  const local = new Intl.DateTimeFormat(language, {
     timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit",
     hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23",
-  }).format(new Date(iso));
+  }).format(date);
+  return `${local} (${zoneOffset(date)})`;
+}
+
+export function zoneOffset(date) {
+  const name = new Intl.DateTimeFormat("en-US", { timeZone: zone, timeZoneName: "shortOffset" })
+    .formatToParts(date).find((part) => part.type === "timeZoneName").value;
+  return name.replace("GMT", "UTC");
 }
 
 export function formatDuration(seconds, dayUnit) {

@@ -9,7 +9,14 @@ export function dataTable(columns, rows, emptyText, rowClass = () => "") {
   return h("table", { class: "cards" },
     h("thead", {}, h("tr", {}, columns.map((column) => h("th", { scope: "col" }, column.label)))),
     h("tbody", {}, rows.map((row) => h("tr", { class: rowClass(row) },
-      columns.map((column) => h("td", { "data-label": column.label, class: column.class }, column.cell(row)))))));
+      columns.map((column) => h("td", { "data-label": column.label, class: column.class }, cellContent(column.cell(row))))))));
+}
+
+// A cell's content sits in one box that may shrink below its longest word (a card's row is a flex line), so
+// a word too long for a phone wraps inside the box instead of widening the page; an empty cell stays empty.
+function cellContent(content) {
+  const parts = [content].flat(Infinity).filter((part) => part !== null && part !== undefined && part !== false && part !== "");
+  return parts.length ? h("div", { class: "cell" }, parts) : null;
 }
 
 // A record's fields as label/value rows: [[label key, value], …]; `data-field` is the key's last part.

@@ -49,14 +49,14 @@ def entity(kind, name, status="ok", metrics=(), checks=(), open_alerts=0) -> Ent
 
 
 ENTITIES = [
-    entity("backup", "erp-db", "critical", [EntityMetric("newest_file_age", 200_000.0, "seconds")],
+    entity("backup", "erp-db", "critical", [EntityMetric("newest_file_age", 200_000.0)],
            [EntityCheck("file_freshness", "erp-db", "CRITICAL", "last erp-db older than 26 h", GENERATED)]),
-    entity("ups", "ups-1", "ok", [EntityMetric("battery_charge", 1.0, "ratio"),
-                                  EntityMetric("battery_replace_needed", 1.0, "bool")]),
-    entity("printer", "prn-<1>", "warning", [EntityMetric("lowest_supply_remaining", 0.08, "ratio", "Cyan Toner")],
+    entity("ups", "ups-1", "ok", [EntityMetric("battery_charge", 1.0),
+                                  EntityMetric("battery_replace_needed", 1.0)]),
+    entity("printer", "prn-<1>", "warning", [EntityMetric("lowest_supply_remaining", 0.08, "Cyan Toner")],
            [EntityCheck("printer_supply", "prn-<1>", "WARNING", "Cyan Toner low", GENERATED)], open_alerts=1),
-    entity("host", "pc-1", "ok", [EntityMetric("cpu_usage", 0.25, "ratio"),
-                                  EntityMetric("fullest_filesystem_usage", 0.931, "ratio", "/var")]),
+    entity("host", "pc-1", "ok", [EntityMetric("cpu_usage", 0.25),
+                                  EntityMetric("fullest_filesystem_usage", 0.931, "/var")]),
     entity("host", "old-pc", "offline"),
 ]
 FORECASTS = [
@@ -115,17 +115,17 @@ def test_text_in_chinese_shows_states_readings_and_sla_clocks(incidents):
     assert "- 证书即将过期: pc-1 https://erp.example — 10 天后过期" in text
     assert "- UPS 电池需更换: ups-1\n" in text
     assert "- 备份过期或缺失: erp-db — last erp-db older than 26 h" in text
-    assert "- 正常 pc-1: CPU 25%; 最满分区 93.1% (/var)\n" in text
+    assert "- 正常 pc-1: CPU 25 %; 最满分区 93.1 % (/var)\n" in text
     # P1 opened 4 minutes ago: 10 min to respond, 6 left; the P2 was acknowledged, its 8 h resolution runs.
-    assert re.search(r"\[P1 [^\]]+\] ERP slow — 待确认, 处理人 未分派, 2026-10-14 17:56; 响应 剩余 6分钟", text)
-    assert re.search(r"\[P2 [^\]]+\] Printer jam — 已确认, .*; 解决 剩余 7小时10分", text)
+    assert re.search(r"\[P1 [^\]]+\] ERP slow — 待响应, 处理人 未分派, 2026-10-14 17:56; 响应 剩余 6分钟", text)
+    assert re.search(r"\[P2 [^\]]+\] Printer jam — 已响应, .*; 解决 剩余 7小时10分", text)
 
 
 def test_text_in_english(incidents):
     text = render_daily_text(report_of(incidents), "en")
     assert "Summary: Critical 1 · Warning 1 · Offline 1 · Unknown 0 · OK 2" in text
     assert "- Disk filling up: pc-1 /var — full in about 4 days" in text
-    assert "- Warning prn-<1>: Lowest supply 8% (Cyan Toner); alerts 1; Cyan Toner low; last seen 2026-10-14 17:55" in text
+    assert "- Warning prn-<1>: Lowest supply 8 % (Cyan Toner); alerts 1; Cyan Toner low; last seen 2026-10-14 17:55" in text
     assert "response left 6m" in text and "resolution left 7h 10m" in text
 
 

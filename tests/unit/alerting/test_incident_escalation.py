@@ -113,7 +113,7 @@ def test_the_escalation_message_says_what_whom_and_where(store, hooks, notificat
                                "level": "1", "person": "wang"}
     link = f"{EXTERNAL_URL}/console/#/incidents/{incident_id}"
     annotations = alert["annotations"]
-    assert annotations["summary_zh"] == f"故障单 {incident_id} 已 6 分钟未确认（第 2 级升级）：核心交换机宕机"
+    assert annotations["summary_zh"] == f"故障单 {incident_id} 已 6 分钟未响应（第 2 级升级）：核心交换机宕机"
     assert annotations["summary"] == f"Incident {incident_id} unacknowledged for 6 min (escalation level 2): 核心交换机宕机"
     # deadline: opened 09:00 Shanghai + 10 min on the 7x24 calendar
     assert "2026-03-02 09:10" in annotations["description_zh"] and link in annotations["description_zh"]
@@ -151,7 +151,7 @@ def test_a_reopened_incident_climbs_the_ladder_again_until_acknowledged_anew(sto
         tick(escalator, minutes(at))
     assert levels_received(hooks["wang-hook"]) == ["0", "0", "1"] and levels_received(hooks["li-hook"]) == ["2"]
     [body] = [b for b in hooks["wang-hook"].bodies() if b["alerts"][0]["labels"]["level"] == "1"]
-    assert "已 5 分钟未确认" in body["alerts"][0]["annotations"]["summary_zh"]  # since the reopening
+    assert "已 5 分钟未响应" in body["alerts"][0]["annotations"]["summary_zh"]  # since the reopening
     store.acknowledge(incident_id, "wang", minutes(71))
     assert tick(escalator, minutes(90)) == []
     # the SLA's response time still runs from the opening to the first acknowledgement: 2 min, met

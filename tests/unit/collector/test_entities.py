@@ -194,9 +194,9 @@ def test_ups_switch_room_and_clock_readings(tmp_path):
     assert readings(found["ups-1"]) == {"battery_charge": (1.0, "ratio", None),
                                         "battery_runtime": (1200.0, "seconds", None), "on_battery": (0.0, "bool", None),
                                         "battery_replace_needed": (1.0, "bool", None)}
-    assert readings(found["sw-1"]) == {"ports_up": (3.0, "ports", None), "ports_down": (1.0, "ports", None)}
+    assert readings(found["sw-1"]) == {"ports_up": (3.0, "count", None), "ports_down": (1.0, "count", None)}
     assert readings(found["room-1"]) == {"temperature": (27.5, "celsius", "rack-b"),
-                                         "humidity": (0.45, "ratio", "rack-a")}
+                                         "humidity": (0.45, "humidity_ratio", "rack-a")}
     assert readings(found["gate"]) == {"users_storage_usage": (0.2, "ratio", None),
                                        "records_storage_usage": (0.95, "ratio", None)}
 
@@ -276,7 +276,8 @@ def test_api_lists_entities_for_a_viewer(tmp_path):
     assert [e["kind"] for e in body["entities"]] == ["printer", "printer"]
     assert printer["status"] == "warning" and printer["open_alerts"] == 2
     assert printer["last_seen"] == datetime.fromtimestamp((NOW_MS - 5_000) / 1000, UTC).isoformat()
-    assert {"name": "pages", "value": 12000.0, "unit": "pages", "target": None} in printer["metrics"]
+    assert {"name": "pages", "value": 12000.0, "unit": "pages", "target": None,
+            "label": {"zh-CN": "打印量", "en": "Printed"}, "text": {"zh-CN": "12,000 页", "en": "12,000 pages"}} in printer["metrics"]
     assert {(c["check"], c["status"]) for c in printer["checks"]} == {("snmp_poll", "ok"), ("printer_supply", "warning")}
 
 
