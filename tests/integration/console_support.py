@@ -5,7 +5,6 @@ test rule, and the phone-width check."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 import json
 import time
 import urllib.request
