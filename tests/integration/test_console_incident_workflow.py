@@ -13,8 +13,8 @@ import pytest
 from playwright.sync_api import expect
 
 from . import test_console
-from .console_support import admin_call, log_in
-from .test_console import _assert_fits_the_width, _field, _fill_and_submit, _fire_incident
+from .console_support import admin_call, assert_fits_the_width, fire_incident, log_in
+from .test_console import _field, _fill_and_submit
 
 # test_console's fixtures, under the names the tests ask for (this module gets its own collector and browser)
 console, browser, page, phone_page = test_console.console, test_console.browser, test_console.page, test_console.phone_page
@@ -31,7 +31,7 @@ def _typed(moment: datetime) -> str:
 
 def _shown(moment: datetime) -> str:
     """How the console (en-US) shows a time, in the collector's zone."""
-    return moment.astimezone(SHANGHAI).strftime("%m/%d/%Y, %H:%M:%S")
+    return moment.astimezone(SHANGHAI).strftime("%m/%d/%Y, %H:%M:%S (UTC+8)")
 
 
 def _open_reported(console, title: str, reported: datetime) -> dict:
@@ -54,7 +54,7 @@ def test_acknowledged_at_an_earlier_time_then_resolved_from_acknowledged(console
     expect(_field(page, "acknowledged_at")).to_have_text(_shown(acked))
     entry = page.locator(".timeline li[data-kind=transition]").last
     expect(entry.locator("time")).to_have_text(_shown(acked))
-    expect(entry.locator(".entered")).to_have_text(re.compile(r"\(entered by wang at \d\d/\d\d/\d{4}, \d\d:\d\d:\d\d\)"))
+    expect(entry.locator(".entered")).to_have_text(re.compile(r"\(entered by wang at \d\d/\d\d/\d{4}, \d\d:\d\d:\d\d \(UTC\+8\)\)"))
     stored = admin_call(console, "GET", f"/api/v1/incidents/{incident['id']}")
     assert stored["acknowledged_at"] == acked.isoformat() and stored["sla"]["response"]["elapsed_s"] <= 12 * 60
 
@@ -95,7 +95,7 @@ def test_report_form_takes_the_reported_and_occurred_times(console, page):
 def test_resolving_while_the_alert_fires_asks_in_the_page_then_forces(console, page, phone_page, tls_dir, tmp_path, size):
     tab = page if size == "desktop" else phone_page
     host = {"desktop": "pc-silenced", "phone": "finance-pc-07"}[size]
-    incident = _fire_incident(console, tls_dir, host)
+    incident = fire_incident(console, tls_dir, host)
     log_in(tab, console, "wang")
     tab.goto(f"{console.http_url}/console/#/incidents/{incident['id']}")
     tab.click("button[data-action=ack]")
@@ -108,7 +108,7 @@ def test_resolving_while_the_alert_fires_asks_in_the_page_then_forces(console, p
     expect(_field(tab, "state")).to_have_text("Acknowledged")  # nothing sent until confirmed
     tab.screenshot(path=tmp_path / f"still-firing-{size}.png", full_page=True)
     if size == "phone":
-        _assert_fits_the_width(tab)
+        assert_fits_the_width(tab)
         assert dialog.locator("[data-confirm=force]").bounding_box()["height"] >= 44
     dialog.locator("[data-confirm=force]").click()
     expect(_field(tab, "state")).to_have_text("Resolved")
