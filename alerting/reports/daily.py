@@ -59,6 +59,12 @@ class DailyInspection:
     entities: tuple[Any, ...]  # ``itops.collector.entities.Entity`` or anything with its attributes
     incidents: tuple[OpenIncident, ...]
     attention: tuple[Attention, ...]
+    evening_at: datetime | None = None  # when the day's scheduled report is made (the record of the day)
+
+    @property
+    def interim(self) -> bool:
+        """Made before the day's evening run: a snapshot, not the record."""
+        return self.evening_at is not None and self.generated_at < self.evening_at
 
     def status_counts(self) -> dict[str, int]:
         return {status: sum(1 for e in self.entities if e.status == status) for status in STATUS_ORDER}
@@ -84,13 +90,13 @@ def days_until_empty(points: Sequence[tuple[float, float]]) -> float | None:
 
 def build_daily_inspection(entities: Sequence[Any], open_incidents: Sequence[OpenIncident],
                            forecasts: Sequence[Attention], day: date, zone: str,
-                           generated_at: datetime) -> DailyInspection:
+                           generated_at: datetime, evening_at: datetime | None = None) -> DailyInspection:
     shown = sorted((e for e in entities if e.kind in REPORTED_KINDS),
                    key=lambda e: (REPORTED_KINDS.index(e.kind), e.name))
     due = [f for f in forecasts if f.days_left is not None and f.days_left <= ATTENTION_HORIZON_DAYS[f.kind]]
     attention = sorted(due, key=lambda f: f.days_left) + _state_attention(shown)
     incidents = sorted(open_incidents, key=lambda o: (o.incident.severity.value, o.incident.opened_at))
-    return DailyInspection(day, zone, generated_at, tuple(shown), tuple(incidents), tuple(attention))
+    return DailyInspection(day, zone, generated_at, tuple(shown), tuple(incidents), tuple(attention), evening_at)
 
 
 def _state_attention(entities: Sequence[Any]) -> list[Attention]:
@@ -110,6 +116,8 @@ def _state_attention(entities: Sequence[Any]) -> list[Attention]:
 _WORDS: dict[str, tuple[str, str]] = {  # key: (zh-CN, en)
     "title": ("IT 巡检日报", "Daily IT inspection"),
     "generated_at": ("生成时间", "Generated"),
+    "interim": ("临时报告：截至 {time}。以每晚 {evening} 生成的日报为准。",
+                "Interim report as of {time}; the report made at {evening} is the record of the day."),
     "summary": ("概况", "Summary"),
     "entities": ("主机与设备", "Hosts and devices"),
     "incidents": ("未结故障", "Open incidents"),
@@ -232,6 +240,19 @@ def _title(report: DailyInspection, language: Language) -> str:
     return f"{_word('title', language)} {report.day.isoformat()}"
 
 
+def _generated_line(report: DailyInspection, language: Language) -> str:
+    return (f"{_word('generated_at', language)}: {format_local_time(report.generated_at, report.time_zone)} "
+            f"({report.time_zone})")
+
+
+def _interim_note(report: DailyInspection, language: Language) -> list[str]:
+    """The warning that an on-demand report made before the evening run is not the day's record."""
+    if not report.interim:
+        return []
+    return [_word("interim", language).format(time=format_local_time(report.generated_at, report.time_zone),
+                                              evening=format_local_time(report.evening_at, report.time_zone))]
+
+
 def _summary(report: DailyInspection, language: Language) -> str:
     counts = report.status_counts()
     return " · ".join(f"{_pick(_STATUSES[s], language)} {counts[s]}" for s in STATUS_ORDER)
@@ -244,9 +265,8 @@ def _groups(report: DailyInspection) -> list[tuple[str, list[Any]]]:
 
 def render_daily_text(report: DailyInspection, language: Language) -> str:
     """Plain text for chat and e-mail bodies."""
-    lines = [_title(report, language),
-             f"{_word('generated_at', language)}: {format_local_time(report.generated_at, report.time_zone)} "
-             f"({report.time_zone})", "", f"{_word('summary', language)}: {_summary(report, language)}", ""]
+    lines = [_title(report, language), *_interim_note(report, language), _generated_line(report, language), "",
+             f"{_word('summary', language)}: {_summary(report, language)}", ""]
     lines.append(f"== {_word('attention', language)} ==")
     lines += [f"- {_attention_line(a, language)}" for a in report.attention] or [_word("none", language)]
     lines += ["", f"== {_word('incidents', language)} =="]
@@ -264,7 +284,8 @@ padding:12px;color:#212121;background:#fafafa;font-size:15px;line-height:1.45}h1
 h2{font-size:17px;margin:18px 0 6px;border-bottom:1px solid #ddd}h3{font-size:15px;margin:12px 0 4px;color:#555}
 ul{list-style:none;padding:0;margin:0}li{background:#fff;border:1px solid #e0e0e0;border-radius:6px;padding:8px;
 margin:6px 0;word-break:break-word}.badge{display:inline-block;color:#fff;border-radius:4px;padding:0 6px;
-margin-right:6px;font-size:13px}.muted{color:#757575;font-size:13px}.detail{display:block;font-size:13px;color:#424242}"""
+margin-right:6px;font-size:13px}.muted{color:#757575;font-size:13px}.detail{display:block;font-size:13px;color:#424242}
+.interim{background:#fff3e0;border:1px solid #ef6c00;border-radius:6px;padding:8px;margin:6px 0}"""
 
 
 def _badge(status: str, language: Language) -> str:
@@ -284,8 +305,8 @@ def render_daily_html(report: DailyInspection, language: Language) -> str:
              '<meta name="viewport" content="width=device-width, initial-scale=1">'
              f"<title>{esc(_title(report, language))}</title><style>{_CSS}</style></head><body>",
              f"<h1>{esc(_title(report, language))}</h1>",
-             f'<p class="muted">{esc(_word("generated_at", language))}: '
-             f"{esc(format_local_time(report.generated_at, report.time_zone))} ({esc(report.time_zone)})</p>",
+             *(f'<p class="interim">{esc(note)}</p>' for note in _interim_note(report, language)),
+             f'<p class="muted">{esc(_generated_line(report, language))}</p>',
              f"<p><b>{esc(_word('summary', language))}</b>: {esc(_summary(report, language))}</p>",
              f"<h2>{esc(_word('attention', language))}</h2>",
              _html_list([esc(_attention_line(a, language)) for a in report.attention], language),

@@ -12,7 +12,7 @@ from itops.alerting.incidents.model import Category
 from itops.alerting.incidents.sla import SlaConfig, SlaPolicy
 from itops.alerting.incidents.store import IncidentStore
 from itops.alerting.model import Severity
-from itops.collector.daily_report import generate_daily_report, trend_forecasts
+from itops.collector.daily_report import gather_daily_inspection, trend_forecasts, write_daily_report
 
 from .test_entities_api import collect_fleet, collector_directory
 
@@ -22,10 +22,10 @@ pytestmark = pytest.mark.integration
 async def write_report(workdir, now_ms: int, incidents: IncidentStore) -> list:
     async with collector_directory(workdir, now_ms) as (directory, storage):
         forecasts = await trend_forecasts(storage, now_ms / 1000 + 1)
-        written = await generate_daily_report(
+        report = await gather_daily_inspection(
             date(2026, 10, 14), directory=directory, storage=storage, incidents=incidents,
-            sla=SlaPolicy(SlaConfig()), reports_dir=workdir / "reports", languages=("zh-CN", "en"),
-            clock=lambda: now_ms / 1000 + 1)
+            sla=SlaPolicy(SlaConfig()), clock=lambda: now_ms / 1000 + 1)
+        written = await write_daily_report(report, workdir / "reports", languages=("zh-CN", "en"))
     return forecasts, written
 
 

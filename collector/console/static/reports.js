@@ -1,5 +1,6 @@
-// Reports: the stored monthly SLA reports and daily inspection reports (巡检日报) to download, and a form
-// that has the collector make any month's SLA report now.
+// Reports: the stored monthly SLA reports and daily inspection reports (巡检日报) to download, a form that
+// has the collector make any month's SLA report now, and one that fetches a day's inspection report (today's
+// is made on demand; before the evening run it says it is interim).
 
 import { get } from "./api.js";
 import { field, h, replaceChildren, select } from "./dom.js";
@@ -8,6 +9,7 @@ import { formatTime } from "./time.js";
 import { dataTable, errorNotice } from "./widgets.js";
 
 const MONTHLY_FORMATS = ["pdf", "html", "csv"];
+const DAILY_FORMATS = ["html", "txt"];
 
 function previousMonth() {
   const now = new Date();
@@ -15,25 +17,43 @@ function previousMonth() {
   return `${first.getFullYear()}-${String(first.getMonth() + 1).padStart(2, "0")}`;
 }
 
-function monthlyUrl(form) {
+function reportUrl(kind, period, form) {
   const values = new FormData(form);
-  const query = new URLSearchParams({ month: values.get("month"), lang: values.get("lang"), format: values.get("format") });
-  return `/api/v1/reports/monthly?${query}`;
+  const query = new URLSearchParams({ [period]: values.get(period), lang: values.get("lang"), format: values.get("format") });
+  return `/api/v1/reports/${kind}?${query}`;
 }
 
-function makeForm() {
-  const link = h("a", { class: "button primary", id: "make-report", download: "" }, t("reports.make"));
-  const form = h("form", { class: "panel form", id: "monthly-form" },
-    h("h2", {}, t("reports.monthly")),
-    field(t("reports.month"), h("input", { name: "month", type: "month", value: previousMonth(), required: true })),
+// A form whose button is a link to the report it describes, kept up to date as the fields change.
+function reportForm({ id, buttonId, kind, period, title, periodControl, formats, buttonText }) {
+  const link = h("a", { class: "button primary", id: buttonId, download: "" }, buttonText);
+  const form = h("form", { class: "panel form", id },
+    h("h2", {}, title),
+    field(t(`reports.${period}`), periodControl),
     field(t("reports.language"), select("lang", LANGUAGES.map((code) => [code, LANGUAGE_NAMES[code]]), language())),
-    field(t("reports.format"), select("format", MONTHLY_FORMATS.map((f) => [f, f.toUpperCase()]), "pdf")),
+    field(t("reports.format"), select("format", formats.map((f) => [f, f.toUpperCase()]), formats[0])),
     h("div", { class: "form-buttons" }, link));
-  const update = () => { link.href = monthlyUrl(form); };
+  const update = () => { link.href = reportUrl(kind, period, form); };
   form.addEventListener("input", update);
   form.addEventListener("change", update);
   update();
   return form;
+}
+
+function monthlyForm() {
+  return reportForm({
+    id: "monthly-form", buttonId: "make-report", kind: "monthly", period: "month", title: t("reports.monthly"),
+    periodControl: h("input", { name: "month", type: "month", value: previousMonth(), required: true }),
+    formats: MONTHLY_FORMATS, buttonText: t("reports.make"),
+  });
+}
+
+// `today` is the collector's, in the reports' zone: the browser's clock and zone may differ.
+function dailyForm(today) {
+  return reportForm({
+    id: "daily-form", buttonId: "make-daily-report", kind: "daily", period: "date", title: t("reports.daily"),
+    periodControl: h("input", { name: "date", type: "date", value: today, max: today, required: true }),
+    formats: DAILY_FORMATS, buttonText: t("reports.make_daily"),
+  });
 }
 
 function storedColumns() {
@@ -48,10 +68,14 @@ function storedColumns() {
 }
 
 export function renderReports(view) {
+  const daily = h("div", {});
   const list = h("div", {}, h("p", { class: "empty" }, t("loading")));
-  replaceChildren(view, h("h1", {}, t("nav.reports")), makeForm(), h("h2", {}, t("reports.stored")), list);
+  replaceChildren(view, h("h1", {}, t("nav.reports")), monthlyForm(), daily, h("h2", {}, t("reports.stored")), list);
   get("/api/v1/reports")
-    .then(({ reports }) => replaceChildren(list, dataTable(storedColumns(), reports, t("reports.none"))))
+    .then(({ reports, today }) => {
+      replaceChildren(daily, dailyForm(today));
+      replaceChildren(list, dataTable(storedColumns(), reports, t("reports.none")));
+    })
     .catch((error) => replaceChildren(list, errorNotice(error)));
   return () => {};
 }
