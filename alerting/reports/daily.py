@@ -19,7 +19,7 @@ from typing import Any, Literal
 from itops.alerting.incidents.model import Incident
 from itops.alerting.incidents.sla import ClockStatus, SlaStatus
 from itops.alerting.messages import Language
-from itops.alerting.reports.texts import MISSING, format_hours, format_local_time, severity_name, state_name
+from itops.alerting.reports.texts import MISSING, format_duration, format_local_time, severity_name, state_name
 from itops.alerting.templates import FILTERS, format_number
 from itops.alerting.windows import WINDOW_FUNCTIONS, SampleWindow
 
@@ -177,7 +177,7 @@ def _reading(metric: Any, language: Language) -> str:
     if unit == "ratio":
         text = FILTERS["percent"](value)
     elif unit == "seconds":
-        text = format_hours(value, language)
+        text = format_duration(value, language)
     elif unit == "bytes":
         text = FILTERS["bytes"](value)
     elif unit == "celsius":
@@ -207,8 +207,8 @@ def _clock_text(name: str, clock: ClockStatus, language: Language) -> str:
     if clock.state == "paused":
         return f"{label} {_word('paused', language)}"
     if clock.breached:
-        return f"{label} {_word('over', language)} {format_hours(-clock.remaining_s, language)}"
-    return f"{label} {_word('left', language)} {format_hours(clock.remaining_s, language)}"
+        return f"{label} {_word('over', language)} {format_duration(-clock.remaining_s, language)}"
+    return f"{label} {_word('left', language)} {format_duration(clock.remaining_s, language)}"
 
 
 def _sla_text(sla: SlaStatus | None, language: Language) -> str:

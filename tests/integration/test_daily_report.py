@@ -61,7 +61,7 @@ def test_daily_report_from_the_collectors_data(tmp_path, tls_dir, agent_token):
     assert "- Disk filling up: pc-1 /var — full in about 2 days" in text
     assert "- Certificate expiring: pc-1 https://erp.example — expires in 9 days" in text
     assert "- Backup stale or missing: erp-db — last erp-db older than 26 h" in text
-    assert f"{opened.id} [P2" in text and "Switch port ge2 down" in text and "response left 10m" in text
+    assert f"{opened.id} [P2" in text and "Switch port ge2 down" in text and "response left 9m 59s" in text  # made 1 s after now
     assert f"{done.id} [P3" in text
     assert "- Warning sw-1: Ports up 1; Ports down 1; 1 of 2 enabled interfaces are down: ge2" in text
     page = (daily / "2026-10-14.zh-CN.html").read_text()
