@@ -4,8 +4,8 @@ UPS batteries to replace, stale backups).
 
 The collector gathers the entities and trend forecasts (``itops.collector.daily_report``); this module only
 selects, orders and renders, so a test can hand-build a day. Entities are read through their attributes
-(``kind``, ``name``, ``status``, ``last_seen``, ``open_alerts``, ``metrics``, ``checks``, ``metric(name)``):
-alerting does not import the collector.
+(``kind``, ``name``, ``status``, ``last_seen``, ``open_alerts``, ``metrics``, ``checks``, ``metric(name)``; a
+check's message in a language is ``check.message_in(language)``): alerting does not import the collector.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ class Attention:
     entity: str  # the host or device
     item: str = ""  # which supply, mountpoint or certificate
     days_left: float | None = None  # a forecast's days until it runs out; None for a state (replace battery)
-    detail: str | None = None  # e.g. the backup check's message
+    check: Any = None  # the check that is not OK (the backup's): its message is the detail
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,8 +106,7 @@ def _state_attention(entities: Sequence[Any]) -> list[Attention]:
         if replace is not None and replace.value >= 1:
             found.append(Attention("ups_battery", entity.name, ""))
         if entity.kind == "backup" and entity.status in ("critical", "warning"):
-            message = next((c.message for c in entity.checks if c.status != "OK"), None)
-            found.append(Attention("backup", entity.name, "", detail=message))
+            found.append(Attention("backup", entity.name, "", check=next((c for c in entity.checks if c.status != "OK"), None)))
     return found
 
 
@@ -195,9 +194,9 @@ def _entity_line(entity: Any, report: DailyInspection, language: Language) -> st
     if entity.open_alerts:
         parts.append(f"{_word('open_alerts', language)} {entity.open_alerts}")
     if entity.status != "ok":
-        problem = next((c.message for c in entity.checks if c.status not in ("OK", "ok")), None)
-        if problem:
-            parts.append(problem)
+        problem = next((c for c in entity.checks if c.status not in ("OK", "ok")), None)
+        if problem is not None and problem.message_in(language):
+            parts.append(problem.message_in(language))
         parts.append(f"{_word('last_seen', language)} {format_local_time(entity.last_seen, report.time_zone)}")
     return "; ".join(parts)
 
@@ -233,7 +232,8 @@ def _attention_line(item: Attention, language: Language) -> str:
     if item.days_left is not None:
         key = {"toner": "days_left", "disk": "disk_days_left", "certificate": "cert_days_left"}[item.kind]
         head += " — " + _word(key, language).format(days=format_number(round(item.days_left, 1)))
-    return head + (f" — {item.detail}" if item.detail else "")
+    detail = item.check.message_in(language) if item.check is not None else ""
+    return head + (f" — {detail}" if detail else "")
 
 
 def _title(report: DailyInspection, language: Language) -> str:

@@ -16,11 +16,11 @@ from pathlib import Path
 from itops.agent.checks import CheckMessage, CheckStatus, MessagePart, report_check
 from itops.agent.inputs.base import Accumulator, Input
 from itops.agent.inputs.ping.config import PingConfig
+from itops.agent.inputs.tcp_connect.tcp_connect import UNRESOLVED
 
 __all__ = ["PingInput", "PING_GROUP_RANGE"]
 
 CHECK = "ping"
-UNRESOLVED = CheckMessage("ping.unresolved", "cannot resolve the host name: {error}")
 NOT_ALLOWED = CheckMessage(
     "ping.not_allowed",
     "unprivileged ICMP sockets are not allowed for the agent's group (gid {gid}; net.ipv4.ping_group_range is "

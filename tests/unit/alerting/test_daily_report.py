@@ -94,7 +94,7 @@ def test_attention_keeps_forecasts_within_their_horizon_then_adds_battery_and_ba
         ("toner", "prn-<1>", "Cyan Toner", 2.5), ("disk", "pc-1", "/var", 4.0),
         ("certificate", "pc-1", "https://erp.example", 10.0), ("ups_battery", "ups-1", "", None),
         ("backup", "erp-db", "", None)]
-    assert report.attention[-1].detail == "last erp-db older than 26 h"
+    assert report.attention[-1].check.message_in("en") == "last erp-db older than 26 h"
 
 
 def test_entities_are_grouped_by_kind_and_counted_by_status(incidents):
