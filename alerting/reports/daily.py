@@ -195,10 +195,15 @@ def _entity_line(entity: Any, report: DailyInspection, language: Language) -> st
         parts.append(f"{_word('open_alerts', language)} {entity.open_alerts}")
     if entity.status != "ok":
         problem = next((c for c in entity.checks if c.status not in ("OK", "ok")), None)
-        if problem is not None and problem.message_in(language):
-            parts.append(problem.message_in(language))
+        if said := _check_message(problem, language):
+            parts.append(said)
         parts.append(f"{_word('last_seen', language)} {format_local_time(entity.last_seen, report.time_zone)}")
     return "; ".join(parts)
+
+
+def _check_message(check: Any, language: Language) -> str:
+    """A check's message in the reader's language (the agent's text when it has no parts); "" for no check."""
+    return check.message_in(language) if check is not None else ""
 
 
 def _clock_text(name: str, clock: ClockStatus, language: Language) -> str:
@@ -232,7 +237,7 @@ def _attention_line(item: Attention, language: Language) -> str:
     if item.days_left is not None:
         key = {"toner": "days_left", "disk": "disk_days_left", "certificate": "cert_days_left"}[item.kind]
         head += " — " + _word(key, language).format(days=format_number(round(item.days_left, 1)))
-    detail = item.check.message_in(language) if item.check is not None else ""
+    detail = _check_message(item.check, language)
     return head + (f" — {detail}" if detail else "")
 
 
