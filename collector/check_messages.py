@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 
 from itops.alerting.messages import Language
 from itops.alerting.reports.texts import LANGUAGES
+from itops.check_words import clock_offset
 
 __all__ = ["CATALOGUE", "MESSAGE_SEPARATORS", "NAMED_FORMATS", "render_check_message", "rendered_messages"]
 
@@ -28,14 +29,6 @@ def _offset_zh(drift_s: float) -> str:
     magnitude = abs(drift_s)
     amount = f"{magnitude / 60:.0f} 分钟" if magnitude >= 120 else f"{magnitude:.0f} 秒"
     return f"{'快' if drift_s > 0 else '慢'} {amount}"
-
-
-def _offset_en(drift_s: float) -> str:
-    if drift_s == 0:
-        return "in time"
-    magnitude = abs(drift_s)
-    amount = f"{magnitude / 60:.0f} min" if magnitude >= 120 else f"{magnitude:.0f} s"
-    return f"{amount} {'fast' if drift_s > 0 else 'slow'}"
 
 
 _CLOCK_STORES = {"records": ("考勤记录", "attendance record"), "users": ("用户", "user"),
@@ -80,7 +73,7 @@ def _charge(value: str, zh: bool) -> str:
 
 # Named formats of an argument: name → (zh-CN, en), each turning the argument's text into words.
 NAMED_FORMATS: dict[str, tuple[Callable[[str], str], Callable[[str], str]]] = {
-    "offset": (lambda v: _offset_zh(float(v)), lambda v: _offset_en(float(v))),
+    "offset": (lambda v: _offset_zh(float(v)), lambda v: clock_offset(float(v))),
     "clock_store": (lambda v: _pair(_CLOCK_STORES, v, 0, "{}"), lambda v: _pair(_CLOCK_STORES, v, 1, "{}")),
     "printer_conditions": (lambda v: "、".join(_pair(_PRINTER_CONDITIONS, c, 0, "{}") for c in v.split(",")),
                            lambda v: ", ".join(_pair(_PRINTER_CONDITIONS, c, 1, "{}") for c in v.split(","))),

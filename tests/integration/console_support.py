@@ -7,12 +7,13 @@ import itertools
 import json
 import time
 import urllib.request
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import grpc
-from playwright.sync_api import Browser, Page, Playwright
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 from itops.collector.auth import new_token, token_sha256
 from itops.v1 import ingest_pb2, ingest_pb2_grpc
@@ -38,6 +39,26 @@ rules:
 """
 # name → (role, language)
 USERS = {"wang": ("operator", "en"), "zhao": ("operator", "zh-CN"), "li": ("viewer", "en")}
+
+
+def chromium_browser() -> Iterator[Browser]:
+    """Debian's headless chromium for a module's ``browser`` fixture to yield from."""
+    with sync_playwright() as playwright:
+        chromium = launch_chromium(playwright)
+        yield chromium
+        chromium.close()
+
+
+def browser_tab(browser: Browser, viewport: dict[str, int]) -> Iterator[Page]:
+    """A tab far from Shanghai (the console must still show times in the collector's zone) that fails its test
+    when the page raised a script error; for a ``page`` fixture to yield from."""
+    context = browser.new_context(viewport=viewport, timezone_id="America/New_York", locale="en-US")
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    yield tab
+    context.close()
+    assert errors == [], f"script errors in the console: {errors}"
 
 
 def launch_chromium(playwright: Playwright) -> Browser:

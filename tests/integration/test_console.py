@@ -10,10 +10,10 @@ import urllib.request
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from .conftest import wait_until
-from .console_support import (DESKTOP, PHONE, admin_call, console_agent, launch_chromium, log_in,
+from .console_support import (DESKTOP, PHONE, admin_call, browser_tab, chromium_browser, console_agent, log_in,
                               open_incident_by_hand, push_disk_usage, say_hello, start_console_collector)
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
@@ -30,31 +30,17 @@ def console(tmp_path_factory, tls_dir):
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
-
-
-def _tab(browser, viewport):
-    # A browser far from Shanghai: the console must still show times in the collector's zone.
-    context = browser.new_context(viewport=viewport, timezone_id="America/New_York", locale="en-US")
-    tab = context.new_page()
-    errors: list[str] = []
-    tab.on("pageerror", lambda error: errors.append(str(error)))
-    yield tab
-    context.close()
-    assert errors == [], f"script errors in the console: {errors}"
+    yield from chromium_browser()
 
 
 @pytest.fixture
 def page(browser):
-    yield from _tab(browser, DESKTOP)
+    yield from browser_tab(browser, DESKTOP)
 
 
 @pytest.fixture
 def phone_page(browser):
-    yield from _tab(browser, PHONE)
+    yield from browser_tab(browser, PHONE)
 
 
 def _incident_for_host(console, host: str) -> dict:

@@ -9,10 +9,10 @@ import urllib.request
 from datetime import UTC, datetime
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from .clocked_collector import ADMIN_TOKEN, ClockedCollector, SetClock
-from .console_support import DESKTOP, PASSWORD, PHONE, launch_chromium, log_in
+from .console_support import DESKTOP, PASSWORD, PHONE, browser_tab, chromium_browser, log_in
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 
@@ -36,30 +36,17 @@ def collector(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
-
-
-def _tab(browser, viewport):
-    context = browser.new_context(viewport=viewport, timezone_id="America/New_York", locale="en-US")
-    tab = context.new_page()
-    errors: list[str] = []
-    tab.on("pageerror", lambda error: errors.append(str(error)))
-    yield tab
-    context.close()
-    assert errors == [], f"script errors in the console: {errors}"
+    yield from chromium_browser()
 
 
 @pytest.fixture
 def page(browser):
-    yield from _tab(browser, DESKTOP)
+    yield from browser_tab(browser, DESKTOP)
 
 
 @pytest.fixture
 def phone_page(browser):
-    yield from _tab(browser, PHONE)
+    yield from browser_tab(browser, PHONE)
 
 
 def test_the_daily_button_fetches_todays_interim_report(collector, page, tmp_path):
