@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from itops.alerting.assembly import Alerting
+from itops.alerting.reports.daily import DailyInspection
 from itops.alerting.reports.inputs import ReportMonth
 from itops.alerting.reports.monthly import MonthlyReport, build_monthly_report
 from itops.clock import Clock, epoch_seconds
 from itops.collector.coverage import CoverageLedger
-from itops.alerting.reports.daily import DailyInspection
 from itops.collector.daily_report import gather_daily_inspection, write_daily_report
 from itops.collector.entities import EntityDirectory
 from itops.collector.report_scheduler import ReportScheduler, ReportsConfig, evening_run_time

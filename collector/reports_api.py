@@ -28,9 +28,9 @@ from itops.alerting.reports.inputs import ReportMonth, report_month
 from itops.alerting.reports.texts import LANGUAGES
 from itops.clock import Clock
 from itops.collector.access import Role, json_error, requires
+from itops.collector.daily_report import render_daily
 from itops.collector.http_api import ApiError, query_choice
 from itops.collector.openapi import Field, document
-from itops.collector.daily_report import render_daily
 from itops.collector.report_scheduler import (
     DAILY_FORMATS, MEDIA_TYPES, ReportsConfig, daily_report_path, monthly_report_path, render_monthly,
 )

@@ -21,8 +21,8 @@ from typing import Any, Callable
 from pysnmp.hlapi.v3arch.asyncio import SnmpEngine
 
 from itops.agent.checks import CheckStatus, MessagePart, report_check
-from itops.agent.inputs.snmp.check_messages import POLL_ANSWERED, POLL_ERROR, POLL_NO_ANSWER, POLL_PROFILE_FAILED
 from itops.agent.inputs.base import Accumulator, Input
+from itops.agent.inputs.snmp.check_messages import POLL_ANSWERED, POLL_ERROR, POLL_NO_ANSWER, POLL_PROFILE_FAILED
 from itops.agent.inputs.snmp.config import SnmpConfig, SnmpDeviceConfig
 from itops.agent.inputs.snmp.device import DeviceContext
 from itops.agent.inputs.snmp.interpreters.generic import SYS_DESCR, SYS_OBJECT_ID
