@@ -16,7 +16,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from itops.agent.batcher import GatherResult, PendingBatch
 from itops.agent.buffer import DiskBuffer
 from itops.agent.central import fetch_assigned_inputs, parse_assigned_inputs
-from itops.agent.checks import CheckStatus, report_check
+from itops.agent.checks import CheckMessage, CheckStatus, MessagePart, report_check
 from itops.agent.config import AgentConfig
 from itops.agent.identity import AgentIdentity
 from itops.agent.inputs import load_input_class
@@ -32,6 +32,8 @@ log = logging.getLogger("itops.agent")
 
 SHUTDOWN_GATHER_GRACE_S = 5.0
 GATHER_THREADS_MAX = 64
+CENTRAL_REJECTED = CheckMessage("central_config.rejected", "version {version} rejected, still running version {running}: {error}")
+CENTRAL_APPLIED = CheckMessage("central_config.applied", "version {version} applied: {count} inputs ({names})")
 
 
 def build_runners(config: AgentConfig, input_configs: list, executor, deliver, clock: EpochClock) -> list[InputRunner]:
@@ -140,13 +142,14 @@ class Agent:
         try:
             input_configs = parse_assigned_inputs(reply, local_names)
         except ConfigError as exc:
-            self._report_central(CheckStatus.CRITICAL, f"version {reply.version} rejected, still running version "
-                                 f"{self.central_version or '(none)'}: {exc}")
+            self._report_central(CheckStatus.CRITICAL, CENTRAL_REJECTED(
+                version=reply.version, running=self.central_version or "(none)", error=exc))
             return
         await self._replace_central_runners(input_configs)
         self.central_version = reply.version
         names = ", ".join(runner.health.name for runner in self.central_runners) or "none"
-        self._report_central(CheckStatus.OK, f"version {reply.version} applied: {len(self.central_runners)} inputs ({names})")
+        self._report_central(CheckStatus.OK, CENTRAL_APPLIED(version=reply.version, count=len(self.central_runners),
+                                                             names=names))
 
     async def _replace_central_runners(self, input_configs: list) -> None:
         for runner in self.central_runners:
@@ -156,8 +159,8 @@ class Agent:
         for runner in self.central_runners:
             self._schedule_input(runner)
 
-    def _report_central(self, status: CheckStatus, message: str) -> None:
-        (log.info if status is CheckStatus.OK else log.error)("central config: %s", message)
+    def _report_central(self, status: CheckStatus, message: MessagePart) -> None:
+        (log.info if status is CheckStatus.OK else log.error)("central config: %s", message.text)
         result = GatherResult(self.config.resolved_labels(), self.clock)
         report_check(result, "central_config", self.sender.identity.agent_id, status, message)
         self.accept(result)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -35,6 +35,7 @@ class TrackedAlert:
     last_held: datetime | None = None
     changes: tuple[datetime, ...] = ()
     message: str = ""  # the last check message, for ``{{ message }}``
+    messages: dict[str, str] = field(default_factory=dict)  # …rendered per language, for ``summary_zh`` and ``summary``
 
 
 class AlertStore:
@@ -79,7 +80,7 @@ def _to_record(tracked: TrackedAlert) -> dict:
         "severity": alert.severity.value, "state": alert.state.value, "value": alert.value,
         "flapping": alert.flapping, **{name: _iso(getattr(alert, name)) for name in _TIMES},
         "holds": tracked.holds, "last_held": _iso(tracked.last_held), "changes": [_iso(t) for t in tracked.changes],
-        "message": tracked.message,
+        "message": tracked.message, "messages": tracked.messages,
     }
 
 
@@ -89,4 +90,4 @@ def _from_record(record: dict) -> TrackedAlert:
         severity=Severity(record["severity"]), state=AlertState(record["state"]), value=record["value"],
         flapping=record["flapping"], **{name: _parse(record[name]) for name in _TIMES})
     return TrackedAlert(alert, record["holds"], _parse(record["last_held"]), tuple(map(_parse, record["changes"])),
-                        record["message"])
+                        record["message"], record.get("messages", {}))  # records from before messages have none

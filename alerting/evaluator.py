@@ -188,13 +188,13 @@ class Evaluator:
             tracked = self._alerts.get(fp)
             if tracked is not None and tracked.alert.state in _ACTIVE:
                 heir_since = min(filter(None, (heir_since, tracked.alert.pending_since)), default=None)
-            self._evaluate(rule, fp, False, value, now, changed, identity, check.message)
+            self._evaluate(rule, fp, False, value, now, changed, identity, check)
         if wanted is not None:
             labels = _alert_labels(rule, identity, wanted.value)
             tracked = self._alerts.get(fingerprint(labels)) or self._track(rule, labels)
             if heir_since is not None and tracked.alert.state not in _ACTIVE:
                 tracked.alert.state, tracked.alert.pending_since = AlertState.PENDING, heir_since
-            self._evaluate(rule, tracked.alert.fingerprint, True, value, now, changed, identity, check.message)
+            self._evaluate(rule, tracked.alert.fingerprint, True, value, now, changed, identity, check)
 
     # --- time ------------------------------------------------------------------------------------
 
@@ -252,7 +252,8 @@ class Evaluator:
     # --- the state machine -----------------------------------------------------------------------
 
     def _evaluate(self, rule: Rule, fp: str, holds: bool, value: float | None, now: datetime,
-                  changed: dict[str, Alert], labels: dict[str, str] | None = None, message: str | None = None) -> None:
+                  changed: dict[str, Alert], labels: dict[str, str] | None = None,
+                  check: CheckObservation | None = None) -> None:
         """Advance one alert; an alert is created only when its condition holds (``labels`` then needed)."""
         tracked = self._alerts.get(fp)
         if tracked is None:
@@ -262,8 +263,8 @@ class Evaluator:
         tracked.holds = holds
         if value is not None:
             tracked.alert.value = value
-        if message is not None:
-            tracked.message = message
+        if check is not None:
+            tracked.message, tracked.messages = check.message, check.messages
         if holds:
             tracked.last_held = now
         state = _next_state(tracked, rule, now)
@@ -291,7 +292,7 @@ class Evaluator:
         alert.state, alert.last_change = state, now
         rule = self._rules.get(alert.rule)
         if rule is not None:
-            alert.annotations = rule.render_annotations(alert.value, alert.labels, tracked.message)
+            alert.annotations = rule.render_annotations(alert.value, alert.labels, tracked.message, tracked.messages)
         self._update_flapping(tracked, now, changed)
         self._record(tracked, changed)
 

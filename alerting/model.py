@@ -50,9 +50,10 @@ class CheckObservation:
     check: str
     target: str
     status: str  # OK | WARNING | CRITICAL | UNKNOWN
-    message: str
+    message: str  # as the agent sent it (English)
     timestamp_ms: int
     labels: dict[str, str]
+    messages: dict[str, str] = field(default_factory=dict)  # language → the message rendered by the collector
 
 
 @dataclass(frozen=True, slots=True)

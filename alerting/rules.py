@@ -73,8 +73,13 @@ class _RuleBase:
     for_s: float
     source: str  # "file:line", for messages
 
-    def render_annotations(self, value: float | None, labels: dict[str, str], message: str = "") -> dict[str, str]:
-        return {key: template.render(value, labels, message) for key, template in self.annotations.items()}
+    def render_annotations(self, value: float | None, labels: dict[str, str], message: str = "",
+                           messages: dict[str, str] | None = None) -> dict[str, str]:
+        """``{{ message }}`` is the check message in the annotation's language (``summary_zh``: zh-CN, else en)
+        when the collector rendered it, else the agent's text."""
+        in_language = messages or {}
+        return {key: template.render(value, labels, in_language.get("zh-CN" if key.endswith("_zh") else "en") or message)
+                for key, template in self.annotations.items()}
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from typing import Callable
 import numpy as np
 
 from itops.alerting.model import CheckObservation, ObservedBatch, SampleObservation
+from itops.collector.check_messages import rendered_messages
 from itops.collector.validation import ValidBatch
 from itops.series_key import RESERVED_LABEL
 from itops.v1 import ingest_pb2
@@ -58,7 +59,8 @@ def _checks(agent_id: str, checks: list[ingest_pb2.CheckResult], wants_check: Ca
     return tuple(
         CheckObservation(check.check, check.target, ingest_pb2.CheckStatus.Name(check.status).removeprefix("CHECK_STATUS_"),
                          check.message, check.timestamp_ms,
-                         {**{label.name: label.value for label in check.labels}, RESERVED_LABEL: agent_id})
+                         {**{label.name: label.value for label in check.labels}, RESERVED_LABEL: agent_id},
+                         rendered_messages(({"key": p.key, "args": p.args} for p in check.message_parts), check.message))
         for check in checks if wants_check(check.check)
     )
 

@@ -1,9 +1,10 @@
 """Writing the daily inspection report (巡检日报) from what the collector knows.
 
-``generate_daily_report`` reads the entity directory, fits last week's trends of printer supplies and
-filesystems, reads certificate expiries, takes the open incidents with their SLA clocks, and writes
-``<reports_dir>/daily/YYYY-MM-DD.<language>.html`` and ``.txt`` for each language. The scheduler calls it
-every evening and prunes old files.
+``gather_daily_inspection`` reads the entity directory, fits last week's trends of printer supplies and
+filesystems, reads certificate expiries and takes the open incidents with their SLA clocks, as they are now;
+``write_daily_report`` writes it as ``<reports_dir>/daily/YYYY-MM-DD.<language>.html`` and ``.txt`` for each
+language. The scheduler writes it every evening (and makes up a missed evening at start) and prunes old
+files; the reports API renders it on demand without writing it.
 """
 
 from __future__ import annotations
@@ -19,14 +20,15 @@ from itops.alerting.incidents.store import IncidentStore
 from itops.alerting.maintenance import MaintenancePeriod
 from itops.alerting.messages import Language
 from itops.alerting.reports.daily import (
-    Attention, OpenIncident, build_daily_inspection, days_until_empty, days_until_full, render_daily_html,
+    Attention, DailyInspection, OpenIncident, build_daily_inspection, days_until_empty, days_until_full, render_daily_html,
     render_daily_text,
 )
 from itops.collector.entities import EntityDirectory, latest_values
-from itops.collector.report_scheduler import write_atomically
+from itops.collector.report_scheduler import DAILY_FORMATS, daily_report_path, write_atomically
 from itops.collector.storage.base import SeriesInfo, StorageBackend
 
-__all__ = ["CERTIFICATE_METRICS", "TREND_WINDOW_S", "daily_report_paths", "generate_daily_report", "trend_forecasts"]
+__all__ = ["CERTIFICATE_METRICS", "TREND_WINDOW_S", "gather_daily_inspection", "render_daily", "trend_forecasts",
+           "write_daily_report"]
 
 TREND_WINDOW_S = 7 * 86400.0
 TREND_STEP_S = 3600.0  # hourly means: enough points for a week's fit, few enough to read for every series
@@ -35,30 +37,36 @@ CERTIFICATE_METRICS = ("itops_http_tls_certificate_expiry_seconds", "itops_tls_c
 DEFAULT_LANGUAGES: tuple[Language, ...] = ("zh-CN", "en")
 
 
-def daily_report_paths(reports_dir: Path, day: date, language: Language) -> tuple[Path, Path]:
-    stem = Path(reports_dir) / "daily" / f"{day.isoformat()}.{language}"
-    return stem.with_name(stem.name + ".html"), stem.with_name(stem.name + ".txt")
-
-
-async def generate_daily_report(
+async def gather_daily_inspection(
     day: date, *, directory: EntityDirectory, storage: StorageBackend, incidents: IncidentStore | None,
-    sla: SlaPolicy | None, reports_dir: Path, languages: Sequence[Language] = DEFAULT_LANGUAGES,
-    time_zone: str = "Asia/Shanghai", maintenance: Sequence[MaintenancePeriod] = (),
-    clock: Callable[[], float] = time.time,
-) -> list[Path]:
-    """Write the report of ``day`` (a local day in ``time_zone``); the paths written, HTML then text per language."""
+    sla: SlaPolicy | None, time_zone: str = "Asia/Shanghai", maintenance: Sequence[MaintenancePeriod] = (),
+    evening_at: datetime | None = None, clock: Callable[[], float] = time.time,
+) -> DailyInspection:
+    """The report of ``day`` (a local day in ``time_zone``) as things stand now; ``evening_at``: when the
+    day's scheduled report is made (a report made before it says it is interim)."""
     now_s = clock()
     generated_at = datetime.fromtimestamp(now_s, UTC)
     entities = await directory.entities()
     forecasts = await trend_forecasts(storage, now_s)
     open_incidents = await asyncio.to_thread(_open_incidents, incidents, sla, generated_at, maintenance)
-    report = build_daily_inspection(entities, open_incidents, forecasts, day, time_zone, generated_at)
+    return build_daily_inspection(entities, open_incidents, forecasts, day, time_zone, generated_at, evening_at)
+
+
+def render_daily(report: DailyInspection, language: Language, fmt: str) -> bytes:
+    """``fmt``: html or txt."""
+    rendered = render_daily_html(report, language) if fmt == "html" else render_daily_text(report, language)
+    return rendered.encode("utf-8")
+
+
+async def write_daily_report(report: DailyInspection, reports_dir: Path,
+                             languages: Sequence[Language] = DEFAULT_LANGUAGES) -> list[Path]:
+    """The paths written, HTML then text per language."""
     written = []
     for language in languages:
-        html_path, text_path = daily_report_paths(reports_dir, day, language)
-        await asyncio.to_thread(write_atomically, html_path, render_daily_html(report, language).encode())
-        await asyncio.to_thread(write_atomically, text_path, render_daily_text(report, language).encode())
-        written += [html_path, text_path]
+        for fmt in DAILY_FORMATS:
+            path = daily_report_path(Path(reports_dir), report.day, language, fmt)
+            await asyncio.to_thread(write_atomically, path, render_daily(report, language, fmt))
+            written.append(path)
     return written
 
 

@@ -130,8 +130,12 @@ class EntityCheck:
     check: str
     target: str
     status: str  # OK | WARNING | CRITICAL | UNKNOWN
-    message: str
+    message: str  # as the agent sent it (English)
     at: datetime
+    messages: dict[str, str] = field(default_factory=dict)  # language → the message rendered from its parts
+
+    def message_in(self, language: str) -> str:
+        return self.messages.get(language) or self.message
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +159,7 @@ class Entity:
             "last_seen": self.last_seen.isoformat() if self.last_seen else None, "open_alerts": self.open_alerts,
             "metrics": [m.as_json() for m in self.metrics],
             "checks": [{"check": c.check, "target": c.target, "status": c.status.lower(), "message": c.message,
-                        "at": c.at.isoformat()} for c in self.checks],
+                        "messages": c.messages, "at": c.at.isoformat()} for c in self.checks],
             "asset": self.asset,
         }
 
@@ -228,8 +232,8 @@ class EntityDirectory:
         return await latest_values(self._storage, wanted, now_s)
 
     def _entity(self, draft: _Draft, latest: dict[int, float], open_alerts: int, agent_online: bool) -> Entity:
-        checks = tuple(EntityCheck(c["check"], c["target"], c["status"], c["message"], _utc(c["timestamp_ms"]))
-                       for c in draft.checks)
+        checks = tuple(EntityCheck(c["check"], c["target"], c["status"], c["message"], _utc(c["timestamp_ms"]),
+                                   c["messages"]) for c in draft.checks)
         up_values = [latest[s.id] for s in draft.series if s.name in UP_METRICS and s.id in latest]
         return Entity(
             kind=draft.kind, name=draft.name, agent=draft.agent,

@@ -2,8 +2,9 @@
 
 Monthly reports are written to ``<data_dir>/reports/monthly/<YYYY-MM>.<language>.<format>`` and kept; the
 daily generator writes ``<data_dir>/reports/daily/<YYYY-MM-DD>.<language>.<html|txt>`` itself and the
-scheduler deletes those older than ``keep_daily``. A monthly run the collector missed (it was down at the
-time) is made up at start-up: the files of the latest month due are looked for, and made when absent.
+scheduler deletes those older than ``keep_daily``. A run the collector missed (it was down at the time) is
+made up at start-up: the files of the latest month due, and of the latest evening due, are looked for and
+made when absent.
 
 The run times are APScheduler cron triggers, but the jobs are timed by the clock the scheduler is given
 (APScheduler's own scheduler reads the real clock): with a fake clock the runs happen at its times.
@@ -15,7 +16,7 @@ import asyncio
 import logging
 import os
 from collections.abc import Awaitable, Callable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -38,14 +39,15 @@ from itops.collector.report_mail import ReportAttachment, ReportEmailConfig, sen
 if TYPE_CHECKING:
     from itops.alerting.reports.monthly import MonthlyReport
 
-__all__ = ["MEDIA_TYPES", "MonthlyFormat", "ReportScheduler", "ReportsConfig", "monthly_report_path", "render_monthly",
-           "write_atomically"]
+__all__ = ["DAILY_FORMATS", "MEDIA_TYPES", "MonthlyFormat", "ReportScheduler", "ReportsConfig", "daily_report_path",
+           "evening_run_time", "monthly_report_path", "render_monthly", "write_atomically"]
 
 log = logging.getLogger("itops.collector.reports")
 
 MonthlyFormat = Literal["pdf", "html", "csv"]
 MEDIA_TYPES = {"pdf": "application/pdf", "html": "text/html; charset=utf-8", "csv": "text/csv; charset=utf-8",
                "txt": "text/plain; charset=utf-8"}
+DAILY_FORMATS = ("html", "txt")
 MISFIRE_GRACE_S = 6 * 3600  # a run delayed by a busy loop or a suspended VM still happens within this
 CLOCK_CHECK_S = 60.0  # a long wait is cut into these, so a step of the wall clock or a resumed VM is noticed
 
@@ -72,6 +74,16 @@ class ReportsConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 def monthly_report_path(reports_dir: Path, month_label: str, language: str, fmt: str) -> Path:
     return reports_dir / "monthly" / f"{month_label}.{language}.{fmt}"
+
+
+def daily_report_path(reports_dir: Path, day: date, language: str, fmt: str) -> Path:
+    return reports_dir / "daily" / f"{day.isoformat()}.{language}.{fmt}"
+
+
+def evening_run_time(day: date, config: ReportsConfig) -> datetime:
+    """When the scheduled daily report of ``day`` is made: ``daily_at`` that local day, in UTC."""
+    local = datetime.combine(day, time_of_day(config.daily_at, "daily_at"), ZoneInfo(config.time_zone))
+    return local.astimezone(UTC)
 
 
 def render_monthly(report: MonthlyReport, language: Language, fmt: MonthlyFormat) -> bytes:
@@ -157,14 +169,21 @@ class ReportScheduler:
         self._jobs = [CronJob("monthly_report", CronTrigger(day=1, hour=monthly_at.hour, minute=monthly_at.minute,
                                                             timezone=self.zone), self.run_due_month, self._clock,
                               run_now=missed)]
-        if self._daily is not None:
-            daily_at = time_of_day(self.config.daily_at, "daily_at")
-            self._jobs.append(CronJob("daily_report", CronTrigger(hour=daily_at.hour, minute=daily_at.minute,
-                                                                  timezone=self.zone), self.run_today, self._clock))
-        for job in self._jobs:
-            job.start()
         if missed:
             log.info("monthly report for %s is missing: making it now", due.label)
+        if self._daily is not None:
+            self._jobs.append(self._daily_job())
+        for job in self._jobs:
+            job.start()
+
+    def _daily_job(self) -> CronJob:
+        daily_at = time_of_day(self.config.daily_at, "daily_at")
+        due = self.due_day(self._clock())
+        missed = not self.has_daily(due)
+        if missed:
+            log.info("daily report for %s is missing: making it now", due.isoformat())
+        return CronJob("daily_report", CronTrigger(hour=daily_at.hour, minute=daily_at.minute, timezone=self.zone),
+                       self.run_due_day, self._clock, run_now=missed)
 
     def stop(self) -> None:
         for job in self._jobs:
@@ -216,8 +235,17 @@ class ReportScheduler:
         except Exception:  # noqa: BLE001 - the files are written; a mail failure must not lose them
             log.exception("mailing the %s monthly report (%s) failed", month.label, language)
 
-    async def run_today(self) -> None:
-        await self.run_daily(self._clock().astimezone(self.zone).date())
+    def due_day(self, now: datetime) -> date:
+        """The latest local day whose evening run (``daily_at``) has passed at ``now``."""
+        today = now.astimezone(self.zone).date()
+        return today if now >= evening_run_time(today, self.config) else today - timedelta(days=1)
+
+    def has_daily(self, day: date) -> bool:
+        return all(daily_report_path(self.reports_dir, day, language, fmt).is_file()
+                   for language in self.config.languages for fmt in DAILY_FORMATS)
+
+    async def run_due_day(self) -> None:
+        await self.run_daily(self.due_day(self._clock()))
 
     async def run_daily(self, day: date) -> None:
         if self._daily is None:

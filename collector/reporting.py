@@ -13,13 +13,14 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from itops.alerting.assembly import Alerting
+from itops.alerting.reports.daily import DailyInspection
 from itops.alerting.reports.inputs import ReportMonth
 from itops.alerting.reports.monthly import MonthlyReport, build_monthly_report
 from itops.clock import Clock, epoch_seconds
 from itops.collector.coverage import CoverageLedger
-from itops.collector.daily_report import generate_daily_report
+from itops.collector.daily_report import gather_daily_inspection, write_daily_report
 from itops.collector.entities import EntityDirectory
-from itops.collector.report_scheduler import ReportScheduler, ReportsConfig
+from itops.collector.report_scheduler import ReportScheduler, ReportsConfig, evening_run_time
 from itops.collector.report_sources import gather_monthly_inputs
 from itops.collector.reports_api import add_report_routes
 from itops.collector.state import StateStore
@@ -49,15 +50,21 @@ class Reporting:
             availability_alerts=self.config.availability_alerts, now=self._clock())
         return await asyncio.to_thread(build_monthly_report, inputs)
 
-    async def daily_report(self, day: date) -> list[Path]:
+    async def daily_inspection(self, day: date) -> DailyInspection:
+        """``day``'s inspection as things stand now (interim before the day's evening run)."""
         zone = ZoneInfo(self.config.time_zone)
         start = datetime.combine(day, time(0), zone).astimezone(UTC)
         maintenance = await asyncio.to_thread(self._alerting.maintenance.windows_between, start - timedelta(days=31),
                                               start + timedelta(days=1))
-        return await generate_daily_report(
+        return await gather_daily_inspection(
             day, directory=self._entities, storage=self._storage, incidents=self._alerting.incidents,
-            sla=self._alerting.sla, reports_dir=self.reports_dir, languages=self.config.languages,
-            time_zone=self.config.time_zone, maintenance=maintenance, clock=epoch_seconds(self._clock))
+            sla=self._alerting.sla, time_zone=self.config.time_zone, maintenance=maintenance,
+            evening_at=evening_run_time(day, self.config), clock=epoch_seconds(self._clock))
+
+    async def daily_report(self, day: date) -> list[Path]:
+        """Write ``day``'s report in every configured language (the scheduler's evening run)."""
+        return await write_daily_report(await self.daily_inspection(day), self.reports_dir, self.config.languages)
 
     def add_routes(self, app: web.Application) -> None:
-        add_report_routes(app, self.monthly_report, self.reports_dir, self.config.time_zone, self._clock)
+        add_report_routes(app, self.monthly_report, self.reports_dir, self.config, self._clock,
+                          generate_daily=self.daily_inspection)

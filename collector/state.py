@@ -1,6 +1,8 @@
 """The collector's own records beside the time series: the agent register, check results, inventory.
 
-Kept in SQLite (WAL) in ``data_dir``. Check results and inventory snapshots are written idempotently
+A check result keeps its message as the agent sent it: the free text and, from agents that send them, the
+message parts (catalogue keys and arguments, as JSON) that ``itops.collector.check_messages`` renders in the
+reader's language. Kept in SQLite (WAL) in ``data_dir``. Check results and inventory snapshots are written idempotently
 (keyed by agent, sequence and position), so a replayed batch never records them twice. "Last seen" is
 updated in memory on every batch and persisted every few seconds: it is a display value, not data.
 """
@@ -17,7 +19,8 @@ from pathlib import Path
 
 from google.protobuf import json_format
 
-from itops.collector.inventory import describe_hardware_changes
+from itops.collector.check_messages import render_check_message, rendered_messages
+from itops.collector.inventory import FIRST_INVENTORY, NO_CHANGE, describe_hardware_changes
 from itops.v1 import ingest_pb2
 
 __all__ = ["AgentRecord", "StateStore"]
@@ -25,6 +28,9 @@ __all__ = ["AgentRecord", "StateStore"]
 STATE_FILE_NAME = "state.sqlite3"
 HARDWARE_CHECK = "hardware_inventory"
 HARDWARE_CHECK_POSITION = -1
+_CHECK_COLUMNS = ("agent_id, sequence, position, check_name, target, status, message, duration_seconds, timestamp_ms, "
+                  "labels, message_parts")
+_INSERT_CHECK = f"INSERT OR IGNORE INTO check_results ({_CHECK_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS agents (
@@ -51,6 +57,7 @@ CREATE TABLE IF NOT EXISTS check_results (
     duration_seconds REAL NOT NULL,
     timestamp_ms INTEGER NOT NULL,
     labels TEXT NOT NULL,
+    message_parts TEXT NOT NULL DEFAULT '[]',
     PRIMARY KEY (agent_id, sequence, position)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS check_results_by_time ON check_results (agent_id, check_name, target, timestamp_ms);
@@ -95,8 +102,15 @@ class StateStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
+        self._add_message_parts_column()
         self._lock = threading.Lock()
         self._last_seen: dict[str, tuple[int, str]] = {}
+
+    def _add_message_parts_column(self) -> None:
+        """A state database from before message parts gets the column (its results keep their free text only)."""
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(check_results)")}
+        if "message_parts" not in columns:
+            self._db.execute("ALTER TABLE check_results ADD COLUMN message_parts TEXT NOT NULL DEFAULT '[]'")
 
     def close(self) -> None:
         self.persist_last_seen()
@@ -172,18 +186,18 @@ class StateStore:
         rows = [
             (agent_id, batch.sequence, position, check.check, check.target,
              ingest_pb2.CheckStatus.Name(check.status).removeprefix("CHECK_STATUS_"), check.message,
-             check.duration_seconds, check.timestamp_ms, json.dumps({label.name: label.value for label in check.labels}))
+             check.duration_seconds, check.timestamp_ms, json.dumps({label.name: label.value for label in check.labels}),
+             json.dumps([{"key": part.key, "args": dict(part.args)} for part in check.message_parts], ensure_ascii=False))
             for position, check in enumerate(batch.checks)
         ]
         with self._lock, self._db:
-            self._db.executemany("INSERT OR IGNORE INTO check_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            self._db.executemany(_INSERT_CHECK, rows)
             if batch.HasField("inventory"):
                 self._db.execute(
                     "INSERT OR IGNORE INTO inventory_snapshots VALUES (?, ?, ?)",
                     (agent_id, batch.inventory.timestamp_ms, json_format.MessageToJson(batch.inventory, indent=None)),
                 )
-                self._db.execute("INSERT OR IGNORE INTO check_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                                 self._hardware_check_row(agent_id, batch))
+                self._db.execute(_INSERT_CHECK, self._hardware_check_row(agent_id, batch))
 
     def prune_check_results(self, before_ms: int) -> int:
         """Forget check results older than ``before_ms``; the latest result of each check is always kept."""
@@ -210,24 +224,24 @@ class StateStore:
         previous = self._previous_inventory(agent_id, snapshot.timestamp_ms)
         changes = describe_hardware_changes(previous, snapshot) if previous is not None else []
         if changes:
-            status, message = "WARNING", "; ".join(changes)
-        elif previous is None:
-            status, message = "OK", "first inventory of this host"
+            status, parts = "WARNING", changes
         else:
-            status, message = "OK", "no hardware change since the previous inventory"
+            status, parts = "OK", [{"key": FIRST_INVENTORY if previous is None else NO_CHANGE, "args": {}}]
+        message = render_check_message(parts, "", "en")
         return (agent_id, batch.sequence, HARDWARE_CHECK_POSITION, HARDWARE_CHECK, agent_id, status, message, 0.0,
-                snapshot.timestamp_ms, "{}")
+                snapshot.timestamp_ms, "{}", json.dumps(parts, ensure_ascii=False))
 
     def inventory_history(self, agent_id: str) -> list[dict]:
         with self._lock:
             snapshots = self._db.execute(
                 "SELECT timestamp_ms, snapshot FROM inventory_snapshots WHERE agent_id = ? ORDER BY timestamp_ms", (agent_id,)
             ).fetchall()
-            changes = dict(self._db.execute(
-                "SELECT timestamp_ms, message FROM check_results WHERE agent_id = ? AND check_name = ? AND status != 'OK'",
-                (agent_id, HARDWARE_CHECK),
-            ).fetchall())
-        return [{"timestamp_ms": ts, "changes": changes.get(ts, ""), "inventory": json.loads(snapshot)} for ts, snapshot in snapshots]
+            changes = {ts: (message, json.loads(parts)) for ts, message, parts in self._db.execute(
+                "SELECT timestamp_ms, message, message_parts FROM check_results "
+                "WHERE agent_id = ? AND check_name = ? AND status != 'OK'", (agent_id, HARDWARE_CHECK),
+            ).fetchall()}
+        return [{"timestamp_ms": ts, **_changes_entry(*changes.get(ts, ("", []))), "inventory": json.loads(snapshot)}
+                for ts, snapshot in snapshots]
 
     def agents(self) -> list[AgentRecord]:
         """The register, with "last seen" as of now: unsaved sightings are overlaid, not written (a read
@@ -250,12 +264,23 @@ class StateStore:
         return replace(record, last_seen_ms=seen_ms, source_address=source)
 
     def latest_checks(self, agent_id: str | None = None) -> list[dict]:
-        query = """SELECT agent_id, check_name, target, status, message, duration_seconds, MAX(timestamp_ms), labels
+        query = """SELECT agent_id, check_name, target, status, message, duration_seconds, MAX(timestamp_ms), labels,
+                          message_parts
                    FROM check_results {where} GROUP BY agent_id, check_name, target ORDER BY agent_id, check_name, target"""
         with self._lock:
             if agent_id is None:
                 rows = self._db.execute(query.format(where="")).fetchall()
             else:
                 rows = self._db.execute(query.format(where="WHERE agent_id = ?"), (agent_id,)).fetchall()
-        keys = ("agent_id", "check", "target", "status", "message", "duration_seconds", "timestamp_ms", "labels")
-        return [{**dict(zip(keys, row)), "labels": json.loads(row[7])} for row in rows]
+        keys = ("agent_id", "check", "target", "status", "message", "duration_seconds", "timestamp_ms")
+        return [{**dict(zip(keys, row)), "labels": json.loads(row[7]), **_message_fields(row[4], json.loads(row[8]))}
+                for row in rows]
+
+
+def _message_fields(message: str, parts: list[dict]) -> dict:
+    """A check's message as the API gives it: the agent's text, its parts, and the text in every language."""
+    return {"message_parts": parts, "messages": rendered_messages(parts, message)}
+
+
+def _changes_entry(message: str, parts: list[dict]) -> dict:
+    return {"changes": message, "changes_in": rendered_messages(parts, message) if message else {}}

@@ -9,6 +9,7 @@ per-sample columns are checked, and those with numpy.
 from __future__ import annotations
 
 import math
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -29,6 +30,8 @@ __all__ = ["RejectReason", "BatchRejected", "ValidationLimits", "ValidBatch", "B
 # The collector adds this label from the agent's authenticated identity; an agent must not set it.
 MAX_SEQUENCE = 2**63 - 1  # sequences are uint64 on the wire; stores keep them as signed 64-bit integers
 _CHECK_STATUSES = frozenset(ingest_pb2.CheckStatus.values())
+MESSAGE_KEY_RE = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+")  # a check message part's catalogue key
+ARGUMENT_NAME_RE = re.compile(r"[a-z_][a-z0-9_]*")
 _SHOWN_KEY_CHARS = 120
 
 
@@ -86,6 +89,8 @@ class ValidationLimits(msgspec.Struct, forbid_unknown_fields=True, kw_only=True)
     max_checks_per_batch: Annotated[int, _limit("Most check results in one batch.")] = 10_000
     max_check_target_length: Annotated[int, _limit("Longest check target, in characters.")] = 1024
     max_check_message_length: Annotated[int, _limit("Longest check message, in characters.")] = 4096
+    max_check_message_parts: Annotated[int, _limit("Most message parts (catalogue key and arguments) in one check result.")] = 32
+    max_check_message_args: Annotated[int, _limit("Most arguments of one message part; each name is at most `max_label_name_length` characters, each value at most `max_label_value_length`.")] = 16
     max_text_length: Annotated[int, _limit("Longest Hello field (os, platform, IP address, asset field) or inventory string, in characters; a hostname is at most 253 bytes.")] = 256
     max_ip_addresses: Annotated[int, _limit("Most IP addresses in one Hello.")] = 256
     max_inventory_disks: Annotated[int, _limit("Most disks in one inventory snapshot.")] = 256
@@ -300,6 +305,8 @@ class BatchValidator:
             problem = f".duration_seconds is {check.duration_seconds}; it must be finite and 0 or more"
         elif message_problem := text_problem(check.message, limits.max_check_message_length, multi_line=True):
             problem = f".message {message_problem}"
+        else:
+            problem = self._message_parts_problem(check.message_parts)
         if problem:
             raise BatchRejected(RejectReason.INVALID_CHECK, f"{where}{problem} (target {shown(check.target)})")
         if not window.first_ms <= check.timestamp_ms <= window.last_ms:
@@ -308,6 +315,25 @@ class BatchValidator:
                 f"{where}.timestamp_ms (check {check.check}, target {shown(check.target)}) {window.describe(check.timestamp_ms)}",
             )
         self._validate_check_labels(check.labels, where)
+
+    def _message_parts_problem(self, parts: Sequence[ingest_pb2.MessagePart]) -> str | None:
+        limits = self._limits
+        if len(parts) > limits.max_check_message_parts:
+            return f".message_parts holds {len(parts)} parts; the limit is {limits.max_check_message_parts}"
+        for index, part in enumerate(parts):
+            where = f".message_parts[{index}]"
+            if not MESSAGE_KEY_RE.fullmatch(part.key) or len(part.key) > limits.max_metric_name_length:
+                return (f"{where}.key {shown(part.key)} must be dotted lower-case words such as tcp_connect.refused, "
+                        f"at most {limits.max_metric_name_length} characters")
+            if len(part.args) > limits.max_check_message_args:
+                return f"{where}.args holds {len(part.args)} arguments; the limit is {limits.max_check_message_args}"
+            for name, value in sorted(part.args.items()):
+                if not ARGUMENT_NAME_RE.fullmatch(name) or len(name) > limits.max_label_name_length:
+                    return (f"{where}.args: name {shown(name)} must match [a-z_][a-z0-9_]* and be at most "
+                            f"{limits.max_label_name_length} characters")
+                if value_problem := text_problem(value, limits.max_label_value_length, multi_line=True):
+                    return f"{where}.args[{shown(name)}] {value_problem}"
+        return None
 
     def _validate_check_labels(self, labels: Sequence[ingest_pb2.Label], where: str) -> None:
         by_name: dict[str, str] = {}

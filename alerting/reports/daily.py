@@ -5,8 +5,8 @@ UPS batteries to replace, stale backups).
 The collector gathers the entities and trend forecasts (``itops.collector.daily_report``); this module only
 selects, orders and renders, so a test can hand-build a day. Entities are read through their attributes
 (``kind``, ``name``, ``status``, ``last_seen``, ``open_alerts``, ``metrics`` with their ``label``/``text``,
-``checks``, ``metric(name)``):
-alerting does not import the collector.
+``checks``, ``metric(name)``; a check's message in a language is ``check.message_in(language)``): alerting does
+not import the collector.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Any, Literal
 from itops.alerting.incidents.model import Incident
 from itops.alerting.incidents.sla import ClockStatus, SlaStatus
 from itops.alerting.messages import Language
-from itops.alerting.reports.texts import MISSING, format_hours, format_local_time, severity_name, state_name
+from itops.alerting.reports.texts import MISSING, format_duration, format_local_time, severity_name, state_name
 from itops.alerting.templates import format_number
 from itops.alerting.windows import WINDOW_FUNCTIONS, SampleWindow
 
@@ -43,7 +43,7 @@ class Attention:
     entity: str  # the host or device
     item: str = ""  # which supply, mountpoint or certificate
     days_left: float | None = None  # a forecast's days until it runs out; None for a state (replace battery)
-    detail: str | None = None  # e.g. the backup check's message
+    check: Any = None  # the check that is not OK (the backup's): its message is the detail
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +60,12 @@ class DailyInspection:
     entities: tuple[Any, ...]  # ``itops.collector.entities.Entity`` or anything with its attributes
     incidents: tuple[OpenIncident, ...]
     attention: tuple[Attention, ...]
+    evening_at: datetime | None = None  # when the day's scheduled report is made (the record of the day)
+
+    @property
+    def interim(self) -> bool:
+        """Made before the day's evening run: a snapshot, not the record."""
+        return self.evening_at is not None and self.generated_at < self.evening_at
 
     def status_counts(self) -> dict[str, int]:
         return {status: sum(1 for e in self.entities if e.status == status) for status in STATUS_ORDER}
@@ -85,13 +91,13 @@ def days_until_empty(points: Sequence[tuple[float, float]]) -> float | None:
 
 def build_daily_inspection(entities: Sequence[Any], open_incidents: Sequence[OpenIncident],
                            forecasts: Sequence[Attention], day: date, zone: str,
-                           generated_at: datetime) -> DailyInspection:
+                           generated_at: datetime, evening_at: datetime | None = None) -> DailyInspection:
     shown = sorted((e for e in entities if e.kind in REPORTED_KINDS),
                    key=lambda e: (REPORTED_KINDS.index(e.kind), e.name))
     due = [f for f in forecasts if f.days_left is not None and f.days_left <= ATTENTION_HORIZON_DAYS[f.kind]]
     attention = sorted(due, key=lambda f: f.days_left) + _state_attention(shown)
     incidents = sorted(open_incidents, key=lambda o: (o.incident.severity.value, o.incident.opened_at))
-    return DailyInspection(day, zone, generated_at, tuple(shown), tuple(incidents), tuple(attention))
+    return DailyInspection(day, zone, generated_at, tuple(shown), tuple(incidents), tuple(attention), evening_at)
 
 
 def _state_attention(entities: Sequence[Any]) -> list[Attention]:
@@ -101,8 +107,7 @@ def _state_attention(entities: Sequence[Any]) -> list[Attention]:
         if replace is not None and replace.value >= 1:
             found.append(Attention("ups_battery", entity.name, ""))
         if entity.kind == "backup" and entity.status in ("critical", "warning"):
-            message = next((c.message for c in entity.checks if c.status != "OK"), None)
-            found.append(Attention("backup", entity.name, "", detail=message))
+            found.append(Attention("backup", entity.name, "", check=next((c for c in entity.checks if c.status != "OK"), None)))
     return found
 
 
@@ -111,6 +116,8 @@ def _state_attention(entities: Sequence[Any]) -> list[Attention]:
 _WORDS: dict[str, tuple[str, str]] = {  # key: (zh-CN, en)
     "title": ("IT 巡检日报", "Daily IT inspection"),
     "generated_at": ("生成时间", "Generated"),
+    "interim": ("临时报告：截至 {time}。以每晚 {evening} 生成的日报为准。",
+                "Interim report as of {time}; the report made at {evening} is the record of the day."),
     "summary": ("概况", "Summary"),
     "entities": ("主机与设备", "Hosts and devices"),
     "incidents": ("未结故障", "Open incidents"),
@@ -164,11 +171,16 @@ def _entity_line(entity: Any, report: DailyInspection, language: Language) -> st
     if entity.open_alerts:
         parts.append(f"{_word('open_alerts', language)} {entity.open_alerts}")
     if entity.status != "ok":
-        problem = next((c.message for c in entity.checks if c.status not in ("OK", "ok")), None)
-        if problem:
-            parts.append(problem)
+        problem = next((c for c in entity.checks if c.status not in ("OK", "ok")), None)
+        if said := _check_message(problem, language):
+            parts.append(said)
         parts.append(f"{_word('last_seen', language)} {format_local_time(entity.last_seen, report.time_zone)}")
     return "; ".join(parts)
+
+
+def _check_message(check: Any, language: Language) -> str:
+    """A check's message in the reader's language (the agent's text when it has no parts); "" for no check."""
+    return check.message_in(language) if check is not None else ""
 
 
 def _clock_text(name: str, clock: ClockStatus, language: Language) -> str:
@@ -176,8 +188,8 @@ def _clock_text(name: str, clock: ClockStatus, language: Language) -> str:
     if clock.state == "paused":
         return f"{label} {_word('paused', language)}"
     if clock.breached:
-        return f"{label} {_word('over', language)} {format_hours(-clock.remaining_s, language)}"
-    return f"{label} {_word('left', language)} {format_hours(clock.remaining_s, language)}"
+        return f"{label} {_word('over', language)} {format_duration(-clock.remaining_s, language)}"
+    return f"{label} {_word('left', language)} {format_duration(clock.remaining_s, language)}"
 
 
 def _sla_text(sla: SlaStatus | None, language: Language) -> str:
@@ -202,11 +214,25 @@ def _attention_line(item: Attention, language: Language) -> str:
     if item.days_left is not None:
         key = {"toner": "days_left", "disk": "disk_days_left", "certificate": "cert_days_left"}[item.kind]
         head += " — " + _word(key, language).format(days=format_number(round(item.days_left, 1)))
-    return head + (f" — {item.detail}" if item.detail else "")
+    detail = _check_message(item.check, language)
+    return head + (f" — {detail}" if detail else "")
 
 
 def _title(report: DailyInspection, language: Language) -> str:
     return f"{_word('title', language)} {report.day.isoformat()}"
+
+
+def _generated_line(report: DailyInspection, language: Language) -> str:
+    return (f"{_word('generated_at', language)}: {format_local_time(report.generated_at, report.time_zone)} "
+            f"({report.time_zone})")
+
+
+def _interim_note(report: DailyInspection, language: Language) -> list[str]:
+    """The warning that an on-demand report made before the evening run is not the day's record."""
+    if not report.interim:
+        return []
+    return [_word("interim", language).format(time=format_local_time(report.generated_at, report.time_zone),
+                                              evening=format_local_time(report.evening_at, report.time_zone))]
 
 
 def _summary(report: DailyInspection, language: Language) -> str:
@@ -221,9 +247,8 @@ def _groups(report: DailyInspection) -> list[tuple[str, list[Any]]]:
 
 def render_daily_text(report: DailyInspection, language: Language) -> str:
     """Plain text for chat and e-mail bodies."""
-    lines = [_title(report, language),
-             f"{_word('generated_at', language)}: {format_local_time(report.generated_at, report.time_zone)} "
-             f"({report.time_zone})", "", f"{_word('summary', language)}: {_summary(report, language)}", ""]
+    lines = [_title(report, language), *_interim_note(report, language), _generated_line(report, language), "",
+             f"{_word('summary', language)}: {_summary(report, language)}", ""]
     lines.append(f"== {_word('attention', language)} ==")
     lines += [f"- {_attention_line(a, language)}" for a in report.attention] or [_word("none", language)]
     lines += ["", f"== {_word('incidents', language)} =="]
@@ -241,7 +266,8 @@ padding:12px;color:#212121;background:#fafafa;font-size:15px;line-height:1.45}h1
 h2{font-size:17px;margin:18px 0 6px;border-bottom:1px solid #ddd}h3{font-size:15px;margin:12px 0 4px;color:#555}
 ul{list-style:none;padding:0;margin:0}li{background:#fff;border:1px solid #e0e0e0;border-radius:6px;padding:8px;
 margin:6px 0;word-break:break-word}.badge{display:inline-block;color:#fff;border-radius:4px;padding:0 6px;
-margin-right:6px;font-size:13px}.muted{color:#757575;font-size:13px}.detail{display:block;font-size:13px;color:#424242}"""
+margin-right:6px;font-size:13px}.muted{color:#757575;font-size:13px}.detail{display:block;font-size:13px;color:#424242}
+.interim{background:#fff3e0;border:1px solid #ef6c00;border-radius:6px;padding:8px;margin:6px 0}"""
 
 
 def _badge(status: str, language: Language) -> str:
@@ -261,8 +287,8 @@ def render_daily_html(report: DailyInspection, language: Language) -> str:
              '<meta name="viewport" content="width=device-width, initial-scale=1">'
              f"<title>{esc(_title(report, language))}</title><style>{_CSS}</style></head><body>",
              f"<h1>{esc(_title(report, language))}</h1>",
-             f'<p class="muted">{esc(_word("generated_at", language))}: '
-             f"{esc(format_local_time(report.generated_at, report.time_zone))} ({esc(report.time_zone)})</p>",
+             *(f'<p class="interim">{esc(note)}</p>' for note in _interim_note(report, language)),
+             f'<p class="muted">{esc(_generated_line(report, language))}</p>',
              f"<p><b>{esc(_word('summary', language))}</b>: {esc(_summary(report, language))}</p>",
              f"<h2>{esc(_word('attention', language))}</h2>",
              _html_list([esc(_attention_line(a, language)) for a in report.attention], language),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +46,8 @@ CID_FONT = "STSong-Light"
 MAX_COLUMNS = 10  # a section with more is split into two tables: beyond this the figures would wrap
 MAX_COLUMN_PT = 140  # long texts (titles, reasons) wrap rather than squeeze the other columns
 HEADER_SHARE = 0.5  # a header may wrap onto two lines, so it claims half its length
+# A header wraps between words, and between CJK characters (where Chinese breaks): these are its pieces.
+_HEADER_PIECE_RE = re.compile(r"\s*(?:[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]|[^\s\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]+)")
 HEADER_BACKGROUND = colors.HexColor("#E3EAF2")
 GRID_COLOUR = colors.HexColor("#B0BEC5")
 PAGE_MARGIN = 18 * mm
@@ -123,7 +126,7 @@ class _Builder:
         cell_style, right = self.styles.cell, ParagraphStyle("cell_right", parent=self.styles.cell, alignment=2)
         widths = [[self.cell_width(text) for text in row] for row in rows]
         column_widths = self.column_widths(header, widths)
-        cells: list[list] = [[self.para(h, cell_style) for h in header]]
+        cells: list[list] = [[self.header_cell(h, width) for h, width in zip(header, column_widths)]]
         for row, row_widths in zip(rows, widths):
             cells.append([text if width <= room and "\n" not in text and self.fonts.has_glyphs(text)
                           else self.para(text, right if is_number else cell_style)
@@ -145,15 +148,28 @@ class _Builder:
         return pdfmetrics.stringWidth(text, self.fonts.name, self.styles.cell.fontSize) + 2 * CELL_PADDING_PT + 1
 
     def column_widths(self, header: Sequence[str], cell_widths: Sequence[Sequence[float]]) -> list[float]:
-        """Each column as wide as its longest cell (headers may wrap, long texts are capped), scaled to the page."""
+        """Each column as wide as its longest cell (headers may wrap, long texts are capped), scaled to the page;
+        never narrower than the widest word of its header, which is never broken."""
         cells = [max([row[i] for row in cell_widths], default=0) for i in range(len(header))]
+        words = [max(self.cell_width(piece.strip()) for piece in _header_pieces(title)) for title in header]
         unwrapped = [max(self.cell_width(title), cell) for title, cell in zip(header, cells)]
         if sum(unwrapped) <= TEXT_WIDTH_PT:
-            return _fit(unwrapped, TEXT_WIDTH_PT)
+            return _fit(unwrapped, TEXT_WIDTH_PT, words)
         # A wrapped header keeps a closing bracket on its line (CJK line breaking), hence a character's slack.
         slack = self.styles.cell.fontSize
         return _fit([min(max(self.cell_width(title) * HEADER_SHARE + slack, cell), MAX_COLUMN_PT)
-                     for title, cell in zip(header, cells)], TEXT_WIDTH_PT)
+                     for title, cell in zip(header, cells)], TEXT_WIDTH_PT, words)
+
+    def header_cell(self, title: str, column_width: float) -> Paragraph:
+        """The header in lines that fit the column, broken between words (and CJK characters) only."""
+        lines: list[str] = []
+        for piece in _header_pieces(title):
+            joined = (lines[-1] + piece) if lines else piece.strip()
+            if lines and self.cell_width(joined) <= column_width:
+                lines[-1] = joined
+            else:
+                lines.append(piece.strip())
+        return Paragraph("<br/>".join(self.fonts.markup(line) for line in lines), self.styles.cell)
 
     def chart(self, key: str, drawing) -> KeepTogether:
         zh, en = _CHART_TITLES[key]
@@ -241,19 +257,27 @@ class _Builder:
         return story
 
 
-def _fit(wanted: Sequence[float], available: float) -> list[float]:
+def _header_pieces(title: str) -> list[str]:
+    """``title`` as the pieces a line may break between: words (with the space before them) and CJK characters."""
+    return _HEADER_PIECE_RE.findall(title) or [title]
+
+
+def _fit(wanted: Sequence[float], available: float, floors: Sequence[float]) -> list[float]:
     """Widths filling ``available``: stretched alike when there is room, else the widest capped at one width
-    so that narrow columns (figures, dates) keep theirs and only long texts wrap more."""
+    so that narrow columns (figures, dates) keep theirs and only long texts wrap more; no column goes below
+    its floor (its header's widest word)."""
+    wanted = [max(w, floor) for w, floor in zip(wanted, floors)]
     total = sum(wanted)
     if total <= available:
         return [w * available / total for w in wanted]
-    remaining, count = available, len(wanted)
-    for index, w in enumerate(sorted(wanted)):
-        if w * (count - index) >= remaining:
-            cap = remaining / (count - index)
-            break
-        remaining -= w
-    return [min(w, cap) for w in wanted]
+    low, high = 0.0, max(wanted)  # the cap at which the capped widths, floors kept, fill the page
+    for _ in range(40):
+        cap = (low + high) / 2
+        if sum(max(min(w, cap), floor) for w, floor in zip(wanted, floors)) > available:
+            high = cap
+        else:
+            low = cap
+    return [max(min(w, low), floor) for w, floor in zip(wanted, floors)]
 
 
 def _column_groups(count: int) -> list[list[int]]:

@@ -27,7 +27,7 @@ from itops.alerting.reports.texts import (
     MISSING,
     category_name,
     definitions,
-    format_hours,
+    format_duration,
     format_local_time,
     format_percent,
     label,
@@ -50,7 +50,7 @@ def format_value(value: object, unit: Unit, language: Language, time_zone: str) 
     if value is None:
         return MISSING
     if unit == "seconds":
-        return format_hours(value, language)  # type: ignore[arg-type]
+        return format_duration(value, language)  # type: ignore[arg-type]
     if unit == "ratio":
         return format_percent(value)  # type: ignore[arg-type]
     if unit == "availability":

@@ -18,7 +18,7 @@ __all__ = [
     "MISSING",
     "category_name",
     "definitions",
-    "format_hours",
+    "format_duration",
     "format_local_time",
     "format_percent",
     "format_signed",
@@ -207,19 +207,39 @@ def state_name(state: IncidentState, language: Language) -> str:
     return zh if language == "zh-CN" else en
 
 
-def format_hours(seconds: float | None, language: Language) -> str:
-    """Hours and minutes, never days: business days are not 24 h long, so ``1d`` would mislead.
+def format_duration(seconds: float | None, language: Language) -> str:
+    """Hours, minutes and seconds, never days: business days are not 24 h long, so ``1d`` would mislead.
 
-    Rounds to the nearest minute; negative values (time over a target) keep their sign.
+    To the nearest second, as exact as the CSV's seconds: ``12m 40s`` (12分40秒), ``1h 05m`` (1小时05分),
+    ``40s`` (40秒); seconds are left out when there are none. Negative values (time over a target) keep
+    their sign.
     """
     if seconds is None:
         return MISSING
-    minutes = round(abs(seconds) / 60)
+    minutes, rest_s = divmod(round(abs(seconds)), 60)
     hours, minutes = divmod(minutes, 60)
-    sign = "-" if seconds < 0 and (hours or minutes) else ""
-    if language == "zh-CN":
-        return f"{sign}{hours}小时{minutes:02d}分" if hours else f"{sign}{minutes}分钟"
-    return f"{sign}{hours}h {minutes:02d}m" if hours else f"{sign}{minutes}m"
+    sign = "-" if seconds < 0 and (hours or minutes or rest_s) else ""
+    return sign + (_duration_zh if language == "zh-CN" else _duration_en)(hours, minutes, rest_s)
+
+
+def _duration_en(hours: int, minutes: int, seconds: int) -> str:
+    if hours:
+        text = f"{hours}h {minutes:02d}m"
+    elif minutes:
+        text = f"{minutes}m"
+    else:
+        return f"{seconds}s"
+    return f"{text} {seconds:02d}s" if seconds else text
+
+
+def _duration_zh(hours: int, minutes: int, seconds: int) -> str:
+    if hours:
+        text = f"{hours}小时{minutes:02d}分"
+    elif minutes:
+        text = f"{minutes}分" if seconds else f"{minutes}分钟"
+    else:
+        return f"{seconds}秒"
+    return f"{text}{seconds:02d}秒" if seconds else text
 
 
 def format_percent(ratio: float | None, digits: int = 1) -> str:
@@ -227,14 +247,14 @@ def format_percent(ratio: float | None, digits: int = 1) -> str:
 
 
 def format_signed(value: float | None, unit: str, language: Language) -> str:
-    """A month-on-month change: ``+3``, ``-1.5 pp``, ``+12m``; unit is count, ratio or seconds."""
+    """A month-on-month change: ``+3``, ``-1.5 pp``, ``+12m 40s``; unit is count, ratio or seconds."""
     if value is None:
         return MISSING
     sign = "+" if value > 0 else ""
     if unit == "ratio":
         return f"{sign}{value * 100:.2f} {'个百分点' if language == 'zh-CN' else 'pp'}"
     if unit == "seconds":
-        return ("+" if value > 0 else "") + format_hours(value, language)
+        return ("+" if value > 0 else "") + format_duration(value, language)
     return f"{sign}{value:g}"
 
 

@@ -8,6 +8,7 @@ import itertools
 import json
 import time
 import urllib.request
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -48,7 +49,7 @@ def launch_chromium(playwright: Playwright) -> Browser:
     return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
 
 
-def chromium_browser():
+def chromium_browser() -> Iterator[Browser]:
     """A headless chromium for a module's ``browser`` fixture (``yield from`` it)."""
     with sync_playwright() as playwright:
         chromium = launch_chromium(playwright)
@@ -56,7 +57,7 @@ def chromium_browser():
         chromium.close()
 
 
-def console_tab(browser: Browser, viewport: dict[str, int], locale: str = "en-US"):
+def console_tab(browser: Browser, viewport: dict[str, int], locale: str = "en-US") -> Iterator[Page]:
     """A fresh tab for one test (``yield from`` it in a fixture); fails the test on any script error."""
     # A browser far from Shanghai: the console must still show times in the collector's zone.
     context = browser.new_context(viewport=viewport, timezone_id="America/New_York", locale=locale)

@@ -65,7 +65,7 @@ def test_agent_once_reports_each_simulated_clock(tmp_path, start_clock):
     assert checks["normal"][0] == "OK"
     assert checks["full"][0] == "WARNING"
     assert checks["full"][1].endswith("; attendance record storage 95% full (95000 of 100000)")
-    assert checks["silent"] == ("CRITICAL", (f"answers on port {ports['silent']} but not as an attendance clock "
-                                             "(no answer within 1 s); its software may have hung"))
+    assert checks["silent"] == ("CRITICAL", (f"answers on port {ports['silent']} but not as an attendance clock; "
+                                             "its software may have hung; no answer within 1 s"))
     assert checks["offline"][0] == "CRITICAL"
-    assert checks["offline"][1].startswith(f"offline: cannot reach 127.0.0.1:{ports['offline']}/tcp: connection refused")
+    assert checks["offline"][1].startswith(f"offline: cannot reach 127.0.0.1:{ports['offline']}/tcp; connection refused")

@@ -12,7 +12,7 @@ from itops.alerting.incidents.model import Category
 from itops.alerting.incidents.sla import SlaConfig, SlaPolicy
 from itops.alerting.incidents.store import IncidentStore
 from itops.alerting.model import Severity
-from itops.collector.daily_report import generate_daily_report, trend_forecasts
+from itops.collector.daily_report import gather_daily_inspection, trend_forecasts, write_daily_report
 
 from .test_entities_api import collect_fleet, collector_directory
 
@@ -22,10 +22,10 @@ pytestmark = pytest.mark.integration
 async def write_report(workdir, now_ms: int, incidents: IncidentStore) -> list:
     async with collector_directory(workdir, now_ms) as (directory, storage):
         forecasts = await trend_forecasts(storage, now_ms / 1000 + 1)
-        written = await generate_daily_report(
+        report = await gather_daily_inspection(
             date(2026, 10, 14), directory=directory, storage=storage, incidents=incidents,
-            sla=SlaPolicy(SlaConfig()), reports_dir=workdir / "reports", languages=("zh-CN", "en"),
-            clock=lambda: now_ms / 1000 + 1)
+            sla=SlaPolicy(SlaConfig()), clock=lambda: now_ms / 1000 + 1)
+        written = await write_daily_report(report, workdir / "reports", languages=("zh-CN", "en"))
     return forecasts, written
 
 
@@ -61,7 +61,7 @@ def test_daily_report_from_the_collectors_data(tmp_path, tls_dir, agent_token):
     assert "- Disk filling up: pc-1 /var — full in about 2 days" in text
     assert "- Certificate expiring: pc-1 https://erp.example — expires in 9 days" in text
     assert "- Backup stale or missing: erp-db — last erp-db older than 26 h" in text
-    assert f"{opened.id} [P2" in text and "Switch port ge2 down" in text and "response left 10m" in text
+    assert f"{opened.id} [P2" in text and "Switch port ge2 down" in text and "response left 9m 59s" in text  # made 1 s after now
     assert f"{done.id} [P3" in text
     assert "- Warning sw-1: Ports up 1; Ports down 1; 1 of 2 enabled interfaces are down: ge2" in text
     page = (daily / "2026-10-14.zh-CN.html").read_text()

@@ -28,7 +28,7 @@ from itops.alerting.reports.monthly import MonthlyReport, build_monthly_report
 from itops.collector.access import access_middlewares
 from itops.collector.report_cli import add_report_parser, run_report
 from itops.collector.report_mail import ReportEmailConfig
-from itops.collector.report_scheduler import ReportScheduler, ReportsConfig
+from itops.collector.report_scheduler import DAILY_FORMATS, ReportScheduler, ReportsConfig, daily_report_path
 from itops.collector.reports_api import add_report_routes
 from itops.collector.users import Role, UserStore
 from itops.yamlconf import ConfigError, load_text
@@ -107,7 +107,7 @@ def source() -> MonthlySource:
 @pytest.fixture
 def served(tmp_path, users, source):
     app = web.Application(middlewares=access_middlewares(users, {}, False, lambda: NOW))
-    add_report_routes(app, source, tmp_path / "reports", "Asia/Shanghai", clock=lambda: NOW)
+    add_report_routes(app, source, tmp_path / "reports", ReportsConfig(), clock=lambda: NOW)
     server = ServedApp(app)
     yield server
     server.close()
@@ -352,6 +352,7 @@ def test_the_daily_run_happens_at_the_given_clocks_time_on_its_local_day(tmp_pat
     async def scenario() -> datetime:
         reports = ReportScheduler(ReportsConfig(daily_at="00:00"), tmp_path, source, daily, clock=clock)
         write_all_monthly(reports, "2026-11")
+        write_all_daily(reports, date(2026, 12, 31))
         reports.start()
         first = reports.next_run_times()
         await wait_for(lambda: reports.next_run_times() != first)
@@ -371,6 +372,67 @@ def write_all_monthly(reports: ReportScheduler, month_label: str) -> None:
             path = reports.reports_dir / "monthly" / f"{month_label}.{language}.{fmt}"
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(b"made before")
+
+
+def write_all_daily(reports: ReportScheduler, day: date) -> None:
+    """The day's files as if made that evening."""
+    for language in reports.config.languages:
+        for fmt in DAILY_FORMATS:
+            path = daily_report_path(reports.reports_dir, day, language, fmt)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(b"made before")
+
+
+def test_a_missed_evening_is_made_up_at_start(tmp_path, source):
+    made: list[date] = []
+
+    async def daily(day: date) -> list[Path]:
+        made.append(day)
+        return []
+
+    async def scenario() -> datetime:
+        reports = ReportScheduler(ReportsConfig(languages=["zh-CN", "en"]), tmp_path, source, daily,
+                                  clock=lambda: NOW)
+        write_all_monthly(reports, "2026-10")
+        write_all_daily(reports, date(2026, 11, 1))
+        write_all_daily(reports, date(2026, 11, 2))
+        (tmp_path / "reports" / "daily" / "2026-11-02.en.txt").unlink()  # one file missing: the evening was missed
+        reports.start()
+        first = reports.next_run_times()
+        await wait_for(lambda: reports.next_run_times() != first)  # the make-up run is done
+        runs = reports.next_run_times()
+        reports.stop()
+        return runs["daily_report"]
+
+    next_daily = asyncio.run(scenario())
+    # at 10:00 local on 11-03 the latest evening due is 11-02's (18:00); today's is not due before 18:00
+    assert made == [date(2026, 11, 2)] and source.asked == []
+    assert next_daily.astimezone(UTC) == datetime(2026, 11, 3, 10, 0, tzinfo=UTC)
+
+
+def test_no_daily_run_at_start_when_the_due_evening_is_there(tmp_path, source):
+    async def daily(day: date) -> list[Path]:
+        raise AssertionError(f"made {day} although it was there")
+
+    reports = ReportScheduler(ReportsConfig(), tmp_path, source, daily, clock=lambda: NOW)
+    write_all_monthly(reports, "2026-10")
+    write_all_daily(reports, date(2026, 11, 2))
+
+    async def scenario() -> dict:
+        reports.start()
+        runs = reports.next_run_times()
+        reports.stop()
+        return runs
+
+    assert asyncio.run(scenario())["daily_report"].astimezone(UTC) == datetime(2026, 11, 3, 10, 0, tzinfo=UTC)
+
+
+def test_due_day_turns_at_the_daily_time(tmp_path, source):
+    reports = ReportScheduler(ReportsConfig(daily_at="18:30"), tmp_path, source, clock=lambda: NOW)
+    assert reports.due_day(datetime(2026, 11, 3, 10, 29, 59, tzinfo=UTC)) == date(2026, 11, 2)  # 18:29:59 local
+    assert reports.due_day(datetime(2026, 11, 3, 10, 30, tzinfo=UTC)) == date(2026, 11, 3)
+    # 00:30 local on 11-04, past midnight: 11-04's evening has not come, 11-03's is the latest due
+    assert reports.due_day(datetime(2026, 11, 3, 16, 30, tzinfo=UTC)) == date(2026, 11, 3)
 
 
 def test_due_month_turns_at_the_monthly_time_on_the_first(tmp_path, source):
@@ -395,7 +457,7 @@ def test_daily_run_calls_the_generator_and_prunes_old_days(tmp_path, source):
     for name in ("2026-08-04.zh-CN.html", "2026-08-05.zh-CN.txt", "2026-08-06.en.html", "notes.txt"):
         (daily_dir / name).write_text("old", encoding="utf-8")
     reports = ReportScheduler(ReportsConfig(keep_daily=90), tmp_path, source, daily, clock=lambda: NOW)
-    asyncio.run(reports.run_today())
+    asyncio.run(reports.run_daily(date(2026, 11, 3)))
     assert made == [date(2026, 11, 3)]
     # 90 days before 2026-11-03 is 2026-08-05: older days go, that day and later stay, other files are left
     assert sorted(p.name for p in daily_dir.iterdir()) == ["2026-08-05.zh-CN.txt", "2026-08-06.en.html",

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 
-from itops.agent.checks import CheckStatus, report_check
+from itops.agent.checks import ENGLISH_FORMATS, CheckMessage, CheckStatus, MessagePart, report_check
 from itops.agent.inputs.attendance_clock.config import (
     AttendanceClockConfig,
     ClockConfig,
@@ -40,6 +40,28 @@ _STORES = {
     "faces": ("faces", "faces_capacity"),
 }
 _STORE_WORDS = {"records": "attendance record", "users": "user", "fingerprints": "fingerprint", "faces": "face"}
+ENGLISH_FORMATS["clock_store"] = _STORE_WORDS.__getitem__
+OFFLINE = CheckMessage("attendance_clock.offline", "offline: cannot reach {where}")
+NOT_ZK = CheckMessage("attendance_clock.not_zk",
+                      "answers on port {port} but not as an attendance clock; its software may have hung")
+PROTOCOL_ERROR = CheckMessage("attendance_clock.protocol_error", "{error}")
+COMM_KEY_REFUSED = CheckMessage("attendance_clock.comm_key_refused",
+                                "online, but refused comm key {comm_key}: set the clock's Comm Key in the config")
+NO_ANSWER = CheckMessage("attendance_clock.no_answer", "no answer within {timeout_s:g} s")
+REFUSED = CheckMessage("attendance_clock.refused", "connection refused, the port is closed")
+SOCKET_ERROR = CheckMessage("attendance_clock.socket_error", "{error}")
+PORT_NO_ANSWER = CheckMessage("attendance_clock.port_no_answer", "TCP port {port}: no answer within {timeout_s:g} s")
+PORT_REFUSED = CheckMessage("attendance_clock.port_refused", "TCP port {port}: connection refused, the port is closed")
+PORT_ERROR = CheckMessage("attendance_clock.port_error", "TCP port {port}: {error}")
+ONLINE = CheckMessage("attendance_clock.online", "online")
+DRIFT_CORRECTED = CheckMessage("attendance_clock.drift_corrected", "clock was {drift_s:offset}, set it to the agent's time")
+DRIFT_OVER_LIMIT = CheckMessage("attendance_clock.drift_over_limit",
+                                "clock is {drift_s:offset} (more than {limit_s:g} s off)")
+DRIFT = CheckMessage("attendance_clock.drift", "clock {drift_s:offset}")
+STORAGE = CheckMessage("attendance_clock.storage", "{store:clock_store} storage {percent}% full ({count} of {capacity})")
+STORAGE_FULL = CheckMessage("attendance_clock.storage_full",
+                            "{store:clock_store} storage {percent}% full ({count} of {capacity}), "
+                            "new entries are refused or overwrite old ones")
 
 
 class ClockState(enum.Enum):
@@ -52,7 +74,7 @@ class ClockState(enum.Enum):
 @dataclass
 class ClockReading:
     state: ClockState
-    problem: str = ""
+    problem: tuple[MessagePart, ...] = ()  # why it is not online
     response_time_s: float = 0.0
     drift_s: float = 0.0
     corrected: bool = False
@@ -93,39 +115,37 @@ class AttendanceClockInput(Input[AttendanceClockConfig]):
         check_labels = {"address": clock_config.address, **clock_config.asset_labels()}
         report_check(acc, CHECK, clock_config.name, status, message, duration_s, check_labels)
 
-    def _verdict(self, clock_config: ClockConfig, reading: ClockReading) -> tuple[CheckStatus, str]:
+    def _verdict(self, clock_config: ClockConfig, reading: ClockReading) -> tuple[CheckStatus, list[MessagePart]]:
         where = f"{clock_config.address}:{clock_config.port}/{clock_config.protocol}"
         if reading.state is ClockState.UNREACHABLE:
-            return CheckStatus.CRITICAL, f"offline: cannot reach {where}: {reading.problem}"
+            return CheckStatus.CRITICAL, [OFFLINE(where=where), *reading.problem]
         if reading.state is ClockState.NOT_SPEAKING_ZK:
-            return CheckStatus.CRITICAL, (f"answers on port {clock_config.port} but not as an attendance clock "
-                                          f"({reading.problem}); its software may have hung")
+            return CheckStatus.CRITICAL, [NOT_ZK(port=clock_config.port), *reading.problem]
         if reading.state is ClockState.COMM_KEY_REFUSED:
-            return CheckStatus.WARNING, f"online, but refused comm key {clock_config.comm_key}: set the clock's Comm Key in the config"
+            return CheckStatus.WARNING, [COMM_KEY_REFUSED(comm_key=clock_config.comm_key)]
         findings = [self._drift_finding(reading), *self._storage_findings(reading.sizes)]
         worst = max((status for status, _ in findings), default=CheckStatus.OK, key=_severity)
-        return worst, "; ".join(["online", *(text for _, text in findings)])
+        return worst, [ONLINE(), *(part for _, part in findings)]
 
-    def _drift_finding(self, reading: ClockReading) -> tuple[CheckStatus, str]:
-        offset = _describe_offset(reading.drift_s)
+    def _drift_finding(self, reading: ClockReading) -> tuple[CheckStatus, MessagePart]:
         if reading.corrected:
-            return CheckStatus.WARNING, f"clock was {offset}, set it to the agent's time"
+            return CheckStatus.WARNING, DRIFT_CORRECTED(drift_s=reading.drift_s)
         if abs(reading.drift_s) > self.config.drift_warning:
-            return CheckStatus.WARNING, f"clock is {offset} (more than {self.config.drift_warning:g} s off)"
-        return CheckStatus.OK, f"clock {offset}"
+            return CheckStatus.WARNING, DRIFT_OVER_LIMIT(drift_s=reading.drift_s, limit_s=self.config.drift_warning)
+        return CheckStatus.OK, DRIFT(drift_s=reading.drift_s)
 
-    def _storage_findings(self, sizes: FreeSizes) -> list[tuple[CheckStatus, str]]:
+    def _storage_findings(self, sizes: FreeSizes) -> list[tuple[CheckStatus, MessagePart]]:
         findings = []
         for store, (count, capacity) in _usage(sizes).items():
             ratio = count / capacity
             # Rounded down: a store 99.6 % full must not read "100% full" while new entries still fit.
-            text = f"{_STORE_WORDS[store]} storage {count * 100 // capacity}% full ({count} of {capacity})"
+            usage = {"store": store, "percent": count * 100 // capacity, "count": count, "capacity": capacity}
             if ratio >= 1:
-                findings.append((CheckStatus.CRITICAL, text + ", new entries are refused or overwrite old ones"))
+                findings.append((CheckStatus.CRITICAL, STORAGE_FULL(**usage)))
             elif ratio >= self.config.storage_warning_ratio:
-                findings.append((CheckStatus.WARNING, text))
+                findings.append((CheckStatus.WARNING, STORAGE(**usage)))
             elif store == "records":
-                findings.append((CheckStatus.OK, text))
+                findings.append((CheckStatus.OK, STORAGE(**usage)))
         return findings
 
 
@@ -134,16 +154,16 @@ def read_clock(clock_config: ClockConfig, correct_drift_above: float | None, now
     try:
         with ZKClient(clock_config.address, clock_config.port, clock_config.protocol, clock_config.timeout) as client:
             return _read_session(client, clock_config, correct_drift_above, now)
-    except CommKeyRefused as exc:
-        return ClockReading(ClockState.COMM_KEY_REFUSED, str(exc))
+    except CommKeyRefused:
+        return ClockReading(ClockState.COMM_KEY_REFUSED)
     except ProtocolError as exc:
-        return ClockReading(ClockState.NOT_SPEAKING_ZK, str(exc))
+        return ClockReading(ClockState.NOT_SPEAKING_ZK, (PROTOCOL_ERROR(error=exc),))
     except OSError as exc:
         protocol_problem = _socket_problem(exc, clock_config)
     port_problem = _tcp_port_problem(clock_config)
     if port_problem is None:
-        return ClockReading(ClockState.NOT_SPEAKING_ZK, protocol_problem)
-    return ClockReading(ClockState.UNREACHABLE, f"{protocol_problem}; TCP port {clock_config.port}: {port_problem}")
+        return ClockReading(ClockState.NOT_SPEAKING_ZK, (protocol_problem,))
+    return ClockReading(ClockState.UNREACHABLE, (protocol_problem, port_problem))
 
 
 def _read_session(client: ZKClient, clock_config: ClockConfig, correct_drift_above: float | None,
@@ -175,20 +195,25 @@ def _epoch(wall: datetime, zone: tzinfo | None) -> float:
     return wall.replace(tzinfo=zone).timestamp()
 
 
-def _socket_problem(exc: OSError, clock_config: ClockConfig) -> str:
+def _socket_problem(exc: OSError, clock_config: ClockConfig) -> MessagePart:
     if isinstance(exc, TimeoutError):
-        return f"no answer within {clock_config.timeout:g} s"
+        return NO_ANSWER(timeout_s=clock_config.timeout)
     if isinstance(exc, ConnectionRefusedError):
-        return "connection refused, the port is closed"
-    return exc.strerror or str(exc)
+        return REFUSED()
+    return SOCKET_ERROR(error=exc.strerror or exc)
 
 
-def _tcp_port_problem(clock_config: ClockConfig) -> str | None:
+def _tcp_port_problem(clock_config: ClockConfig) -> MessagePart | None:
     """Why a TCP connection to the clock's port fails, or None when it succeeds."""
+    port = clock_config.port
     try:
-        socket.create_connection((clock_config.address, clock_config.port), timeout=clock_config.timeout).close()
+        socket.create_connection((clock_config.address, port), timeout=clock_config.timeout).close()
+    except TimeoutError:
+        return PORT_NO_ANSWER(port=port, timeout_s=clock_config.timeout)
+    except ConnectionRefusedError:
+        return PORT_REFUSED(port=port)
     except OSError as exc:
-        return _socket_problem(exc, clock_config)
+        return PORT_ERROR(port=port, error=exc.strerror or exc)
     return None
 
 
@@ -206,14 +231,6 @@ def _usage(sizes: FreeSizes) -> dict[str, tuple[int, int]]:
     """Count and capacity of each store the device has (a capacity of 0: it has none, e.g. no face reader)."""
     usage = {store: (getattr(sizes, count), getattr(sizes, capacity)) for store, (count, capacity) in _STORES.items()}
     return {store: pair for store, pair in usage.items() if pair[1] > 0}
-
-
-def _describe_offset(drift_s: float) -> str:
-    if drift_s == 0:
-        return "in time"
-    magnitude = abs(drift_s)
-    amount = f"{magnitude / 60:.0f} min" if magnitude >= 120 else f"{magnitude:.0f} s"
-    return f"{amount} {'fast' if drift_s > 0 else 'slow'}"
 
 
 def _severity(status: CheckStatus) -> int:

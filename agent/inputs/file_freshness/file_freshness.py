@@ -7,13 +7,19 @@ import os
 import stat
 import time
 
-from itops.agent.checks import CheckStatus, report_check
+from itops.agent.checks import CheckMessage, CheckStatus, MessagePart, report_check
 from itops.agent.inputs.base import Accumulator, Input
 from itops.agent.inputs.file_freshness.config import FileFreshnessConfig, FreshnessRule
 
 __all__ = ["FileFreshnessInput"]
 
 CHECK = "file_freshness"
+NO_FILE = CheckMessage("file_freshness.no_file", "no file matches {pattern}")
+TOO_OLD = CheckMessage("file_freshness.too_old",
+                       "last {target} older than {max_age_h:g} h: {file} modified {age_h:.1f} h ago")
+TOO_SMALL = CheckMessage("file_freshness.too_small",
+                         "last {target} smaller than {min_size_text}: {file} is {size_text}")
+FRESH = CheckMessage("file_freshness.fresh", "last {target} {file} modified {age_h:.1f} h ago, {size_text}")
 
 
 class FileFreshnessInput(Input[FileFreshnessConfig]):
@@ -26,10 +32,10 @@ class FileFreshnessInput(Input[FileFreshnessConfig]):
             status, message = self._check(acc, rule)
             report_check(acc, CHECK, rule.target, status, message, time.monotonic() - started)
 
-    def _check(self, acc: Accumulator, rule: FreshnessRule) -> tuple[CheckStatus, str]:
+    def _check(self, acc: Accumulator, rule: FreshnessRule) -> tuple[CheckStatus, MessagePart]:
         newest = _newest_file(rule.path)
         if newest is None:
-            return CheckStatus.CRITICAL, f"no file matches {rule.path}"
+            return CheckStatus.CRITICAL, NO_FILE(pattern=rule.path)
         path, status = newest
         age_s = self.clock() - status.st_mtime
         labels = {"target": rule.target}
@@ -37,12 +43,12 @@ class FileFreshnessInput(Input[FileFreshnessConfig]):
         acc.add_sample("itops_file_newest_size_bytes", status.st_size, labels)
         name = os.path.basename(path)
         if age_s > rule.max_age:
-            return (CheckStatus.CRITICAL,
-                    f"last {rule.target} older than {rule.max_age / 3600:g} h: {name} modified {_hours(age_s)} ago")
+            return CheckStatus.CRITICAL, TOO_OLD(target=rule.target, max_age_h=rule.max_age / 3600, file=name,
+                                                 age_h=age_s / 3600)
         if status.st_size < rule.min_size:
-            return (CheckStatus.CRITICAL,
-                    f"last {rule.target} smaller than {_size(rule.min_size)}: {name} is {_size(status.st_size)}")
-        return CheckStatus.OK, f"last {rule.target} {name} modified {_hours(age_s)} ago, {_size(status.st_size)}"
+            return CheckStatus.CRITICAL, TOO_SMALL(target=rule.target, min_size_text=_size(rule.min_size), file=name,
+                                                   size_text=_size(status.st_size))
+        return CheckStatus.OK, FRESH(target=rule.target, file=name, age_h=age_s / 3600, size_text=_size(status.st_size))
 
 def _newest_file(pattern: str) -> tuple[str, os.stat_result] | None:
     """The most recently modified regular file matching ``pattern``; files deleted meanwhile are skipped."""
@@ -55,10 +61,6 @@ def _newest_file(pattern: str) -> tuple[str, os.stat_result] | None:
         if stat.S_ISREG(status.st_mode) and (newest is None or status.st_mtime > newest[1].st_mtime):
             newest = (path, status)
     return newest
-
-
-def _hours(seconds: float) -> str:
-    return f"{seconds / 3600:.1f} h"
 
 
 def _size(size_bytes: int) -> str:

@@ -14,7 +14,7 @@ import time
 import urllib.parse
 from dataclasses import dataclass
 
-from itops.agent.checks import CheckStatus, report_check
+from itops.agent.checks import CheckMessage, CheckStatus, MessagePart, report_check
 from itops.agent.inputs.base import Accumulator, Input
 from itops.agent.inputs.http.config import HttpConfig
 from itops.agent.inputs.tcp_connect.tcp_connect import describe_connection_error
@@ -24,6 +24,16 @@ __all__ = ["HttpInput", "MAX_BODY_BYTES"]
 
 CHECK = "http"
 MAX_BODY_BYTES = 1024 * 1024
+NOT_TRUSTED = CheckMessage("http.tls_not_trusted", "TLS certificate not trusted: {reason}")
+HANDSHAKE_FAILED = CheckMessage("http.tls_handshake_failed", "TLS handshake failed: {reason}")
+NOT_HTTP = CheckMessage("http.not_http", "not a valid HTTP answer: {error}")
+UNEXPECTED_STATUS = CheckMessage("http.unexpected_status", "status {status_code}, expected {expected}")
+STATUS = CheckMessage("http.status", "status {status_code}")
+BODY_CONTAINS = CheckMessage("http.body_contains", "body contains {wanted!r}")
+BODY_LACKS = CheckMessage("http.body_lacks", "body does not contain {wanted!r}")
+BODY_MATCHES = CheckMessage("http.body_matches", "body matches /{pattern}/")
+BODY_MISMATCH = CheckMessage("http.body_mismatch", "body does not match /{pattern}/")
+EXPIRY_UNREADABLE = CheckMessage("http.certificate_unreadable", "cannot read the server certificate's expiry: {error}")
 # The status of an answer with several findings is that of the worst one.
 _SEVERITY = (CheckStatus.OK, CheckStatus.UNKNOWN, CheckStatus.WARNING, CheckStatus.CRITICAL)
 
@@ -70,16 +80,16 @@ class HttpInput(Input[HttpConfig]):
         findings = [self._judge_status(answer.status_code), *self._judge_body(acc, labels, answer.body),
                     *self._judge_certificate(acc, labels, answer.certificate_der)]
         status = max((status for status, _ in findings), key=_SEVERITY.index)
-        report_check(acc, CHECK, url, status, "; ".join(message for _, message in findings), duration_s)
+        report_check(acc, CHECK, url, status, [message for _, message in findings], duration_s)
 
-    def _describe_failure(self, exc: Exception) -> str:
+    def _describe_failure(self, exc: Exception) -> MessagePart:
         if isinstance(exc, ssl.SSLCertVerificationError):
-            return f"TLS certificate not trusted: {exc.verify_message}"
+            return NOT_TRUSTED(reason=exc.verify_message)
         if isinstance(exc, ssl.SSLError):
-            return f"TLS handshake failed: {exc.reason or exc}"
+            return HANDSHAKE_FAILED(reason=exc.reason or exc)
         if isinstance(exc, OSError):
             return describe_connection_error(exc, self.config.response_timeout)
-        return f"not a valid HTTP answer: {type(exc).__name__} {exc}".rstrip()
+        return NOT_HTTP(error=f"{type(exc).__name__} {exc}".rstrip())
 
     def _request(self, url: str) -> Answer:
         parts = urllib.parse.urlsplit(url)
@@ -100,15 +110,15 @@ class HttpInput(Input[HttpConfig]):
         finally:
             connection.close()
 
-    def _judge_status(self, status_code: int) -> tuple[CheckStatus, str]:
+    def _judge_status(self, status_code: int) -> tuple[CheckStatus, MessagePart]:
         expected = self.config.expected_status_codes
         if expected and status_code not in expected:
-            return CheckStatus.CRITICAL, f"status {status_code}, expected {', '.join(map(str, expected))}"
+            return CheckStatus.CRITICAL, UNEXPECTED_STATUS(status_code=status_code, expected=", ".join(map(str, expected)))
         if not expected and not 200 <= status_code < 400:
-            return CheckStatus.CRITICAL, f"status {status_code}, expected 200-399"
-        return CheckStatus.OK, f"status {status_code}"
+            return CheckStatus.CRITICAL, UNEXPECTED_STATUS(status_code=status_code, expected="200-399")
+        return CheckStatus.OK, STATUS(status_code=status_code)
 
-    def _judge_body(self, acc: Accumulator, labels: dict[str, str], body: bytes) -> list[tuple[CheckStatus, str]]:
+    def _judge_body(self, acc: Accumulator, labels: dict[str, str], body: bytes) -> list[tuple[CheckStatus, MessagePart]]:
         wanted = self.config.body_contains
         pattern = self._body_pattern
         if wanted is None and pattern is None:
@@ -116,21 +126,22 @@ class HttpInput(Input[HttpConfig]):
         text = body.decode("utf-8", "replace")
         findings = []
         if wanted is not None:
-            findings.append((CheckStatus.OK, f"body contains {wanted!r}") if wanted in text
-                            else (CheckStatus.CRITICAL, f"body does not contain {wanted!r}"))
+            findings.append((CheckStatus.OK, BODY_CONTAINS(wanted=wanted)) if wanted in text
+                            else (CheckStatus.CRITICAL, BODY_LACKS(wanted=wanted)))
         if pattern is not None:
-            findings.append((CheckStatus.OK, f"body matches /{pattern.pattern}/") if pattern.search(text)
-                            else (CheckStatus.CRITICAL, f"body does not match /{pattern.pattern}/"))
+            findings.append((CheckStatus.OK, BODY_MATCHES(pattern=pattern.pattern)) if pattern.search(text)
+                            else (CheckStatus.CRITICAL, BODY_MISMATCH(pattern=pattern.pattern)))
         matched = all(status is CheckStatus.OK for status, _ in findings)
         acc.add_sample("itops_http_response_body_matched", float(matched), labels)
         return findings
 
-    def _judge_certificate(self, acc: Accumulator, labels: dict[str, str], der: bytes | None) -> list[tuple[CheckStatus, str]]:
+    def _judge_certificate(self, acc: Accumulator, labels: dict[str, str],
+                           der: bytes | None) -> list[tuple[CheckStatus, MessagePart]]:
         if der is None:
             return []
         try:
             seconds_left = not_after(der).timestamp() - self.clock()
         except CertificateError as exc:
-            return [(CheckStatus.UNKNOWN, f"cannot read the server certificate's expiry: {exc}")]
+            return [(CheckStatus.UNKNOWN, EXPIRY_UNREADABLE(error=exc))]
         acc.add_sample("itops_http_tls_certificate_expiry_seconds", seconds_left, labels)
         return [expiry_status(seconds_left, self.config.certificate_expiry_warning, self.config.certificate_expiry_critical)]

@@ -13,13 +13,23 @@ import struct
 import time
 from pathlib import Path
 
-from itops.agent.checks import CheckStatus, report_check
+from itops.agent.checks import CheckMessage, CheckStatus, MessagePart, report_check
 from itops.agent.inputs.base import Accumulator, Input
 from itops.agent.inputs.ping.config import PingConfig
+from itops.agent.inputs.tcp_connect.tcp_connect import UNRESOLVED
 
 __all__ = ["PingInput", "PING_GROUP_RANGE"]
 
 CHECK = "ping"
+NOT_ALLOWED = CheckMessage(
+    "ping.not_allowed",
+    "unprivileged ICMP sockets are not allowed for the agent's group (gid {gid}; net.ipv4.ping_group_range is "
+    "\"{current}\"): set the sysctl to a range that includes it, e.g. `sysctl -w net.ipv4.ping_group_range=\"0 "
+    "2147483647\"` and the same line in /etc/sysctl.d/")
+SEND_FAILED = CheckMessage("ping.send_failed", "cannot send echo requests: {error}")
+NO_REPLY = CheckMessage("ping.no_reply", "no reply to {count} echo requests within {timeout_s:g}s each")
+REPLIES = CheckMessage("ping.replies", "{replies} of {count} replies, average round trip {average_ms:.3f} ms")
+LOSS_HIGH = CheckMessage("ping.loss_high", "loss {loss_ratio:.0%} above the tolerated {max_loss_ratio:.0%}")
 PING_GROUP_RANGE = Path("/proc/sys/net/ipv4/ping_group_range")
 # family -> (socket protocol, echo request type, echo reply type)
 _ECHO = {
@@ -43,11 +53,11 @@ class PingInput(Input[PingConfig]):
         try:
             round_trips = self._echo(*_resolve(host))
         except socket.gaierror as exc:
-            status, message = CheckStatus.CRITICAL, f"cannot resolve the host name: {exc.strerror}"
+            status, message = CheckStatus.CRITICAL, UNRESOLVED(error=exc.strerror)
         except PermissionError:
             status, message = CheckStatus.UNKNOWN, _not_allowed_message()
         except OSError as exc:
-            status, message = CheckStatus.CRITICAL, f"cannot send echo requests: {exc.strerror or exc}"
+            status, message = CheckStatus.CRITICAL, SEND_FAILED(error=exc.strerror or exc)
         else:
             status, message = self._judge(acc, host, round_trips)
         report_check(acc, CHECK, host, status, message, time.monotonic() - started)
@@ -66,18 +76,18 @@ class PingInput(Input[PingConfig]):
                     round_trips.append(time.monotonic() - sent)
         return round_trips
 
-    def _judge(self, acc: Accumulator, host: str, round_trips: list[float]) -> tuple[CheckStatus, str]:
+    def _judge(self, acc: Accumulator, host: str, round_trips: list[float]) -> tuple[CheckStatus, list[MessagePart]]:
         count = self.config.count
         loss_ratio = 1 - len(round_trips) / count
         acc.add_sample("itops_ping_loss_ratio", loss_ratio, {"target": host})
         if not round_trips:
-            return CheckStatus.CRITICAL, f"no reply to {count} echo requests within {self.config.reply_timeout:g}s each"
+            return CheckStatus.CRITICAL, [NO_REPLY(count=count, timeout_s=self.config.reply_timeout)]
         average_s = sum(round_trips) / len(round_trips)
         acc.add_sample("itops_ping_rtt_seconds", average_s, {"target": host})
-        summary = f"{len(round_trips)} of {count} replies, average round trip {average_s * 1000:.3f} ms"
+        summary = REPLIES(replies=len(round_trips), count=count, average_ms=average_s * 1000)
         if loss_ratio > self.config.max_loss_ratio:
-            return CheckStatus.WARNING, f"{summary}; loss {loss_ratio:.0%} above the tolerated {self.config.max_loss_ratio:.0%}"
-        return CheckStatus.OK, summary
+            return CheckStatus.WARNING, [summary, LOSS_HIGH(loss_ratio=loss_ratio, max_loss_ratio=self.config.max_loss_ratio)]
+        return CheckStatus.OK, [summary]
 
 
 def _resolve(host: str) -> tuple[socket.AddressFamily, str]:
@@ -99,11 +109,9 @@ def _await_reply(sock: socket.socket, reply_type: int, sequence: int, deadline: 
     return False
 
 
-def _not_allowed_message() -> str:
+def _not_allowed_message() -> MessagePart:
     try:
         current = " ".join(PING_GROUP_RANGE.read_text().split())
     except OSError:
         current = "unreadable"
-    return (f"unprivileged ICMP sockets are not allowed for the agent's group (gid {os.getgid()}; "
-            f"net.ipv4.ping_group_range is \"{current}\"): set the sysctl to a range that includes it, e.g. "
-            f"`sysctl -w net.ipv4.ping_group_range=\"0 2147483647\"` and the same line in /etc/sysctl.d/")
+    return NOT_ALLOWED(gid=os.getgid(), current=current)

@@ -7,7 +7,7 @@ from types import ModuleType
 
 import psutil
 
-from itops.agent.checks import CheckStatus, report_check
+from itops.agent.checks import CheckMessage, CheckStatus, MessagePart, report_check
 from itops.agent.inputs.base import Accumulator, Input
 from itops.agent.inputs.process.config import ProcessConfig, ProcessRule
 from itops.clock import EpochClock, epoch_now
@@ -15,6 +15,10 @@ from itops.clock import EpochClock, epoch_now
 __all__ = ["ProcessInput"]
 
 CHECK = "process"
+NOT_RUNNING = CheckMessage("process.not_running", "not running: no matching process")
+TOO_FEW = CheckMessage("process.too_few", "{count} running, expected at least {min_count}")
+TOO_MANY = CheckMessage("process.too_many", "{count} running, expected at most {max_count}")
+RUNNING = CheckMessage("process.running", "{count} running")
 
 
 class ProcessInput(Input[ProcessConfig]):
@@ -46,11 +50,11 @@ def _matches(rule: ProcessRule, pattern: re.Pattern | None, name: str, cmdline: 
     return pattern is None or pattern.search(cmdline) is not None
 
 
-def _judge(rule: ProcessRule, count: int) -> tuple[CheckStatus, str]:
+def _judge(rule: ProcessRule, count: int) -> tuple[CheckStatus, MessagePart]:
     if count == 0 and rule.min_count > 0:
-        return CheckStatus.CRITICAL, "not running: no matching process"
+        return CheckStatus.CRITICAL, NOT_RUNNING()
     if count < rule.min_count:
-        return CheckStatus.CRITICAL, f"{count} running, expected at least {rule.min_count}"
+        return CheckStatus.CRITICAL, TOO_FEW(count=count, min_count=rule.min_count)
     if rule.max_count is not None and count > rule.max_count:
-        return CheckStatus.WARNING, f"{count} running, expected at most {rule.max_count}"
-    return CheckStatus.OK, f"{count} running"
+        return CheckStatus.WARNING, TOO_MANY(count=count, max_count=rule.max_count)
+    return CheckStatus.OK, RUNNING(count=count)

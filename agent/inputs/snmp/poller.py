@@ -20,8 +20,9 @@ from typing import Any, Callable
 
 from pysnmp.hlapi.v3arch.asyncio import SnmpEngine
 
-from itops.agent.checks import CheckStatus, report_check
+from itops.agent.checks import CheckStatus, MessagePart, report_check
 from itops.agent.inputs.base import Accumulator, Input
+from itops.agent.inputs.snmp.check_messages import POLL_ANSWERED, POLL_ERROR, POLL_NO_ANSWER, POLL_PROFILE_FAILED
 from itops.agent.inputs.snmp.config import SnmpConfig, SnmpDeviceConfig
 from itops.agent.inputs.snmp.device import DeviceContext
 from itops.agent.inputs.snmp.interpreters.generic import SYS_DESCR, SYS_OBJECT_ID
@@ -137,9 +138,9 @@ class SnmpInput(Input[SnmpConfig]):
         except Exception as exc:  # noqa: BLE001 - one device's odd data must not cost the other devices their poll
             log.exception("SNMP profile %s failed on device %s", profile.name, device.config.name)
             out = DeviceAccumulator(out.labels, out.timestamp_ms)
-            self._report_poll(out, device, started_s, CheckStatus.UNKNOWN, f"profile {profile.name} failed: {type(exc).__name__}: {exc}")
+            self._report_poll(out, device, started_s, CheckStatus.UNKNOWN, POLL_PROFILE_FAILED(profile=profile.name, error_type=type(exc).__name__, error=exc))
             return out
-        self._report_poll(out, device, started_s, CheckStatus.OK, f"answered, {len(walk)} values, profile {profile.name}")
+        self._report_poll(out, device, started_s, CheckStatus.OK, POLL_ANSWERED(values=len(walk), profile=profile.name))
         out.add_sample("itops_snmp_profile_info", 1, {"profile": profile.name})
         for object_name in sorted(context.missing):
             out.add_sample("itops_snmp_object_reported", 0, {"object": object_name})
@@ -172,13 +173,13 @@ class SnmpInput(Input[SnmpConfig]):
         return [self.profiles.interpreters[name] for name in names]
 
     @staticmethod
-    def _failure_text(device: SnmpDeviceConfig, exc: SnmpError) -> str:
+    def _failure_text(device: SnmpDeviceConfig, exc: SnmpError) -> MessagePart:
         if isinstance(exc, SnmpTimeout):
-            return f"no answer from {device.address} within {device.timeout:g}s × {device.retries + 1} tries"
-        return str(exc)
+            return POLL_NO_ANSWER(address=device.address, timeout_s=device.timeout, tries=device.retries + 1)
+        return POLL_ERROR(error=exc)
 
     @staticmethod
-    def _report_poll(out: DeviceAccumulator, device: PolledDevice, started_s: float, status: CheckStatus, message: str) -> None:
+    def _report_poll(out: DeviceAccumulator, device: PolledDevice, started_s: float, status: CheckStatus, message: MessagePart) -> None:
         duration_s = time.monotonic() - started_s
         out.add_sample("itops_snmp_up", float(status is not CheckStatus.CRITICAL))
         out.add_sample("itops_snmp_poll_duration_seconds", duration_s)

@@ -11,7 +11,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from itops.agent.checks import CheckStatus, report_check
+from itops.agent.checks import CheckMessage, CheckStatus, MessagePart, report_check
 from itops.agent.inputs.base import Accumulator, Input
 from itops.agent.inputs.systemd_unit.config import SystemdUnitConfig
 from itops.clock import EpochClock, epoch_now
@@ -26,10 +26,25 @@ PROPERTIES = ("Id", "LoadState", "ActiveState", "SubState", "Result", "NRestarts
 ACTIVE_STATES = ("active", "reloading", "refreshing", "activating", "deactivating", "maintenance", "inactive", "failed")
 _UP_STATES = frozenset({"active", "reloading", "refreshing"})
 _TRANSIENT_STATES = frozenset({"activating", "deactivating", "maintenance"})
+NOT_BOOTED = CheckMessage("systemd_unit.not_booted", "systemd is not running on this host ({marker} does not exist), "
+                                                     "so unit states cannot be read")
+NO_SYSTEMCTL = CheckMessage("systemd_unit.no_systemctl", "{systemctl} not found")
+SYSTEMCTL_SLOW = CheckMessage("systemd_unit.systemctl_slow", "systemctl show did not answer within {timeout_s:g}s")
+SYSTEMCTL_FAILED = CheckMessage("systemd_unit.systemctl_failed", "systemctl show failed (exit {exit_code}): {stderr}")
+UNITS_MISCOUNTED = CheckMessage("systemd_unit.units_miscounted",
+                                "systemctl show described {described} units, {asked} were asked for")
+NOT_FOUND = CheckMessage("systemd_unit.not_found", "unit not found")
+NOT_LOADED = CheckMessage("systemd_unit.not_loaded", "unit not loaded: LoadState={load_state}")
+STATE = CheckMessage("systemd_unit.state", "{active_state} ({sub_state})")
+STATE_WITH_RESULT = CheckMessage("systemd_unit.state_with_result", "{active_state} ({sub_state}), result {result}")
 
 
 class SystemdUnavailable(Exception):
-    """Unit states cannot be read on this host right now."""
+    """Unit states cannot be read on this host right now; ``message`` says why."""
+
+    def __init__(self, message: MessagePart):
+        super().__init__(message.text)
+        self.message = message
 
 
 class SystemdUnitInput(Input[SystemdUnitConfig]):
@@ -50,7 +65,7 @@ class SystemdUnitInput(Input[SystemdUnitConfig]):
             units = self._show()
         except SystemdUnavailable as exc:
             for unit in self.config.units:
-                report_check(acc, CHECK, unit, CheckStatus.UNKNOWN, str(exc), time.monotonic() - started)
+                report_check(acc, CHECK, unit, CheckStatus.UNKNOWN, exc.message, time.monotonic() - started)
             return
         duration_s = time.monotonic() - started
         for unit, properties in zip(self.config.units, units, strict=True):
@@ -58,20 +73,19 @@ class SystemdUnitInput(Input[SystemdUnitConfig]):
 
     def _show(self) -> list[dict[str, str]]:
         if not self.booted_marker.is_dir():
-            raise SystemdUnavailable(f"systemd is not running on this host ({self.booted_marker} does not exist), "
-                                     "so unit states cannot be read")
+            raise SystemdUnavailable(NOT_BOOTED(marker=self.booted_marker))
         command = [self.systemctl, "show", f"--property={','.join(PROPERTIES)}", "--", *self.config.units]
         try:
             completed = subprocess.run(command, capture_output=True, text=True, timeout=SYSTEMCTL_TIMEOUT_S, check=False)
         except FileNotFoundError:
-            raise SystemdUnavailable(f"{self.systemctl} not found") from None
+            raise SystemdUnavailable(NO_SYSTEMCTL(systemctl=self.systemctl)) from None
         except subprocess.TimeoutExpired:
-            raise SystemdUnavailable(f"systemctl show did not answer within {SYSTEMCTL_TIMEOUT_S:g}s") from None
+            raise SystemdUnavailable(SYSTEMCTL_SLOW(timeout_s=SYSTEMCTL_TIMEOUT_S)) from None
         if completed.returncode != 0:
-            raise SystemdUnavailable(f"systemctl show failed (exit {completed.returncode}): {completed.stderr.strip()}")
+            raise SystemdUnavailable(SYSTEMCTL_FAILED(exit_code=completed.returncode, stderr=completed.stderr.strip()))
         units = parse_show_output(completed.stdout)
         if len(units) != len(self.config.units):
-            raise SystemdUnavailable(f"systemctl show described {len(units)} units, {len(self.config.units)} were asked for")
+            raise SystemdUnavailable(UNITS_MISCOUNTED(described=len(units), asked=len(self.config.units)))
         return units
 
 
@@ -90,17 +104,20 @@ def _report_unit(acc: Accumulator, unit: str, properties: dict[str, str], durati
     report_check(acc, CHECK, unit, *judge_unit(properties), duration_s)
 
 
-def judge_unit(properties: dict[str, str]) -> tuple[CheckStatus, str]:
+def judge_unit(properties: dict[str, str]) -> tuple[CheckStatus, MessagePart]:
     load_state = properties.get("LoadState", "")
     if load_state == "not-found":
-        return CheckStatus.CRITICAL, "unit not found"
+        return CheckStatus.CRITICAL, NOT_FOUND()
     if load_state != "loaded":
-        return CheckStatus.CRITICAL, f"unit not loaded: LoadState={load_state}"
+        return CheckStatus.CRITICAL, NOT_LOADED(load_state=load_state)
     active_state = properties.get("ActiveState", "")
-    described = f"{active_state} ({properties.get('SubState', '')})"
+    described = STATE(active_state=active_state, sub_state=properties.get("SubState", ""))
     if active_state in _UP_STATES:
         return CheckStatus.OK, described
     if active_state in _TRANSIENT_STATES:
         return CheckStatus.WARNING, described
     result = properties.get("Result", "")
-    return CheckStatus.CRITICAL, described if result in ("", "success") else f"{described}, result {result}"
+    if result in ("", "success"):
+        return CheckStatus.CRITICAL, described
+    return CheckStatus.CRITICAL, STATE_WITH_RESULT(active_state=active_state, sub_state=properties.get("SubState", ""),
+                                                   result=result)

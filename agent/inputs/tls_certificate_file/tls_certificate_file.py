@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 
-from itops.agent.checks import CheckStatus, report_check
+from itops.agent.checks import CheckMessage, CheckStatus, report_check
 from itops.agent.inputs.base import Accumulator, Input
 from itops.agent.inputs.tls_certificate_file.config import TlsCertificateFileConfig
 from itops.agent.inputs.tls_certificate_file.validity import CertificateError, expiry_status, not_after, pem_certificates
@@ -12,6 +12,10 @@ from itops.agent.inputs.tls_certificate_file.validity import CertificateError, e
 __all__ = ["TlsCertificateFileInput"]
 
 CHECK = "tls_certificate_file"
+NOT_PERMITTED = CheckMessage("file.not_permitted", "the agent may not read the file: {error}")
+UNREADABLE = CheckMessage("file.unreadable", "cannot read the file: {error}")
+NOT_A_CERTIFICATE = CheckMessage("tls_certificate_file.not_a_certificate", "not a readable certificate: {error}")
+VALID_UNTIL = CheckMessage("tls_certificate_file.valid_until", "valid until {expires_utc} UTC")
 
 
 class TlsCertificateFileInput(Input[TlsCertificateFileConfig]):
@@ -26,16 +30,16 @@ class TlsCertificateFileInput(Input[TlsCertificateFileConfig]):
         try:
             expires = _first_expiry(path)
         except PermissionError as exc:
-            status, message = CheckStatus.UNKNOWN, f"the agent may not read the file: {exc.strerror}"
+            status, message = CheckStatus.UNKNOWN, [NOT_PERMITTED(error=exc.strerror)]
         except OSError as exc:
-            status, message = CheckStatus.CRITICAL, f"cannot read the file: {exc.strerror or exc}"
+            status, message = CheckStatus.CRITICAL, [UNREADABLE(error=exc.strerror or exc)]
         except CertificateError as exc:
-            status, message = CheckStatus.CRITICAL, f"not a readable certificate: {exc}"
+            status, message = CheckStatus.CRITICAL, [NOT_A_CERTIFICATE(error=exc)]
         else:
             seconds_left = expires.timestamp() - self.clock()
             acc.add_sample("itops_tls_certificate_file_expiry_seconds", seconds_left, {"target": path})
-            status, message = expiry_status(seconds_left, self.config.expiry_warning, self.config.expiry_critical)
-            message = f"{message} ({expires:%Y-%m-%d %H:%M} UTC)"
+            status, expiry = expiry_status(seconds_left, self.config.expiry_warning, self.config.expiry_critical)
+            message = [expiry, VALID_UNTIL(expires_utc=f"{expires:%Y-%m-%d %H:%M}")]
         report_check(acc, CHECK, path, status, message)
 
 

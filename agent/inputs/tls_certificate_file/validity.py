@@ -12,7 +12,7 @@ import base64
 import datetime
 import re
 
-from itops.agent.checks import CheckStatus
+from itops.agent.checks import CheckMessage, CheckStatus, MessagePart
 
 __all__ = ["CertificateError", "expiry_status", "not_after", "pem_certificates"]
 
@@ -22,6 +22,12 @@ _UTC_TIME = 0x17
 _GENERALIZED_TIME = 0x18
 _PEM_CERTIFICATE = re.compile(rb"-----BEGIN CERTIFICATE-----\s*(.*?)-----END CERTIFICATE-----", re.DOTALL)
 _SECONDS_PER_DAY = 86400
+EXPIRED = CheckMessage("certificate.expired", "certificate expired {days_ago:.1f} days ago")
+EXPIRES = CheckMessage("certificate.expires", "certificate expires in {days:.1f} days")
+EXPIRES_CRITICAL = CheckMessage("certificate.expires_critical",
+                                "certificate expires in {days:.1f} days (critical below {limit_days:g} days)")
+EXPIRES_WARNING = CheckMessage("certificate.expires_warning",
+                               "certificate expires in {days:.1f} days (warning below {limit_days:g} days)")
 
 
 class CertificateError(ValueError):
@@ -50,17 +56,16 @@ def not_after(der: bytes) -> datetime.datetime:
     return _time(der, not_before_end)
 
 
-def expiry_status(seconds_left: float, warning_s: float, critical_s: float) -> tuple[CheckStatus, str]:
+def expiry_status(seconds_left: float, warning_s: float, critical_s: float) -> tuple[CheckStatus, MessagePart]:
     """OK, WARNING or CRITICAL for a certificate that expires in ``seconds_left``, with a message."""
     days = seconds_left / _SECONDS_PER_DAY
     if seconds_left <= 0:
-        return CheckStatus.CRITICAL, f"certificate expired {-days:.1f} days ago"
-    message = f"certificate expires in {days:.1f} days"
+        return CheckStatus.CRITICAL, EXPIRED(days_ago=-days)
     if seconds_left <= critical_s:
-        return CheckStatus.CRITICAL, f"{message} (critical below {critical_s / _SECONDS_PER_DAY:g} days)"
+        return CheckStatus.CRITICAL, EXPIRES_CRITICAL(days=days, limit_days=critical_s / _SECONDS_PER_DAY)
     if seconds_left <= warning_s:
-        return CheckStatus.WARNING, f"{message} (warning below {warning_s / _SECONDS_PER_DAY:g} days)"
-    return CheckStatus.OK, message
+        return CheckStatus.WARNING, EXPIRES_WARNING(days=days, limit_days=warning_s / _SECONDS_PER_DAY)
+    return CheckStatus.OK, EXPIRES(days=days)
 
 
 def _tag_at(der: bytes, position: int) -> int:

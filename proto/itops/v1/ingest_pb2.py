@@ -24,15 +24,17 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15itops/v1/ingest.proto\x12\x08itops.v1\"_\n\x05\x41sset\x12\x14\n\x0c\x61sset_number\x18\x01 \x01(\t\x12\x12\n\ndepartment\x18\x02 \x01(\t\x12\x10\n\x08location\x18\x03 \x01(\t\x12\x1a\n\x12responsible_person\x18\x04 \x01(\t\"\xb6\x01\n\nAgentHello\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\x12\x10\n\x08hostname\x18\x02 \x01(\t\x12\x15\n\ragent_version\x18\x03 \x01(\t\x12\n\n\x02os\x18\x04 \x01(\t\x12\x19\n\x11\x62oot_time_unix_ms\x18\x05 \x01(\x03\x12\x14\n\x0cip_addresses\x18\x06 \x03(\t\x12\x10\n\x08platform\x18\x07 \x01(\t\x12\x1e\n\x05\x61sset\x18\x08 \x01(\x0b\x32\x0f.itops.v1.Asset\"D\n\nHelloReply\x12\x1b\n\x13server_time_unix_ms\x18\x01 \x01(\x03\x12\x19\n\x11max_batch_samples\x18\x02 \x01(\r\"Z\n\x0bSampleBlock\x12\x0e\n\x06series\x18\x01 \x03(\t\x12\x14\n\x0cseries_index\x18\x02 \x03(\r\x12\x15\n\rtimestamps_ms\x18\x03 \x03(\x03\x12\x0e\n\x06values\x18\x04 \x03(\x01\"$\n\x05Label\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t\"\xb5\x01\n\x0b\x43heckResult\x12\r\n\x05\x63heck\x18\x01 \x01(\t\x12\x0e\n\x06target\x18\x02 \x01(\t\x12%\n\x06status\x18\x03 \x01(\x0e\x32\x15.itops.v1.CheckStatus\x12\x0f\n\x07message\x18\x04 \x01(\t\x12\x18\n\x10\x64uration_seconds\x18\x05 \x01(\x01\x12\x14\n\x0ctimestamp_ms\x18\x06 \x01(\x03\x12\x1f\n\x06labels\x18\x07 \x03(\x0b\x32\x0f.itops.v1.Label\"G\n\x04\x44isk\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05model\x18\x02 \x01(\t\x12\x0e\n\x06serial\x18\x03 \x01(\t\x12\x12\n\nsize_bytes\x18\x04 \x01(\x04\"K\n\x10NetworkInterface\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x13\n\x0bmac_address\x18\x02 \x01(\t\x12\x14\n\x0cip_addresses\x18\x03 \x03(\t\"\xca\x02\n\x11InventorySnapshot\x12\x14\n\x0ctimestamp_ms\x18\x01 \x01(\x03\x12\x11\n\tcpu_model\x18\x02 \x01(\t\x12\x19\n\x11\x63pu_count_logical\x18\x03 \x01(\r\x12\x1a\n\x12\x63pu_count_physical\x18\x04 \x01(\r\x12\x1a\n\x12memory_total_bytes\x18\x05 \x01(\x04\x12\x1d\n\x05\x64isks\x18\x06 \x03(\x0b\x32\x0e.itops.v1.Disk\x12\x36\n\x12network_interfaces\x18\x07 \x03(\x0b\x32\x1a.itops.v1.NetworkInterface\x12\x13\n\x0b\x62ios_vendor\x18\x08 \x01(\t\x12\x14\n\x0c\x62ios_version\x18\t \x01(\t\x12\x14\n\x0c\x62oard_serial\x18\n \x01(\t\x12\x15\n\rsystem_serial\x18\x0b \x01(\t\x12\n\n\x02os\x18\x0c \x01(\t\"\xb1\x01\n\x05\x42\x61tch\x12\x10\n\x08sequence\x18\x01 \x01(\x04\x12\x17\n\x0f\x63reated_unix_ms\x18\x02 \x01(\x03\x12&\n\x07samples\x18\x03 \x01(\x0b\x32\x15.itops.v1.SampleBlock\x12%\n\x06\x63hecks\x18\x04 \x03(\x0b\x32\x15.itops.v1.CheckResult\x12.\n\tinventory\x18\x05 \x01(\x0b\x32\x1b.itops.v1.InventorySnapshot\".\n\x15\x41ssignedInputsRequest\x12\x15\n\rknown_version\x18\x01 \x01(\t\"I\n\x0e\x41ssignedInputs\x12\x0f\n\x07version\x18\x01 \x01(\t\x12\x11\n\tunchanged\x18\x02 \x01(\x08\x12\x13\n\x0binputs_yaml\x18\x03 \x01(\t\".\n\x07PushAck\x12\x10\n\x08sequence\x18\x01 \x01(\x04\x12\x11\n\tduplicate\x18\x02 \x01(\x08*q\n\x0b\x43heckStatus\x12\x13\n\x0f\x43HECK_STATUS_OK\x10\x00\x12\x18\n\x14\x43HECK_STATUS_WARNING\x10\x01\x12\x19\n\x15\x43HECK_STATUS_CRITICAL\x10\x02\x12\x18\n\x14\x43HECK_STATUS_UNKNOWN\x10\x03\x32\xb9\x01\n\x06Ingest\x12\x33\n\x05Hello\x12\x14.itops.v1.AgentHello\x1a\x14.itops.v1.HelloReply\x12*\n\x04Push\x12\x0f.itops.v1.Batch\x1a\x11.itops.v1.PushAck\x12N\n\x11GetAssignedInputs\x12\x1f.itops.v1.AssignedInputsRequest\x1a\x18.itops.v1.AssignedInputsb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15itops/v1/ingest.proto\x12\x08itops.v1\"_\n\x05\x41sset\x12\x14\n\x0c\x61sset_number\x18\x01 \x01(\t\x12\x12\n\ndepartment\x18\x02 \x01(\t\x12\x10\n\x08location\x18\x03 \x01(\t\x12\x1a\n\x12responsible_person\x18\x04 \x01(\t\"\xb6\x01\n\nAgentHello\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\x12\x10\n\x08hostname\x18\x02 \x01(\t\x12\x15\n\ragent_version\x18\x03 \x01(\t\x12\n\n\x02os\x18\x04 \x01(\t\x12\x19\n\x11\x62oot_time_unix_ms\x18\x05 \x01(\x03\x12\x14\n\x0cip_addresses\x18\x06 \x03(\t\x12\x10\n\x08platform\x18\x07 \x01(\t\x12\x1e\n\x05\x61sset\x18\x08 \x01(\x0b\x32\x0f.itops.v1.Asset\"D\n\nHelloReply\x12\x1b\n\x13server_time_unix_ms\x18\x01 \x01(\x03\x12\x19\n\x11max_batch_samples\x18\x02 \x01(\r\"Z\n\x0bSampleBlock\x12\x0e\n\x06series\x18\x01 \x03(\t\x12\x14\n\x0cseries_index\x18\x02 \x03(\r\x12\x15\n\rtimestamps_ms\x18\x03 \x03(\x03\x12\x0e\n\x06values\x18\x04 \x03(\x01\"$\n\x05Label\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t\"v\n\x0bMessagePart\x12\x0b\n\x03key\x18\x01 \x01(\t\x12-\n\x04\x61rgs\x18\x02 \x03(\x0b\x32\x1f.itops.v1.MessagePart.ArgsEntry\x1a+\n\tArgsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xe3\x01\n\x0b\x43heckResult\x12\r\n\x05\x63heck\x18\x01 \x01(\t\x12\x0e\n\x06target\x18\x02 \x01(\t\x12%\n\x06status\x18\x03 \x01(\x0e\x32\x15.itops.v1.CheckStatus\x12\x0f\n\x07message\x18\x04 \x01(\t\x12\x18\n\x10\x64uration_seconds\x18\x05 \x01(\x01\x12\x14\n\x0ctimestamp_ms\x18\x06 \x01(\x03\x12\x1f\n\x06labels\x18\x07 \x03(\x0b\x32\x0f.itops.v1.Label\x12,\n\rmessage_parts\x18\x08 \x03(\x0b\x32\x15.itops.v1.MessagePart\"G\n\x04\x44isk\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05model\x18\x02 \x01(\t\x12\x0e\n\x06serial\x18\x03 \x01(\t\x12\x12\n\nsize_bytes\x18\x04 \x01(\x04\"K\n\x10NetworkInterface\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x13\n\x0bmac_address\x18\x02 \x01(\t\x12\x14\n\x0cip_addresses\x18\x03 \x03(\t\"\xca\x02\n\x11InventorySnapshot\x12\x14\n\x0ctimestamp_ms\x18\x01 \x01(\x03\x12\x11\n\tcpu_model\x18\x02 \x01(\t\x12\x19\n\x11\x63pu_count_logical\x18\x03 \x01(\r\x12\x1a\n\x12\x63pu_count_physical\x18\x04 \x01(\r\x12\x1a\n\x12memory_total_bytes\x18\x05 \x01(\x04\x12\x1d\n\x05\x64isks\x18\x06 \x03(\x0b\x32\x0e.itops.v1.Disk\x12\x36\n\x12network_interfaces\x18\x07 \x03(\x0b\x32\x1a.itops.v1.NetworkInterface\x12\x13\n\x0b\x62ios_vendor\x18\x08 \x01(\t\x12\x14\n\x0c\x62ios_version\x18\t \x01(\t\x12\x14\n\x0c\x62oard_serial\x18\n \x01(\t\x12\x15\n\rsystem_serial\x18\x0b \x01(\t\x12\n\n\x02os\x18\x0c \x01(\t\"\xb1\x01\n\x05\x42\x61tch\x12\x10\n\x08sequence\x18\x01 \x01(\x04\x12\x17\n\x0f\x63reated_unix_ms\x18\x02 \x01(\x03\x12&\n\x07samples\x18\x03 \x01(\x0b\x32\x15.itops.v1.SampleBlock\x12%\n\x06\x63hecks\x18\x04 \x03(\x0b\x32\x15.itops.v1.CheckResult\x12.\n\tinventory\x18\x05 \x01(\x0b\x32\x1b.itops.v1.InventorySnapshot\".\n\x15\x41ssignedInputsRequest\x12\x15\n\rknown_version\x18\x01 \x01(\t\"I\n\x0e\x41ssignedInputs\x12\x0f\n\x07version\x18\x01 \x01(\t\x12\x11\n\tunchanged\x18\x02 \x01(\x08\x12\x13\n\x0binputs_yaml\x18\x03 \x01(\t\".\n\x07PushAck\x12\x10\n\x08sequence\x18\x01 \x01(\x04\x12\x11\n\tduplicate\x18\x02 \x01(\x08*q\n\x0b\x43heckStatus\x12\x13\n\x0f\x43HECK_STATUS_OK\x10\x00\x12\x18\n\x14\x43HECK_STATUS_WARNING\x10\x01\x12\x19\n\x15\x43HECK_STATUS_CRITICAL\x10\x02\x12\x18\n\x14\x43HECK_STATUS_UNKNOWN\x10\x03\x32\xb9\x01\n\x06Ingest\x12\x33\n\x05Hello\x12\x14.itops.v1.AgentHello\x1a\x14.itops.v1.HelloReply\x12*\n\x04Push\x12\x0f.itops.v1.Batch\x1a\x11.itops.v1.PushAck\x12N\n\x11GetAssignedInputs\x12\x1f.itops.v1.AssignedInputsRequest\x1a\x18.itops.v1.AssignedInputsb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'itops.v1.ingest_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_CHECKSTATUS']._serialized_start=1535
-  _globals['_CHECKSTATUS']._serialized_end=1648
+  _globals['_MESSAGEPART_ARGSENTRY']._loaded_options = None
+  _globals['_MESSAGEPART_ARGSENTRY']._serialized_options = b'8\001'
+  _globals['_CHECKSTATUS']._serialized_start=1701
+  _globals['_CHECKSTATUS']._serialized_end=1814
   _globals['_ASSET']._serialized_start=35
   _globals['_ASSET']._serialized_end=130
   _globals['_AGENTHELLO']._serialized_start=133
@@ -43,22 +45,26 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_SAMPLEBLOCK']._serialized_end=477
   _globals['_LABEL']._serialized_start=479
   _globals['_LABEL']._serialized_end=515
-  _globals['_CHECKRESULT']._serialized_start=518
-  _globals['_CHECKRESULT']._serialized_end=699
-  _globals['_DISK']._serialized_start=701
-  _globals['_DISK']._serialized_end=772
-  _globals['_NETWORKINTERFACE']._serialized_start=774
-  _globals['_NETWORKINTERFACE']._serialized_end=849
-  _globals['_INVENTORYSNAPSHOT']._serialized_start=852
-  _globals['_INVENTORYSNAPSHOT']._serialized_end=1182
-  _globals['_BATCH']._serialized_start=1185
-  _globals['_BATCH']._serialized_end=1362
-  _globals['_ASSIGNEDINPUTSREQUEST']._serialized_start=1364
-  _globals['_ASSIGNEDINPUTSREQUEST']._serialized_end=1410
-  _globals['_ASSIGNEDINPUTS']._serialized_start=1412
-  _globals['_ASSIGNEDINPUTS']._serialized_end=1485
-  _globals['_PUSHACK']._serialized_start=1487
-  _globals['_PUSHACK']._serialized_end=1533
-  _globals['_INGEST']._serialized_start=1651
-  _globals['_INGEST']._serialized_end=1836
+  _globals['_MESSAGEPART']._serialized_start=517
+  _globals['_MESSAGEPART']._serialized_end=635
+  _globals['_MESSAGEPART_ARGSENTRY']._serialized_start=592
+  _globals['_MESSAGEPART_ARGSENTRY']._serialized_end=635
+  _globals['_CHECKRESULT']._serialized_start=638
+  _globals['_CHECKRESULT']._serialized_end=865
+  _globals['_DISK']._serialized_start=867
+  _globals['_DISK']._serialized_end=938
+  _globals['_NETWORKINTERFACE']._serialized_start=940
+  _globals['_NETWORKINTERFACE']._serialized_end=1015
+  _globals['_INVENTORYSNAPSHOT']._serialized_start=1018
+  _globals['_INVENTORYSNAPSHOT']._serialized_end=1348
+  _globals['_BATCH']._serialized_start=1351
+  _globals['_BATCH']._serialized_end=1528
+  _globals['_ASSIGNEDINPUTSREQUEST']._serialized_start=1530
+  _globals['_ASSIGNEDINPUTSREQUEST']._serialized_end=1576
+  _globals['_ASSIGNEDINPUTS']._serialized_start=1578
+  _globals['_ASSIGNEDINPUTS']._serialized_end=1651
+  _globals['_PUSHACK']._serialized_start=1653
+  _globals['_PUSHACK']._serialized_end=1699
+  _globals['_INGEST']._serialized_start=1817
+  _globals['_INGEST']._serialized_end=2002
 # @@protoc_insertion_point(module_scope)

@@ -78,8 +78,23 @@ class Label(_message.Message):
     value: str
     def __init__(self, name: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
 
+class MessagePart(_message.Message):
+    __slots__ = ("key", "args")
+    class ArgsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    ARGS_FIELD_NUMBER: _ClassVar[int]
+    key: str
+    args: _containers.ScalarMap[str, str]
+    def __init__(self, key: _Optional[str] = ..., args: _Optional[_Mapping[str, str]] = ...) -> None: ...
+
 class CheckResult(_message.Message):
-    __slots__ = ("check", "target", "status", "message", "duration_seconds", "timestamp_ms", "labels")
+    __slots__ = ("check", "target", "status", "message", "duration_seconds", "timestamp_ms", "labels", "message_parts")
     CHECK_FIELD_NUMBER: _ClassVar[int]
     TARGET_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
@@ -87,6 +102,7 @@ class CheckResult(_message.Message):
     DURATION_SECONDS_FIELD_NUMBER: _ClassVar[int]
     TIMESTAMP_MS_FIELD_NUMBER: _ClassVar[int]
     LABELS_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_PARTS_FIELD_NUMBER: _ClassVar[int]
     check: str
     target: str
     status: CheckStatus
@@ -94,7 +110,8 @@ class CheckResult(_message.Message):
     duration_seconds: float
     timestamp_ms: int
     labels: _containers.RepeatedCompositeFieldContainer[Label]
-    def __init__(self, check: _Optional[str] = ..., target: _Optional[str] = ..., status: _Optional[_Union[CheckStatus, str]] = ..., message: _Optional[str] = ..., duration_seconds: _Optional[float] = ..., timestamp_ms: _Optional[int] = ..., labels: _Optional[_Iterable[_Union[Label, _Mapping]]] = ...) -> None: ...
+    message_parts: _containers.RepeatedCompositeFieldContainer[MessagePart]
+    def __init__(self, check: _Optional[str] = ..., target: _Optional[str] = ..., status: _Optional[_Union[CheckStatus, str]] = ..., message: _Optional[str] = ..., duration_seconds: _Optional[float] = ..., timestamp_ms: _Optional[int] = ..., labels: _Optional[_Iterable[_Union[Label, _Mapping]]] = ..., message_parts: _Optional[_Iterable[_Union[MessagePart, _Mapping]]] = ...) -> None: ...
 
 class Disk(_message.Message):
     __slots__ = ("name", "model", "serial", "size_bytes")

@@ -142,4 +142,4 @@ def test_fewer_blocks_than_units_is_unknown(tmp_path):
 ])
 def test_judging_other_states(properties, expected):
     status, message = judge_unit(properties)
-    assert (STATUS_NAMES[status], message) == expected
+    assert (STATUS_NAMES[status], message.text) == expected

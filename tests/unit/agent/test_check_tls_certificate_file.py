@@ -68,24 +68,24 @@ def test_truncated_der_is_a_certificate_error(tmp_path):
 def test_certificate_with_30_days_left_is_ok(tmp_path):
     path = certificate(tmp_path, 30)
     acc = gather(path)
-    assert only_check(acc) == (str(path), "OK", "certificate expires in 30.0 days (2025-03-31 12:00 UTC)")
+    assert only_check(acc) == (str(path), "OK", "certificate expires in 30.0 days; valid until 2025-03-31 12:00 UTC")
     assert expiry_samples(acc) == {str(path): 30 * 86400.0}
 
 
 def test_certificate_with_10_days_left_is_warning(tmp_path):
     path = certificate(tmp_path, 10)
-    assert only_check(gather(path)) == (str(path), "WARNING", "certificate expires in 10.0 days (warning below 21 days) (2025-03-11 12:00 UTC)")
+    assert only_check(gather(path)) == (str(path), "WARNING", "certificate expires in 10.0 days (warning below 21 days); valid until 2025-03-11 12:00 UTC")
 
 
 def test_certificate_with_3_days_left_is_critical(tmp_path):
     path = certificate(tmp_path, 3)
-    assert only_check(gather(path)) == (str(path), "CRITICAL", "certificate expires in 3.0 days (critical below 7 days) (2025-03-04 12:00 UTC)")
+    assert only_check(gather(path)) == (str(path), "CRITICAL", "certificate expires in 3.0 days (critical below 7 days); valid until 2025-03-04 12:00 UTC")
 
 
 def test_expired_certificate_is_critical_with_negative_seconds_left(tmp_path):
     path = certificate(tmp_path, -2.5)
     acc = gather(path)
-    assert only_check(acc) == (str(path), "CRITICAL", "certificate expired 2.5 days ago (2025-02-27 00:00 UTC)")
+    assert only_check(acc) == (str(path), "CRITICAL", "certificate expired 2.5 days ago; valid until 2025-02-27 00:00 UTC")
     assert expiry_samples(acc) == {str(path): -2.5 * 86400}
 
 

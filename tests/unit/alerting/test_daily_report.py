@@ -94,7 +94,7 @@ def test_attention_keeps_forecasts_within_their_horizon_then_adds_battery_and_ba
         ("toner", "prn-<1>", "Cyan Toner", 2.5), ("disk", "pc-1", "/var", 4.0),
         ("certificate", "pc-1", "https://erp.example", 10.0), ("ups_battery", "ups-1", "", None),
         ("backup", "erp-db", "", None)]
-    assert report.attention[-1].detail == "last erp-db older than 26 h"
+    assert report.attention[-1].check.message_in("en") == "last erp-db older than 26 h"
 
 
 def test_entities_are_grouped_by_kind_and_counted_by_status(incidents):
@@ -142,3 +142,21 @@ def test_an_empty_day_says_none(tmp_path):
     report = build_daily_inspection([], [], [], date(2026, 10, 14), ZONE, GENERATED)
     assert "== Needs attention tomorrow ==\nNone\n" in render_daily_text(report, "en")
     assert render_daily_html(report, "en").count('<p class="muted">None</p>') == 2
+
+
+def test_a_report_made_before_the_evening_run_says_it_is_interim():
+    evening = GENERATED + timedelta(hours=2)
+    early = build_daily_inspection([], [], [], date(2026, 10, 14), ZONE, GENERATED, evening_at=evening)
+    assert early.interim
+    assert render_daily_text(early, "en").startswith(
+        "Daily IT inspection 2026-10-14\n"
+        "Interim report as of 2026-10-14 18:00; the report made at 2026-10-14 20:00 is the record of the day.\n"
+        "Generated: 2026-10-14 18:00 (Asia/Shanghai)\n")
+    assert '<p class="interim">临时报告：截至 2026-10-14 18:00。以每晚 2026-10-14 20:00 生成的日报为准。</p>' in \
+        render_daily_html(early, "zh-CN")
+
+
+def test_the_evening_run_itself_is_the_record_not_interim():
+    on_time = build_daily_inspection([], [], [], date(2026, 10, 14), ZONE, GENERATED, evening_at=GENERATED)
+    assert not on_time.interim
+    assert "Interim" not in render_daily_text(on_time, "en") and 'class="interim"' not in render_daily_html(on_time, "en")

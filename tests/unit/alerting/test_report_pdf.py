@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import subprocess
 from datetime import UTC, datetime
@@ -20,7 +22,11 @@ from itops.alerting.reports.charts import BarSeries, availability_histogram, bar
 from itops.alerting.reports.inputs import (AvailabilityRow, ConsumableReplacement, MonthlyInputs, NoisyEntity,
                                            report_month)
 from itops.alerting.reports.monthly import MonthlyReport, build_monthly_report
-from itops.alerting.reports.render_pdf import CID_FONT, PdfFonts, pdf_fonts, render_pdf
+from itops.alerting.reports.render_csv import BOM, render_csv
+from itops.alerting.reports.render_html import render_html
+from itops.alerting.reports.render_pdf import CID_FONT, PdfFonts, _Builder, pdf_fonts, render_pdf
+from itops.alerting.reports.sections import report_sections
+from itops.alerting.reports.texts import label
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DAY_S = 86400.0
@@ -218,3 +224,39 @@ def test_availability_histogram_buckets():
     chart = drawing.contents[0]
     assert chart.data == [(1, 1, 1, 2, 1)]
     assert chart.categoryAxis.categoryNames == ["< 95%", "95–99%", "99–99.9%", "≥ 99.9%", "—"]
+
+
+def _header_titles(report: MonthlyReport, language: str) -> list[str]:
+    """Every table header of the PDF: the cover's headline figures, then each section's columns."""
+    cover = [label(key, language) for key in ("figure", "this_month", "previous_month", "change")]
+    return cover + [column.title for section in report_sections(report, language, shortened=True)
+                    if section.key not in ("headlines", "definitions") for column in section.columns]
+
+
+@pytest.mark.parametrize("language", ["en", "zh-CN"])
+def test_column_headers_wrap_between_words_never_inside_one(language, report, pdf_zh, pdf_en):
+    text = pdf_text(pdf_en if language == "en" else pdf_zh)
+    words = set(text[:text.rindex(label("definitions", language))].split())  # the tables, not the definitions' prose
+    latin = {word for title in _header_titles(report, language)
+             for word in re.findall(r"[A-Za-z][A-Za-z%/-]*[A-Za-z]", title)}
+    assert latin >= {"Assignee", "Asset", "number", "Completeness"} if language == "en" else latin >= {"SLA"}
+    broken = sorted(word for word in latin if word not in words and not any(word in w for w in words))
+    assert broken == [], f"header words split across lines: {broken}"
+
+
+def test_a_chinese_header_breaks_between_characters_and_keeps_latin_words_whole():
+    builder = _Builder(october_report(), "zh-CN", pdf_fonts())
+    column = builder.cell_width("月末未") + 1
+    lines = builder.header_cell("月末未解决", column).text.split("<br/>")
+    assert [squeezed(re.sub(r"<[^>]+>", "", line)) for line in lines] == ["月末未", "解决"]
+    lines = builder.header_cell("月末 SLA 状态", builder.cell_width("月末") + 1).text.split("<br/>")
+    assert [re.sub(r"<[^>]+>", "", line) for line in lines] == ["月末", "SLA", "状态"]
+
+
+def test_durations_print_minutes_and_seconds_as_exact_as_the_csv(report, pdf_en, pdf_zh):
+    # The overall MTTA is the mean of 5 min, 60 min and 30 min: 1900 s, i.e. 31 min 40 s, not "32m".
+    assert "31m 40s" in pdf_text(pdf_en) and "31分40秒" in squeezed(pdf_text(pdf_zh))
+    assert "31m 40s" in render_html(report, "en") and "31分40秒" in render_html(report, "zh-CN")
+    rows = list(csv.reader(io.StringIO(render_csv(report, "en").removeprefix(BOM))))
+    assert ["Headline figures", "MTTA mean (SLA time)", "seconds", "1900.0", "300.0", "1600.0"] in rows
+    assert "+26m 40s" in pdf_text(pdf_en)  # the change on September's 5 min, 1600 s

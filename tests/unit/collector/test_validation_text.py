@@ -100,3 +100,31 @@ def test_over_long_inventory_string_is_refused():
 def test_inventory_timestamp_far_in_the_future_is_refused():
     batch = ingest_pb2.Batch(inventory=ingest_pb2.InventorySnapshot(timestamp_ms=2**62))
     assert "inventory.timestamp_ms is 4611686018427387904, after the newest accepted" in str(batch_rejection(batch))
+
+
+def check_with_parts(*parts: tuple[str, dict[str, str]]) -> ingest_pb2.CheckResult:
+    check = ingest_pb2.CheckResult(check="attendance_clock", target="door-1", message="online", timestamp_ms=NOW_MS)
+    for key, args in parts:
+        check.message_parts.add(key=key, args=args)
+    return check
+
+
+def test_message_parts_with_keys_and_arguments_are_accepted():
+    check = check_with_parts(("attendance_clock.online", {}), ("attendance_clock.drift", {"drift_s": "-600.0"}),
+                             ("connect.failed", {"error": "Network is unreachable\n(errno 101)"}))
+    make_validator().validate(ingest_pb2.Batch(sequence=1, checks=[check]))
+
+
+@pytest.mark.parametrize(("parts", "problem"), [
+    ([("Attendance Clock", {})], "checks[0].message_parts[0].key 'Attendance Clock' must be dotted lower-case words"),
+    ([("online", {})], "checks[0].message_parts[0].key 'online' must be dotted lower-case words"),
+    ([("a.b" + "c" * 300, {})], "at most 200 characters"),
+    ([("a.b", {"Drift": "1"})], "checks[0].message_parts[0].args: name 'Drift' must match [a-z_][a-z0-9_]*"),
+    ([("a.b", {"error": "x" * 1025})], "checks[0].message_parts[0].args['error'] is 1025 characters long; the limit is 1024"),
+    ([("a.b", {"error": "down\x1b[2J"})], "checks[0].message_parts[0].args['error'] has control character U+001B"),
+    ([("a.b", {f"a{i}": "1" for i in range(17)})], "checks[0].message_parts[0].args holds 17 arguments; the limit is 16"),
+    ([("a.b", {})] * 33, "checks[0].message_parts holds 33 parts; the limit is 32"),
+])
+def test_bad_message_parts_are_refused_naming_the_part(parts, problem):
+    exc = batch_rejection(ingest_pb2.Batch(checks=[check_with_parts(*parts)]))
+    assert exc.reason == "invalid_check" and problem in str(exc)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from itops.agent.checks import CheckStatus, report_check
 from itops.agent.inputs.base import Accumulator
+from itops.agent.inputs.snmp.check_messages import INTERFACES_DOWN, INTERFACES_UP
 from itops.agent.inputs.snmp.device import DeviceContext
 from itops.agent.inputs.snmp.interpreters.generic import uptime_went_back
 from itops.agent.inputs.snmp.interpreters.readings import label_text, report_state_set
@@ -165,7 +166,7 @@ def _report_enabled_but_down(interfaces: list[Interface], device: DeviceContext,
     enabled = [interface for interface in interfaces if interface.row.get("admin") == 1]
     down = [interface.name for interface in enabled if interface.row.get("oper") in DOWN_OPER_STATUSES]
     if down:
-        message = f"{len(down)} of {len(enabled)} enabled interfaces are down: {', '.join(down)}"
+        message = INTERFACES_DOWN(down=len(down), enabled=len(enabled), names=", ".join(down))
         report_check(acc, "network_interfaces", device.name, CheckStatus.WARNING, message)
     else:
-        report_check(acc, "network_interfaces", device.name, CheckStatus.OK, f"all {len(enabled)} enabled interfaces are up")
+        report_check(acc, "network_interfaces", device.name, CheckStatus.OK, INTERFACES_UP(enabled=len(enabled)))

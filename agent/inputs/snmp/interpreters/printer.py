@@ -5,8 +5,11 @@ See ``agent/inputs/snmp/PRINTERS.md`` for the metrics, the checks and the device
 
 from __future__ import annotations
 
-from itops.agent.checks import CheckStatus, report_check
+from itops.agent.checks import CheckStatus, MessagePart, report_check
 from itops.agent.inputs.base import Accumulator
+from itops.agent.inputs.snmp.check_messages import (
+    SUPPLY_FILLED, SUPPLY_LEFT, SUPPLY_LEVEL_UNKNOWN, SUPPLY_SOME_LEFT, SUPPLY_SOME_SPACE_LEFT,
+)
 from itops.agent.inputs.snmp.device import DeviceContext
 from itops.agent.inputs.snmp.interpreters.readings import report_state_set
 from itops.agent.inputs.snmp.interpreters.printer_status import (
@@ -71,11 +74,11 @@ def _report_ratio_and_forecast(supply: Supply, device: DeviceContext, acc: Accum
         acc.add_sample(name, seconds, labels)
 
 
-def _supply_message(supply: Supply) -> str:
+def _supply_message(supply: Supply) -> MessagePart:
     if supply.state == "some_remaining":
-        return f"{supply.description}: some {'space ' if supply.receptacle else ''}left, amount not measured"
+        return (SUPPLY_SOME_SPACE_LEFT if supply.receptacle else SUPPLY_SOME_LEFT)(description=supply.description)
     if supply.state == "unknown":
-        return f"{supply.description}: level unknown"
+        return SUPPLY_LEVEL_UNKNOWN(description=supply.description)
     if supply.receptacle:
-        return f"{supply.description}: {supply.state.replace('_', ' ')}, {supply.fill_ratio:.0%} full"
-    return f"{supply.description}: {supply.state}, {supply.left_ratio:.0%} left"
+        return SUPPLY_FILLED(description=supply.description, state=supply.state, fill_ratio=supply.fill_ratio)
+    return SUPPLY_LEFT(description=supply.description, state=supply.state, left_ratio=supply.left_ratio)

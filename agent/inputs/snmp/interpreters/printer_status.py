@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from itops.agent.checks import CheckStatus, report_check
+from itops.agent.checks import ENGLISH_FORMATS, CheckStatus, MessagePart, report_check
 from itops.agent.inputs.base import Accumulator
+from itops.agent.inputs.snmp.check_messages import (
+    PRINTER_CONDITIONS, PRINTER_DEVICE_STATE, PRINTER_DEVICE_STATE_UNREPORTED,
+    PRINTER_NO_PROBLEMS, PRINTER_NO_PROBLEMS_UNREPORTED, PRINTER_UNREPORTED,
+)
 from itops.agent.inputs.snmp.device import DeviceContext
 from itops.agent.inputs.snmp.interpreters.readings import report_state_set
 from itops.agent.inputs.snmp.walk import Oid, SnmpValue, Walk, parse_oid
@@ -52,6 +56,8 @@ CONDITIONS = (
     Condition(1, 0x02, "overduePreventMaint", "preventive maintenance overdue", CheckStatus.WARNING),
 )
 _DEVICE_STATE_STATUS = {"warning": CheckStatus.WARNING, "down": CheckStatus.CRITICAL}
+_CONDITION_WORDS = {condition.name: condition.words for condition in CONDITIONS}
+ENGLISH_FORMATS["printer_conditions"] = lambda names: ", ".join(_CONDITION_WORDS[name] for name in str(names).split(","))
 
 
 def report_printer_status(walk: Walk, device: DeviceContext, acc: Accumulator) -> None:
@@ -73,18 +79,21 @@ def decode_error_state(raw: bytes) -> list[Condition]:
     return [condition for condition in CONDITIONS if len(raw) > condition.byte and raw[condition.byte] & condition.mask]
 
 
-def status_verdict(device_state: str | None, conditions: list[Condition] | None) -> tuple[CheckStatus, str]:
+def status_verdict(device_state: str | None, conditions: list[Condition] | None) -> tuple[CheckStatus, MessagePart]:
     if device_state is None and conditions is None:
-        return CheckStatus.UNKNOWN, "the printer reports neither hrDeviceStatus nor hrPrinterDetectedErrorState"
+        return CheckStatus.UNKNOWN, PRINTER_UNREPORTED()
     statuses = [_condition_status(condition, device_state) for condition in conditions or ()]
     statuses.append(_DEVICE_STATE_STATUS.get(device_state, CheckStatus.OK))
-    words = [condition.words for condition in conditions or ()]
-    if not words and device_state in _DEVICE_STATE_STATUS:
-        words.append(f"printer status {device_state}")
-    message = ", ".join(words) or "no problems reported"
-    if conditions is None:
-        message += " (error conditions not reported)"
-    return max(statuses, key=_severity), message
+    return max(statuses, key=_severity), _status_message(device_state, conditions)
+
+
+def _status_message(device_state: str | None, conditions: list[Condition] | None) -> MessagePart:
+    if conditions:
+        return PRINTER_CONDITIONS(conditions=",".join(condition.name for condition in conditions))
+    reported = conditions is not None
+    if device_state in _DEVICE_STATE_STATUS:
+        return (PRINTER_DEVICE_STATE if reported else PRINTER_DEVICE_STATE_UNREPORTED)(state=device_state)
+    return PRINTER_NO_PROBLEMS() if reported else PRINTER_NO_PROBLEMS_UNREPORTED()
 
 
 def _condition_status(condition: Condition, device_state: str | None) -> CheckStatus:

@@ -6,8 +6,12 @@ UPS-MIB (RFC 1628). Both become one ``UpsReading`` in base units; unknown values
 
 from __future__ import annotations
 
-from itops.agent.checks import CheckStatus, report_check
+from itops.agent.checks import CheckStatus, MessagePart, report_check
 from itops.agent.inputs.base import Accumulator
+from itops.agent.inputs.snmp.check_messages import (
+    UPS_BATTERY_DEPLETED, UPS_BATTERY_FAULT, UPS_BYPASS, UPS_OK, UPS_ON_BATTERY, UPS_OUTPUT_OFF, UPS_REPLACE_BATTERY,
+    UPS_SOURCE_UNKNOWN,
+)
 from itops.agent.inputs.snmp.device import DeviceContext
 from itops.agent.inputs.snmp.interpreters.readings import report_state_set
 from itops.agent.inputs.snmp.interpreters.ups_apc import POWERNET_UPS, read_apc
@@ -52,40 +56,27 @@ def interpret(walk: Walk, device: DeviceContext, acc: Accumulator) -> None:
 
 
 
-def ups_status(reading: UpsReading) -> tuple[CheckStatus, str]:
+def ups_status(reading: UpsReading) -> tuple[CheckStatus, list[MessagePart]]:
     """The worst of what is wrong, with every problem in plain words; else how the UPS is doing."""
     critical, warning = [], []
-    runtime = _runtime_words(reading.battery_runtime_s)
+    runtime_s = "" if reading.battery_runtime_s is None else reading.battery_runtime_s  # "": not reported
     if reading.output_source == "battery":
         low = reading.battery_status in ("low", "depleted") or (
             reading.battery_runtime_s is not None and reading.battery_runtime_s < LOW_RUNTIME_S)
-        (critical if low else warning).append(f"running on battery, {runtime}")
+        (critical if low else warning).append(UPS_ON_BATTERY(runtime_s=runtime_s))
     elif reading.output_source == "none":
-        critical.append("output is off: the load has no power")
+        critical.append(UPS_OUTPUT_OFF())
     elif reading.output_source == "bypass":
-        warning.append("on bypass: the load is not protected by the battery")
+        warning.append(UPS_BYPASS())
     if reading.battery_status == "depleted" and reading.output_source != "battery":
-        critical.append("battery depleted")
+        critical.append(UPS_BATTERY_DEPLETED())
     if reading.battery_status == "fault":
-        warning.append("battery fault")
+        warning.append(UPS_BATTERY_FAULT())
     if reading.battery_replace:
-        warning.append("battery needs replacing")
+        warning.append(UPS_REPLACE_BATTERY())
     if critical or warning:
-        return (CheckStatus.CRITICAL if critical else CheckStatus.WARNING), "; ".join(critical + warning)
+        return (CheckStatus.CRITICAL if critical else CheckStatus.WARNING), critical + warning
     if reading.output_source is None:
-        return CheckStatus.UNKNOWN, "the UPS did not report where its output power comes from"
-    return CheckStatus.OK, f"output {_source_words(reading.output_source)}, {_charge_words(reading)}, {runtime}"
-
-
-def _runtime_words(runtime_s: float | None) -> str:
-    return "runtime unknown" if runtime_s is None else f"{runtime_s / 60:.0f} minutes of runtime left"
-
-
-def _charge_words(reading: UpsReading) -> str:
-    ratio = reading.battery_charge_ratio
-    return "battery charge unknown" if ratio is None else f"battery {ratio:.0%} charged"
-
-
-def _source_words(source: str) -> str:
-    return {"normal": "on mains power", "booster": "on mains power, boosting low voltage",
-            "reducer": "on mains power, trimming high voltage"}.get(source, f"source {source}")
+        return CheckStatus.UNKNOWN, [UPS_SOURCE_UNKNOWN()]
+    charge = "" if reading.battery_charge_ratio is None else reading.battery_charge_ratio
+    return CheckStatus.OK, [UPS_OK(source=reading.output_source, charge_ratio=charge, runtime_s=runtime_s)]
