@@ -58,9 +58,20 @@ def _fetch(request: urllib.request.Request, base_url: str, timeout_s: float) -> 
             detail = json.loads(detail)["error"]
         except (ValueError, KeyError, TypeError):
             pass
-        raise ApiUnreachable(f"{url}: HTTP {exc.code}: {detail}") from None
+        hint = _unauthorized_hint(request.has_header("Authorization")) if exc.code == 401 else ""
+        raise ApiUnreachable(f"{url}: HTTP {exc.code}: {detail}{hint}") from None
     except (urllib.error.URLError, OSError) as exc:
         raise ApiUnreachable(f"cannot reach the collector at {base_url}: {getattr(exc, 'reason', exc)}") from None
+
+
+_MAKE_TOKEN = "make one with `itops-collector new-api-token -c CONFIG USER NAME` (`make demo` prints one)"
+
+
+def _unauthorized_hint(token_sent: bool) -> str:
+    """Why a 401 happened and what to do, which the server cannot know: whether the CLI had a token to send."""
+    if token_sent:
+        return f"\n  the collector refused the API token given (unknown or revoked): check $ITOPS_TOKEN or --token, or {_MAKE_TOKEN}"
+    return f"\n  no API token was given: set $ITOPS_TOKEN or pass --token; {_MAKE_TOKEN}"
 
 
 def table(header: tuple[str, ...], rows: list[tuple]) -> str:
