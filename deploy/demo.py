@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 
 from itops.clock import utc_now
 from itops.collector.admin_cli import render_hosts
+from itops.collector.api_client import number_text
 from itops.collector.auth import new_token, token_sha256
 from itops.collector.config import GrpcConfig, HttpConfig
 from itops.collector.tls import write_ca_and_server_certificate
@@ -201,7 +202,7 @@ def _latest(http: str, metric: str) -> str:
     with urllib.request.urlopen(url, timeout=5) as response:
         series = json.load(response)["series"]
     values = [s["points"][-1][1] for s in series if s["points"] and s["labels"].get("cpu", "total") == "total"]
-    return f"{values[-1]:.3f}" if values else "(waiting)"
+    return number_text(values[-1]) if values else "(waiting)"
 
 
 def _get(http: str, path: str) -> dict:
@@ -219,7 +220,7 @@ def _addresses(data: Path, grpc: str, http: str, snmp_port: int, clock_port: int
         f"gRPC      {grpc} (TLS, CA {data / 'tls' / 'ca.pem'}), agent {DEMO_AGENT_ID}",
         f"SNMP      127.0.0.1:{snmp_port} udp: " + ", ".join(f"{name} (community {recording})"
                                                    for name, recording in SIMULATED_DEVICES.items()),
-        f"clock     127.0.0.1:{clock_port} udp: main-entrance (ZKTeco attendance clock)",
+        f"clock     127.0.0.1:{clock_port}: main-entrance (ZKTeco attendance clock)",
         "",
         "the CLI, in another shell:",
         f"  export ITOPS_URL=http://{http}",

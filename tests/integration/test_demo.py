@@ -59,7 +59,8 @@ def test_demo_shows_this_machines_metrics_prints_its_addresses_and_a_working_cli
     stdout, stderr = demo.communicate(timeout=100)
     assert demo.returncode == 0, stdout[-2000:] + stderr[-2000:]
     assert cli.returncode == 0, cli.stderr
-    assert cli.stdout.split()[:3] == ["ID", "SEV", "STATE"]
+    assert cli.stdout.splitlines()[0] == "times in Asia/Shanghai"
+    assert cli.stdout.splitlines()[1].split()[:3] == ["ID", "SEV", "STATE"]
     assert without_token.returncode == 1
     assert "HTTP 401" in without_token.stderr and "no API token was given: set $ITOPS_TOKEN or pass --token" in without_token.stderr
 
