@@ -6,9 +6,12 @@ from __future__ import annotations
 import subprocess
 import time
 
+import grpc
 import pytest
 
-from .conftest import BIN, wait_until
+from itops.v1 import ingest_pb2, ingest_pb2_grpc
+
+from .conftest import BIN, AgentProcess, wait_until
 from .test_snmp_poller import free_udp_port, snmpsim  # noqa: F401 - snmpsim is a fixture
 
 pytestmark = pytest.mark.integration
@@ -103,3 +106,28 @@ def test_a_refused_api_token_is_named_as_the_reason(collector):
     assert result.returncode == 1
     assert "HTTP 401" in result.stderr
     assert "the collector refused the API token given (unknown or revoked): check $ITOPS_TOKEN or --token" in result.stderr
+
+
+def test_unauthenticated_names_the_agent_the_token_was_tried_for_and_the_agent_logs_it(collector, tls_dir, tmp_path):
+    refused = AgentProcess(tmp_path, tls_dir, "agent-b", "itops_not-agent-bs-token", collector.grpc_address,
+                           log_level="info").start()
+    try:
+        wait_until(lambda: "UNAUTHENTICATED" in refused.log_text(), 20, "the refusal in the agent's log")
+    finally:
+        refused.stop()
+    assert "UNAUTHENTICATED: token refused for agent 'agent-b': compare the agent's collector.token_file" in refused.log_text()
+
+
+@pytest.mark.parametrize("metadata, refusal", [
+    ((("x-itops-agent-id", "pc-7"),), "no bearer token for agent 'pc-7'"),
+    ((("authorization", "Bearer itops_guess"), ("x-itops-agent-id", "agent-a")), "token refused for agent 'agent-a'"),
+    ((("authorization", "Bearer itops_guess"),), "token refused; the call named no agent id (x-itops-agent-id)"),
+])
+def test_a_refusal_reads_the_same_for_known_and_unknown_agents(collector, tls_dir, metadata, refusal):
+    credentials = grpc.ssl_channel_credentials((tls_dir / "ca.pem").read_bytes())
+    with grpc.secure_channel(collector.grpc_address, credentials,
+                             options=[("grpc.ssl_target_name_override", "localhost")]) as channel:
+        with pytest.raises(grpc.RpcError) as error:
+            ingest_pb2_grpc.IngestStub(channel).Push(ingest_pb2.Batch(sequence=1), metadata=metadata, timeout=5)
+    assert error.value.code() == grpc.StatusCode.UNAUTHENTICATED
+    assert error.value.details().startswith(refusal)
