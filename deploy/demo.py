@@ -218,7 +218,7 @@ def _addresses(data: Path, grpc: str, http: str, snmp_port: int, clock_port: int
         f"console   http://{http}/console/   user admin, password {(data / 'admin.password').read_text().strip()}",
         f"HTTP API  http://{http}/api/v1/agents   metrics http://{http}/metrics",
         f"gRPC      {grpc} (TLS, CA {data / 'tls' / 'ca.pem'}), agent {DEMO_AGENT_ID}",
-        f"SNMP      127.0.0.1:{snmp_port} udp: " + ", ".join(f"{name} (community {recording})"
+        f"SNMP      127.0.0.1:{snmp_port}: " + ", ".join(f"{name} (community {recording})"
                                                    for name, recording in SIMULATED_DEVICES.items()),
         f"clock     127.0.0.1:{clock_port}: main-entrance (ZKTeco attendance clock)",
         "",
