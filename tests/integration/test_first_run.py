@@ -53,7 +53,7 @@ def test_sigterm_during_a_gather_stops_the_agent_without_an_error(collector, mak
 
 
 def test_agent_once_closes_its_inputs_and_leaves_no_pending_task(collector, make_agent, snmpsim):
-    agent = make_agent(extra_inputs=_snmp_inputs(snmpsim, unplugged=True))
+    agent = make_agent(extra_inputs=_snmp_inputs(snmpsim, unplugged=True, interval="10s"))
     result = subprocess.run([BIN / "itops-agent", "once", "-c", agent.config_path], capture_output=True, text=True,
                             timeout=60)
     assert 'itops_snmp_up{device="printer-3f"' in result.stdout
