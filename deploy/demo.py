@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 
 from itops.clock import utc_now
 from itops.collector.admin_cli import render_hosts
-from itops.collector.api_client import number_text
+from itops.collector.api_client import table
 from itops.collector.auth import new_token, token_sha256
 from itops.collector.config import GrpcConfig, HttpConfig
 from itops.collector.tls import write_ca_and_server_certificate
@@ -197,12 +197,12 @@ def _start_collector(data: Path) -> tuple[subprocess.Popen, str, str]:
     return process, fields["grpc"], fields["http"]
 
 
-def _latest(http: str, metric: str) -> str:
+def _latest(http: str, metric: str) -> float | str:
     url = f"http://{http}/api/v1/query_range?name={metric}&since=1m&step=1m&aggregation=last&label=host={os.uname().nodename}"
     with urllib.request.urlopen(url, timeout=5) as response:
         series = json.load(response)["series"]
     values = [s["points"][-1][1] for s in series if s["points"] and s["labels"].get("cpu", "total") == "total"]
-    return number_text(values[-1]) if values else "(waiting)"
+    return values[-1] if values else "(waiting)"
 
 
 def _get(http: str, path: str) -> dict:
@@ -232,9 +232,10 @@ def _addresses(data: Path, grpc: str, http: str, snmp_port: int, clock_port: int
 def _show(http: str, addresses: list[str], zone: ZoneInfo, clear: bool) -> None:
     lines = ["itops demo — Ctrl-C stops everything", *addresses, "",
              render_hosts(_get(http, "/api/v1/agents")["agents"], zone, utc_now()), ""]
-    lines += [f"{metric:<34} {_latest(http, metric)}" for metric in SHOWN_METRICS]
-    lines += ["", "checks:"] + [f"  {c['status']:<8} {c['check']:<18} {c['target']:<16} {c['message'][:90]}"
-                                for c in _get(http, "/api/v1/checks")["checks"] if c["check"] not in ("central_config",)]
+    lines += [table(("METRIC", "LATEST"), [(metric, _latest(http, metric)) for metric in SHOWN_METRICS]), ""]
+    lines += [table(("STATUS", "CHECK", "TARGET", "MESSAGE"), [
+        (c["status"], c["check"], c["target"], c["message"][:90])
+        for c in _get(http, "/api/v1/checks")["checks"] if c["check"] not in ("central_config",)])]
     print(("\033[2J\033[H" if clear else "\n") + "\n".join(lines), flush=True)
 
 

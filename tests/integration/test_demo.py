@@ -45,9 +45,9 @@ def test_demo_shows_this_machines_metrics_prints_its_addresses_and_a_working_cli
                              "--grpc-port", str(grpc_port), "--http-port", str(http_port)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     first_view = ""
-    for line in demo.stdout:  # the first frame ends at the checks it shows
+    for line in demo.stdout:  # the first frame ends with the checks it shows
         first_view += line
-        if line.startswith("checks:"):
+        if line.startswith("STATUS"):
             break
     exports = _exports(first_view)
     assert exports["ITOPS_URL"] == f"http://127.0.0.1:{http_port}"
@@ -70,13 +70,15 @@ def test_demo_shows_this_machines_metrics_prints_its_addresses_and_a_working_cli
     assert f"http://127.0.0.1:{http_port}/metrics" in last_view
     assert "printer-3f (community printers/brother)" in last_view and "main-entrance" in last_view
     assert "demo-agent" in last_view and "online" in last_view
-    checks = [line.split() for line in last_view.splitlines() if line.startswith("  ") and not line.strip().startswith(("export", ".", "/"))]
+    checks = [line.split() for line in last_view.split("\nSTATUS")[1].splitlines()[1:]]
     by_check = {(row[1], row[2]): row[0] for row in checks if len(row) >= 3}
     assert by_check[("printer_status", "printer-3f")] in ("OK", "WARNING", "CRITICAL")
     assert by_check[("ups_status", "ups-server-room")] in ("OK", "WARNING", "CRITICAL")
     assert by_check[("attendance_clock", "main-entrance")] == "WARNING"  # its clock is 10 minutes off
     load_line = next(line for line in last_view.splitlines() if line.startswith("itops_host_load1"))
     float(load_line.split()[-1])  # a number, not "(waiting)"
+    ratio = next(line for line in last_view.splitlines() if line.startswith("itops_host_cpu_usage_ratio")).split()[-1]
+    assert len(ratio.replace("0.", "", 1).lstrip("0")) <= 4, ratio  # four significant digits, not 0.5619999999999635
     assert "demo stopped (agent exit 0, collector exit 0)" in stdout
 
 
