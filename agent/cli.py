@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import concurrent.futures
+import logging
 import signal
 import sys
 
 from itops import __version__
 from itops.agent.batcher import GatherResult
 from itops.agent.config import AgentConfig, load_agent_config
-from itops.cli_support import load_config_or_report, setup_logging
+from itops.cli_support import load_config_or_report, quiet_when_output_closes, setup_logging
 from itops.clock import epoch_now
 
 __all__ = ["main"]
@@ -34,12 +35,15 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+@quiet_when_output_closes
 def main(argv: list[str] | None = None) -> int:
     stop_requested: list[int] = []
     # Until the agent's event loop takes over SIGTERM, remember it rather than die mid-start.
     signal.signal(signal.SIGTERM, lambda signum, _frame: stop_requested.append(signum))
     args = _parser().parse_args(argv)
     setup_logging(args.log_level)
+    if args.log_level != "debug":  # the scheduler's "Running job …" twice per input and interval is noise
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
     config = load_config_or_report("itops-agent", load_agent_config, args.config)
     if config is None:
         return 2
@@ -55,15 +59,18 @@ def main(argv: list[str] | None = None) -> int:
 
 
 async def _once(config: AgentConfig) -> int:
-    from itops.agent.service import build_runners
+    from itops.agent.service import build_runners, close_inputs
 
     results: list[GatherResult] = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, len(config.inputs))) as executor:
         runners = build_runners(config, config.inputs, executor, results.append, epoch_now)
-        await asyncio.gather(*(runner.run_once() for runner in runners))
-        await asyncio.sleep(RATE_WINDOW_S)
-        results.clear()
-        await asyncio.gather(*(runner.run_once() for runner in runners))
+        try:
+            await asyncio.gather(*(runner.run_once() for runner in runners))
+            await asyncio.sleep(RATE_WINDOW_S)
+            results.clear()
+            await asyncio.gather(*(runner.run_once() for runner in runners))
+        finally:  # an input with an event loop of its own (SNMP) ends its tasks, not the garbage collector
+            await close_inputs(runners)
     for result in results:
         _print_result(result)
     failed = [runner.health for runner in runners if not runner.health.up]

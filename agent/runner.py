@@ -61,6 +61,7 @@ class InputRunner:
         self.deliver = deliver
         self.health = InputHealth(instance_name)
         self.current_run: asyncio.Task | None = None
+        self._gather_thread: asyncio.Future | None = None  # the latest gather's worker-thread call
 
     async def run_once(self) -> None:
         if self.health.running:
@@ -78,6 +79,7 @@ class InputRunner:
         started = time.monotonic()
         future = asyncio.get_running_loop().run_in_executor(self.executor, self.input.gather, result)
         future.add_done_callback(self._on_thread_done)
+        self._gather_thread = future
         try:
             await asyncio.wait_for(asyncio.shield(future), self.timeout_s)
         except asyncio.TimeoutError:
@@ -91,6 +93,15 @@ class InputRunner:
         self._record_success()
         log.debug("input %s gathered %d samples in %.3fs", self.health.name, len(result.samples), self.health.last_duration_s)
         self.deliver(result)
+
+    async def close(self) -> None:
+        """Close the input in a worker thread once its gather has returned: closing under a running gather
+        breaks an input that keeps state for it (the SNMP poller's event loop), and the process cannot end
+        before that thread anyway."""
+        if self._gather_thread is not None and not self._gather_thread.done():
+            log.info("input %s: closing it once its gather returns", self.health.name)
+            await asyncio.wait({self._gather_thread})
+        await asyncio.to_thread(self.input.close)
 
     def _on_thread_done(self, _future: asyncio.Future) -> None:
         self.health.running = False

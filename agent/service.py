@@ -7,8 +7,8 @@ import concurrent.futures
 import logging
 import random
 import signal
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Callable
 
 import grpc
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -26,7 +26,7 @@ from itops.agent.sender import Backoff, Sender
 from itops.clock import EpochClock, unix_ms, utc_datetime
 from itops.yamlconf import ConfigError
 
-__all__ = ["Agent", "build_runners"]
+__all__ = ["Agent", "build_runners", "close_inputs"]
 
 log = logging.getLogger("itops.agent")
 
@@ -69,6 +69,7 @@ class Agent:
         self.central_runners: list[InputRunner] = []
         self.central_version = ""
         self.scheduler = AsyncIOScheduler(timezone="UTC")
+        self._stopping = False
         self._flush_handle: asyncio.TimerHandle | None = None
 
     def accept(self, result: GatherResult) -> None:
@@ -112,21 +113,32 @@ class Agent:
         gather_self_metrics(result, healths, self.buffer.stats(), self.sender.counters, self.pending.invalid_samples_total)
         self.accept(result)
 
+    async def _run_job(self, name: str, job: Callable[[], Awaitable[None]]) -> None:
+        """Every scheduled job: the scheduler's shutdown cancels one still running, which is then its end and
+        not a failure (APScheduler would log it as an ERROR with a traceback)."""
+        try:
+            await job()
+        except asyncio.CancelledError:
+            if not self._stopping:
+                raise
+            log.info("%s was still running when the agent stopped", name)
+
+    def _add_job(self, name: str, job: Callable[[], Awaitable[None]], interval_s: float, **options) -> None:
+        self.scheduler.add_job(self._run_job, "interval", [name, job], id=name, name=name, seconds=interval_s,
+                               max_instances=1, coalesce=True, misfire_grace_time=None, **options)
+
     def _schedule_input(self, runner: InputRunner) -> None:
         interval = runner.input.config.interval or self.config.interval
-        self.scheduler.add_job(runner.run_once, "interval", seconds=interval, jitter=self.config.jitter,
-                               max_instances=1, coalesce=True, next_run_time=_soon(self.clock), misfire_grace_time=None,
-                               id=runner.health.name)
+        self._add_job(runner.health.name, runner.run_once, interval, jitter=self.config.jitter,
+                      next_run_time=_soon(self.clock))
 
     def _schedule(self) -> None:
         for runner in self.runners:
             self._schedule_input(runner)
-        self.scheduler.add_job(self.report_self, "interval", seconds=self.config.interval, max_instances=1,
-                               coalesce=True, misfire_grace_time=None, id="itops_agent_self")
+        self._add_job("itops_agent_self", self.report_self, self.config.interval)
         if self.config.central_config.enabled:
-            self.scheduler.add_job(self.refresh_central_inputs, "interval", seconds=self.config.central_config.interval,
-                                   max_instances=1, coalesce=True, next_run_time=_soon(self.clock), misfire_grace_time=None,
-                                   id="itops_agent_central_config")
+            self._add_job("itops_agent_central_config", self.refresh_central_inputs,
+                          self.config.central_config.interval, next_run_time=_soon(self.clock))
 
     async def refresh_central_inputs(self) -> None:
         """Ask the collector for this agent's assigned inputs; swap them in when they changed."""
@@ -154,7 +166,7 @@ class Agent:
     async def _replace_central_runners(self, input_configs: list) -> None:
         for runner in self.central_runners:
             self.scheduler.remove_job(runner.health.name)
-        await asyncio.gather(*(_close_input(runner) for runner in self.central_runners))
+        await close_inputs(self.central_runners)
         self.central_runners = build_runners(self.config, input_configs, self.executor, self.accept, self.clock)
         for runner in self.central_runners:
             self._schedule_input(runner)
@@ -183,24 +195,27 @@ class Agent:
             raise sender_task.exception()
 
     async def _shutdown(self, scheduler: AsyncIOScheduler, sender_task: asyncio.Task) -> None:
-        scheduler.shutdown(wait=False)
+        self._stopping = True
+        scheduler.pause()  # no new runs; those running may still finish
         all_runners = self.runners + self.central_runners
         running = {runner.current_run for runner in all_runners if runner.current_run is not None}
         if running:  # a gather that finishes now still reaches the buffer
             await asyncio.wait(running, timeout=SHUTDOWN_GATHER_GRACE_S)
+        scheduler.shutdown(wait=False)  # cancels the jobs still running: see _run_job
         self.flush()  # whatever was gathered is in the buffer before we exit
         sender_task.cancel()
         await asyncio.gather(sender_task, return_exceptions=True)
-        await asyncio.gather(*(_close_input(runner) for runner in all_runners))
+        await close_inputs(all_runners)
         self.executor.shutdown(wait=False, cancel_futures=True)
         buffered = self.buffer.stats().batches
         self.buffer.close()
         log.info("agent stopped; %d batches buffered for the next start", buffered)
 
 
-async def _close_input(runner: InputRunner) -> None:
-    """In a worker thread, like gather: an input may block or run an event loop of its own to close."""
-    await asyncio.to_thread(runner.input.close)
+async def close_inputs(runners: list[InputRunner]) -> None:
+    """Each once its gather has returned, in a worker thread like gather: an input may block or run an
+    event loop of its own to close."""
+    await asyncio.gather(*(runner.close() for runner in runners))
 
 
 def _soon(clock: EpochClock) -> datetime:

@@ -245,6 +245,16 @@ class Dispatcher:
                 self._group_for(route, alert.labels, now).alerts[alert.fingerprint] = snapshot
         self._wake.set()
 
+    def refresh(self, alerts: Iterable[Alert]) -> None:
+        """New annotations (and value) of alerts whose state did not change, for what is sent next about them;
+        nothing is sent because of it."""
+        for alert in alerts:
+            for group in self._groups.values():
+                held = group.alerts.get(alert.fingerprint)
+                if held is not None:
+                    group.alerts[alert.fingerprint] = dataclasses.replace(
+                        held, annotations=dict(alert.annotations), value=alert.value)
+
     def _group_for(self, route: Route, labels: Mapping[str, str], now: float) -> _Group:
         receiver = route.receiver_for(labels, self._receivers)
         group_labels = route.group_labels(labels)

@@ -19,7 +19,7 @@ from itops.alerting.model import (
     Alert, AlertState, CheckObservation, ObservedBatch, SampleObservation, Severity, fingerprint,
 )
 from itops.alerting.rules import CheckRule, MetricRule, OfflineRule, Rule
-from itops.alerting.windows import WINDOW_FUNCTIONS, SampleWindow
+from itops.alerting.windows import SampleWindow, evaluate_window
 from itops.clock import Clock
 
 __all__ = ["DEFAULT_FLAP_CHANGES", "DEFAULT_FLAP_WINDOW_S", "DEFAULT_RESOLVED_RETENTION_S", "Evaluator", "entity_of"]
@@ -62,6 +62,7 @@ class Evaluator:
         self._last_seen: dict[Entity, datetime] = {}
         self._offline: set[Entity] = set()
         self._unsaved: dict[str, TrackedAlert] = {}
+        self._refreshed: dict[str, TrackedAlert] = {}
         self._deleted: set[str] = set()
         self._alerts: dict[str, TrackedAlert] = {t.alert.fingerprint: t for t in (store.load_all() if store else [])}
         self.replace_rules(rules)
@@ -153,7 +154,7 @@ class Evaluator:
             if rule.function == "absent":
                 self._evaluate(rule, fp, False, 0.0, now, changed)
                 continue
-            value = WINDOW_FUNCTIONS[rule.function](series.window, now_s, rule.window_s)
+            value = evaluate_window(rule.function, series.window, now_s, rule.window_s, rule.min_coverage)
             tracked = self._alerts.get(fp)
             firing = tracked is not None and tracked.alert.state is AlertState.FIRING
             holds = value is not None and rule.holds(value, firing)
@@ -270,6 +271,23 @@ class Evaluator:
         state = _next_state(tracked, rule, now)
         if state is not None:
             self._change(tracked, state, now, changed)
+        elif tracked.alert.state in _ACTIVE:
+            self._refresh_annotations(tracked, rule)
+
+    def _refresh_annotations(self, tracked: TrackedAlert, rule: Rule) -> None:
+        """A pending or firing alert's text follows its current value and message, not the ones it had
+        when it changed state (``take_refreshed`` hands the changed texts on)."""
+        annotations = rule.render_annotations(tracked.alert.value, tracked.alert.labels, tracked.message)
+        if annotations != tracked.alert.annotations:
+            tracked.alert.annotations = annotations
+            self._unsaved[tracked.alert.fingerprint] = tracked
+            self._refreshed[tracked.alert.fingerprint] = tracked
+
+    def take_refreshed(self) -> list[Alert]:
+        """The alerts whose annotations changed without a change of state since the last call."""
+        refreshed = [dataclasses.replace(tracked.alert) for tracked in self._refreshed.values()]
+        self._refreshed.clear()
+        return refreshed
 
     def _track(self, rule: Rule, labels: dict[str, str]) -> TrackedAlert:
         alert = Alert(rule=rule.name, labels=labels, annotations={}, severity=Severity(labels["severity"]))

@@ -44,8 +44,11 @@ class AlertingPipeline:
         self._forward(self.evaluator.tick(self.clock()))
 
     def _forward(self, changed: list[Alert]) -> None:
-        if not changed:
-            return
+        if changed:
+            self._forward_changes(changed)
+        self.dispatcher.refresh(self.evaluator.take_refreshed())  # repeats carry the current text
+
+    def _forward_changes(self, changed: list[Alert]) -> None:
         if self.history is not None:  # outage episodes for availability reports, whatever is muted
             self.history.record(changed)
         # A parent and its child going down in one batch: the parent must be known down first.

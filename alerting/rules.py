@@ -17,6 +17,7 @@ import msgspec
 
 from itops.alerting.model import Severity
 from itops.alerting.templates import Template, TemplateError, compile_template
+from itops.alerting.windows import COVERED_FUNCTIONS, DEFAULT_MIN_COVERAGE
 from itops.yamlconf import ConfigError, Duration, FieldProblem, load_file
 
 __all__ = [
@@ -50,6 +51,9 @@ class RuleSpec(msgspec.Struct, forbid_unknown_fields=True, rename={"for_": "for"
     match_re: Annotated[dict[str, str], _doc("Label full-match regular expressions.")] = {}
     function: Annotated[str, _doc(f"One of {', '.join(FUNCTIONS)}.")] = "last"
     window: Annotated[Duration | None, _doc("The function's window; absent: no sample for this long.")] = None
+    min_coverage: Annotated[float | None, _doc(
+        f"Share of the window (0–1) the samples must cover before the function answers (default "
+        f"{DEFAULT_MIN_COVERAGE:g}); not for last and absent.")] = None
     op: Annotated[str | None, _doc(f"One of {' '.join(OPERATORS)}.")] = None
     threshold: Annotated[float | None, _doc("The value compared with op.")] = None
     recovery_threshold: Annotated[float | None, _doc("Once firing, resolves only when value op this no longer holds.")] = None
@@ -89,6 +93,7 @@ class MetricRule(_RuleBase):
     match_re: dict[str, re.Pattern[str]]
     function: str
     window_s: float
+    min_coverage: float
     op: str
     threshold: float
     recovery_threshold: float | None
@@ -184,7 +189,8 @@ def _build_rule(spec: RuleSpec, where: str, file: str) -> Rule:
     _check_metric_fields(spec, where)
     return MetricRule(
         **common, metric=spec.metric, match=dict(spec.match), match_re=_patterns(spec.match_re, where),
-        function=spec.function, window_s=float(spec.window or 0), op=spec.op or ">",
+        function=spec.function, window_s=float(spec.window or 0),
+        min_coverage=DEFAULT_MIN_COVERAGE if spec.min_coverage is None else spec.min_coverage, op=spec.op or ">",
         threshold=spec.threshold if spec.threshold is not None else 0.0, recovery_threshold=spec.recovery_threshold,
         keep_firing_for_s=float(spec.keep_firing_for), severity=severity)
 
@@ -194,6 +200,8 @@ def _check_metric_fields(spec: RuleSpec, where: str) -> None:
         raise FieldProblem(f"{where}.function", f"unknown function {spec.function!r}; expected one of: {', '.join(FUNCTIONS)}")
     if spec.function != "last" and not spec.window:
         raise FieldProblem(f"{where}.window", f"function {spec.function} needs a window, e.g. 5m")
+    if spec.min_coverage is not None:
+        _check_min_coverage(spec.function, spec.min_coverage, f"{where}.min_coverage")
     if spec.function == "absent":
         return
     if spec.op not in OPERATORS:
@@ -202,6 +210,13 @@ def _check_metric_fields(spec: RuleSpec, where: str) -> None:
         raise FieldProblem(f"{where}.threshold", "a metric rule needs a threshold")
     if spec.recovery_threshold is not None:
         _check_recovery(spec.op, spec.threshold, spec.recovery_threshold, f"{where}.recovery_threshold")
+
+
+def _check_min_coverage(function: str, min_coverage: float, where: str) -> None:
+    if function not in COVERED_FUNCTIONS:
+        raise FieldProblem(where, f"has no meaning with function {function}; it applies to {', '.join(sorted(COVERED_FUNCTIONS))}")
+    if not 0 <= min_coverage <= 1:
+        raise FieldProblem(where, f"expected a share from 0 to 1 (e.g. 0.5 for half the window), got {min_coverage:g}")
 
 
 def _check_recovery(op: str, threshold: float, recovery: float, where: str) -> None:

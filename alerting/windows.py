@@ -6,7 +6,11 @@ from collections import deque
 from itertools import pairwise
 from typing import Callable
 
-__all__ = ["SampleWindow", "WINDOW_FUNCTIONS"]
+__all__ = ["COVERED_FUNCTIONS", "DEFAULT_MIN_COVERAGE", "SampleWindow", "WINDOW_FUNCTIONS", "evaluate_window"]
+
+# The share of its window a function's samples must cover before it answers: a trend fitted to the first
+# seconds of a series (a disk "full in 2 days" from three samples) is noise, not a trend.
+DEFAULT_MIN_COVERAGE = 0.5
 
 
 class SampleWindow:
@@ -41,6 +45,15 @@ class SampleWindow:
             recent.append(sample)
         recent.reverse()
         return recent
+
+    def coverage(self, now_s: float, window_s: float) -> float:
+        """The share of the window ``(now_s - window_s, now_s]`` its samples cover, each sample standing for
+        one sampling interval (their mean spacing): 0 with fewer than two samples, at most 1."""
+        samples = self.since(now_s - window_s)
+        if len(samples) < 2 or window_s <= 0:
+            return 0.0
+        span_s = samples[-1][0] - samples[0][0]
+        return min(1.0, span_s * len(samples) / (len(samples) - 1) / window_s)
 
 
 def _last(window: SampleWindow, now_s: float, window_s: float) -> float | None:
@@ -100,3 +113,13 @@ WINDOW_FUNCTIONS: dict[str, Callable[[SampleWindow, float, float], float | None]
     "seconds_until_full": _seconds_until_full,
     "absent": _seconds_since_last,  # the value of an absent alert: seconds without a sample
 }
+# The functions of a window's samples (``last`` has no window; ``absent`` counts time since the newest sample).
+COVERED_FUNCTIONS = frozenset(WINDOW_FUNCTIONS) - {"last", "absent"}
+
+
+def evaluate_window(function: str, window: SampleWindow, now_s: float, window_s: float,
+                    min_coverage: float = DEFAULT_MIN_COVERAGE) -> float | None:
+    """``function`` over the window; None (no answer) while its samples cover less than ``min_coverage`` of it."""
+    if function in COVERED_FUNCTIONS and window.coverage(now_s, window_s) < min_coverage:
+        return None
+    return WINDOW_FUNCTIONS[function](window, now_s, window_s)

@@ -16,13 +16,14 @@ import os
 import sys
 import time
 import urllib.parse
-from datetime import datetime, timezone
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from itops.alerting.messages import Language
 from itops.clock import utc_now
 from itops.collector import incidents_cli
-from itops.collector.api_client import ApiUnreachable, get_json, send_json, table
+from itops.cli_support import quiet_when_output_closes
+from itops.collector.api_client import ApiUnreachable, get_json, local_time, send_json, table, zone_caption
 from itops.collector.metric_catalogue import format_value, metric_name
 from itops.collector.report_cli import add_report_parser, run_report
 
@@ -30,10 +31,7 @@ __all__ = ["main"]
 
 DEFAULT_URL = "http://127.0.0.1:9718"
 DEFAULT_TIME_ZONE = "Asia/Shanghai"
-
-
-def _local_time(ms: int, zone: ZoneInfo) -> str:
-    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
+CLEAR_SCREEN = "\033[2J\033[H"
 
 
 def _age(ms: int, now: datetime) -> str:
@@ -44,14 +42,15 @@ def _age(ms: int, now: datetime) -> str:
 
 
 def render_hosts(agents: list[dict], zone: ZoneInfo, now: datetime) -> str:
-    """The agents as a table; ``now`` is what "last seen" ages are counted from."""
+    """The agents as a table (the agent id first: two agents on one machine share the host); ``now`` is what
+    "last seen" ages are counted from."""
     header = ("AGENT", "HOST", "STATUS", "LAST SEEN", "VERSION", "OS", "ADDRESS", "ASSET", "LOCATION", "RESPONSIBLE", "FIRST SEEN")
     return table(header, [
         (a["agent_id"], a["hostname"], "online" if a["online"] else "OFFLINE", _age(a["last_seen_ms"], now),
          a["agent_version"], a["os"][:40], a["source_address"], a["asset"].get("asset_number", ""),
-         a["asset"].get("location", ""), a["asset"].get("responsible_person", ""), _local_time(a["first_seen_ms"], zone))
+         a["asset"].get("location", ""), a["asset"].get("responsible_person", ""), local_time(a["first_seen_ms"], zone))
         for a in agents
-    ])
+    ], zone)
 
 
 def _hosts(args) -> int:
@@ -61,7 +60,9 @@ def _hosts(args) -> int:
         if not args.watch:
             print(rendered)
             return 0
-        print("\033[2J\033[H" + f"itops hosts — {args.url} — every {args.watch:g}s, Ctrl-C to stop\n\n" + rendered, flush=True)
+        # A terminal is redrawn in place; a pipe or file gets each view after the last, without screen codes.
+        start = CLEAR_SCREEN if sys.stdout.isatty() else "\n"
+        print(f"{start}itops hosts — {args.url} — every {args.watch:g}s, Ctrl-C to stop\n\n{rendered}", flush=True)
         time.sleep(args.watch)
 
 
@@ -77,6 +78,7 @@ def _query(args) -> int:
     if not result["series"]:
         print(f"no series named {args.metric} match", file=sys.stderr)
         return 1
+    print(zone_caption(zone))
     for series in result["series"]:
         print(render_series(series, zone, args.lang))
     return 0
@@ -89,7 +91,7 @@ def render_series(series: dict, zone: ZoneInfo, language: Language) -> str:
     lines = [f"{series['name']}{{{labels}}}  {metric_name(series['name'], language)}"]
     for timestamp_ms, value in series["points"]:
         shown = "—" if value is None else format_value(series["name"], value, language, series["labels"])
-        lines.append(f"  {_local_time(timestamp_ms, zone)}  {shown}")
+        lines.append(f"  {local_time(timestamp_ms, zone)}  {shown}")
     return "\n".join(lines)
 
 
@@ -109,15 +111,18 @@ def _silences(args) -> int:
         if args.start:
             body["starts_at"] = args.start
         silence = send_json(args.url, "POST", "/api/v1/silences", args.token, body)
-        print(f"silence {silence['id']} until {silence['ends_at']}")
+        zone = ZoneInfo(args.tz)
+        print(f"silence {silence['id']} until {local_time(silence['ends_at'], zone)} ({zone.key})")
         return 0
     if args.action == "expire":
         send_json(args.url, "DELETE", f"/api/v1/silences/{args.id}", args.token)
         print(f"silence {args.id} expired")
         return 0
     silences = get_json(args.url, "/api/v1/silences", token=args.token)["silences"]
+    zone = ZoneInfo(args.tz)
     print(table(("ID", "MATCHERS", "ENDS", "BY", "COMMENT"),
-                 [(s["id"][:8], " ".join(s["matchers"]), s["ends_at"], s["created_by"], s["comment"]) for s in silences]))
+                [(s["id"][:8], " ".join(s["matchers"]), local_time(s["ends_at"], zone), s["created_by"], s["comment"])
+                 for s in silences], zone))
     return 0
 
 
@@ -200,6 +205,7 @@ def _add_token(command: argparse.ArgumentParser) -> None:
     command.add_argument("--token", default=os.environ.get("ITOPS_TOKEN", ""), help="API token (default $ITOPS_TOKEN)")
 
 
+@quiet_when_output_closes
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["rules"]:  # `itops rules check|test FILE…` works on files, without a collector

@@ -8,7 +8,7 @@ import asyncio
 import sys
 
 from itops import __version__
-from itops.cli_support import load_config_or_report, setup_logging
+from itops.cli_support import load_config_or_report, quiet_when_output_closes, setup_logging
 
 __all__ = ["main"]
 
@@ -40,6 +40,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+@quiet_when_output_closes
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "new-token":

@@ -31,6 +31,7 @@ __all__ = ["CERTIFICATE_METRICS", "TREND_WINDOW_S", "gather_daily_inspection", "
            "write_daily_report"]
 
 TREND_WINDOW_S = 7 * 86400.0
+TREND_MIN_COVERAGE = 1 / 7  # a forecast needs a day of the week's hourly points, not the first hours
 TREND_STEP_S = 3600.0  # hourly means: enough points for a week's fit, few enough to read for every series
 CERTIFICATE_LOOKBACK_S = 86400.0
 CERTIFICATE_METRICS = ("itops_http_tls_certificate_expiry_seconds", "itops_tls_certificate_file_expiry_seconds")
@@ -90,8 +91,8 @@ async def trend_forecasts(storage: StorageBackend, now_s: float) -> list[Attenti
     toner_points, disk_points, certificate_values = await asyncio.gather(
         _hourly_points(storage, toner, now_s), _hourly_points(storage, disks, now_s),
         latest_values(storage, (s.id for s in certificates), now_s, CERTIFICATE_LOOKBACK_S))
-    found = [_forecast("toner", s, days_until_empty(p)) for s, p in zip(toner, toner_points)]
-    found += [_forecast("disk", s, days_until_full(p)) for s, p in zip(disks, disk_points)]
+    found = [_forecast("toner", s, days_until_empty(p, TREND_WINDOW_S, TREND_MIN_COVERAGE)) for s, p in zip(toner, toner_points)]
+    found += [_forecast("disk", s, days_until_full(p, TREND_WINDOW_S, TREND_MIN_COVERAGE)) for s, p in zip(disks, disk_points)]
     found += [_forecast("certificate", s, certificate_values[s.id] / 86400.0)
               for s in certificates if s.id in certificate_values]
     return [f for f in found if f is not None]

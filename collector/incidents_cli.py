@@ -24,7 +24,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from itops.clock import utc_now
-from itops.collector.api_client import get_json, send_json, table
+from itops.collector.api_client import get_json, send_json, table, zone_caption
 
 __all__ = ["add_parser", "clock_text", "parse_when", "run"]
 
@@ -98,11 +98,12 @@ def _list(args, zone: ZoneInfo) -> int:
     print(table(("ID", "SEV", "STATE", "CATEGORY", "TITLE", "ASSIGNEE", "OPENED", "RESPOND", "RESOLVE"), [
         (i["id"], i["severity"], i["state"], i["category"], i["title"][:50], i["assignee"] or "",
          _local(i["opened_at"], zone), clock_text(i["sla"]["response"], zone), clock_text(i["sla"]["resolution"], zone))
-        for i in incidents]))
+        for i in incidents], zone))
     return 0
 
 
 def _print_incident(incident: dict, zone: ZoneInfo) -> None:
+    print(zone_caption(zone))
     assets = ", ".join(a["name"] + (f" ({a['asset_number']})" if a["asset_number"] else "") for a in incident["assets"])
     for label, value in (("id", incident["id"]), ("title", incident["title"]), ("severity", incident["severity"]),
                          ("category", f"{incident['category']} ({incident['category_name']['zh-CN']})"),

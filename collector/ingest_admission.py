@@ -24,6 +24,8 @@ from itops.collector.self_metrics import REJECT_REASON_UNAUTHENTICATED, Collecto
 
 __all__ = ["IngestAdmission", "admitted_agent"]
 
+AGENT_ID_METADATA = "x-itops-agent-id"  # what the agent says it is (agent/identity.py); the token proves it
+MAX_AGENT_ID_SHOWN = 128  # the longest id a credential may have
 _ADMITTED_AGENT: contextvars.ContextVar[str] = contextvars.ContextVar("itops_admitted_agent")
 
 
@@ -43,14 +45,16 @@ class IngestAdmission(grpc.aio.ServerInterceptor):
         handler = await continuation(handler_call_details)
         if handler is None:
             return None  # gRPC answers UNIMPLEMENTED without reading anything
-        agent_id = self.authenticator.agent_for(handler_call_details.invocation_metadata)
+        metadata = handler_call_details.invocation_metadata
+        agent_id = self.authenticator.agent_for(metadata)
         if agent_id is None:
-            return grpc.stream_unary_rpc_method_handler(self._refuse_unauthenticated)
-        return self._admitting_handler(agent_id, handler)
+            refusal = _refusal_text(metadata)
 
-    async def _refuse_unauthenticated(self, _requests: AsyncIterator, context: grpc.aio.ServicerContext) -> None:
-        self.metrics.batches_rejected.labels(REJECT_REASON_UNAUTHENTICATED).inc()
-        await context.abort(grpc.StatusCode.UNAUTHENTICATED, "unknown or missing bearer token")
+            async def refuse(_requests: AsyncIterator, context: grpc.aio.ServicerContext) -> None:
+                self.metrics.batches_rejected.labels(REJECT_REASON_UNAUTHENTICATED).inc()
+                await context.abort(grpc.StatusCode.UNAUTHENTICATED, refusal)
+            return grpc.stream_unary_rpc_method_handler(refuse)
+        return self._admitting_handler(agent_id, handler)
 
     def _admitting_handler(self, agent_id: str, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
         """``handler`` (unary-unary, as every Ingest method is) behind the in-flight caps of ``agent_id``."""
@@ -69,6 +73,19 @@ class IngestAdmission(grpc.aio.ServerInterceptor):
 
         # Raw bytes in: the handler's own deserializer runs after the size is counted.
         return grpc.stream_unary_rpc_method_handler(admit, response_serializer=handler.response_serializer)
+
+
+def _refusal_text(metadata: tuple[tuple[str, str | bytes], ...] | None) -> str:
+    """Why a call is UNAUTHENTICATED, naming the agent id it claims (``x-itops-agent-id``), so that one of
+    two agents on a machine can tell the refusal is its own. The same words whether or not that agent is
+    known: the caller learns nothing it did not send."""
+    claimed = next((value for key, value in metadata or () if key == AGENT_ID_METADATA and isinstance(value, str)), None)
+    has_token = any(key == "authorization" for key, _ in metadata or ())
+    what = "token refused" if has_token else "no bearer token"
+    if claimed is None:
+        return f"{what}; the call named no agent id ({AGENT_ID_METADATA})"
+    return (f"{what} for agent {claimed[:MAX_AGENT_ID_SHOWN]!r}: compare the agent's collector.token_file with the "
+            "token_sha256 of its entry under the collector's agents (`itops-collector new-token ID` makes both)")
 
 
 async def _only_message(requests: AsyncIterator[bytes], context: grpc.aio.ServicerContext) -> bytes:

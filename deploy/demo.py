@@ -2,8 +2,11 @@
 
 The agent also polls a simulated network printer and UPS (snmpsim serving real device recordings from
 tests/fixtures/snmp) and a simulated ZKTeco attendance clock (tests/simulators/zk_clock.py).
-Everything lives in ./demo-data (TLS CA and certificate, the agent's token, configs, data). Ctrl-C
-stops every process cleanly. `--duration SECONDS` stops by itself (used by the demo's own test).
+Everything lives in ./demo-data (TLS CA and certificate, the agent's token, the admin's password and API
+token, configs, data). The collector listens on its default ports, 9717 (gRPC) and 9718 (HTTP API and
+console), which the `itops` CLI and the agent expect; --grpc-port/--http-port (or ITOPS_DEMO_GRPC_PORT and
+ITOPS_DEMO_HTTP_PORT) choose others. Ctrl-C stops every process cleanly. `--duration SECONDS` stops by
+itself (used by the demo's own test).
 """
 
 from __future__ import annotations
@@ -19,12 +22,15 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from itops.clock import utc_now
 from itops.collector.admin_cli import render_hosts
+from itops.collector.api_client import table
 from itops.collector.auth import new_token, token_sha256
+from itops.collector.config import GrpcConfig, HttpConfig
 from itops.collector.tls import write_ca_and_server_certificate
 
 BIN = Path(sys.executable).parent
@@ -34,36 +40,83 @@ SHOWN_METRICS = ("itops_host_cpu_usage_ratio", "itops_host_memory_usage_ratio", 
 DEMO_AGENT_ID = "demo-agent"
 
 
-def _write_configs(data: Path) -> None:
-    tls = write_ca_and_server_certificate(str(data / "tls"), ["localhost", "127.0.0.1"], utc_now())
-    token = new_token()
-    token_file = data / "agent.token"
-    token_file.write_text(token + "\n")
-    token_file.chmod(0o600)
+def _port_of(listen: str) -> int:
+    return int(listen.rpartition(":")[2])
+
+
+# The collector's own default ports, which the CLI's default URL and the agent's default address expect.
+DEFAULT_GRPC_PORT = _port_of(GrpcConfig().listen)
+DEFAULT_HTTP_PORT = _port_of(HttpConfig().listen)
+PORT_OPTIONS = {"grpc": ("gRPC (agents)", "--grpc-port", "ITOPS_DEMO_GRPC_PORT", DEFAULT_GRPC_PORT),
+                "http": ("HTTP API and console", "--http-port", "ITOPS_DEMO_HTTP_PORT", DEFAULT_HTTP_PORT)}
+
+
+def _refuse_taken_port(name: str, port: int) -> None:
+    """Exits naming the port and how to choose another when something on this machine already listens on it."""
+    what, option, variable, _ = PORT_OPTIONS[name]
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the collector binds: TIME_WAIT is no obstacle
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError as exc:
+            sys.exit(f"demo: port {port} for the {what} on 127.0.0.1 is taken ({exc.strerror}); stop what uses it "
+                     f"(an earlier demo?) or choose another port: {option} PORT, or {variable}=PORT make demo")
+
+
+def _write_collector_config(data: Path, grpc_port: int, http_port: int, agent_token: str) -> None:
     (data / "collector.yaml").write_text(f"""\
 data_dir: {data / 'collector'}
 grpc:
-  listen: 127.0.0.1:0
-  tls_cert_file: {tls['cert']}
-  tls_key_file: {tls['key']}
+  listen: 127.0.0.1:{grpc_port}
+  tls_cert_file: {data / 'tls' / 'server.pem'}
+  tls_key_file: {data / 'tls' / 'server-key.pem'}
 http:
-  listen: 127.0.0.1:0
+  listen: 127.0.0.1:{http_port}
 storage:
   type: sqlite
   path: {data / 'collector' / 'tsdb'}
   retention: 7d
 agents:
   - id: {DEMO_AGENT_ID}
-    token_sha256: {token_sha256(token)}
+    token_sha256: {token_sha256(agent_token)}
 alerting:
   incidents: {{}}
 """)
-    password = secrets.token_urlsafe(12)
-    password_file = data / "admin.password"
-    password_file.write_text(password + "\n")
-    password_file.chmod(0o600)
-    subprocess.run([BIN / "itops-collector", "add-user", "-c", data / "collector.yaml", "admin", "--role", "admin",
-                    "--language", "zh-CN", "--password-file", password_file], check=True, stdout=subprocess.DEVNULL)
+
+
+def _secret_file(path: Path, make: Callable[[], str]) -> str:
+    """The secret kept in ``path`` (mode 0600), made by ``make`` the first time."""
+    if not path.exists():
+        secret = make()
+        path.write_text(secret + "\n")
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _write_configs(data: Path, grpc_port: int, http_port: int) -> None:
+    """The collector's config for these ports; the CA, tokens and the admin user only the first time."""
+    if not (data / "tls" / "server.pem").exists():
+        write_ca_and_server_certificate(str(data / "tls"), ["localhost", "127.0.0.1"], utc_now())
+    _write_collector_config(data, grpc_port, http_port, _secret_file(data / "agent.token", new_token))
+    _secret_file(data / "admin.password", _add_admin(data))
+    _secret_file(data / "api.token", _new_api_token(data))
+
+
+def _add_admin(data: Path) -> Callable[[], str]:
+    def make() -> str:
+        password = secrets.token_urlsafe(12)
+        subprocess.run([BIN / "itops-collector", "add-user", "-c", data / "collector.yaml", "admin", "--role", "admin",
+                        "--language", "zh-CN"], input=password + "\n", text=True, check=True, stdout=subprocess.DEVNULL)
+        return password
+    return make
+
+
+def _new_api_token(data: Path) -> Callable[[], str]:
+    def make() -> str:  # the admin's token for the CLI; `itops-collector new-api-token` prints it last
+        printed = subprocess.run([BIN / "itops-collector", "new-api-token", "-c", data / "collector.yaml", "admin",
+                                  "demo-cli"], check=True, capture_output=True, text=True).stdout
+        return printed.split()[-1]
+    return make
 
 
 def _free_udp_port() -> int:
@@ -144,12 +197,12 @@ def _start_collector(data: Path) -> tuple[subprocess.Popen, str, str]:
     return process, fields["grpc"], fields["http"]
 
 
-def _latest(http: str, metric: str) -> str:
+def _latest(http: str, metric: str) -> float | str:
     url = f"http://{http}/api/v1/query_range?name={metric}&since=1m&step=1m&aggregation=last&label=host={os.uname().nodename}"
     with urllib.request.urlopen(url, timeout=5) as response:
         series = json.load(response)["series"]
     values = [s["points"][-1][1] for s in series if s["points"] and s["labels"].get("cpu", "total") == "total"]
-    return f"{values[-1]:.3f}" if values else "(waiting)"
+    return values[-1] if values else "(waiting)"
 
 
 def _get(http: str, path: str) -> dict:
@@ -157,35 +210,63 @@ def _get(http: str, path: str) -> dict:
         return json.load(response)
 
 
-def _show(http: str, password_file: Path, zone: ZoneInfo, clear: bool) -> None:
-    lines = [f"itops demo — console http://{http}/console/ (user admin, password in {password_file})",
-             f"HTTP API http://{http}/api/v1/agents   metrics http://{http}/metrics   (Ctrl-C stops)", "",
+def _addresses(data: Path, grpc: str, http: str, snmp_port: int, clock_port: int) -> list[str]:
+    """Where everything of the demo is, and the lines that make the ``itops`` CLI talk to it."""
+    itops = BIN / "itops"
+    shown_itops = itops.relative_to(Path.cwd()) if itops.is_relative_to(Path.cwd()) else itops
+    return [
+        f"console   http://{http}/console/   user admin, password {(data / 'admin.password').read_text().strip()}",
+        f"HTTP API  http://{http}/api/v1/agents   metrics http://{http}/metrics",
+        f"gRPC      {grpc} (TLS, CA {data / 'tls' / 'ca.pem'}), agent {DEMO_AGENT_ID}",
+        f"SNMP      127.0.0.1:{snmp_port}: " + ", ".join(f"{name} (community {recording})"
+                                                   for name, recording in SIMULATED_DEVICES.items()),
+        f"clock     127.0.0.1:{clock_port}: main-entrance (ZKTeco attendance clock)",
+        "",
+        "the CLI, in another shell:",
+        f"  export ITOPS_URL=http://{http}",
+        f"  export ITOPS_TOKEN={(data / 'api.token').read_text().strip()}",
+        f"  {shown_itops} incidents list   ({shown_itops} hosts, {shown_itops} alerts, {shown_itops} --help)",
+    ]
+
+
+def _show(http: str, addresses: list[str], zone: ZoneInfo, clear: bool) -> None:
+    lines = ["itops demo — Ctrl-C stops everything", *addresses, "",
              render_hosts(_get(http, "/api/v1/agents")["agents"], zone, utc_now()), ""]
-    lines += [f"{metric:<34} {_latest(http, metric)}" for metric in SHOWN_METRICS]
-    lines += ["", "checks:"] + [f"  {c['status']:<8} {c['check']:<18} {c['target']:<16} {c['message'][:90]}"
-                                for c in _get(http, "/api/v1/checks")["checks"] if c["check"] not in ("central_config",)]
+    lines += [table(("METRIC", "LATEST"), [(metric, _latest(http, metric)) for metric in SHOWN_METRICS]), ""]
+    lines += [table(("STATUS", "CHECK", "TARGET", "MESSAGE"), [
+        (c["status"], c["check"], c["target"], c["message"][:90])
+        for c in _get(http, "/api/v1/checks")["checks"] if c["check"] not in ("central_config",)])]
     print(("\033[2J\033[H" if clear else "\n") + "\n".join(lines), flush=True)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", default="demo-data")
     parser.add_argument("--duration", type=float, default=0, help="stop after this many seconds (0: until Ctrl-C)")
-    args = parser.parse_args()
+    for name, (what, option, variable, default) in PORT_OPTIONS.items():
+        parser.add_argument(option, dest=f"{name}_port", type=int, default=int(os.environ.get(variable, default)),
+                            help=f"port of the {what} on 127.0.0.1 (default ${variable} or {default})")
+    return parser
+
+
+def main() -> int:
+    args = _parser().parse_args()
+    for name in PORT_OPTIONS:
+        _refuse_taken_port(name, getattr(args, f"{name}_port"))
     data = Path(args.data_dir).resolve()
     data.mkdir(exist_ok=True)
-    if not (data / "collector.yaml").exists():
-        _write_configs(data)
+    _write_configs(data, args.grpc_port, args.http_port)
     collector, grpc_address, http = _start_collector(data)
     snmpsim, snmp_port = _start_snmpsim(data)
     clock, clock_port = _start_attendance_clock()
     agent = subprocess.Popen([BIN / "itops-agent", "run", "-c", _agent_config(data, grpc_address, snmp_port, clock_port),
                               "--log-level", "error"])
+    addresses = _addresses(data, grpc_address, http, snmp_port, clock_port)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     deadline = time.monotonic() + args.duration if args.duration else None
     try:
         while deadline is None or time.monotonic() < deadline:
-            _show(http, data / "admin.password", ZoneInfo("Asia/Shanghai"), clear=sys.stdout.isatty())
+            _show(http, addresses, ZoneInfo("Asia/Shanghai"), clear=sys.stdout.isatty())
             time.sleep(2)
     except KeyboardInterrupt:
         pass

@@ -22,7 +22,7 @@ from itops.alerting.incidents.sla import ClockStatus, SlaStatus
 from itops.alerting.messages import Language
 from itops.alerting.reports.texts import MISSING, format_duration, format_local_time, severity_name, state_name
 from itops.alerting.templates import format_number
-from itops.alerting.windows import WINDOW_FUNCTIONS, SampleWindow
+from itops.alerting.windows import DEFAULT_MIN_COVERAGE, SampleWindow, evaluate_window
 
 __all__ = [
     "ATTENTION_HORIZON_DAYS", "Attention", "DailyInspection", "OpenIncident", "build_daily_inspection",
@@ -71,22 +71,27 @@ class DailyInspection:
         return {status: sum(1 for e in self.entities if e.status == status) for status in STATUS_ORDER}
 
 
-def days_until_full(points: Sequence[tuple[float, float]]) -> float | None:
+def days_until_full(points: Sequence[tuple[float, float]], window_s: float | None = None,
+                    min_coverage: float = DEFAULT_MIN_COVERAGE) -> float | None:
     """Days from the newest point until the least-squares trend of a 0–1 ratio reaches 1; None when it is
-    not rising or there are fewer than three points (the rule engine's ``seconds_until_full``)."""
+    not rising, there are fewer than three points, or they cover less than ``min_coverage`` of ``window_s``
+    (the span they were asked over; default: their own span) — the rule engine's ``seconds_until_full``."""
     if not points:
         return None
     window = SampleWindow(retention_s=float("inf"))
     for t_s, value in sorted(points):
         window.add(t_s, value)
     newest_s = window.samples[-1][0]
-    seconds = WINDOW_FUNCTIONS["seconds_until_full"](window, newest_s, newest_s - window.samples[0][0])
+    span_s = newest_s - window.samples[0][0]
+    seconds = evaluate_window("seconds_until_full", window, newest_s, span_s if window_s is None else window_s,
+                              min_coverage)
     return None if seconds is None else seconds / DAY_S
 
 
-def days_until_empty(points: Sequence[tuple[float, float]]) -> float | None:
+def days_until_empty(points: Sequence[tuple[float, float]], window_s: float | None = None,
+                     min_coverage: float = DEFAULT_MIN_COVERAGE) -> float | None:
     """Days until a falling share left (toner) reaches 0: the same fit on the share used."""
-    return days_until_full([(t_s, 1.0 - value) for t_s, value in points])
+    return days_until_full([(t_s, 1.0 - value) for t_s, value in points], window_s, min_coverage)
 
 
 def build_daily_inspection(entities: Sequence[Any], open_incidents: Sequence[OpenIncident],

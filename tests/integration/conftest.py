@@ -101,8 +101,10 @@ class CollectorProcess:
 
 class AgentProcess:
     def __init__(self, workdir: Path, tls_dir: Path, agent_id: str, token: str, collector_address: str,
-                 interval_s: float = 1.0, buffer_limit: str = "64MiB", extra_config: str = "", extra_inputs: str = ""):
+                 interval_s: float = 1.0, buffer_limit: str = "64MiB", extra_config: str = "", extra_inputs: str = "",
+                 log_level: str = "debug"):
         self.workdir = workdir
+        self.log_level = log_level
         self.log_path = workdir / f"{agent_id}.log"
         self.config_path = workdir / f"{agent_id}.yaml"
         self.buffer_path = workdir / f"{agent_id}-buffer"
@@ -122,7 +124,7 @@ class AgentProcess:
     def start(self) -> "AgentProcess":
         starts_before = self._starts()
         log = open(self.log_path, "a")
-        self.process = subprocess.Popen([BIN / "itops-agent", "run", "-c", self.config_path, "--log-level", "debug"],
+        self.process = subprocess.Popen([BIN / "itops-agent", "run", "-c", self.config_path, "--log-level", self.log_level],
                                         stdout=log, stderr=log)
         wait_until(lambda: self._starts() > starts_before, 30, "the agent to start")
         return self

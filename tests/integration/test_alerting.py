@@ -152,13 +152,13 @@ def test_cli_lists_alerts_and_manages_silences(alerting_collector, tls_dir, agen
     assert collector.get("/api/v1/silences")["silences"] == []
     later = subprocess.run([*itops, "silences", "add", "--matcher", 'host="pc-1"', "--start", "2099-01-01T22:00+08:00",
                             "--duration", "4h", "--comment", "planned"], capture_output=True, text=True, check=True, env=env)
-    assert later.stdout.rstrip().endswith("until 2099-01-01T18:00:00+00:00")
+    assert later.stdout.rstrip().endswith("until 2099-01-02 02:00:00 (Asia/Shanghai)")  # 18:00 UTC, to the second
     [planned] = collector.get("/api/v1/silences")["silences"]
     assert planned["starts_at"] == "2099-01-01T14:00:00+00:00"
     assert any(a["muted_by"] == [] for a in collector.get("/api/v1/alerts")["alerts"]), "a future silence mutes nothing yet"
     refused = subprocess.run([*itops, "silences", "add", "--matcher", 'host="pc-1"'], capture_output=True, text=True,
                              env={**os.environ, "ITOPS_TOKEN": "wrong"})
-    assert refused.returncode == 1 and "HTTP 401" in refused.stderr
+    assert refused.returncode == 1 and "HTTP 401" in refused.stderr and "refused the API token given" in refused.stderr
 
 
 @pytest.mark.timeout(120)

@@ -1,29 +1,97 @@
 """`make demo` runs deploy/demo.py: collector + agent on this machine, and this machine's metrics show up."""
 
+import importlib.util
+import os
 import pathlib
+import socket
 import subprocess
 import sys
+import urllib.parse
 
 import pytest
+from itops.agent.config import DEFAULT_COLLECTOR_PORT
+from itops.collector.admin_cli import DEFAULT_URL
+
+from tests.integration.conftest import free_port
 
 pytestmark = pytest.mark.integration
 
 DEMO = pathlib.Path(__file__).resolve().parents[2] / "deploy" / "demo.py"
+ITOPS = pathlib.Path(sys.executable).parent / "itops"
 
 
-@pytest.mark.timeout(120)
-def test_demo_shows_this_machines_metrics_and_stops_cleanly(tmp_path):
-    result = subprocess.run([sys.executable, DEMO, "--data-dir", tmp_path / "demo", "--duration", "25"],
-                            capture_output=True, text=True, timeout=100)
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
-    last_view = result.stdout.split("itops demo — ")[-1]
+def _demo_module():
+    spec = importlib.util.spec_from_file_location("demo", DEMO)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_demo_listens_where_the_cli_and_the_agent_look_by_default():
+    demo = _demo_module()
+    assert f"127.0.0.1:{demo.DEFAULT_HTTP_PORT}" == urllib.parse.urlsplit(DEFAULT_URL).netloc
+    assert demo.DEFAULT_GRPC_PORT == DEFAULT_COLLECTOR_PORT
+
+
+def _exports(view: str) -> dict[str, str]:
+    return dict(line.strip().removeprefix("export ").split("=", 1) for line in view.splitlines()
+                if line.strip().startswith("export "))
+
+
+@pytest.mark.timeout(150)
+def test_demo_shows_this_machines_metrics_prints_its_addresses_and_a_working_cli_token(tmp_path):
+    grpc_port, http_port = free_port(), free_port()
+    demo = subprocess.Popen([sys.executable, DEMO, "--data-dir", tmp_path / "demo", "--duration", "25",
+                             "--grpc-port", str(grpc_port), "--http-port", str(http_port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first_view = ""
+    for line in demo.stdout:  # the first frame ends with the checks it shows
+        first_view += line
+        if line.startswith("STATUS"):
+            break
+    exports = _exports(first_view)
+    assert exports["ITOPS_URL"] == f"http://127.0.0.1:{http_port}"
+    cli = subprocess.run([ITOPS, "incidents", "list"], env={**os.environ, **exports}, capture_output=True, text=True,
+                         timeout=30)
+    without_token = subprocess.run([ITOPS, "incidents", "list"], env={**os.environ, "ITOPS_URL": exports["ITOPS_URL"],
+                                                                       "ITOPS_TOKEN": ""},
+                                   capture_output=True, text=True, timeout=30)
+    stdout, stderr = demo.communicate(timeout=100)
+    assert demo.returncode == 0, stdout[-2000:] + stderr[-2000:]
+    assert cli.returncode == 0, cli.stderr
+    assert cli.stdout.splitlines()[0] == "times in Asia/Shanghai"
+    assert cli.stdout.splitlines()[1].split()[:3] == ["ID", "SEV", "STATE"]
+    assert without_token.returncode == 1
+    assert "HTTP 401" in without_token.stderr and "no API token was given: set $ITOPS_TOKEN or pass --token" in without_token.stderr
+
+    last_view = stdout.split("itops demo — ")[-1]
+    assert f"gRPC      127.0.0.1:{grpc_port} (TLS" in last_view
+    assert f"http://127.0.0.1:{http_port}/console/   user admin, password " in last_view
+    assert f"http://127.0.0.1:{http_port}/metrics" in last_view
+    assert "printer-3f (community printers/brother)" in last_view and "main-entrance" in last_view
     assert "demo-agent" in last_view and "online" in last_view
-    assert "/metrics" in last_view and "/api/v1/agents" in last_view
-    checks = [line.split() for line in last_view.splitlines() if line.startswith("  ")]
+    checks = [line.split() for line in last_view.split("\nSTATUS")[1].splitlines()[1:]]
     by_check = {(row[1], row[2]): row[0] for row in checks if len(row) >= 3}
     assert by_check[("printer_status", "printer-3f")] in ("OK", "WARNING", "CRITICAL")
     assert by_check[("ups_status", "ups-server-room")] in ("OK", "WARNING", "CRITICAL")
     assert by_check[("attendance_clock", "main-entrance")] == "WARNING"  # its clock is 10 minutes off
     load_line = next(line for line in last_view.splitlines() if line.startswith("itops_host_load1"))
     float(load_line.split()[-1])  # a number, not "(waiting)"
-    assert "demo stopped (agent exit 0, collector exit 0)" in result.stdout
+    ratio = next(line for line in last_view.splitlines() if line.startswith("itops_host_cpu_usage_ratio")).split()[-1]
+    assert len(ratio.replace("0.", "", 1).lstrip("0")) <= 4, ratio  # four significant digits, not 0.5619999999999635
+    assert "demo stopped (agent exit 0, collector exit 0)" in stdout
+
+
+@pytest.mark.timeout(60)
+def test_demo_names_a_taken_port_and_how_to_choose_another(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run([sys.executable, DEMO, "--data-dir", tmp_path / "demo", "--duration", "1",
+                                 "--grpc-port", str(free_port()), "--http-port", str(port)],
+                                capture_output=True, text=True, timeout=30)
+    assert result.returncode == 1
+    assert f"demo: port {port} for the HTTP API and console on 127.0.0.1 is taken" in result.stderr
+    assert "--http-port PORT, or ITOPS_DEMO_HTTP_PORT=PORT make demo" in result.stderr
+    assert not (tmp_path / "demo").exists()  # nothing started, nothing written

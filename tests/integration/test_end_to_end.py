@@ -50,8 +50,8 @@ def test_admin_cli_lists_hosts_and_queries_a_metric(collector, make_agent):
     query = subprocess.run([BIN / "itops", "--url", collector.http_url, "query", "itops_host_uptime_seconds",
                             "--host", "agent-a-host", "--since", "5m", "--step", "1s"], capture_output=True, text=True, check=True)
     lines = query.stdout.splitlines()
-    assert lines[0] == 'itops_host_uptime_seconds{agent="agent-a",host="agent-a-host"}  运行时长'
-    assert re.fullmatch(r"  \S+ \S+  \d+ (天|小时|分|秒)( \d+ (小时|分|秒))?", lines[1]), lines[1]
+    assert lines[:2] == ["times in Asia/Shanghai", 'itops_host_uptime_seconds{agent="agent-a",host="agent-a-host"}  运行时长']
+    assert re.fullmatch(r"  \d{4}-\d\d-\d\d \d\d:\d\d:\d\d  \d+ (天|小时|分|秒)( \d+ (小时|分|秒))?", lines[2]), lines[2]
 
 
 def test_self_metrics_pass_promtool(collector, make_agent):

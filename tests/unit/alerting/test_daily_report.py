@@ -37,6 +37,15 @@ def test_the_fit_counts_from_the_fitted_value_not_the_last_reading():
         (1 - (0.6 + 0.105)) / 0.105)
 
 
+def test_no_forecast_from_less_of_the_week_than_asked():
+    three_hours = [(h * 3600.0, 0.26 + 0.001 * h) for h in range(4)]
+    two_days = [(h * 3600.0, 0.26 + 0.001 * h) for h in range(2 * 24)]
+    assert days_until_full(three_hours, 7 * DAY_S, min_coverage=1 / 7) is None
+    assert days_until_empty([(t, 1 - v) for t, v in three_hours], 7 * DAY_S, min_coverage=1 / 7) is None
+    assert days_until_full(two_days, 7 * DAY_S, min_coverage=1 / 7) is not None
+    assert days_until_full(two_days, 7 * DAY_S) is None  # the rule engine's default: half the window
+
+
 @pytest.mark.parametrize("points", [[], [(0.0, 0.2), (DAY_S, 0.5)], [(0.0, 0.5), (DAY_S, 0.5), (2 * DAY_S, 0.5)],
                                     [(0.0, 0.7), (DAY_S, 0.6), (2 * DAY_S, 0.5)]])
 def test_no_forecast_without_a_rising_trend_over_three_points(points):

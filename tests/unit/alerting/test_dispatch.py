@@ -126,6 +126,28 @@ def test_firing_group_is_repeated_at_the_first_group_interval_after_repeat_inter
     assert [when for when, *_ in ops.calls] == [10.0, 610.0, 1210.0, 1810.0]
 
 
+def test_a_repeat_carries_the_current_annotations_and_a_new_text_alone_sends_nothing():
+    texts = []
+
+    class TextNotifier(RecordingNotifier):
+        async def notify(self, alerts, context):
+            texts.append((asyncio.get_running_loop().time(), [a.annotations["summary"] for a in alerts]))
+
+    repeating = config("route: {receiver: ops, group_wait: 10s, group_interval: 1m, repeat_interval: 10m}")
+
+    async def scenario(dispatcher, at):
+        first = alert("db-1")
+        first.annotations = {"summary": "disk 91% full"}
+        dispatcher.ingest([first])
+        await at(5 * MINUTE)
+        later = alert("db-1")
+        later.annotations = {"summary": "disk 97% full"}
+        dispatcher.refresh([later, alert("never-ingested")])
+        await at(11 * MINUTE)
+    run(repeating, {"ops": [TextNotifier()]}, scenario)
+    assert texts == [(10.0, ["disk 91% full"]), (610.0, ["disk 97% full"])]
+
+
 def test_unchanged_group_is_not_resent_before_repeat_interval():
     ops = RecordingNotifier()
 

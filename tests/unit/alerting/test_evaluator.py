@@ -89,7 +89,7 @@ def test_alert_resolves_when_condition_stops(tmp_path):
 def test_window_functions(tmp_path, function, values, expected):
     h = Harness(tmp_path, metric_rule(function, ">=", 0))
     for i, value in enumerate(values):
-        changed = h.sample(i * 10, value)
+        changed = h.sample(i * 30, value)  # two samples 30 s apart cover the 1m window: it answers from then
     assert h.evaluator.alerts()[0].value == expected
     assert changed == []  # a new value is not a state change
 
@@ -97,14 +97,15 @@ def test_window_functions(tmp_path, function, values, expected):
 def test_window_drops_samples_older_than_the_window(tmp_path):
     h = Harness(tmp_path, metric_rule("max", ">", 5))
     h.sample(0, 9)
+    h.sample(30, 2)
     [alert] = h.sample(61, 1)  # the 9 is now 61 s old, outside the 1m window
-    assert (alert.state, alert.value) == (AlertState.RESOLVED, 1.0)
+    assert (alert.state, alert.value) == (AlertState.RESOLVED, 2.0)
 
 
 def test_rate_is_per_second_increase(tmp_path):
     h = Harness(tmp_path, metric_rule("rate", ">", 100))
     h.sample(0, 1000)
-    [alert] = h.sample(10, 3000)
+    [alert] = h.sample(30, 7000)
     assert alert.value == 200.0
 
 
@@ -165,6 +166,39 @@ def test_annotations_render_value_and_labels(tmp_path):
                           "annotations: {summary: 'CPU {{ value | percent }} on {{ labels.host }}'}}\n")
     [alert] = h.sample(0, 0.953)
     assert alert.annotations == {"summary": "CPU 95.3% on pc1"}
+
+
+def test_a_pending_alerts_annotations_follow_its_current_value(tmp_path):
+    h = Harness(tmp_path, "  - {name: R, metric: m, op: '>', threshold: 0.9, for: 10m, severity: P3, "
+                          "annotations: {summary: 'CPU {{ value | percent }} on {{ labels.host }}'}}\n")
+    [pending] = h.sample(0, 0.91)
+    assert (pending.state, pending.annotations) == (AlertState.PENDING, {"summary": "CPU 91% on pc1"})
+    assert h.sample(60, 0.97) == []  # no change of state …
+    [alert] = h.evaluator.alerts()
+    assert alert.annotations == {"summary": "CPU 97% on pc1"}  # … but the text says what it is now
+    [refreshed] = h.evaluator.take_refreshed()
+    assert refreshed.annotations == {"summary": "CPU 97% on pc1"}
+    assert h.evaluator.take_refreshed() == []
+    h.sample(120, 0.97)
+    assert h.evaluator.take_refreshed() == []  # the same text is no news
+
+
+def test_a_firing_check_alerts_message_follows_the_latest_check(tmp_path):
+    h = Harness(tmp_path, "  - {name: C, check: tcp_connect, statuses: {CRITICAL: P2}, "
+                          "annotations: {summary: '{{ labels.target }}: {{ message }}'}}\n")
+    h.check(0, "CRITICAL", "connection refused")
+    h.check(60, "CRITICAL", "timed out after 5s")
+    [alert] = h.evaluator.alerts()
+    assert (alert.state, alert.annotations["summary"]) == (AlertState.FIRING, "erp:443: timed out after 5s")
+
+
+def test_refreshed_annotations_are_stored(tmp_path):
+    store = AlertStore(tmp_path / "alerts.db")
+    h = Harness(tmp_path, metric_rule(extra=", annotations: {summary: '{{ value }}'}"), store=store)
+    h.sample(0, 0.95)
+    h.sample(10, 0.99)
+    [tracked] = AlertStore(tmp_path / "alerts.db").load_all()
+    assert tracked.alert.annotations == {"summary": "0.99"}
 
 
 def test_match_and_match_re_select_series(tmp_path):

@@ -94,6 +94,20 @@ def test_window_required_for_avg(tmp_path):
     assert "rules[0].window: function avg needs a window" in error_of(tmp_path, rule("    function: avg\n    op: '>'\n    threshold: 1\n"))
 
 
+def test_min_coverage_defaults_to_half_the_window_and_can_be_set(tmp_path):
+    [default] = load_rules([write(tmp_path, "d.yaml", rule("    function: rate\n    window: 5m\n    op: '>'\n    threshold: 1\n"))])
+    [strict] = load_rules([write(tmp_path, "s.yaml", rule(
+        "    function: rate\n    window: 5m\n    min_coverage: 0.9\n    op: '>'\n    threshold: 1\n"))])
+    assert (default.min_coverage, strict.min_coverage) == (0.5, 0.9)
+
+
+def test_min_coverage_outside_zero_to_one_or_on_last_is_refused(tmp_path):
+    assert "rules[0].min_coverage: expected a share from 0 to 1 (e.g. 0.5 for half the window), got 50" in error_of(
+        tmp_path, rule("    function: avg\n    window: 5m\n    min_coverage: 50\n    op: '>'\n    threshold: 1\n"))
+    assert "rules[0].min_coverage: has no meaning with function last" in error_of(
+        tmp_path, rule("    min_coverage: 0.5\n    op: '>'\n    threshold: 1\n"))
+
+
 def test_rule_needs_exactly_one_kind(tmp_path):
     assert "needs exactly one of metric, check or offline" in error_of(
         tmp_path, "rules:\n  - name: R\n    metric: m\n    check: ping\n    statuses: {CRITICAL: P1}\n")
