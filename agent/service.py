@@ -135,9 +135,9 @@ class Agent:
     def _schedule(self) -> None:
         for runner in self.runners:
             self._schedule_input(runner)
-        self._add_job("itops_agent_self", self.report_self, self.config.interval)
+        self._add_job("self_metrics", self.report_self, self.config.interval)
         if self.config.central_config.enabled:
-            self._add_job("itops_agent_central_config", self.refresh_central_inputs,
+            self._add_job("central_config", self.refresh_central_inputs,
                           self.config.central_config.interval, next_run_time=_soon(self.clock))
 
     async def refresh_central_inputs(self) -> None:

@@ -42,7 +42,7 @@ def test_flushed_batch_is_stamped_with_the_agents_clock(agent):
 
 def test_first_gathers_are_due_within_a_second_of_the_agents_clock(agent):
     agent._schedule()
-    due = {job.id: job.next_run_time for job in agent.scheduler.get_jobs() if job.id != "itops_agent_self"}
+    due = {job.id: job.next_run_time for job in agent.scheduler.get_jobs() if job.id != "self_metrics"}
     assert due and all(NOW <= when <= NOW + timedelta(seconds=1) for when in due.values()), due
 
 
