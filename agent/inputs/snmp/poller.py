@@ -25,6 +25,7 @@ from itops.agent.inputs.base import Accumulator, Input
 from itops.agent.inputs.snmp.config import SnmpConfig, SnmpDeviceConfig
 from itops.agent.inputs.snmp.device import DeviceContext
 from itops.agent.inputs.snmp.interpreters.generic import SYS_DESCR, SYS_OBJECT_ID
+from itops.agent.inputs.snmp.interpreters.text import display_text
 from itops.agent.inputs.snmp.profile import GENERIC_PROFILE, Profile, ProfileSet, load_profiles
 from itops.agent.inputs.snmp.session import SnmpError, SnmpSession, SnmpTimeout
 from itops.agent.inputs.snmp.walk import Walk, parse_oid
@@ -161,8 +162,7 @@ class SnmpInput(Input[SnmpConfig]):
         sys_object_id = walk.get(SYS_OBJECT_ID)
         if device.profile is None or sys_object_id != device.sys_object_id:
             present = {probe for probe in self.profiles.probe_oids() if await device.session.first_under(parse_oid(probe))}
-            descr = walk.get(SYS_DESCR)
-            descr_text = descr.decode("utf-8", "replace") if isinstance(descr, bytes) else ""
+            descr_text = display_text(walk.get(SYS_DESCR))
             device.profile = self.profiles.select(str(sys_object_id or ""), descr_text, present)
             device.sys_object_id = sys_object_id
         return device.profile

@@ -8,9 +8,9 @@ Levels -1 (other), -2 (unknown) and -3 (some left) are sentinels, never amounts.
 from __future__ import annotations
 
 import re
-import string
 from dataclasses import dataclass
 
+from itops.agent.inputs.snmp.interpreters.text import display_text
 from itops.agent.inputs.snmp.walk import Oid, SnmpValue, Walk
 
 __all__ = ["LOW_REMAINING_RATIO", "NEARLY_FULL_RATIO", "SUPPLY_STATES", "Supply", "read_supplies"]
@@ -48,10 +48,9 @@ SUPPLY_UNITS = {
 COLOUR_WORDS = ("light magenta", "light cyan", "light black", "light gray", "photo black", "matte black",
                 "magenta", "yellow", "black", "cyan", "gray", "grey", "red", "green", "blue", "orange", "violet")
 
-_HEX_TEXT = re.compile(r"(?:0x)?((?:[0-9a-fA-F]{2}[\s:]?){2,})")
 _SERIAL_SUFFIX = re.compile(r"(?:\s*[;,]\s*SN|\s*S/N)\s*:?.*$")
 _MIN_LETTERS = 2
-_MAX_UNDECODABLE_SHARE = 0.25
+_MAX_UNREADABLE_SHARE = 0.25  # control bytes (C1 from Latin-1) in garbage
 
 
 @dataclass
@@ -135,29 +134,13 @@ def _is_receptacle(supply_class: SnmpValue | None, type_number: SnmpValue | None
 
 def clean_description(raw: SnmpValue) -> str | None:
     """Readable text from a supply description, or None when nothing readable is left."""
-    data = raw if isinstance(raw, bytes) else str(raw).encode()
-    data = _decode_hex_text(data.replace(b"\x00", b""))
-    text = data.decode("utf-8", errors="replace")
-    undecodable = text.count("\ufffd")
-    text = "".join(char if char.isprintable() else " " for char in text.replace("\ufffd", ""))
-    text = " ".join(_SERIAL_SUFFIX.sub("", text).split())
+    text = display_text(raw)
+    unreadable = sum(not char.isprintable() and not char.isspace() for char in text)
+    text = " ".join(_SERIAL_SUFFIX.sub("", "".join(char if char.isprintable() else " " for char in text)).split())
     letters = sum(char.isalpha() for char in text)
-    if letters < _MIN_LETTERS or undecodable > _MAX_UNDECODABLE_SHARE * (len(text) + undecodable):
+    if letters < _MIN_LETTERS or unreadable > _MAX_UNREADABLE_SHARE * (len(text) + unreadable):
         return None
     return text
-
-
-def _decode_hex_text(data: bytes) -> bytes:
-    """Descriptions some agents send as hex digits ("42 6C 61 63 6B ..."): their bytes, when they are text."""
-    match = _HEX_TEXT.fullmatch(data.strip().decode("ascii", errors="replace"))
-    if not match:
-        return data
-    decoded = bytes.fromhex(re.sub(r"[\s:]", "", match.group(1))).replace(b"\x00", b"")
-    try:
-        text = decoded.decode("utf-8")
-    except UnicodeDecodeError:
-        return data
-    return decoded if text and all(char in string.printable or char.isalpha() for char in text) else data
 
 
 def _colour(index: Oid, colorant: SnmpValue | None, colorants: dict[Oid, SnmpValue], description: str) -> str:

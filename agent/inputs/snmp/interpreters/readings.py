@@ -7,6 +7,7 @@ from typing import Iterable
 
 from itops.agent.inputs.base import Accumulator
 from itops.agent.inputs.snmp.device import DeviceContext
+from itops.agent.inputs.snmp.interpreters.text import display_text
 from itops.agent.inputs.snmp.walk import SnmpValue, Walk
 
 __all__ = ["UNKNOWN_SENTINELS", "known_number", "label_text", "measured", "named_state", "report_state_set"]
@@ -45,12 +46,9 @@ def named_state(walk: Walk, device: DeviceContext, oid: str, object_name: str, s
 
 
 def label_text(value: SnmpValue | None) -> str:
-    """Device text as a label value: decoded (undecodable bytes replaced), control characters and runs of
+    """Device text as a label value: decoded by ``display_text``, control characters and runs of
     white space turned into one space, trimmed, at most ``LABEL_MAX_CHARS`` long."""
-    if value is None:
-        return ""
-    text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
-    return _CONTROL_OR_SPACE_RUN.sub(" ", text).strip()[:LABEL_MAX_CHARS]
+    return _CONTROL_OR_SPACE_RUN.sub(" ", display_text(value)).strip()[:LABEL_MAX_CHARS]
 
 
 def report_state_set(acc: Accumulator, metric: str, label: str, states: Iterable[str], current: str | None,
