@@ -1,7 +1,8 @@
-"""Room temperature and humidity probes: AKCP sensorProbe, AVTECH Room Alert 12E, HW group STE/STE2 and
-APC/Schneider NetBotz. Each vendor has its own table layout and units; every reading becomes
-``itops_environment_temperature_celsius{sensor}`` or ``itops_environment_humidity_ratio{sensor}``.
-Sensors the device reports as offline, invalid or failed are not readings.
+"""Room temperature and humidity probes: AKCP sensorProbe, AVTECH Room Alert 12E, HW group STE/STE2,
+APC/Schneider NetBotz, and APC PowerNet's probe tables (``environment_apc.py``). Each vendor has its own
+table layout and units; every reading becomes ``itops_environment_temperature_celsius{sensor}`` or
+``itops_environment_humidity_ratio{sensor}``. Sensors the device reports as offline, invalid or failed are
+not readings, nor are sentinels (``sentinels.py``); a probe two tables list (same metric and name) is read once.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from dataclasses import dataclass
 
 from itops.agent.inputs.base import Accumulator
 from itops.agent.inputs.snmp.device import DeviceContext
-from itops.agent.inputs.snmp.interpreters.readings import known_number, label_text
+from itops.agent.inputs.snmp.interpreters.environment_apc import read_apc_probes
+from itops.agent.inputs.snmp.interpreters.readings import label_text
+from itops.agent.inputs.snmp.interpreters.sentinels import known
 from itops.agent.inputs.snmp.walk import Walk
 
 TEMPERATURE = "itops_environment_temperature_celsius"
@@ -45,10 +48,13 @@ class SensorReading:
 
 
 def interpret(walk: Walk, device: DeviceContext, acc: Accumulator) -> None:
-    readings = [reading for read in VENDOR_READERS for reading in read(walk)]
+    readings: dict[tuple[str, str], SensorReading] = {}
+    for read in VENDOR_READERS:
+        for reading in read(walk):
+            readings.setdefault((reading.metric, reading.sensor), reading)
     if not readings:
         device.not_reported("temperature and humidity sensors")
-    for reading in readings:
+    for reading in readings.values():
         acc.add_sample(reading.metric, reading.value, {"sensor": reading.sensor})
 
 
@@ -60,13 +66,13 @@ def _akcp(walk: Walk) -> Iterator[SensorReading]:
     """sensorProbe: degreeRaw is tenths in the probe's unit (degreeType), percent is whole %RH."""
     columns = {"name": 1, "degree": 3, "status": 4, "online": 5, "degree_type": 12, "degree_raw": 14}
     for index, row in walk.table(AKCP_TEMPERATURE_ENTRY, columns).items():
-        raw, degree = known_number(row.get("degree_raw")), known_number(row.get("degree"))
+        raw, degree = known("sensorProbeTempDegreeRaw", row.get("degree_raw")), known("sensorProbeTempDegree", row.get("degree"))
         if _akcp_online(row) and (raw is not None or degree is not None):
             value = raw / 10 if raw is not None else degree
             unit = "fahrenheit" if row.get("degree_type") == AKCP_FAHRENHEIT else "celsius"
             yield SensorReading(TEMPERATURE, _sensor_name(row, index), to_celsius(value, unit))
     for index, row in walk.table(AKCP_HUMIDITY_ENTRY, {"name": 1, "percent": 3, "status": 4, "online": 5}).items():
-        percent = known_number(row.get("percent"))
+        percent = known("sensorProbeHumidityPercent", row.get("percent"))
         if _akcp_online(row) and percent is not None:
             yield SensorReading(HUMIDITY, _sensor_name(row, index), percent / 100)
 
@@ -95,11 +101,13 @@ def _avtech(walk: Walk) -> Iterator[SensorReading]:
 
 
 def _avtech_block(walk: Walk, base: str) -> dict:
-    return {index[0]: value for index, value in walk.column(base).items() if index[1:] == (0,) and value is not None}
+    """The block's objects by number: numbers through ``known``, the label (8) as it is."""
+    return {index[0]: value if isinstance(value, bytes) else known("roomAlert12eSensorValue", value)
+            for index, value in walk.column(base).items() if index[1:] == (0,) and value is not None}
 
 
 def _avtech_divisor(block: dict) -> int:
-    celsius, fahrenheit = block[1], known_number(block.get(2))
+    celsius, fahrenheit = block[1], block.get(2)
     if fahrenheit is None:
         return 100
     hundredths_error = abs(fahrenheit / 100 - (celsius / 100 * 9 / 5 + 32))
@@ -112,7 +120,7 @@ def _hwg(walk: Walk) -> Iterator[SensorReading]:
     columns = {"name": 2, "state": 3, "tenths": 5, "unit": 7}
     for entry in HWG_SENSOR_ENTRIES:
         for index, row in walk.table(entry, columns).items():
-            tenths, kind = known_number(row.get("tenths")), HWG_UNITS.get(row.get("unit"))
+            tenths, kind = known("sensValue", row.get("tenths")), HWG_UNITS.get(row.get("unit"))
             if row.get("state") == HWG_INVALID or tenths is None or kind is None:
                 continue
             metric, unit = kind
@@ -124,22 +132,28 @@ def _netbotz(walk: Walk) -> Iterator[SensorReading]:
     """Temperature and humidity tables: the value as text ("20.1", full precision) or whole number, °C/%RH."""
     columns = {"error_status": 3, "name": 4, "text": 7, "whole": 8}
     for temperature_entry, humidity_entry in NETBOTZ_ENTRIES:
-        for metric, entry, divisor in ((TEMPERATURE, temperature_entry, 1), (HUMIDITY, humidity_entry, 100)):
+        for metric, entry, divisor, whole in ((TEMPERATURE, temperature_entry, 1, "tempSensorValueInt"),
+                                              (HUMIDITY, humidity_entry, 100, "humiSensorValueInt")):
             for index, row in walk.table(entry, columns).items():
-                value = _netbotz_value(row)
+                value = _netbotz_value(row, whole)
                 if row.get("error_status") != NETBOTZ_FAILURE and value is not None:
                     yield SensorReading(metric, _sensor_name(row, index), value / divisor)
 
 
-def _netbotz_value(row: dict) -> float | None:
+def _netbotz_value(row: dict, whole: str) -> float | None:
     try:
         return float(label_text(row.get("text")))
     except ValueError:
-        return known_number(row.get("whole"))
+        return known(whole, row.get("whole"))
 
 
 def _sensor_name(row: dict, index: tuple[int, ...]) -> str:
     return label_text(row.get("name")) or f"sensor {'.'.join(map(str, index))}"
 
 
-VENDOR_READERS: tuple[Callable[[Walk], Iterator[SensorReading]], ...] = (_akcp, _avtech, _hwg, _netbotz)
+def _apc(walk: Walk) -> Iterator[SensorReading]:
+    for metric, sensor, value, unit in read_apc_probes(walk):
+        yield SensorReading(metric, sensor, to_celsius(value, unit) if metric == TEMPERATURE else value)
+
+
+VENDOR_READERS: tuple[Callable[[Walk], Iterator[SensorReading]], ...] = (_akcp, _avtech, _hwg, _netbotz, _apc)

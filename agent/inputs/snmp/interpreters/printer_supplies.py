@@ -2,7 +2,7 @@
 
 The level of a consumed supply (toner, ink, drum) is what is left in it; the level of a receptacle (waste
 toner box) is the space left in it, so a receptacle is a problem when it fills up, not when it "runs low".
-Levels -1 (other), -2 (unknown) and -3 (some left) are sentinels, never amounts.
+Levels -1 (other), -2 (unknown) and -3 (some left) are sentinels, never amounts (``sentinels.py``).
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from itops.agent.inputs.snmp.interpreters.sentinels import known
 from itops.agent.inputs.snmp.interpreters.text import display_text
 from itops.agent.inputs.snmp.walk import Oid, SnmpValue, Walk
 
@@ -60,8 +61,8 @@ class Supply:
     type: str
     colour: str
     unit: str
-    level: int | None
-    max_capacity: int | None
+    level: int | None  # an amount; None for the sentinels -1, -2 and -3
+    max_capacity: int | None  # None for the sentinels -1 and -2
     receptacle: bool
     left_ratio: float | None  # share left: content of a consumed supply, free space of a receptacle
     state: str
@@ -86,19 +87,23 @@ def _supply(index: Oid, row: dict[str, SnmpValue], colorants: dict[Oid, SnmpValu
     colour = _colour(index, row.get("colorant"), colorants, described or "")
     description = described or _fallback_description(supply_type, colour)
     receptacle = _is_receptacle(row.get("supply_class"), type_number, description)
-    level, max_capacity, unit = _int(row.get("level")), _int(row.get("max_capacity")), _int(row.get("unit"))
+    level = _in_range(known("prtMarkerSuppliesLevel", row.get("level")))
+    max_capacity = _in_range(known("prtMarkerSuppliesMaxCapacity", row.get("max_capacity")))
+    unit = row.get("unit")
     left_ratio = _left_ratio(level, max_capacity, unit)
+    some_remaining = row.get("level") == LEVEL_SOME_REMAINING
     return Supply(index=str(index[-1]), description=description, type=supply_type, colour=colour,
-                  unit=SUPPLY_UNITS.get(unit, "unknown"), level=level, max_capacity=max_capacity,
-                  receptacle=receptacle, left_ratio=left_ratio, state=_state(level, left_ratio, receptacle))
+                  unit=SUPPLY_UNITS.get(unit, "unknown"), level=level, max_capacity=max_capacity, receptacle=receptacle,
+                  left_ratio=left_ratio, state=_state(level, some_remaining, left_ratio, receptacle))
 
 
-def _int(value: SnmpValue | None) -> int | None:
-    return value if isinstance(value, int) else None
+def _in_range(amount: int | None) -> int | None:
+    """Below the sentinels is outside the MIB's range: no amount either."""
+    return amount if amount is None or amount >= 0 else None
 
 
-def _left_ratio(level: int | None, max_capacity: int | None, unit: int | None) -> float | None:
-    if level is None or level < 0:
+def _left_ratio(level: int | None, max_capacity: int | None, unit: SnmpValue | None) -> float | None:
+    if level is None:
         return None
     if level == 0:
         return 0.0
@@ -109,10 +114,10 @@ def _left_ratio(level: int | None, max_capacity: int | None, unit: int | None) -
     return None
 
 
-def _state(level: int | None, left_ratio: float | None, receptacle: bool) -> str:
-    if level == LEVEL_SOME_REMAINING:
+def _state(level: int | None, some_remaining: bool, left_ratio: float | None, receptacle: bool) -> str:
+    if some_remaining:
         return "some_remaining"
-    if level is None or level < 0:
+    if level is None:
         return "unknown"
     if left_ratio is None:  # a positive amount of unknown proportion: something is left
         return "some_remaining"
