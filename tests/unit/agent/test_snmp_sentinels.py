@@ -6,6 +6,7 @@ for high-precision ones). Each case also shows the object matters: a real value 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import ModuleType
 
 import pytest
@@ -17,7 +18,7 @@ from itops.agent.inputs.snmp.walk import Walk, parse_oid
 
 from tests.snmprec import load_walk
 
-APC = "1.3.6.1.4.1.318.1.1.1"
+DEVICES_MD = Path(__file__).resolve().parents[3] / "agent" / "inputs" / "snmp" / "DEVICES.md"
 
 
 @dataclass(frozen=True)
@@ -130,3 +131,12 @@ def test_known_and_meaning():
     assert sentinel_meaning("prtMarkerSuppliesLevel", 50) is None
     with pytest.raises(KeyError):
         known("ifSpeeed", 1)  # an interpreter may read only declared objects
+
+
+def test_devices_md_lists_the_table():
+    rows = {line.split(" | ")[0].strip("| "): line for line in DEVICES_MD.read_text(encoding="utf-8").splitlines()
+            if line.startswith("| ") and " | `1.3.6." in line}
+    for name, mib_object in MIB_OBJECTS.items():
+        assert f"`{mib_object.oid}`" in rows[name], name
+        for value, meaning in mib_object.sentinels.items():
+            assert f"`{value}`: {meaning}" in rows[name], (name, value)
