@@ -292,8 +292,13 @@ def test_ups_card_with_a_probe_reports_ups_and_room_readings(every_recording_pol
                                  ("humidity_ratio", "Rack 4 top"): 0.38, ("temperature_celsius", "Rack 4 bottom"): 20.0}),
     ("constructed/apc-rpdu2-probe", {("temperature_celsius", "Rack 12 inlet"): pytest.approx(24.2),
                                      ("humidity_ratio", "Rack 12 inlet"): 0.41, ("temperature_celsius", "Rack 12 outlet"): 35.0}),
+    ("constructed/avtech-roomalert32e", {("temperature_celsius", "internal"): 24.01, ("humidity_ratio", "internal"): 0.413,
+                                         ("temperature_celsius", "digital 1"): 26.5, ("humidity_ratio", "digital 1"): 0.382,
+                                         ("temperature_celsius", "digital 2"): 18.75}),
+    ("constructed/hwg-poseidon2250", {("temperature_celsius", "Rack 7 temp"): pytest.approx(23.4), ("humidity_ratio", "Rack 7 hum"): 0.475,
+                                      ("temperature_celsius", "Door side"): pytest.approx(30.0)}),
 ])
-def test_apc_sensor_product_lines_are_read_by_the_environment_profile(every_recording_polled, recording, readings):
+def test_sensor_product_lines_are_read_by_the_environment_profile(every_recording_polled, recording, readings):
     assert profiles_of(every_recording_polled, recording) == {"environment"}
     got = {(name.removeprefix("itops_environment_"), labels["sensor"]): value
            for name, labels, value, _ts in every_recording_polled.samples

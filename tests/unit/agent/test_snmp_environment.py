@@ -134,3 +134,25 @@ def test_apc_probe_listed_in_iem_and_uio_is_read_once():
     environment.interpret(load_walk("constructed/apc-ups-card-iem-uio"), DeviceContext("ups", 0.0), acc)
     names = [(name, labels["sensor"]) for name, labels, _v, _ts in acc.samples]
     assert names.count((TEMPERATURE, "Server Room")) == 1
+
+
+def test_avtech_roomalert32e_internal_and_digital_ports():
+    assert sensors(load_walk("constructed/avtech-roomalert32e")) == {
+        (TEMPERATURE, "internal"): 24.01, (HUMIDITY, "internal"): 0.413,
+        (TEMPERATURE, "digital 1"): 26.5, (HUMIDITY, "digital 1"): 0.382,
+        (TEMPERATURE, "digital 2"): 18.75,  # a temperature-only port; digital 3 is a temp/power port
+    }
+
+
+def test_hwg_poseidon_units_counted_from_zero():
+    assert sensors(load_walk("constructed/hwg-poseidon2250")) == {
+        (TEMPERATURE, "Rack 7 temp"): pytest.approx(23.4), (HUMIDITY, "Rack 7 hum"): 0.475,
+        (TEMPERATURE, "Door side"): pytest.approx(30.0),  # 86.0 °F; "Spare" is invalid(0)
+    }
+
+
+def test_hwg_poseidon_unit_as_text_when_the_code_is_missing():
+    walk = load_walk("constructed/hwg-poseidon2250")
+    for index in (1, 2, 3):
+        del walk.values[parse_oid(f"1.3.6.1.4.1.21796.3.3.3.1.9.{index}")]
+    assert sensors(walk) == sensors(load_walk("constructed/hwg-poseidon2250"))

@@ -75,7 +75,7 @@ def test_supply_description_dump_is_decoded():
 def test_sensor_name_in_gb18030_is_decoded():
     walk = load_walk("environment/hwg-ste2")
     first_name = (2,)  # "Datorrum 2", the recording's temperature probe
-    walk.values[parse_oid(f"{environment.HWG_SENSOR_ENTRIES[0]}.2") + first_name] = "机房温度".encode("gb18030")
+    walk.values[parse_oid(f"{environment.HWG_SENSOR_TABLES[0].entry}.2") + first_name] = "机房温度".encode("gb18030")
     acc = GatherResult({})
     environment.interpret(walk, DeviceContext("room", 0.0), acc)
     assert "机房温度" in {labels["sensor"] for _n, labels, _v, _ts in acc.samples}
