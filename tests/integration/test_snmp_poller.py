@@ -297,6 +297,9 @@ def test_ups_card_with_a_probe_reports_ups_and_room_readings(every_recording_pol
                                          ("temperature_celsius", "digital 2"): 18.75}),
     ("constructed/hwg-poseidon2250", {("temperature_celsius", "Rack 7 temp"): pytest.approx(23.4), ("humidity_ratio", "Rack 7 hum"): 0.475,
                                       ("temperature_celsius", "Door side"): pytest.approx(30.0)}),
+    ("constructed/akcp-sensorprobe2plus", {("temperature_celsius", "Temperature Port 1"): pytest.approx(23.4),
+                                           ("temperature_celsius", "Temperature Port 2"): pytest.approx(25.0),
+                                           ("humidity_ratio", "Humidity Port 3"): 0.44}),
 ])
 def test_sensor_product_lines_are_read_by_the_environment_profile(every_recording_polled, recording, readings):
     assert profiles_of(every_recording_polled, recording) == {"environment"}

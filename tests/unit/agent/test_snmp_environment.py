@@ -2,6 +2,7 @@ import pytest
 from itops.agent.batcher import GatherResult
 from itops.agent.inputs.snmp.device import DeviceContext
 from itops.agent.inputs.snmp.interpreters import environment
+from itops.agent.inputs.snmp.interpreters.environment_akcp import akcp_unit
 from itops.agent.inputs.snmp.interpreters.environment_apc import temperature_unit
 from itops.agent.inputs.snmp.walk import Walk, parse_oid
 
@@ -156,3 +157,22 @@ def test_hwg_poseidon_unit_as_text_when_the_code_is_missing():
     for index in (1, 2, 3):
         del walk.values[parse_oid(f"1.3.6.1.4.1.21796.3.3.3.1.9.{index}")]
     assert sensors(walk) == sensors(load_walk("constructed/hwg-poseidon2250"))
+
+
+def test_akcp_sensorprobe_plus_units_as_text_and_raw_tenths():
+    assert sensors(load_walk("constructed/akcp-sensorprobe2plus")) == {
+        (TEMPERATURE, "Temperature Port 1"): pytest.approx(23.4),
+        (TEMPERATURE, "Temperature Port 2"): pytest.approx(25.0),  # 77 °F, raw 0: not given
+        (HUMIDITY, "Humidity Port 3"): 0.44,
+    }
+
+
+def test_akcp_security_probe_units_as_code_and_sensor_error_skipped():
+    assert sensors(load_walk("constructed/akcp-securityprobe")) == {
+        (TEMPERATURE, "Cabinet 4"): pytest.approx(21.5), (HUMIDITY, "Cabinet 4 RH"): 0.52}
+
+
+@pytest.mark.parametrize("raw, unit", [(0, "fahrenheit"), (1, "celsius"), (b"C", "celsius"), (b"F", "fahrenheit"),
+                                       (b"0", "fahrenheit"), (b"1", "celsius"), (b"K", None), (None, None)])
+def test_akcp_unit_as_code_or_text(raw, unit):
+    assert akcp_unit(raw) == unit

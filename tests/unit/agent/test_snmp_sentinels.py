@@ -72,6 +72,7 @@ CASES: dict[str, list[Case]] = {
     "emsProbeStatusProbeHumidity": [Case(environment, "constructed/apc-emu-ems", ".1", 60)],
     "memSensorsTemperature": [Case(environment, "constructed/apc-netbotz200-mem", ".0.1", 22)],
     "memSensorsHumidity": [Case(environment, "constructed/apc-netbotz200-mem", ".0.1", 60)],
+    "temperatureRaw": [Case(environment, "constructed/akcp-sensorprobe2plus", ".0.0.0.0.0", 250)],
     "rPDU2SensorTempHumidityStatusTempC": [Case(environment, "constructed/apc-rpdu2-probe", ".1", 250)],
     "rPDU2SensorTempHumidityStatusRelativeHumidity": [Case(environment, "constructed/apc-rpdu2-probe", ".1", 60)],
 }

@@ -1,4 +1,5 @@
-"""Room temperature and humidity probes: AKCP sensorProbe, AVTECH Room Alert 12E and 32E/W
+"""Room temperature and humidity probes: AKCP sensorProbe, securityProbe and sensorProbe+
+(``environment_akcp.py``), AVTECH Room Alert 12E and 32E/W
 (``environment_avtech.py``), HW group STE/STE2/Poseidon, APC/Schneider NetBotz, and APC PowerNet's probe
 tables (``environment_apc.py``). Each vendor has its own
 table layout and units; every reading becomes ``itops_environment_temperature_celsius{sensor}`` or
@@ -13,20 +14,15 @@ from dataclasses import dataclass
 
 from itops.agent.inputs.base import Accumulator
 from itops.agent.inputs.snmp.device import DeviceContext
+from itops.agent.inputs.snmp.interpreters.environment_akcp import read_akcp
 from itops.agent.inputs.snmp.interpreters.environment_apc import read_apc_probes
 from itops.agent.inputs.snmp.interpreters.environment_avtech import read_avtech
-from itops.agent.inputs.snmp.interpreters.readings import label_text
+from itops.agent.inputs.snmp.interpreters.readings import label_text, to_celsius
 from itops.agent.inputs.snmp.interpreters.sentinels import known
 from itops.agent.inputs.snmp.walk import Walk
 
 TEMPERATURE = "itops_environment_temperature_celsius"
 HUMIDITY = "itops_environment_humidity_ratio"
-
-AKCP_TEMPERATURE_ENTRY = "1.3.6.1.4.1.3854.1.2.2.1.16.1"
-AKCP_HUMIDITY_ENTRY = "1.3.6.1.4.1.3854.1.2.2.1.17.1"
-AKCP_ONLINE = 1
-AKCP_SENSOR_ERROR = 7
-AKCP_FAHRENHEIT = 0
 
 HWG_INVALID = 0  # sensState invalid(0): no probe, or a failed one
 _HWG_KINDS = {"celsius": TEMPERATURE, "fahrenheit": TEMPERATURE, "kelvin": TEMPERATURE, "percent": HUMIDITY}
@@ -77,27 +73,9 @@ def interpret(walk: Walk, device: DeviceContext, acc: Accumulator) -> None:
         acc.add_sample(reading.metric, reading.value, {"sensor": reading.sensor})
 
 
-def to_celsius(value: float, unit: str) -> float:
-    return {"celsius": value, "fahrenheit": (value - 32) * 5 / 9, "kelvin": value - 273.15}[unit]
-
-
 def _akcp(walk: Walk) -> Iterator[SensorReading]:
-    """sensorProbe: degreeRaw is tenths in the probe's unit (degreeType), percent is whole %RH."""
-    columns = {"name": 1, "degree": 3, "status": 4, "online": 5, "degree_type": 12, "degree_raw": 14}
-    for index, row in walk.table(AKCP_TEMPERATURE_ENTRY, columns).items():
-        raw, degree = known("sensorProbeTempDegreeRaw", row.get("degree_raw")), known("sensorProbeTempDegree", row.get("degree"))
-        if _akcp_online(row) and (raw is not None or degree is not None):
-            value = raw / 10 if raw is not None else degree
-            unit = "fahrenheit" if row.get("degree_type") == AKCP_FAHRENHEIT else "celsius"
-            yield SensorReading(TEMPERATURE, _sensor_name(row, index), to_celsius(value, unit))
-    for index, row in walk.table(AKCP_HUMIDITY_ENTRY, {"name": 1, "percent": 3, "status": 4, "online": 5}).items():
-        percent = known("sensorProbeHumidityPercent", row.get("percent"))
-        if _akcp_online(row) and percent is not None:
-            yield SensorReading(HUMIDITY, _sensor_name(row, index), percent / 100)
-
-
-def _akcp_online(row: dict) -> bool:
-    return row.get("online") == AKCP_ONLINE and row.get("status") != AKCP_SENSOR_ERROR
+    for metric, sensor, value in read_akcp(walk):
+        yield SensorReading(metric, sensor, value)
 
 
 def _avtech(walk: Walk) -> Iterator[SensorReading]:

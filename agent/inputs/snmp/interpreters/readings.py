@@ -12,7 +12,7 @@ from itops.agent.inputs.snmp.interpreters.sentinels import MIB_OBJECTS, known
 from itops.agent.inputs.snmp.interpreters.text import display_text
 from itops.agent.inputs.snmp.walk import SnmpValue, Walk
 
-__all__ = ["label_text", "measured", "named_state", "report_state_set"]
+__all__ = ["label_text", "measured", "named_state", "report_state_set", "to_celsius"]
 
 LABEL_MAX_CHARS = 128
 
@@ -52,3 +52,8 @@ def report_state_set(acc: Accumulator, metric: str, label: str, states: Iterable
         return
     for state in states:
         acc.add_sample(metric, float(state == current), {**(labels or {}), label: state})
+
+
+def to_celsius(value: float, unit: str) -> float:
+    """A temperature in ``unit`` ("celsius", "fahrenheit", "kelvin") in °C."""
+    return {"celsius": value, "fahrenheit": (value - 32) * 5 / 9, "kelvin": value - 273.15}[unit]

@@ -91,6 +91,10 @@ MIB_OBJECTS: dict[str, MibObject] = {
     "sensorProbeTempDegree": MibObject("1.3.6.1.4.1.3854.1.2.2.1.16.1.3", "SPAGENT-MIB (AKCP)", _NONE_KNOWN),
     "sensorProbeTempDegreeRaw": MibObject("1.3.6.1.4.1.3854.1.2.2.1.16.1.14", "SPAGENT-MIB (AKCP)", _NONE_KNOWN),
     "sensorProbeHumidityPercent": MibObject("1.3.6.1.4.1.3854.1.2.2.1.17.1.3", "SPAGENT-MIB (AKCP)", _NONE_KNOWN),
+    "temperatureDegree": MibObject("1.3.6.1.4.1.3854.3.5.2.1.4", "SPAGENT-MIB (AKCP securityProbe …2.3.2.1.4, sensorProbe+)", _NONE_KNOWN),
+    "temperatureRaw": MibObject("1.3.6.1.4.1.3854.3.5.2.1.20", "SPAGENT-MIB (AKCP securityProbe …2.3.2.1.20, sensorProbe+)", {
+        0: "not given by this firmware: temperatureDegree has the reading"}),
+    "humidityPercent": MibObject("1.3.6.1.4.1.3854.3.5.3.1.4", "SPAGENT-MIB (AKCP securityProbe …2.3.3.1.4, sensorProbe+)", _NONE_KNOWN),
     "roomAlertSensorValue": MibObject("1.3.6.1.4.1.20916.1", "ROOMALERT12E-MIB, ROOMALERT32E-MIB (AVTECH)", _NONE_KNOWN),
     "STE2-MIB::sensValue": MibObject("1.3.6.1.4.1.21796.4.9.3.1.5", "STE2-MIB, STE-MIB (HW group)", _NONE_KNOWN),
     "POSEIDON-MIB::sensValue": MibObject("1.3.6.1.4.1.21796.3.3.3.1.6", "POSEIDON-MIB (HW group)", _NONE_KNOWN),
