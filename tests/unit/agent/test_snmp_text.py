@@ -43,12 +43,16 @@ def test_display_text(raw, text):
     assert display_text(raw) == text
 
 
+def label_values(interpreter, walk: Walk, label: str, **having: str) -> set[str]:
+    """The values of ``label`` on the series ``interpreter`` reports from ``walk`` that have the labels ``having``."""
+    acc = GatherResult({})
+    interpreter.interpret(walk, DeviceContext("device", 0.0), acc)
+    return {labels[label] for _name, labels, _v, _ts in acc.samples if label in labels and having.items() <= labels.items()}
+
+
 def test_sys_descr_dump_is_decoded():
     walk = Walk({parse_oid(generic.SYS_DESCR): b"Smart-UPS 1500 R\n4D 20 46 57 3A 20 36 35 39 2E 31 38 2E 49 00"})
-    acc = GatherResult({})
-    generic.interpret(walk, DeviceContext("ups", 0.0), acc)
-    [labels] = [labels for name, labels, _v, _ts in acc.samples if name == "itops_snmp_device_info"]
-    assert labels["sys_descr"] == "Smart-UPS 1500 RM FW: 659.18.I"
+    assert label_values(generic, walk, "sys_descr") == {"Smart-UPS 1500 RM FW: 659.18.I"}
 
 
 @pytest.mark.parametrize("column, other", [(f"{network.IF_ENTRY}.2", f"{network.IFX_ENTRY}.1"),
@@ -57,25 +61,17 @@ def test_interface_name_dump_is_decoded(column, other):
     walk = load_walk("switches/tplink_sg2008")
     walk.values[parse_oid(f"{column}.1")] = b"GigabitEthernet0\n2F 30 2F 31 00"
     walk.values.pop(parse_oid(f"{other}.1"), None)
-    acc = GatherResult({})
-    network.interpret(walk, DeviceContext("tplink", 0.0), acc)
-    names = {labels["interface"] for name, labels, _v, _ts in acc.samples if labels.get("if_index") == "1"}
-    assert names == {"GigabitEthernet0/0/1"}
+    assert label_values(network, walk, "interface", if_index="1") == {"GigabitEthernet0/0/1"}
 
 
 def test_supply_description_dump_is_decoded():
     walk = load_walk("printers/jetdirect")
     walk.values[parse_oid("1.3.6.1.2.1.43.11.1.1.6.1.1")] = DUMPED_CARTRIDGE
-    acc = GatherResult({})
-    printer.interpret(walk, DeviceContext("hp", 0.0), acc)
-    descriptions = {labels["description"] for name, labels, _v, _ts in acc.samples if labels.get("supply") == "1"}
-    assert descriptions == {"Black Cartridge HP CF210A"}
+    assert label_values(printer, walk, "description", supply="1") == {"Black Cartridge HP CF210A"}
 
 
 def test_sensor_name_in_gb18030_is_decoded():
     walk = load_walk("environment/hwg-ste2")
     first_name = (2,)  # "Datorrum 2", the recording's temperature probe
     walk.values[parse_oid(f"{environment.HWG_SENSOR_TABLES[0].entry}.2") + first_name] = "机房温度".encode("gb18030")
-    acc = GatherResult({})
-    environment.interpret(walk, DeviceContext("room", 0.0), acc)
-    assert "机房温度" in {labels["sensor"] for _n, labels, _v, _ts in acc.samples}
+    assert "机房温度" in label_values(environment, walk, "sensor")
