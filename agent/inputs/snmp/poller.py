@@ -174,7 +174,8 @@ class SnmpInput(Input[SnmpConfig]):
             return [self.profiles.by_name[name] for name in device.config.profile_names()]
         sys_object_id = walk.get(SYS_OBJECT_ID)
         if device.profiles is None or sys_object_id != device.sys_object_id:
-            present = {probe for probe in self.profiles.probe_oids() if await device.session.first_under(parse_oid(probe))}
+            probes = {parse_oid(probe): probe for probe in self.profiles.probe_oids()}
+            present = {probes[oid] for oid in await device.session.answered_under(list(probes))}
             descr_text = display_text(walk.get(SYS_DESCR))
             device.profiles = self.profiles.select(str(sys_object_id or ""), descr_text, present)
             device.sys_object_id = sys_object_id
