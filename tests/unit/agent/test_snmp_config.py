@@ -8,7 +8,7 @@ import textwrap
 
 import pytest
 
-from itops.agent.inputs.snmp.config import SnmpConfig, SnmpDeviceConfig
+from itops.agent.inputs.snmp.config import SHIPPED_PROFILES_DIR, SnmpConfig, SnmpDeviceConfig
 from itops.yamlconf import ConfigError, load_text
 
 
@@ -120,3 +120,9 @@ def test_loading_agent_config_does_not_import_pysnmp(tmp_path, inputs):
               f"load_agent_config({str(config)!r}); print(sorted(m for m in sys.modules if m.startswith(('pysnmp', 'pyasn1'))))")
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_sample_config_loads():
+    sample = SHIPPED_PROFILES_DIR.parent / "sample.yaml"
+    config = load_text(sample.read_text(encoding="utf-8"), SnmpConfig, str(sample))
+    assert [device.profile_names() for device in config.devices] == [[], ["network"], ["ups", "environment"], ["generic"]]
