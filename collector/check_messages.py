@@ -82,6 +82,8 @@ NAMED_FORMATS: dict[str, tuple[Callable[[str], str], Callable[[str], str]]] = {
     "ups_charge": (lambda v: _charge(v, True), lambda v: _charge(v, False)),
     "supply_state": (lambda v: _pair(_SUPPLY_STATES, v, 0, "{}"), lambda v: _pair(_SUPPLY_STATES, v, 1, "{}")),
     "hardware_field": (lambda v: _pair(_HARDWARE_FIELDS, v, 0, "{}"), lambda v: _pair(_HARDWARE_FIELDS, v, 1, "{}")),
+    "or_none": (lambda v: v or "无匹配", lambda v: v or "none matched"),
+    "or_unreported": (lambda v: v or "未报告", lambda v: v or "not reported"),
 }
 
 # key → (zh-CN, en). The agent declares each key with its English text (itops.agent.checks.CHECK_MESSAGES);
@@ -166,7 +168,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                             "no answer from {address} within {timeout_s:g}s × {tries} tries"),
     "snmp_poll.error": ("{error}", "{error}"),
     "snmp_poll.profile_failed": ("设备模板 {profile} 读取失败：{error_type}: {error}", "profile {profile} failed: {error_type}: {error}"),
-    "snmp_poll.answered": ("有应答，{values} 个值，设备模板 {profile}", "answered, {values} values, profile {profile}"),
+    "snmp_poll.answered": ("有应答，{values} 个值，由设备模板 {profiles} 读取", "answered, {values} values, read by {profiles}"),
+    "snmp_poll.answered_generic": ("有应答，{values} 个值，按配置只用通用模板 generic",
+                                   "answered, {values} values, profile generic (as configured)"),
+    "snmp_poll.not_monitored": ("有应答，{values} 个值，但没有设备模板读到它的传感器（尝试的模板：{tried:or_none}；sysObjectID "
+                                "{sys_object_id:or_unreported}）：只监控了运行时间和设备标识",
+                                "answered, {values} values, but no profile read its sensors (profiles: {tried:or_none}; "
+                                "sysObjectID {sys_object_id:or_unreported}): only uptime and identity are watched"),
     "ups_status.on_battery": ("正在使用电池供电，{runtime_s:ups_runtime}", "running on battery, {runtime_s:ups_runtime}"),
     "ups_status.output_off": ("输出已关闭：负载断电", "output is off: the load has no power"),
     "ups_status.bypass": ("旁路供电：负载不受电池保护", "on bypass: the load is not protected by the battery"),

@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from itops.agent.batcher import GatherResult
+from itops.agent.checks import CheckStatus
 from itops.agent.inputs.snmp.config import SHIPPED_PROFILES_DIR, SnmpConfig
 from itops.agent.inputs.snmp.poller import SnmpInput
 from itops.yamlconf import load_text
@@ -54,6 +55,14 @@ def value_of(result: GatherResult, name: str, **labels: str) -> float:
 
 def labels_of(result: GatherResult, name: str, device: str) -> dict[str, str]:
     return next(labels for sample_name, labels, _v, _ts in result.samples if sample_name == name and labels["device"] == device)
+
+
+def profiles_of(result: GatherResult, device: str) -> set[str]:
+    return {labels["profile"] for name, labels, _v, _ts in result.samples if name == "itops_snmp_profile_info" and labels["device"] == device}
+
+
+def poll_check(result: GatherResult, device: str):
+    return next(check for check in result.checks if check.check == "snmp_poll" and check.target == device)
 
 
 def poll_message(result: GatherResult, device: str) -> str:
@@ -131,7 +140,7 @@ def expected_profile(recording: str) -> str:
 @pytest.mark.parametrize("recording", [name for name in RECORDING_NAMES if name.split("/")[0] in FAMILY_PROFILE])
 def test_profile_is_selected_for_recording_family(every_recording_polled, recording):
     assert value_of(every_recording_polled, "itops_snmp_up", device=recording) == 1
-    assert labels_of(every_recording_polled, "itops_snmp_profile_info", recording)["profile"] == expected_profile(recording)
+    assert expected_profile(recording) in profiles_of(every_recording_polled, recording)
 
 
 def test_every_recording_reports_generic_series(every_recording_polled):
@@ -182,7 +191,7 @@ def test_v3_auth_priv_against_snmpsim(snmpsim):
     finally:
         snmp_input.close()
     assert value_of(result, "itops_snmp_up", device="brother-v3") == 1
-    assert labels_of(result, "itops_snmp_profile_info", "brother-v3")["profile"] == expected_profile("printers/brother")
+    assert profiles_of(result, "brother-v3") == {expected_profile("printers/brother")}
     assert value_of(result, "itops_snmp_uptime_seconds", device="brother-v3") == 2175397.35
 
 
@@ -262,3 +271,65 @@ def test_agent_once_prints_readable_printer_results(snmpsim, tmp_path):
     assert any(line.startswith("check snmp_poll hall-printer: OK answered, ") for line in lines)
     assert any(line.startswith('itops_snmp_device_info{device="hall-printer",host="test-host",location="2nd floor",'
                                'sys_descr="Brother NC-8300h, Firmware Ver.1.14 (14.11.06),MID 8C5-F01,FID 2"') for line in lines)
+
+
+def test_ups_card_with_a_probe_reports_ups_and_room_readings(every_recording_polled):
+    # the real AP9631 recording: a Smart-UPS X 750 and an "Equipment Room" probe on its universal I/O port
+    device = "ups/apc_smt750x-nmc2"
+    assert profiles_of(every_recording_polled, device) == {"ups", "environment"}
+    assert value_of(every_recording_polled, "itops_ups_battery_charge_ratio", device=device) == 1.0
+    assert value_of(every_recording_polled, "itops_environment_temperature_celsius", device=device, sensor="Equipment Room") == 20.0
+    assert not [labels for name, labels, _v, _ts in every_recording_polled.samples
+                if name == "itops_environment_humidity_ratio" and labels["device"] == device]  # humidity -1: no sensor
+    check = poll_check(every_recording_polled, device)
+    assert check.status == CheckStatus.OK and check.message.endswith(" values, profiles environment, ups")
+
+
+@pytest.mark.parametrize("recording, readings", [
+    ("constructed/apc-netbotz200-mem", {("temperature_celsius", "Cold aisle"): 21.0, ("humidity_ratio", "Cold aisle"): 0.44,
+                                        ("temperature_celsius", "Hot aisle"): 34.0}),
+    ("constructed/apc-emu-ems", {("temperature_celsius", "Rack 4 top"): pytest.approx(27.7778, abs=1e-4),
+                                 ("humidity_ratio", "Rack 4 top"): 0.38, ("temperature_celsius", "Rack 4 bottom"): 20.0}),
+    ("constructed/apc-rpdu2-probe", {("temperature_celsius", "Rack 12 inlet"): pytest.approx(24.2),
+                                     ("humidity_ratio", "Rack 12 inlet"): 0.41, ("temperature_celsius", "Rack 12 outlet"): 35.0}),
+    ("constructed/avtech-roomalert32e", {("temperature_celsius", "internal"): 24.01, ("humidity_ratio", "internal"): 0.413,
+                                         ("temperature_celsius", "digital 1"): 26.5, ("humidity_ratio", "digital 1"): 0.382,
+                                         ("temperature_celsius", "digital 2"): 18.75}),
+    ("constructed/hwg-poseidon2250", {("temperature_celsius", "Rack 7 temp"): pytest.approx(23.4), ("humidity_ratio", "Rack 7 hum"): 0.475,
+                                      ("temperature_celsius", "Door side"): pytest.approx(30.0)}),
+    ("constructed/akcp-sensorprobe2plus", {("temperature_celsius", "Temperature Port 1"): pytest.approx(23.4),
+                                           ("temperature_celsius", "Temperature Port 2"): pytest.approx(25.0),
+                                           ("humidity_ratio", "Humidity Port 3"): 0.44}),
+])
+def test_sensor_product_lines_are_read_by_the_environment_profile(every_recording_polled, recording, readings):
+    assert profiles_of(every_recording_polled, recording) == {"environment"}
+    got = {(name.removeprefix("itops_environment_"), labels["sensor"]): value
+           for name, labels, value, _ts in every_recording_polled.samples
+           if name.startswith("itops_environment_") and labels["device"] == recording}
+    assert got == readings
+    assert poll_check(every_recording_polled, recording).status == CheckStatus.OK
+
+
+def test_device_no_profile_reads_warns_in_its_poll_check(every_recording_polled):
+    check = poll_check(every_recording_polled, "access-control/heliosip")
+    assert check.status == CheckStatus.WARNING
+    assert "but no profile read its sensors (profiles: none matched; sysObjectID 1.3.6.1.4.1." in check.message
+    assert value_of(every_recording_polled, "itops_check_status", device="access-control/heliosip", check="snmp_poll", status="warning") == 1
+    assert profiles_of(every_recording_polled, "access-control/heliosip") == {"generic"}
+
+
+def test_profile_option_names_profiles_or_says_generic_is_enough(snmpsim):
+    snmp_input = make_input([
+        {"name": "ups-only", "address": f"127.0.0.1:{snmpsim}", "community": "ups/apc_smart1500", "profile": "ups"},
+        {"name": "both", "address": f"127.0.0.1:{snmpsim}", "community": "ups/apc_smart1500", "profile": ["environment", "ups"]},
+        {"name": "door", "address": f"127.0.0.1:{snmpsim}", "community": "access-control/heliosip", "profile": "generic"},
+    ])
+    try:
+        result = gather(snmp_input)
+    finally:
+        snmp_input.close()
+    assert profiles_of(result, "ups-only") == {"ups"} and profiles_of(result, "both") == {"environment", "ups"}
+    rooms = {labels["sensor"]: value for name, labels, value, _ts in result.samples
+             if name == "itops_environment_temperature_celsius" and labels["device"] in ("ups-only", "both")}
+    assert rooms == {"Temp. Rack": 30.0, "Temp. Room": 21.0}
+    assert (poll_check(result, "door").status, poll_check(result, "door").message.endswith("profile generic (as configured)")) == (CheckStatus.OK, True)

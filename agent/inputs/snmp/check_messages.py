@@ -9,7 +9,7 @@ from __future__ import annotations
 from itops.agent.checks import ENGLISH_FORMATS, CheckMessage
 
 __all__ = [
-    "INTERFACES_DOWN", "INTERFACES_UP", "POLL_ANSWERED", "POLL_ERROR", "POLL_NO_ANSWER", "POLL_PROFILE_FAILED",
+    "INTERFACES_DOWN", "INTERFACES_UP", "POLL_ANSWERED", "POLL_ANSWERED_GENERIC", "POLL_ERROR", "POLL_NOT_MONITORED", "POLL_NO_ANSWER", "POLL_PROFILE_FAILED",
     "PRINTER_CONDITIONS", "PRINTER_DEVICE_STATE", "PRINTER_DEVICE_STATE_UNREPORTED", "PRINTER_NO_PROBLEMS",
     "PRINTER_NO_PROBLEMS_UNREPORTED", "PRINTER_UNREPORTED", "SUPPLY_FILLED", "SUPPLY_LEFT", "SUPPLY_LEVEL_UNKNOWN",
     "SUPPLY_SOME_LEFT", "SUPPLY_SOME_SPACE_LEFT", "UPS_BATTERY_DEPLETED", "UPS_BATTERY_FAULT", "UPS_BYPASS",
@@ -33,12 +33,18 @@ ENGLISH_FORMATS.update({
     "ups_runtime": _runtime,
     "ups_charge": _charge,
     "supply_state": lambda state: str(state).replace("_", " "),
+    "or_none": lambda names: str(names) or "none matched",
+    "or_unreported": lambda oid: str(oid) or "not reported",
 })
 
 POLL_NO_ANSWER = CheckMessage("snmp_poll.no_answer", "no answer from {address} within {timeout_s:g}s × {tries} tries")
 POLL_ERROR = CheckMessage("snmp_poll.error", "{error}")
 POLL_PROFILE_FAILED = CheckMessage("snmp_poll.profile_failed", "profile {profile} failed: {error_type}: {error}")
-POLL_ANSWERED = CheckMessage("snmp_poll.answered", "answered, {values} values, profile {profile}")
+POLL_ANSWERED = CheckMessage("snmp_poll.answered", "answered, {values} values, read by {profiles}")
+POLL_ANSWERED_GENERIC = CheckMessage("snmp_poll.answered_generic", "answered, {values} values, profile generic (as configured)")
+POLL_NOT_MONITORED = CheckMessage(
+    "snmp_poll.not_monitored", "answered, {values} values, but no profile read its sensors (profiles: {tried:or_none}; "
+    "sysObjectID {sys_object_id:or_unreported}): only uptime and identity are watched")
 
 UPS_ON_BATTERY = CheckMessage("ups_status.on_battery", "running on battery, {runtime_s:ups_runtime}")
 UPS_OUTPUT_OFF = CheckMessage("ups_status.output_off", "output is off: the load has no power")

@@ -42,7 +42,7 @@ class SnmpDeviceConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True)
     priv_protocol: Annotated[str, Meta(description=f"SNMPv3 privacy (encryption) protocol: {', '.join(PRIV_PROTOCOLS)}.")] = "AES"
     priv_key: Annotated[str | None, Meta(description="SNMPv3 privacy pass phrase (8 characters or more); needs `auth_key`.")] = None
     context: Annotated[str, Meta(description="SNMPv3 context name.")] = ""
-    profile: Annotated[str | None, Meta(description="Profile to use instead of selecting one from sysObjectID, sysDescr and the OIDs the device answers.")] = None
+    profile: Annotated[str | list[str] | None, Meta(description="Profile, or list of profiles (e.g. `[ups, environment]`), to use instead of selecting them from sysObjectID, sysDescr and the tables the device answers. `generic` alone says the device has nothing more to read.")] = None
     interval: Annotated[Duration | None, Meta(description="Poll this device at most this often. Defaults to every gather of the input.")] = None
     timeout: Annotated[Duration, Meta(description="Wait this long for each answer before retrying.")] = Duration(2)
     retries: Annotated[int, Meta(ge=0, le=10, description="Retries of an unanswered request; after the last one the device counts as down for this poll.")] = 1
@@ -53,6 +53,8 @@ class SnmpDeviceConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True)
     responsible_person: Annotated[str | None, Meta(description="Who looks after it; becomes the `responsible_person` label.")] = None
 
     def __post_init__(self) -> None:
+        if isinstance(self.profile, list) and (not self.profile or len(set(self.profile)) != len(self.profile)):
+            raise ValueError("`profile` lists each profile once, and at least one")
         if not _ADDRESS_RE.match(self.address):
             raise ValueError(f"address {self.address!r} is not host, host:port or [IPv6]:port")
         if self.version == "3":
@@ -72,6 +74,10 @@ class SnmpDeviceConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True)
             key = getattr(self, field)
             if key is not None and len(key) < MIN_V3_KEY_CHARS:
                 raise ValueError(f"`{field}` must have at least {MIN_V3_KEY_CHARS} characters")
+
+    def profile_names(self) -> list[str]:
+        """The profiles the config names (none: select them)."""
+        return [self.profile] if isinstance(self.profile, str) else list(self.profile or [])
 
     def host_and_port(self) -> tuple[str, int]:
         match = _ADDRESS_RE.match(self.address)
@@ -98,9 +104,10 @@ class SnmpConfig(InputConfig, tag="snmp"):
             if device.name in seen:
                 raise ValueError(f"two devices are named {device.name!r}; device names must be unique")
             seen.add(device.name)
-            if device.profile and not self.profile_file(device.profile):
-                raise ValueError(f"device {device.name!r}: no profile named {device.profile!r} "
-                                 f"(looked for {device.profile}.yaml in {self.profile_dirs_text()})")
+            for name in device.profile_names():
+                if not self.profile_file(name):
+                    raise ValueError(f"device {device.name!r}: no profile named {name!r} "
+                                     f"(looked for {name}.yaml in {self.profile_dirs_text()})")
 
     def profile_dirs(self) -> list[Path]:
         return [SHIPPED_PROFILES_DIR] + ([Path(self.profiles_dir)] if self.profiles_dir else [])

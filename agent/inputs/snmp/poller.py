@@ -5,9 +5,10 @@ an asyncio loop the input keeps between gathers, together with its pysnmp engine
 answer costs only its own ``timeout × (retries + 1)``: its first unanswered request ends its poll, and the
 others' polls run alongside it. So a gather lasts as long as its slowest device, never their sum.
 
-A poll: GET the generic profile's OIDs (sysDescr, sysObjectID, ...), select the device's profile once (again
-when sysObjectID changes), GET and walk what the profile asks for, and hand the walk to the generic
-interpreter and the profile's interpreter.
+A poll: GET the generic profile's OIDs (sysDescr, sysObjectID, ...), select the device's profiles once (again
+when sysObjectID changes), GET and walk what each profile asks for, and hand the walk to the generic
+interpreter and each profile's interpreter. The device's ``snmp_poll`` check says how the poll went, and
+warns when the device answered but no profile read anything from it.
 """
 
 from __future__ import annotations
@@ -16,16 +17,18 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from pysnmp.hlapi.v3arch.asyncio import SnmpEngine
 
 from itops.agent.checks import CheckStatus, MessagePart, report_check
 from itops.agent.inputs.base import Accumulator, Input
-from itops.agent.inputs.snmp.check_messages import POLL_ANSWERED, POLL_ERROR, POLL_NO_ANSWER, POLL_PROFILE_FAILED
+from itops.agent.inputs.snmp.check_messages import (POLL_ANSWERED, POLL_ANSWERED_GENERIC, POLL_ERROR, POLL_NO_ANSWER,
+                                                   POLL_NOT_MONITORED, POLL_PROFILE_FAILED)
 from itops.agent.inputs.snmp.config import SnmpConfig, SnmpDeviceConfig
 from itops.agent.inputs.snmp.device import DeviceContext
 from itops.agent.inputs.snmp.interpreters.generic import SYS_DESCR, SYS_OBJECT_ID
+from itops.agent.inputs.snmp.interpreters.text import display_text
 from itops.agent.inputs.snmp.profile import GENERIC_PROFILE, Profile, ProfileSet, load_profiles
 from itops.agent.inputs.snmp.session import SnmpError, SnmpSession, SnmpTimeout
 from itops.agent.inputs.snmp.walk import Walk, parse_oid
@@ -45,8 +48,8 @@ DUE_SLACK_S = 1.0
 class PolledDevice:
     config: SnmpDeviceConfig
     session: SnmpSession | None = None
-    profile: Profile | None = None
-    sys_object_id: Any = None  # the sysObjectID the profile was selected for
+    profiles: list[Profile] | None = None
+    sys_object_id: Any = None  # the sysObjectID the profiles were selected for
     state: dict[str, Any] = field(default_factory=dict)
     next_due_s: float = 0.0  # monotonic
 
@@ -81,6 +84,11 @@ class DeviceAccumulator(Accumulator):
             acc.add_sample(name, value, labels, timestamp_ms)
         for check in self.checks:
             acc.add_check(check)
+
+
+def _readings(out: DeviceAccumulator) -> int:
+    """Samples that are readings of the device, not the series of a check."""
+    return sum(not name.startswith("itops_check_") for name, _value, _labels, _ts in out.samples)
 
 
 class SnmpInput(Input[SnmpConfig]):
@@ -128,49 +136,64 @@ class SnmpInput(Input[SnmpConfig]):
         if device.session is None:
             device.session = SnmpSession(self._engine, device.config, self.config.max_repetitions)
         try:
-            walk, profile = await self._fetch(device)
+            walk, profiles = await self._fetch(device)
         except SnmpError as exc:
             self._report_poll(out, device, started_s, CheckStatus.CRITICAL, self._failure_text(device.config, exc))
             return out
-        try:
-            for interpret in self._interpreters(profile):
-                interpret(walk, context, out)
-        except Exception as exc:  # noqa: BLE001 - one device's odd data must not cost the other devices their poll
-            log.exception("SNMP profile %s failed on device %s", profile.name, device.config.name)
-            out = DeviceAccumulator(out.labels, out.timestamp_ms)
-            self._report_poll(out, device, started_s, CheckStatus.UNKNOWN, POLL_PROFILE_FAILED(profile=profile.name, error_type=type(exc).__name__, error=exc))
-            return out
-        self._report_poll(out, device, started_s, CheckStatus.OK, POLL_ANSWERED(values=len(walk), profile=profile.name))
-        out.add_sample("itops_snmp_profile_info", 1, {"profile": profile.name})
+        read_by: list[str] = []
+        for profile in [self.profiles.generic] + profiles:
+            readings_before = _readings(out)
+            try:
+                self.profiles.interpreters[profile.name](walk, context, out)
+            except Exception as exc:  # noqa: BLE001 - one device's odd data must not cost the other devices their poll
+                log.exception("SNMP profile %s failed on device %s", profile.name, device.config.name)
+                out = DeviceAccumulator(out.labels, out.timestamp_ms)
+                self._report_poll(out, device, started_s, CheckStatus.UNKNOWN,
+                                  POLL_PROFILE_FAILED(profile=profile.name, error_type=type(exc).__name__, error=exc))
+                return out
+            if profile.name != GENERIC_PROFILE and _readings(out) > readings_before:
+                read_by.append(profile.name)
+        self._report_poll(out, device, started_s, *self._answered(device, walk, profiles, read_by))
+        for profile in profiles or [self.profiles.generic]:
+            out.add_sample("itops_snmp_profile_info", 1, {"profile": profile.name})
         for object_name in sorted(context.missing):
             out.add_sample("itops_snmp_object_reported", 0, {"object": object_name})
         return out
 
-    async def _fetch(self, device: PolledDevice) -> tuple[Walk, Profile]:
+    async def _fetch(self, device: PolledDevice) -> tuple[Walk, list[Profile]]:
+        """The device's values and its profiles other than ``generic`` (which every device gets)."""
         session = device.session
         walk = Walk(await session.get(self.profiles.generic.get_oids()))
-        profile = await self._profile_of(device, walk)
-        if profile.name != GENERIC_PROFILE:
+        profiles = [profile for profile in await self._profiles_of(device, walk) if profile.name != GENERIC_PROFILE]
+        for profile in profiles:
             walk.values.update(await session.get(profile.get_oids()))
-        for base in self.profiles.generic.walk_oids() + (profile.walk_oids() if profile.name != GENERIC_PROFILE else []):
+        bases = self.profiles.generic.walk_oids() + [base for profile in profiles for base in profile.walk_oids()]
+        for base in dict.fromkeys(bases):
             walk.values.update(await session.walk(base))
-        return walk, profile
+        return walk, profiles
 
-    async def _profile_of(self, device: PolledDevice, walk: Walk) -> Profile:
-        if device.config.profile:
-            return self.profiles.by_name[device.config.profile]
+    async def _profiles_of(self, device: PolledDevice, walk: Walk) -> list[Profile]:
+        if device.config.profile_names():
+            return [self.profiles.by_name[name] for name in device.config.profile_names()]
         sys_object_id = walk.get(SYS_OBJECT_ID)
-        if device.profile is None or sys_object_id != device.sys_object_id:
-            present = {probe for probe in self.profiles.probe_oids() if await device.session.first_under(parse_oid(probe))}
-            descr = walk.get(SYS_DESCR)
-            descr_text = descr.decode("utf-8", "replace") if isinstance(descr, bytes) else ""
-            device.profile = self.profiles.select(str(sys_object_id or ""), descr_text, present)
+        if device.profiles is None or sys_object_id != device.sys_object_id:
+            probes = {parse_oid(probe): probe for probe in self.profiles.probe_oids()}
+            present = {probes[oid] for oid in await device.session.answered_under(list(probes))}
+            descr_text = display_text(walk.get(SYS_DESCR))
+            device.profiles = self.profiles.select(str(sys_object_id or ""), descr_text, present)
             device.sys_object_id = sys_object_id
-        return device.profile
+        return device.profiles
 
-    def _interpreters(self, profile: Profile) -> list[Callable]:
-        names = [GENERIC_PROFILE] + ([profile.name] if profile.name != GENERIC_PROFILE else [])
-        return [self.profiles.interpreters[name] for name in names]
+    @staticmethod
+    def _answered(device: PolledDevice, walk: Walk, profiles: list[Profile], read_by: list[str]) -> tuple[CheckStatus, MessagePart]:
+        """The check of a device that answered: WARNING when no profile read anything from it (only uptime and
+        identity are watched, so no alert about its sensors can ever fire), unless its config says so."""
+        if read_by:
+            return CheckStatus.OK, POLL_ANSWERED(values=len(walk), profiles=", ".join(read_by))
+        if device.config.profile_names() == [GENERIC_PROFILE]:
+            return CheckStatus.OK, POLL_ANSWERED_GENERIC(values=len(walk))
+        return CheckStatus.WARNING, POLL_NOT_MONITORED(values=len(walk), tried=", ".join(p.name for p in profiles),
+                                                       sys_object_id=walk.get(SYS_OBJECT_ID) or "")
 
     @staticmethod
     def _failure_text(device: SnmpDeviceConfig, exc: SnmpError) -> MessagePart:

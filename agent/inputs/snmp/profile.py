@@ -2,8 +2,9 @@
 
 Profiles are YAML files: the shipped ones in ``profiles/`` next to this module, plus any in the input's
 ``profiles_dir`` (a user profile replaces a shipped one of the same name). A device gets the ``generic``
-profile always, and in addition the highest-priority profile that matches it, or the one its config
-names.
+profile always, and in addition the highest-priority profile that matches it plus every other profile whose
+tables it answers (``oid_present``): a UPS card with a temperature probe gets ``ups`` and ``environment``.
+A device's config may name its profiles instead.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ class Profile(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     name: Annotated[str, Meta(pattern=r"^[a-z][a-z0-9_]*$", description="Profile name, as devices' `profile` option names it.")]
     description: Annotated[str, Meta(description="What devices this profile is for.")]
     interpreter: Annotated[str, Meta(pattern=r"^[a-z][a-z0-9_]*$", description=f"Module in {INTERPRETERS_PACKAGE} whose `interpret` reads the walk.")]
-    priority: Annotated[int, Meta(description="Of the profiles that match a device, the one with the highest priority is selected.")] = 0
+    priority: Annotated[int, Meta(description="Of the profiles that match a device, the one with the highest priority is selected; others only when the device answers their `oid_present` tables.")] = 0
     match: Annotated[ProfileMatch, Meta(description="When the profile applies.")] = msgspec.field(default_factory=ProfileMatch)
     walk: Annotated[list[OidText], Meta(description="Subtrees fetched with GETBULK (GETNEXT in v1).")] = []
     get: Annotated[list[OidText], Meta(description="Scalars fetched with GET.")] = []
@@ -57,7 +58,11 @@ class Profile(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         oid = sys_object_id.lstrip(".")
         return (any(oid == prefix.strip(".") or oid.startswith(prefix.strip(".") + ".") for prefix in self.match.sys_object_id)
                 or any(re.search(pattern, sys_descr) for pattern in self.match.sys_descr)
-                or any(answers_under(probe) for probe in self.match.oid_present))
+                or self.tables_answered(answers_under))
+
+    def tables_answered(self, answers_under: Callable[[str], bool]) -> bool:
+        """The device answers under one of this profile's ``oid_present`` OIDs."""
+        return any(answers_under(probe) for probe in self.match.oid_present)
 
     def get_oids(self) -> list[Oid]:
         return [parse_oid(text) for text in self.get]
@@ -83,12 +88,14 @@ class ProfileSet:
         """Profiles that auto-selection may pick, highest priority first (ties by name)."""
         return sorted((p for p in self.by_name.values() if p.name != GENERIC_PROFILE), key=lambda p: (-p.priority, p.name))
 
-    def select(self, sys_object_id: str, sys_descr: str, present_probes: set[str]) -> Profile:
-        """The highest-priority profile matching the device, or ``generic`` when none does."""
-        for profile in self.selectable():
-            if profile.matches(sys_object_id, sys_descr, present_probes.__contains__):
-                return profile
-        return self.generic
+    def select(self, sys_object_id: str, sys_descr: str, present_probes: set[str]) -> list[Profile]:
+        """The highest-priority profile matching the device, then every other one whose tables the device
+        answers; ``[generic]`` when none matches."""
+        answered = present_probes.__contains__
+        matching = [profile for profile in self.selectable() if profile.matches(sys_object_id, sys_descr, answered)]
+        if not matching:
+            return [self.generic]
+        return matching[:1] + [profile for profile in matching[1:] if profile.tables_answered(answered)]
 
 
 def load_profiles(directories: list[Path]) -> ProfileSet:

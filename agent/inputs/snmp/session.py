@@ -116,10 +116,26 @@ class SnmpSession:
             return {oid: value for oid, raw in answer if (value := plain_value(raw)) is not None}
         return {}
 
-    async def first_under(self, base: Oid) -> bool:
-        """Whether the device has anything under ``base`` (one GETNEXT)."""
-        status, _index, answer = await self._request(next_cmd, oids=[base])
-        return not status and bool(answer) and answer[0][0][:len(base)] == base and plain_value(answer[0][1]) is not None
+    async def answered_under(self, bases: list[Oid]) -> set[Oid]:
+        """The ``bases`` under which the device has anything: one GETNEXT per chunk of them, each varbind asking
+        for what follows its base (v1 fails the whole request at the first base past the end of the MIB: that
+        one is dropped and the rest asked again)."""
+        found: set[Oid] = set()
+        for start in range(0, len(bases), GET_CHUNK_OIDS):
+            found |= await self._answered_chunk(list(bases[start:start + GET_CHUNK_OIDS]))
+        return found
+
+    async def _answered_chunk(self, bases: list[Oid]) -> set[Oid]:
+        while bases:
+            status, index, answer = await self._request(next_cmd, oids=bases)
+            if status == NO_SUCH_NAME and 0 < index <= len(bases):
+                del bases[index - 1]
+                continue
+            if status:
+                return set()
+            return {base for base, (oid, raw) in zip(bases, answer)
+                    if oid[:len(base)] == base and plain_value(raw) is not None}
+        return set()
 
     async def walk(self, base: Oid) -> dict[Oid, SnmpValue]:
         """Every value under ``base``: GETBULK pages (GETNEXT in v1) until the answers leave the subtree.

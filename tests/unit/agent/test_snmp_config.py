@@ -8,7 +8,7 @@ import textwrap
 
 import pytest
 
-from itops.agent.inputs.snmp.config import SnmpConfig, SnmpDeviceConfig
+from itops.agent.inputs.snmp.config import SHIPPED_PROFILES_DIR, SnmpConfig, SnmpDeviceConfig
 from itops.yamlconf import ConfigError, load_text
 
 
@@ -85,6 +85,22 @@ def test_profile_override_may_name_a_user_profile(tmp_path):
     assert config.profile_file("fax") == tmp_path / "fax.yaml"
 
 
+@pytest.mark.parametrize("profile, names", [("ups", ["ups"]), ("[ups, environment]", ["ups", "environment"]), ("generic", ["generic"])])
+def test_profile_option_is_a_name_or_a_list(profile, names):
+    assert load(f"- {{name: a, address: 10.0.0.1, community: public, profile: {profile}}}\n").devices[0].profile_names() == names
+
+
+@pytest.mark.parametrize("profile", ["[]", "[ups, ups]"])
+def test_profile_list_empty_or_repeating_is_an_error(profile):
+    message = error_of(f"- {{name: a, address: 10.0.0.1, community: public, profile: {profile}}}\n")
+    assert message == "snmp.yaml:3: devices[0]: `profile` lists each profile once, and at least one"
+
+
+def test_unknown_profile_in_a_list_is_an_error():
+    message = error_of("- {name: a, address: 10.0.0.1, community: public, profile: [ups, fax]}\n")
+    assert "device 'a': no profile named 'fax' (looked for fax.yaml in " in message
+
+
 def test_series_labels_carry_device_asset_fields_and_labels():
     device = SnmpDeviceConfig(name="hall-printer", address="10.0.0.5", community="public", asset_number="A-17",
                               department="Finance", location="2nd floor", responsible_person="J. Doe", labels={"room": "204"})
@@ -104,3 +120,9 @@ def test_loading_agent_config_does_not_import_pysnmp(tmp_path, inputs):
               f"load_agent_config({str(config)!r}); print(sorted(m for m in sys.modules if m.startswith(('pysnmp', 'pyasn1'))))")
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_sample_config_loads():
+    sample = SHIPPED_PROFILES_DIR.parent / "sample.yaml"
+    config = load_text(sample.read_text(encoding="utf-8"), SnmpConfig, str(sample))
+    assert [device.profile_names() for device in config.devices] == [[], ["network"], ["ups", "environment"], ["generic"]]

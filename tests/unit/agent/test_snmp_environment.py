@@ -2,6 +2,8 @@ import pytest
 from itops.agent.batcher import GatherResult
 from itops.agent.inputs.snmp.device import DeviceContext
 from itops.agent.inputs.snmp.interpreters import environment
+from itops.agent.inputs.snmp.interpreters.environment_akcp import akcp_unit
+from itops.agent.inputs.snmp.interpreters.environment_apc import temperature_unit
 from itops.agent.inputs.snmp.walk import Walk, parse_oid
 
 from tests.snmprec import load_walk
@@ -97,3 +99,80 @@ def test_hwg_fahrenheit_and_humidity_units():
     found = sensors(walk)
     assert found[(TEMPERATURE, "Datorrum 2")] == pytest.approx(25.0)
     assert found[(HUMIDITY, "Flood")] == 0.455
+
+
+@pytest.mark.parametrize("recording, expected", [
+    ("ups/apc_smt750x-nmc2", {(TEMPERATURE, "Equipment Room"): 20.0}),  # humidity -1: a temperature-only probe
+    ("ups/apc_smart1500", {(TEMPERATURE, "Temp. Rack"): 30.0, (TEMPERATURE, "Temp. Room"): 21.0}),
+    ("constructed/apc-ups-card-iem-uio", {(TEMPERATURE, "Server Room"): 25.0, (HUMIDITY, "Server Room"): 0.45,
+                                          (TEMPERATURE, "Cabinet B"): 23.0, (HUMIDITY, "Cabinet B"): 0.51}),
+    ("constructed/apc-emu-ems", {(TEMPERATURE, "Rack 4 top"): pytest.approx(27.7778, abs=1e-4), (HUMIDITY, "Rack 4 top"): 0.38,
+                                 (TEMPERATURE, "Rack 4 bottom"): 20.0}),
+    ("constructed/apc-netbotz200-mem", {(TEMPERATURE, "Cold aisle"): 21.0, (HUMIDITY, "Cold aisle"): 0.44,
+                                        (TEMPERATURE, "Hot aisle"): 34.0}),
+    ("constructed/apc-rpdu2-probe", {(TEMPERATURE, "Rack 12 inlet"): pytest.approx(24.2), (HUMIDITY, "Rack 12 inlet"): 0.41,
+                                     (TEMPERATURE, "Rack 12 outlet"): 35.0}),
+], ids=["uio_ap9631_real", "uio_two_ports_real", "iem_and_uio", "ems_fahrenheit", "mem_netbotz200", "rpdu2_tenths"])
+def test_apc_probe_tables_of_every_product_line(recording, expected):
+    assert sensors(load_walk(recording)) == expected
+
+
+def test_apc_unit_scalar_not_answered_means_no_temperature():
+    walk = load_walk("constructed/apc-emu-ems")
+    del walk.values[parse_oid("1.3.6.1.4.1.318.1.1.10.3.12.11.0")]
+    assert sensors(walk) == {(HUMIDITY, "Rack 4 top"): 0.38}  # 82 could be °F or °C: no reading rather than a wrong one
+
+
+@pytest.mark.parametrize("raw, unit", [(1, "celsius"), (2, "fahrenheit"), (3, None), (b"celsius", "celsius"),
+                                       (b"Fahrenheit", "fahrenheit"), (b"C", "celsius"), ("°F".encode(), "fahrenheit"),
+                                       (b"kelvin", None), (None, None)])
+def test_apc_temperature_unit_as_code_or_word(raw, unit):
+    assert temperature_unit(raw) == unit
+
+
+def test_apc_probe_listed_in_iem_and_uio_is_read_once():
+    acc = GatherResult({})
+    environment.interpret(load_walk("constructed/apc-ups-card-iem-uio"), DeviceContext("ups", 0.0), acc)
+    names = [(name, labels["sensor"]) for name, labels, _v, _ts in acc.samples]
+    assert names.count((TEMPERATURE, "Server Room")) == 1
+
+
+def test_avtech_roomalert32e_internal_and_digital_ports():
+    assert sensors(load_walk("constructed/avtech-roomalert32e")) == {
+        (TEMPERATURE, "internal"): 24.01, (HUMIDITY, "internal"): 0.413,
+        (TEMPERATURE, "digital 1"): 26.5, (HUMIDITY, "digital 1"): 0.382,
+        (TEMPERATURE, "digital 2"): 18.75,  # a temperature-only port; digital 3 is a temp/power port
+    }
+
+
+def test_hwg_poseidon_units_counted_from_zero():
+    assert sensors(load_walk("constructed/hwg-poseidon2250")) == {
+        (TEMPERATURE, "Rack 7 temp"): pytest.approx(23.4), (HUMIDITY, "Rack 7 hum"): 0.475,
+        (TEMPERATURE, "Door side"): pytest.approx(30.0),  # 86.0 °F; "Spare" is invalid(0)
+    }
+
+
+def test_hwg_poseidon_unit_as_text_when_the_code_is_missing():
+    walk = load_walk("constructed/hwg-poseidon2250")
+    for index in (1, 2, 3):
+        del walk.values[parse_oid(f"1.3.6.1.4.1.21796.3.3.3.1.9.{index}")]
+    assert sensors(walk) == sensors(load_walk("constructed/hwg-poseidon2250"))
+
+
+def test_akcp_sensorprobe_plus_units_as_text_and_raw_tenths():
+    assert sensors(load_walk("constructed/akcp-sensorprobe2plus")) == {
+        (TEMPERATURE, "Temperature Port 1"): pytest.approx(23.4),
+        (TEMPERATURE, "Temperature Port 2"): pytest.approx(25.0),  # 77 °F, raw 0: not given
+        (HUMIDITY, "Humidity Port 3"): 0.44,
+    }
+
+
+def test_akcp_security_probe_units_as_code_and_sensor_error_skipped():
+    assert sensors(load_walk("constructed/akcp-securityprobe")) == {
+        (TEMPERATURE, "Cabinet 4"): pytest.approx(21.5), (HUMIDITY, "Cabinet 4 RH"): 0.52}
+
+
+@pytest.mark.parametrize("raw, unit", [(0, "fahrenheit"), (1, "celsius"), (b"C", "celsius"), (b"F", "fahrenheit"),
+                                       (b"0", "fahrenheit"), (b"1", "celsius"), (b"K", None), (None, None)])
+def test_akcp_unit_as_code_or_text(raw, unit):
+    assert akcp_unit(raw) == unit

@@ -58,7 +58,8 @@ def test_ruijie_enabled_ports_that_are_down_warn_by_name():
 def test_tplink_interface_names_and_speeds():
     acc = poll(load_walk("switches/tplink_sg2008"), DeviceContext("tplink", 0.0))
     assert one(acc, "itops_network_interface_speed_bytes_per_second", interface="port 1: Gigabit Copper") == 125_000_000.0
-    assert one(acc, "itops_network_interface_speed_bytes_per_second", interface="port 5: Gigabit Copper") == 0.0
+    # a down port: ifHighSpeed 0 is "no concept of bandwidth" and there is no ifSpeed, so no speed at all
+    assert samples(acc, "itops_network_interface_speed_bytes_per_second", interface="port 5: Gigabit Copper") == []
     [check] = acc.checks
     assert check.message == "1 of 11 enabled interfaces are down: port 5: Gigabit Copper"
 
@@ -189,4 +190,28 @@ def test_shipped_profiles_select_every_recording_of_their_kind(kind, profile):
         walk = load_walk(f"{kind}/{path.stem}")
         present = {probe for probe in profiles.probe_oids() if walk.column(probe)}
         sys_object_id, sys_descr = walk.get("1.3.6.1.2.1.1.2.0"), walk.get("1.3.6.1.2.1.1.1.0").decode(errors="replace")
-        assert profiles.select(sys_object_id, sys_descr, present).name == profile, path.name
+        assert profile in [selected.name for selected in profiles.select(sys_object_id, sys_descr, present)], path.name
+
+
+def test_if_speed_all_ones_without_ifxtable_is_no_speed():
+    # the ZTE recording: ifSpeed 4294967295 ("see ifHighSpeed") on its 10G ports, and no ifXTable at all
+    acc = poll(load_walk("switches/zxr10_5950"), DeviceContext("zte", 0.0))
+    assert samples(acc, "itops_network_interface_speed_bytes_per_second", if_index="28") == []
+    assert one(acc, "itops_network_interface_speed_bytes_per_second", if_index="5") == 125_000_000.0
+
+
+def test_counter32_wrap_on_a_port_of_unknown_speed_is_bounded_by_the_counter_range_only():
+    # 1 GB in one second wraps the 32-bit counter of a 10G port; bounded by the bogus 536,870,912 B/s that
+    # ifSpeed 4294967295 / 8 once gave, the wrap was taken for a reset and the traffic lost
+    walk = changed(load_walk("switches/zxr10_5950"), **{oid("1.3.6.1.2.1.2.2.1.10.28"): 2**32 - 400_000_000})
+    device = DeviceContext("zte", 1000.0)
+    poll(walk, device)
+    device.now_s = 1001.0
+    acc = poll(changed(walk, **{oid("1.3.6.1.2.1.2.2.1.10.28"): 600_000_000}), device)
+    assert one(acc, TRAFFIC, if_index="28", direction="in") == 1_000_000_000.0
+
+
+def test_plausible_wrap_of_an_unknown_speed_is_half_the_counter_range():
+    interface = network.Interface(28, {"speed": 4294967295})
+    assert interface.speed_bytes_per_s is None
+    assert network._plausible_delta_max(interface, network.RATES[0], 1.0) == 2**31

@@ -9,7 +9,13 @@ from itops.agent.inputs.snmp.interpreters import generic
 from itops.agent.inputs.snmp.profile import Profile, ProfileMatch, ProfileSet, load_profiles
 from itops.yamlconf import ConfigError
 
+from tests.snmprec import load_walk
+
 FAX = "name: fax\ndescription: Fax machines\ninterpreter: generic\npriority: 70\nmatch:\n  sys_descr: ['(?i)fax']\n"
+
+
+def names(profiles: list[Profile]) -> list[str]:
+    return [profile.name for profile in profiles]
 
 
 def profile_set(*profiles: Profile) -> ProfileSet:
@@ -76,31 +82,43 @@ def test_missing_profiles_directory_is_an_error(tmp_path):
 
 def test_nothing_matching_selects_generic():
     profiles = profile_set(Profile(name="printer", description="", interpreter="generic", match=ProfileMatch(sys_descr=["(?i)printer"])))
-    assert profiles.select("1.3.6.1.4.1.9.1.1", "Cisco IOS", set()).name == "generic"
+    assert names(profiles.select("1.3.6.1.4.1.9.1.1", "Cisco IOS", set())) == ["generic"]
 
 
 def test_sys_object_id_prefix_matches_whole_arcs_only():
     brother = Profile(name="brother", description="", interpreter="generic", match=ProfileMatch(sys_object_id=["1.3.6.1.4.1.2435"]))
     profiles = profile_set(brother)
-    assert profiles.select("1.3.6.1.4.1.2435.2.3.9.1", "", set()).name == "brother"
-    assert profiles.select("1.3.6.1.4.1.2435", "", set()).name == "brother"
-    assert profiles.select("1.3.6.1.4.1.24350.1", "", set()).name == "generic"
+    assert names(profiles.select("1.3.6.1.4.1.2435.2.3.9.1", "", set())) == ["brother"]
+    assert names(profiles.select("1.3.6.1.4.1.2435", "", set())) == ["brother"]
+    assert names(profiles.select("1.3.6.1.4.1.24350.1", "", set())) == ["generic"]
 
 
 def test_sys_descr_regular_expression_is_searched():
     ups = Profile(name="ups", description="", interpreter="generic", match=ProfileMatch(sys_descr=[r"(?i)\bups\b"]))
-    assert profile_set(ups).select("1.3.6.1.4.1.1", "SNMP card for Huawei UPS 2000", set()).name == "ups"
+    assert names(profile_set(ups).select("1.3.6.1.4.1.1", "SNMP card for Huawei UPS 2000", set())) == ["ups"]
 
 
 def test_oid_present_matches_when_the_device_answered_under_it():
     ups = Profile(name="ups", description="", interpreter="generic", match=ProfileMatch(oid_present=["1.3.6.1.2.1.33.1.1"]))
     profiles = profile_set(ups)
     assert profiles.probe_oids() == ["1.3.6.1.2.1.33.1.1"]
-    assert profiles.select("1.3.6.1.4.1.1", "", {"1.3.6.1.2.1.33.1.1"}).name == "ups"
-    assert profiles.select("1.3.6.1.4.1.1", "", set()).name == "generic"
+    assert names(profiles.select("1.3.6.1.4.1.1", "", {"1.3.6.1.2.1.33.1.1"})) == ["ups"]
+    assert names(profiles.select("1.3.6.1.4.1.1", "", set())) == ["generic"]
 
 
-def test_highest_priority_match_wins():
-    network = Profile(name="network", description="", interpreter="generic", priority=20, match=ProfileMatch(oid_present=["1.3.6.1.2.1.2.2"]))
+def test_highest_priority_match_comes_first_and_others_only_by_their_tables():
+    network = Profile(name="network", description="", interpreter="generic", priority=20, match=ProfileMatch(sys_descr=["(?i)switch"]))
     printer = Profile(name="printer", description="", interpreter="generic", priority=50, match=ProfileMatch(oid_present=["1.3.6.1.2.1.43"]))
-    assert profile_set(network, printer).select("1.3.6.1.4.1.1", "", {"1.3.6.1.2.1.2.2", "1.3.6.1.2.1.43"}).name == "printer"
+    sensors = Profile(name="sensors", description="", interpreter="generic", priority=10, match=ProfileMatch(oid_present=["1.3.6.1.4.1.318.1.1.25"]))
+    profiles = profile_set(network, printer, sensors)
+    assert names(profiles.select("1.3.6.1.4.1.1", "print switch", {"1.3.6.1.2.1.43"})) == ["printer"]
+    assert names(profiles.select("1.3.6.1.4.1.1", "switch", {"1.3.6.1.4.1.318.1.1.25"})) == ["network", "sensors"]
+    assert names(profiles.select("1.3.6.1.4.1.1", "", {"1.3.6.1.2.1.43", "1.3.6.1.4.1.318.1.1.25"})) == ["printer", "sensors"]
+
+
+def test_apc_ups_card_with_a_probe_gets_ups_and_environment():
+    # the real AP9631 recording: PowerNet UPS objects and one probe ("Equipment Room") in uioSensorStatusTable
+    profiles = load_profiles([SHIPPED_PROFILES_DIR])
+    walk = load_walk("ups/apc_smt750x-nmc2")
+    present = {probe for probe in profiles.probe_oids() if walk.column(probe)}
+    assert set(names(profiles.select(walk.get("1.3.6.1.2.1.1.2.0"), "", present))) == {"ups", "environment"}

@@ -17,6 +17,7 @@ from itops.agent.inputs.snmp.check_messages import INTERFACES_DOWN, INTERFACES_U
 from itops.agent.inputs.snmp.device import DeviceContext
 from itops.agent.inputs.snmp.interpreters.generic import uptime_went_back
 from itops.agent.inputs.snmp.interpreters.readings import label_text, report_state_set
+from itops.agent.inputs.snmp.interpreters.sentinels import known
 from itops.agent.inputs.snmp.walk import Walk
 
 IF_ENTRY = "1.3.6.1.2.1.2.2.1"
@@ -68,13 +69,12 @@ class Interface:
 
     @property
     def speed_bytes_per_s(self) -> float | None:
-        """ifHighSpeed (Mbit/s) when it is non-zero, else ifSpeed (bit/s), which saturates above 4.29 Gbit/s."""
-        high_mbit, low_bit = self.row.get("high_speed"), self.row.get("speed")
-        if isinstance(high_mbit, int) and high_mbit:
+        """ifHighSpeed (Mbit/s) when known, else ifSpeed (bit/s), which saturates above 4.29 Gbit/s; None when
+        neither is known (``sentinels.py``: 0, or ifSpeed 4294967295 without an ifHighSpeed)."""
+        high_mbit, low_bit = known("ifHighSpeed", self.row.get("high_speed")), known("ifSpeed", self.row.get("speed"))
+        if high_mbit is not None:
             return high_mbit * 1_000_000 / 8
-        if isinstance(low_bit, int):
-            return low_bit / 8
-        return 0.0 if isinstance(high_mbit, int) else None
+        return None if low_bit is None else low_bit / 8
 
     def counter(self, spec: RateSpec) -> tuple[int, int] | None:
         """(value, bit width) of the counter behind ``spec``: the 64-bit one when reported."""
@@ -144,7 +144,8 @@ def _rebooted(uptime_ticks, previous_ticks, elapsed_s: float) -> bool:
 
 
 def _plausible_delta_max(interface: Interface, spec: RateSpec, elapsed_s: float) -> float:
-    """A wrapped 32-bit delta above half the counter range, or above line rate for traffic, is a reset."""
+    """A wrapped 32-bit delta above half the counter range, or above line rate for traffic, is a reset. An
+    unknown speed bounds nothing: the counter range alone decides."""
     speed = interface.speed_bytes_per_s
     if spec.is_octets and speed:
         return min(COUNTER32_RANGE / 2, speed * elapsed_s)

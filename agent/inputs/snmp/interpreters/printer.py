@@ -51,7 +51,7 @@ def _report_supply(supply: Supply, device: DeviceContext, acc: Accumulator) -> N
     labels = {"supply": supply.index, "description": supply.description, "type": supply.type}
     if supply.colour:  # no colour label rather than an empty one
         labels["colour"] = supply.colour
-    if supply.level is not None and supply.level >= 0:
+    if supply.level is not None:
         acc.add_sample("itops_printer_supply_level", float(supply.level), {**labels, "unit": supply.unit})
     if supply.max_capacity is not None and supply.max_capacity > 0:
         acc.add_sample("itops_printer_supply_max_capacity", float(supply.max_capacity), {**labels, "unit": supply.unit})

@@ -13,6 +13,7 @@ from itops.agent.inputs.snmp.check_messages import (
 )
 from itops.agent.inputs.snmp.device import DeviceContext
 from itops.agent.inputs.snmp.interpreters.readings import report_state_set
+from itops.agent.inputs.snmp.interpreters.sentinels import known
 from itops.agent.inputs.snmp.walk import Oid, SnmpValue, Walk, parse_oid
 
 __all__ = ["CONDITIONS", "decode_error_state", "report_pages", "report_printer_status"]
@@ -142,6 +143,7 @@ def report_pages(walk: Walk, device: DeviceContext, acc: Accumulator) -> None:
     if not counts:
         device.not_reported("prtMarkerLifeCount")
     units = walk.column(MARKER_COUNTER_UNIT)
-    for index, count in counts.items():
-        if units.get(index, IMPRESSIONS_UNIT) in (IMPRESSIONS_UNIT, SHEETS_UNIT):
+    for index, raw in counts.items():
+        count = known("prtMarkerLifeCount", raw)
+        if count is not None and units.get(index, IMPRESSIONS_UNIT) in (IMPRESSIONS_UNIT, SHEETS_UNIT):
             acc.add_sample("itops_printer_pages_total", float(count), {"marker": str(index[-1])})

@@ -2,15 +2,16 @@
 
 The level of a consumed supply (toner, ink, drum) is what is left in it; the level of a receptacle (waste
 toner box) is the space left in it, so a receptacle is a problem when it fills up, not when it "runs low".
-Levels -1 (other), -2 (unknown) and -3 (some left) are sentinels, never amounts.
+Levels -1 (other), -2 (unknown) and -3 (some left) are sentinels, never amounts (``sentinels.py``).
 """
 
 from __future__ import annotations
 
 import re
-import string
 from dataclasses import dataclass
 
+from itops.agent.inputs.snmp.interpreters.sentinels import known
+from itops.agent.inputs.snmp.interpreters.text import display_text
 from itops.agent.inputs.snmp.walk import Oid, SnmpValue, Walk
 
 __all__ = ["LOW_REMAINING_RATIO", "NEARLY_FULL_RATIO", "SUPPLY_STATES", "Supply", "read_supplies"]
@@ -48,10 +49,9 @@ SUPPLY_UNITS = {
 COLOUR_WORDS = ("light magenta", "light cyan", "light black", "light gray", "photo black", "matte black",
                 "magenta", "yellow", "black", "cyan", "gray", "grey", "red", "green", "blue", "orange", "violet")
 
-_HEX_TEXT = re.compile(r"(?:0x)?((?:[0-9a-fA-F]{2}[\s:]?){2,})")
 _SERIAL_SUFFIX = re.compile(r"(?:\s*[;,]\s*SN|\s*S/N)\s*:?.*$")
 _MIN_LETTERS = 2
-_MAX_UNDECODABLE_SHARE = 0.25
+_MAX_UNREADABLE_SHARE = 0.25  # control bytes (C1 from Latin-1) in garbage
 
 
 @dataclass
@@ -61,8 +61,8 @@ class Supply:
     type: str
     colour: str
     unit: str
-    level: int | None
-    max_capacity: int | None
+    level: int | None  # an amount; None for the sentinels -1, -2 and -3
+    max_capacity: int | None  # None for the sentinels -1 and -2
     receptacle: bool
     left_ratio: float | None  # share left: content of a consumed supply, free space of a receptacle
     state: str
@@ -87,19 +87,23 @@ def _supply(index: Oid, row: dict[str, SnmpValue], colorants: dict[Oid, SnmpValu
     colour = _colour(index, row.get("colorant"), colorants, described or "")
     description = described or _fallback_description(supply_type, colour)
     receptacle = _is_receptacle(row.get("supply_class"), type_number, description)
-    level, max_capacity, unit = _int(row.get("level")), _int(row.get("max_capacity")), _int(row.get("unit"))
+    level = _in_range(known("prtMarkerSuppliesLevel", row.get("level")))
+    max_capacity = _in_range(known("prtMarkerSuppliesMaxCapacity", row.get("max_capacity")))
+    unit = row.get("unit")
     left_ratio = _left_ratio(level, max_capacity, unit)
+    some_remaining = row.get("level") == LEVEL_SOME_REMAINING
     return Supply(index=str(index[-1]), description=description, type=supply_type, colour=colour,
-                  unit=SUPPLY_UNITS.get(unit, "unknown"), level=level, max_capacity=max_capacity,
-                  receptacle=receptacle, left_ratio=left_ratio, state=_state(level, left_ratio, receptacle))
+                  unit=SUPPLY_UNITS.get(unit, "unknown"), level=level, max_capacity=max_capacity, receptacle=receptacle,
+                  left_ratio=left_ratio, state=_state(level, some_remaining, left_ratio, receptacle))
 
 
-def _int(value: SnmpValue | None) -> int | None:
-    return value if isinstance(value, int) else None
+def _in_range(amount: int | None) -> int | None:
+    """Below the sentinels is outside the MIB's range: no amount either."""
+    return amount if amount is None or amount >= 0 else None
 
 
-def _left_ratio(level: int | None, max_capacity: int | None, unit: int | None) -> float | None:
-    if level is None or level < 0:
+def _left_ratio(level: int | None, max_capacity: int | None, unit: SnmpValue | None) -> float | None:
+    if level is None:
         return None
     if level == 0:
         return 0.0
@@ -110,10 +114,10 @@ def _left_ratio(level: int | None, max_capacity: int | None, unit: int | None) -
     return None
 
 
-def _state(level: int | None, left_ratio: float | None, receptacle: bool) -> str:
-    if level == LEVEL_SOME_REMAINING:
+def _state(level: int | None, some_remaining: bool, left_ratio: float | None, receptacle: bool) -> str:
+    if some_remaining:
         return "some_remaining"
-    if level is None or level < 0:
+    if level is None:
         return "unknown"
     if left_ratio is None:  # a positive amount of unknown proportion: something is left
         return "some_remaining"
@@ -135,29 +139,13 @@ def _is_receptacle(supply_class: SnmpValue | None, type_number: SnmpValue | None
 
 def clean_description(raw: SnmpValue) -> str | None:
     """Readable text from a supply description, or None when nothing readable is left."""
-    data = raw if isinstance(raw, bytes) else str(raw).encode()
-    data = _decode_hex_text(data.replace(b"\x00", b""))
-    text = data.decode("utf-8", errors="replace")
-    undecodable = text.count("\ufffd")
-    text = "".join(char if char.isprintable() else " " for char in text.replace("\ufffd", ""))
-    text = " ".join(_SERIAL_SUFFIX.sub("", text).split())
+    text = display_text(raw)
+    unreadable = sum(not char.isprintable() and not char.isspace() for char in text)
+    text = " ".join(_SERIAL_SUFFIX.sub("", "".join(char if char.isprintable() else " " for char in text)).split())
     letters = sum(char.isalpha() for char in text)
-    if letters < _MIN_LETTERS or undecodable > _MAX_UNDECODABLE_SHARE * (len(text) + undecodable):
+    if letters < _MIN_LETTERS or unreadable > _MAX_UNREADABLE_SHARE * (len(text) + unreadable):
         return None
     return text
-
-
-def _decode_hex_text(data: bytes) -> bytes:
-    """Descriptions some agents send as hex digits ("42 6C 61 63 6B ..."): their bytes, when they are text."""
-    match = _HEX_TEXT.fullmatch(data.strip().decode("ascii", errors="replace"))
-    if not match:
-        return data
-    decoded = bytes.fromhex(re.sub(r"[\s:]", "", match.group(1))).replace(b"\x00", b"")
-    try:
-        text = decoded.decode("utf-8")
-    except UnicodeDecodeError:
-        return data
-    return decoded if text and all(char in string.printable or char.isalpha() for char in text) else data
 
 
 def _colour(index: Oid, colorant: SnmpValue | None, colorants: dict[Oid, SnmpValue], description: str) -> str:

@@ -1,7 +1,7 @@
 """APC PowerNet-MIB (``1.3.6.1.4.1.318.1.1.1``): APC network cards answer only this, not RFC 1628.
 
 Each value is read from the high-precision object (tenths) when the card has it, else from the older
-whole-unit one.
+whole-unit one; the objects' OIDs and sentinels are declared in ``sentinels.py``.
 """
 
 from __future__ import annotations
@@ -13,21 +13,8 @@ from itops.agent.inputs.snmp.walk import Walk
 
 POWERNET_UPS = "1.3.6.1.4.1.318.1.1.1"
 BASIC_BATTERY_STATUS = f"{POWERNET_UPS}.2.1.1.0"
-ADV_BATTERY_CAPACITY_PERCENT = f"{POWERNET_UPS}.2.2.1.0"
-ADV_BATTERY_CELSIUS = f"{POWERNET_UPS}.2.2.2.0"
-ADV_BATTERY_RUNTIME_TICKS = f"{POWERNET_UPS}.2.2.3.0"
 ADV_BATTERY_REPLACE_INDICATOR = f"{POWERNET_UPS}.2.2.4.0"
-ADV_BATTERY_VOLTS = f"{POWERNET_UPS}.2.2.8.0"
-HIGH_PREC_BATTERY_CAPACITY_DECIPERCENT = f"{POWERNET_UPS}.2.3.1.0"
-HIGH_PREC_BATTERY_DECICELSIUS = f"{POWERNET_UPS}.2.3.2.0"
-HIGH_PREC_BATTERY_DECIVOLTS = f"{POWERNET_UPS}.2.3.4.0"
-ADV_INPUT_VOLTS = f"{POWERNET_UPS}.3.2.1.0"
-HIGH_PREC_INPUT_DECIVOLTS = f"{POWERNET_UPS}.3.3.1.0"
 BASIC_OUTPUT_STATUS = f"{POWERNET_UPS}.4.1.1.0"
-ADV_OUTPUT_VOLTS = f"{POWERNET_UPS}.4.2.1.0"
-ADV_OUTPUT_LOAD_PERCENT = f"{POWERNET_UPS}.4.2.3.0"
-HIGH_PREC_OUTPUT_DECIVOLTS = f"{POWERNET_UPS}.4.3.1.0"
-HIGH_PREC_OUTPUT_LOAD_DECIPERCENT = f"{POWERNET_UPS}.4.3.3.0"
 
 TIMETICKS_PER_S = 100
 SINGLE_PHASE = "1"
@@ -56,26 +43,26 @@ REPLACE_INDICATOR = {1: "no", 2: "yes"}
 
 
 def read_apc(walk: Walk, device: DeviceContext) -> UpsReading:
-    runtime_ticks = measured(walk, device, "upsAdvBatteryRunTimeRemaining", (ADV_BATTERY_RUNTIME_TICKS, 1))
+    runtime_ticks = measured(walk, device, ("upsAdvBatteryRunTimeRemaining", 1))
     replace = named_state(walk, device, ADV_BATTERY_REPLACE_INDICATOR, "upsAdvBatteryReplaceIndicator", REPLACE_INDICATOR)
     reading = UpsReading(
         output_source=named_state(walk, device, BASIC_OUTPUT_STATUS, "upsBasicOutputStatus", OUTPUT_SOURCES),
         battery_status=named_state(walk, device, BASIC_BATTERY_STATUS, "upsBasicBatteryStatus", BATTERY_STATUSES),
-        battery_charge_ratio=measured(walk, device, "upsHighPrecBatteryCapacity",
-                                      (HIGH_PREC_BATTERY_CAPACITY_DECIPERCENT, 1000), (ADV_BATTERY_CAPACITY_PERCENT, 100)),
+        battery_charge_ratio=measured(walk, device, ("upsHighPrecBatteryCapacity", 1000),
+                                      ("upsAdvBatteryCapacity", 100)),
         battery_runtime_s=None if runtime_ticks is None else runtime_ticks / TIMETICKS_PER_S,
-        battery_volts=measured(walk, device, "upsHighPrecBatteryActualVoltage",
-                               (HIGH_PREC_BATTERY_DECIVOLTS, 10), (ADV_BATTERY_VOLTS, 1)),
-        battery_celsius=measured(walk, device, "upsHighPrecBatteryTemperature",
-                                 (HIGH_PREC_BATTERY_DECICELSIUS, 10), (ADV_BATTERY_CELSIUS, 1)),
+        battery_volts=measured(walk, device, ("upsHighPrecBatteryActualVoltage", 10),
+                               ("upsAdvBatteryActualVoltage", 1)),
+        battery_celsius=measured(walk, device, ("upsHighPrecBatteryTemperature", 10),
+                                 ("upsAdvBatteryTemperature", 1)),
         battery_replace=None if replace is None else replace == "yes",
     )
-    _put_measured(reading.input_volts, measured(walk, device, "upsHighPrecInputLineVoltage",
-                                                (HIGH_PREC_INPUT_DECIVOLTS, 10), (ADV_INPUT_VOLTS, 1)))
-    _put_measured(reading.output_volts, measured(walk, device, "upsHighPrecOutputVoltage",
-                                                 (HIGH_PREC_OUTPUT_DECIVOLTS, 10), (ADV_OUTPUT_VOLTS, 1)))
-    _put_measured(reading.output_load_ratio, measured(walk, device, "upsHighPrecOutputLoad",
-                                                      (HIGH_PREC_OUTPUT_LOAD_DECIPERCENT, 1000), (ADV_OUTPUT_LOAD_PERCENT, 100)))
+    _put_measured(reading.input_volts, measured(walk, device, ("upsHighPrecInputLineVoltage", 10),
+                                                ("upsAdvInputLineVoltage", 1)))
+    _put_measured(reading.output_volts, measured(walk, device, ("upsHighPrecOutputVoltage", 10),
+                                                 ("upsAdvOutputVoltage", 1)))
+    _put_measured(reading.output_load_ratio, measured(walk, device, ("upsHighPrecOutputLoad", 1000),
+                                                      ("upsAdvOutputLoad", 100)))
     return reading
 
 
