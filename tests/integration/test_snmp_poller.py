@@ -282,7 +282,7 @@ def test_ups_card_with_a_probe_reports_ups_and_room_readings(every_recording_pol
     assert not [labels for name, labels, _v, _ts in every_recording_polled.samples
                 if name == "itops_environment_humidity_ratio" and labels["device"] == device]  # humidity -1: no sensor
     check = poll_check(every_recording_polled, device)
-    assert check.status == CheckStatus.OK and check.message.endswith(" values, profiles environment, ups")
+    assert check.status == CheckStatus.OK and check.message.endswith(" values, read by environment, ups")
 
 
 @pytest.mark.parametrize("recording, readings", [
