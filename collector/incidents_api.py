@@ -292,7 +292,7 @@ def _declare_operations() -> None:
             Field("cause", "Root cause", required=True, max_length=TEXT_MOST),
             Field("resolution", "What fixed it", required=True, max_length=TEXT_MOST),
             Field("force", "Resolve although its alert is still firing (the timeline says so)", "boolean"))),
-        ("close", "Close with the requester's sign-off (验收签字)",
+        ("close", "Close with the requester's sign-off (确认人签字)",
          (Field("sign_off", "Who signed off", required=True, max_length=100),)),
         ("breach_reason", "Record why the SLA was missed (超时原因)",
          (Field("text", "The reason", required=True, max_length=TEXT_MOST),)),

@@ -226,5 +226,5 @@ def add_parser(commands, add_token: Callable[[argparse.ArgumentParser], None]) -
     parser.add_argument("--force", action="store_true", help="resolve: even though its alert is still firing")
     parser.add_argument("--cause", help="resolve: the root cause")
     parser.add_argument("--resolution", help="resolve: what fixed it")
-    parser.add_argument("--sign-off", dest="sign_off", help="close: who signed off (验收签字)")
+    parser.add_argument("--sign-off", dest="sign_off", help="close: who signed off (确认人签字)")
     add_token(parser)

@@ -31,6 +31,7 @@ from itops.collector.admin_cli import render_hosts
 from itops.collector.api_client import table
 from itops.collector.auth import new_token, token_sha256
 from itops.collector.config import GrpcConfig, HttpConfig
+from itops.collector.metric_catalogue import format_value, metric_name
 from itops.collector.tls import write_ca_and_server_certificate
 
 BIN = Path(sys.executable).parent
@@ -80,6 +81,7 @@ agents:
   - id: {DEMO_AGENT_ID}
     token_sha256: {token_sha256(agent_token)}
 alerting:
+  external_url: http://127.0.0.1:{http_port}
   incidents: {{}}
 """)
 
@@ -197,12 +199,13 @@ def _start_collector(data: Path) -> tuple[subprocess.Popen, str, str]:
     return process, fields["grpc"], fields["http"]
 
 
-def _latest(http: str, metric: str) -> float | str:
+def _latest(http: str, metric: str) -> str:
+    """The metric's newest value on this machine, written in its unit."""
     url = f"http://{http}/api/v1/query_range?name={metric}&since=1m&step=1m&aggregation=last&label=host={os.uname().nodename}"
     with urllib.request.urlopen(url, timeout=5) as response:
         series = json.load(response)["series"]
     values = [s["points"][-1][1] for s in series if s["points"] and s["labels"].get("cpu", "total") == "total"]
-    return values[-1] if values else "(waiting)"
+    return format_value(metric, values[-1], "en") if values else "(waiting)"
 
 
 def _get(http: str, path: str) -> dict:
@@ -232,7 +235,8 @@ def _addresses(data: Path, grpc: str, http: str, snmp_port: int, clock_port: int
 def _show(http: str, addresses: list[str], zone: ZoneInfo, clear: bool) -> None:
     lines = ["itops demo — Ctrl-C stops everything", *addresses, "",
              render_hosts(_get(http, "/api/v1/agents")["agents"], zone, utc_now()), ""]
-    lines += [table(("METRIC", "LATEST"), [(metric, _latest(http, metric)) for metric in SHOWN_METRICS]), ""]
+    lines += [table(("METRIC", "", "LATEST"), [(metric, metric_name(metric, "en"), _latest(http, metric))
+                                                for metric in SHOWN_METRICS]), ""]
     lines += [table(("STATUS", "CHECK", "TARGET", "MESSAGE"), [
         (c["status"], c["check"], c["target"], c["message"][:90])
         for c in _get(http, "/api/v1/checks")["checks"] if c["check"] not in ("central_config",)])]

@@ -227,7 +227,7 @@ class IncidentStore:
 
     def close(self, incident_id: str, who: str, at: datetime, sign_off: str,
               entered_at: datetime | None = None) -> Incident:
-        """Close with the sign-off (验收签字) of ``sign_off``, at ``at``."""
+        """Close with the sign-off (确认人签字) of ``sign_off``, at ``at``."""
         with self._editing(incident_id, at, entered_at) as (session, row, at):
             _move(session, row, IncidentState.CLOSED, who, at, f"signed off by {sign_off}")
             row.signed_off_by, row.signed_off_at, row.closed_at = sign_off, at, at

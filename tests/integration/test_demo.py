@@ -3,6 +3,7 @@
 import importlib.util
 import os
 import pathlib
+import re
 import socket
 import subprocess
 import sys
@@ -75,11 +76,14 @@ def test_demo_shows_this_machines_metrics_prints_its_addresses_and_a_working_cli
     assert by_check[("printer_status", "printer-3f")] in ("OK", "WARNING", "CRITICAL")
     assert by_check[("ups_status", "ups-server-room")] in ("OK", "WARNING", "CRITICAL")
     assert by_check[("attendance_clock", "main-entrance")] == "WARNING"  # its clock is 10 minutes off
-    load_line = next(line for line in last_view.splitlines() if line.startswith("itops_host_load1"))
-    float(load_line.split()[-1])  # a number, not "(waiting)"
-    ratio = next(line for line in last_view.splitlines() if line.startswith("itops_host_cpu_usage_ratio")).split()[-1]
-    assert len(ratio.replace("0.", "", 1).lstrip("0")) <= 4, ratio  # four significant digits, not 0.5619999999999635
+    metric_lines = {line.split()[0]: line for line in last_view.splitlines() if line.startswith("itops_host_")}
+    float(metric_lines["itops_host_load1"].split()[-1])  # a number, not "(waiting)"
+    # written in their units with their names, not 0.5619999999999635
+    assert re.search(r"CPU usage +\d+(\.\d)? %$", metric_lines["itops_host_cpu_usage_ratio"]), metric_lines
+    assert re.search(r"\d+ (s|min|h|d)( \d+ (s|min|h))?$", metric_lines["itops_host_uptime_seconds"]), metric_lines
     assert "demo stopped (agent exit 0, collector exit 0)" in stdout
+    # notifications link the console where the demo serves it
+    assert f"external_url: http://127.0.0.1:{http_port}\n" in (tmp_path / "demo" / "collector.yaml").read_text()
 
 
 @pytest.mark.timeout(60)
