@@ -14,6 +14,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import grpc
+import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
@@ -67,6 +68,22 @@ def console_tab(browser: Browser, viewport: dict[str, int], locale: str = "en-US
     yield tab
     context.close()
     assert errors == [], f"script errors in the console: {errors}"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """One chromium for a test module (import this fixture, with ``page`` and ``phone_page``)."""
+    yield from chromium_browser()
+
+
+@pytest.fixture
+def page(browser) -> Iterator[Page]:
+    yield from console_tab(browser, DESKTOP)
+
+
+@pytest.fixture
+def phone_page(browser) -> Iterator[Page]:
+    yield from console_tab(browser, PHONE)
 
 
 def assert_fits_the_width(page: Page) -> None:

@@ -12,9 +12,9 @@ import pytest
 from playwright.sync_api import expect
 
 from .conftest import wait_until
-from .console_support import (DESKTOP, PHONE, admin_call, assert_fits_the_width, chromium_browser, console_agent,
-                              console_tab, fire_incident, log_in, open_incident_by_hand, push_disk_usage,
-                              running_console_collector, say_hello)
+from .console_support import (admin_call, assert_fits_the_width, browser, console_agent, fire_incident, log_in,
+                              open_incident_by_hand, page, phone_page, push_disk_usage, running_console_collector,
+                              say_hello)
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 
@@ -24,19 +24,6 @@ def console(tmp_path_factory, tls_dir):
     yield from running_console_collector(tmp_path_factory.mktemp("console"), tls_dir)
 
 
-@pytest.fixture(scope="module")
-def browser():
-    yield from chromium_browser()
-
-
-@pytest.fixture
-def page(browser):
-    yield from console_tab(browser, DESKTOP)
-
-
-@pytest.fixture
-def phone_page(browser):
-    yield from console_tab(browser, PHONE)
 
 
 def _field(page, name: str):

@@ -11,8 +11,8 @@ import pytest
 from playwright.sync_api import expect
 
 from .conftest import wait_until
-from .console_support import (DESKTOP, admin_call, chromium_browser, console_agent, console_tab, log_in,
-                              open_incident_by_hand, push_samples, running_console_collector, say_hello)
+from .console_support import (DESKTOP, admin_call, browser, console_agent, console_tab, log_in,
+                              open_incident_by_hand, page, push_samples, running_console_collector, say_hello)
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 
@@ -43,19 +43,9 @@ def console(tmp_path_factory, tls_dir):
     next(collectors, None)  # its teardown
 
 
-@pytest.fixture(scope="module")
-def browser():
-    yield from chromium_browser()
-
-
 @pytest.fixture(params=sorted(SIZES))
 def sized_page(request, browser):
     yield from console_tab(browser, SIZES[request.param])
-
-
-@pytest.fixture
-def page(browser):
-    yield from console_tab(browser, DESKTOP)
 
 
 @pytest.fixture

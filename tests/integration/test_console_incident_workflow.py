@@ -13,11 +13,11 @@ import pytest
 from playwright.sync_api import expect
 
 from . import test_console
-from .console_support import admin_call, assert_fits_the_width, fire_incident, log_in
+from .console_support import admin_call, assert_fits_the_width, browser, fire_incident, log_in, page, phone_page
 from .test_console import _field, _fill_and_submit
 
-# test_console's fixtures, under the names the tests ask for (this module gets its own collector and browser)
-console, browser, page, phone_page = test_console.console, test_console.browser, test_console.page, test_console.phone_page
+# test_console's collector, under the name the tests ask for (this module gets its own collector and browser)
+console = test_console.console
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from .clocked_collector import ADMIN_TOKEN, ClockedCollector, SetClock
-from .console_support import DESKTOP, PASSWORD, PHONE, chromium_browser, console_tab, log_in
+from .console_support import PASSWORD, browser, log_in, page, phone_page
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 
@@ -34,19 +34,6 @@ def collector(tmp_path_factory):
     running.stop()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    yield from chromium_browser()
-
-
-@pytest.fixture
-def page(browser):
-    yield from console_tab(browser, DESKTOP)
-
-
-@pytest.fixture
-def phone_page(browser):
-    yield from console_tab(browser, PHONE)
 
 
 def test_the_daily_button_fetches_todays_interim_report(collector, page, tmp_path):

@@ -18,8 +18,8 @@ from itops.alerting.messages import runbook_link
 from itops.alerting.model import Alert, AlertState, Severity
 
 from .conftest import wait_until
-from .console_support import (DESKTOP, PHONE, USERS, admin_call, assert_fits_the_width, chromium_browser,
-                              console_tab, disk_rule, fire_incident, log_in, running_console_collector)
+from .console_support import (DESKTOP, PHONE, USERS, admin_call, assert_fits_the_width, browser, console_tab,
+                              disk_rule, fire_incident, log_in, running_console_collector)
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 
@@ -55,11 +55,6 @@ WORDS_BROKEN_ACROSS_LINES = """(root) => {
 @pytest.fixture(scope="module")
 def console(tmp_path_factory, tls_dir):
     yield from running_console_collector(tmp_path_factory.mktemp("console-runbooks"), tls_dir, RULES)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    yield from chromium_browser()
 
 
 @pytest.fixture(params=[DESKTOP, PHONE], ids=["desktop", "phone"])

@@ -12,6 +12,7 @@ import pytest
 from .conftest import BIN, CollectorProcess, wait_until
 from .test_alerting import _push
 from .test_auth import ApiSession, add_user, make_user
+from .test_incidents_from_alerts import RULES as FIRING_RULES
 
 pytestmark = pytest.mark.integration
 
@@ -306,20 +307,6 @@ def test_unknown_and_invalid_fields_are_refused_naming_the_field(sessions):
     assert declared["properties"]["severity"]["enum"] == ["P1", "P2", "P3", "P4"]
     assert declared["properties"]["title"]["maxLength"] == 500
     assert declared["properties"]["reported_at"]["format"] == "date-time"
-
-
-FIRING_RULES = """\
-rules:
-  - name: SwitchUplinkErrors
-    metric: itops_test_value
-    function: last
-    op: ">"
-    threshold: 10
-    severity: P2
-    labels: {category: network}
-    annotations:
-      summary: "uplink errors {{ value }} on {{ labels.host }}"
-"""
 
 
 @pytest.fixture
