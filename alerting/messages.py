@@ -32,6 +32,7 @@ __all__ = [
     "alert_text",
     "alert_url",
     "console_url",
+    "local_time_text",
     "render_message",
     "runbook_link",
     "truncate_utf8",
@@ -180,9 +181,9 @@ def _section(alert: Alert, settings: MessageSettings) -> Section:
               Field(words["description"], alert_text(alert, "description", settings.language))]
     since = alert.firing_since or alert.pending_since
     if since is not None:
-        fields.append(Field(words["since"], _local_time(since, zone)))
+        fields.append(Field(words["since"], local_time_text(since, zone)))
     if resolved and alert.resolved_at is not None:
-        fields.append(Field(words["resolved_at"], _local_time(alert.resolved_at, zone)))
+        fields.append(Field(words["resolved_at"], local_time_text(alert.resolved_at, zone)))
         if since is not None:
             fields.append(Field(words["lasted"], _duration((alert.resolved_at - since).total_seconds(), words)))
     if alert.value is not None:
@@ -221,7 +222,9 @@ def runbook_link(alert: Alert, external_url: str, language: Language) -> str | N
     return console_url(external_url, f"runbooks/{urllib.parse.quote(name, safe='')}?language={language}")
 
 
-def _local_time(moment: datetime, zone: ZoneInfo) -> str:
+def local_time_text(moment: datetime, zone: ZoneInfo) -> str:
+    """A time as notifications show it: local, to the second, with its offset (``2026-03-02 09:10:00 (UTC+08:00)``);
+    a zone abbreviation would be ambiguous (CST is China's and America's)."""
     local = moment.astimezone(zone)
     offset = local.strftime("%z")
     return f"{local.strftime(_TIME_FORMAT)} (UTC{offset[:3]}:{offset[3:]})"

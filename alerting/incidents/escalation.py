@@ -24,7 +24,7 @@ from itops.alerting.incidents.oncall import OnCall, OnCallConfig
 from itops.alerting.incidents.sla import ClockStatus, SlaPolicy
 from itops.alerting.incidents.store import IncidentStore
 from itops.alerting.maintenance import MaintenancePeriod
-from itops.alerting.messages import console_url
+from itops.alerting.messages import console_url, local_time_text
 from itops.alerting.model import Alert, AlertState
 from itops.alerting.notification_log import NotificationAttempt, NotificationLog, Outcome
 from itops.alerting.notifiers import NotificationContext, Notifier, NotifyError
@@ -146,7 +146,7 @@ class Escalator:
         words = {
             "id": incident.id, "title": incident.title, "level": level + 1,
             "minutes": max(0, round((now - incident.opened_at).total_seconds() / 60)),
-            "deadline": deadline.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z") if deadline else "—",
+            "deadline": local_time_text(deadline, zone) if deadline else "—",
             "url": incident_url(self._extras.get("external_url", ""), incident.id),
             "person": self._people[person].display_name or person,
         }
