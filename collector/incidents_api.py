@@ -30,6 +30,7 @@ from itops.alerting.incidents.store import (
 from itops.alerting.maintenance import MaintenancePeriod
 from itops.alerting.maintenance_store import MaintenanceStore
 from itops.alerting.model import Severity
+from itops.clock import said_utc
 from itops.collector.access import Role, json_error, principal_name, requires
 from itops.collector.http_api import ApiError, iso_or_none, query_choice, query_limit
 from itops.collector.openapi import Field, document
@@ -75,8 +76,8 @@ def _refuse_before_assets_existed(assets: list[AffectedAsset], field: str, momen
     for asset in assets:
         since = first_seen(asset.name)
         if since is not None and moment < since:
-            raise ApiError(field, f"{moment.isoformat()} is before {asset.name} existed "
-                                  f"(first seen by this collector at {since.isoformat()})")
+            raise ApiError(field, f"{said_utc(moment)} is before {asset.name} existed "
+                                  f"(first seen by this collector at {said_utc(since)})")
 
 
 def _still_firing(incident: Incident, firing: FiringFingerprints) -> list[str]:

@@ -29,6 +29,7 @@ from itops.alerting.incidents.model import (
     TimelineRow,
 )
 from itops.alerting.model import Severity
+from itops.clock import said_utc
 from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
@@ -115,7 +116,7 @@ class IncidentStore:
         assets, fingerprints = tuple(assets), tuple(dict.fromkeys(fingerprints))
         at = _not_in_future("reported_at", at, entered_at)
         if occurred_at is not None and occurred_at > at:
-            raise IncidentTimeError("occurred_at", f"{occurred_at.isoformat()} is after the reported time {at.isoformat()}; "
+            raise IncidentTimeError("occurred_at", f"{said_utc(occurred_at)} is after the reported time {said_utc(at)}; "
                                                    "a fault begins before it is reported")
         for attempt in range(_ID_ATTEMPTS):
             try:
@@ -408,7 +409,7 @@ def _not_in_future(field: str, at: datetime, entered_at: datetime | None) -> dat
     if entered_at is None or at <= entered_at:
         return at
     if at - entered_at > MAX_CLOCK_SKEW:
-        raise IncidentTimeError(field, f"{at.isoformat()} is in the future (now {entered_at.isoformat()})")
+        raise IncidentTimeError(field, f"{said_utc(at)} is in the future (now {said_utc(entered_at)})")
     return entered_at
 
 
@@ -416,7 +417,7 @@ def _refuse_before_previous_step(session: Session, row: IncidentRow, at: datetim
     previous = session.scalar(sa.select(sa.func.max(TimelineRow.at)).where(
         TimelineRow.incident_id == row.id, TimelineRow.kind.in_(_LIFECYCLE_KINDS)))
     if previous is not None and at < previous:
-        raise IncidentTimeError("at", f"{at.isoformat()} is before the incident's previous step at {previous.isoformat()}")
+        raise IncidentTimeError("at", f"{said_utc(at)} is before the incident's previous step at {said_utc(previous)}")
 
 
 def _serialize_sqlite_writers(engine: sa.Engine) -> None:

@@ -13,7 +13,8 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-__all__ = ["Clock", "EpochClock", "epoch_ms", "epoch_now", "epoch_seconds", "unix_ms", "utc_datetime", "utc_now"]
+__all__ = ["Clock", "EpochClock", "epoch_ms", "epoch_now", "epoch_seconds", "said_utc", "unix_ms", "utc_datetime",
+           "utc_now"]
 
 Clock = Callable[[], datetime]  # an aware datetime in UTC
 EpochClock = Callable[[], float]  # seconds since the epoch
@@ -44,3 +45,9 @@ def unix_ms(clock: EpochClock) -> int:
 def utc_datetime(clock: EpochClock) -> datetime:
     """What an epoch-seconds clock says, as an aware UTC datetime."""
     return datetime.fromtimestamp(clock(), UTC)
+
+
+def said_utc(moment: datetime) -> str:
+    """A time as an error message says it: UTC to the second, ``2026-12-04T20:38:38Z`` (whatever zone and
+    precision it came in)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
