@@ -41,7 +41,8 @@ LATEST_LOOKBACK_S = 3600.0  # a reading older than this is not "latest" any more
 CHECK_MAX_AGE_S = 86400.0  # a check unreported this long before its agent's last batch was removed
 BACKUP_CHECK = "file_freshness"
 ATTENDANCE_CLOCK_CHECK = "attendance_clock"
-# Metric families that make a `device` a printer, UPS, switch or room sensor (the SNMP profile's output).
+# Metric families that make a `device` a printer, UPS, switch or room sensor (the SNMP profiles' output); a
+# device read by several profiles is the first of these it has series of.
 DEVICE_FAMILIES: tuple[tuple[str, EntityKind], ...] = (
     ("itops_printer_", "printer"), ("itops_ups_", "ups"), ("itops_network_interface_", "switch"),
     ("itops_environment_", "environment"))
@@ -175,6 +176,13 @@ class _Draft:
     checks: list[dict] = field(default_factory=list)
     asset: dict[str, str] = field(default_factory=dict)
     last_seen_ms: int | None = None
+    families: set[EntityKind] = field(default_factory=set)  # a device's: every kind its series belong to
+
+    def key_metrics(self) -> tuple[KeyMetric, ...]:
+        """The readings shown: its kind's, then those of the other kinds a device also is (a UPS card with room
+        probes is a UPS that also reads the room)."""
+        others = [kind for _, kind in DEVICE_FAMILIES if kind in self.families and kind != self.kind]
+        return KEY_METRICS[self.kind] + tuple(key for kind in others for key in KEY_METRICS[kind])
 
 
 class EntityDirectory:
@@ -228,7 +236,7 @@ class EntityDirectory:
     async def _latest_values(self, drafts: Iterable[_Draft], now_s: float) -> dict[int, float]:
         """The newest value within LATEST_LOOKBACK_S of every series a key metric or status reads."""
         wanted = {s.id for d in drafts for s in d.series
-                  if s.name in UP_METRICS or any(k.selects(s) for k in KEY_METRICS[d.kind])}
+                  if s.name in UP_METRICS or any(k.selects(s) for k in d.key_metrics())}
         return await latest_values(self._storage, wanted, now_s)
 
     def _entity(self, draft: _Draft, latest: dict[int, float], open_alerts: int, agent_online: bool) -> Entity:
@@ -289,8 +297,11 @@ def _place_series(drafts: dict[tuple[str, str], _Draft], series: list[SeriesInfo
             kind: EntityKind = "device" if key[0] == "device" else key[0]  # type: ignore[assignment]
             draft = drafts[key] = _Draft(kind, key[1], info.labels.get("agent", ""), asset=_asset_labels(info.labels))
         draft.series.append(info)
-        if draft.kind == "device":
-            draft.kind = next((kind for prefix, kind in DEVICE_FAMILIES if info.name.startswith(prefix)), "device")
+        if key[0] == "device":
+            draft.families.update(kind for prefix, kind in DEVICE_FAMILIES if info.name.startswith(prefix))
+    for draft in drafts.values():  # a device is the first of DEVICE_FAMILIES it belongs to, whatever came first
+        if draft.families:
+            draft.kind = next(kind for _, kind in DEVICE_FAMILIES if kind in draft.families)
 
 
 def _asset_labels(labels: dict[str, str]) -> dict[str, str]:
@@ -361,7 +372,7 @@ def _status(last_seen_ms: int | None, agent_online: bool, up_values: list[float]
 
 def _key_metrics(draft: _Draft, latest: dict[int, float]) -> tuple[EntityMetric, ...]:
     readings = {}
-    for key in KEY_METRICS[draft.kind]:
+    for key in draft.key_metrics():
         values = [(latest[s.id], s) for s in draft.series if key.selects(s) and s.id in latest]
         if values:
             readings[key.name] = _combine(key, values)

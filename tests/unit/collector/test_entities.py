@@ -180,6 +180,20 @@ def test_device_kind_follows_the_metric_families_it_reports(tmp_path):
                      "gen-1": "device", "gate": "attendance_clock", "erp-db": "backup"}
 
 
+def test_a_ups_card_with_room_probes_is_a_ups_that_also_shows_the_room(tmp_path):
+    card = {"host": "pc-1", "device": "ups-card"}
+    samples = [("itops_environment_temperature_celsius", {**card, "sensor": "Temp. Rack"}, 30.0),  # first, on purpose
+               ("itops_ups_battery_charge_ratio", card, 0.9), ("itops_ups_battery_runtime_seconds", card, 4560.0)]
+
+    async def scenario(directory, store, _state):
+        await write_samples(store, "a1", 2, samples, NOW_MS - 5_000)
+        return {e.name: e for e in await directory.entities()}["ups-card"]
+    found = asyncio.run(with_directory(tmp_path, scenario))
+    assert found.kind == "ups"
+    assert readings(found) == {"battery_charge": (0.9, "ratio", None), "battery_runtime": (4560.0, "seconds", None),
+                               "temperature": (30.0, "celsius", "Temp. Rack")}
+
+
 def test_printer_shows_its_lowest_supply_and_page_count(tmp_path):
     printer = entities_by_name(tmp_path)["prn-1"]
     assert readings(printer) == {"lowest_supply_remaining": (0.08, "ratio", "Cyan Toner"),
