@@ -188,6 +188,12 @@ def push_samples(collector: CollectorProcess, tls_dir: Path, token: str, samples
     _ingest(collector, tls_dir, token, "Push", batch)
 
 
+def push_check(collector: CollectorProcess, tls_dir: Path, token: str, check: ingest_pb2.CheckResult) -> None:
+    """One batch with ``check``, stamped now."""
+    check.timestamp_ms = int(time.time() * 1000)
+    _ingest(collector, tls_dir, token, "Push", ingest_pb2.Batch(sequence=next(_sequences), checks=[check]))
+
+
 def push_disk_usage(collector: CollectorProcess, tls_dir: Path, token: str, host: str, ratio: float) -> None:
     push_samples(collector, tls_dir, token, {f'itops_test_disk_used_ratio{{host="{host}"}}': ratio})
 

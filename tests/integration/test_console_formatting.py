@@ -10,9 +10,11 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from itops.v1 import ingest_pb2
+
 from .conftest import wait_until
 from .console_support import (DESKTOP, admin_call, browser, console_agent, console_tab, log_in,
-                              open_incident_by_hand, page, push_samples, running_console_collector, say_hello)
+                              open_incident_by_hand, page, push_check, push_samples, running_console_collector, say_hello)
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 
@@ -37,6 +39,11 @@ def console(tmp_path_factory, tls_dir):
         f'itops_ups_output_source{{device="{UPS}",source="battery"}}': 0.0,
         f'itops_ups_battery_replace_needed{{device="{UPS}"}}': 1.0,
     })
+    push_check(collector, tls_dir, token, ingest_pb2.CheckResult(
+        check="tcp_connect", target="erp.example.internal:443", status=ingest_pb2.CHECK_STATUS_CRITICAL,
+        message="cannot resolve the host name: Name or service not known",
+        labels=[ingest_pb2.Label(name="host", value=HOST)],
+        message_parts=[ingest_pb2.MessagePart(key="connect.unresolved", args={"error": "Name or service not known"})]))
     wait_until(lambda: len([e for e in admin_call(collector, "GET", "/api/v1/entities")["entities"]
                             if e["metrics"]]) == 2, 20, "the host's and the UPS's readings")
     yield collector
@@ -81,6 +88,15 @@ def test_readings_in_chinese(console, page):
     expect(_reading(host, "memory_usage")).to_have_text("内存 50 %")
     expect(_reading(ups, "battery_runtime")).to_have_text("可续航 1 小时 16 分")
     expect(_reading(ups, "on_battery")).to_have_text("供电 市电供电")
+
+
+def test_a_failing_check_says_what_it_found_in_the_readers_language(console, page, chinese_browser):
+    host, _ = _hosts(page, console, "wang")
+    line = host.locator(".check-line[data-check=tcp_connect]")
+    expect(line.locator(".check-message")).to_have_text("cannot resolve the host name: Name or service not known")
+    host, _ = _hosts(chinese_browser, console, "zhao")
+    expect(host.locator(".check-line[data-check=tcp_connect] .check-message")).to_have_text(
+        "无法解析主机名：Name or service not known")
 
 
 def test_each_host_shows_its_agent_id(console, sized_page):

@@ -8,7 +8,7 @@ import { formatTime } from "./time.js";
 import { dataTable, errorNotice, statusBadge } from "./widgets.js";
 
 const REFRESH_MS = 10000;
-const SHOWN_METRICS = 4;
+const SHOWN_METRICS = 6;  // a UPS card with room probes: four UPS readings and the room's two
 
 // The collector writes each reading in its unit and names it in both languages (its metric catalogue).
 function metricText(metric) {
@@ -20,9 +20,12 @@ function metricText(metric) {
     metric.target ? " " : null, h("span", { class: "reading-value" }, text));
 }
 
+// A failing check with what it says, in the reader's language (the agent's own text from an older agent).
 function failingChecks(entity) {
   return (entity.checks ?? []).filter((check) => check.status !== "ok")
-    .map((check) => h("div", { class: "check-line" }, statusBadge(check.status), ` ${check.check} ${check.target ?? ""}`));
+    .map((check) => h("div", { class: "check-line", "data-check": check.check }, statusBadge(check.status),
+      ` ${check.check} ${check.target ?? ""}`,
+      h("div", { class: "check-message" }, check.messages?.[language()] || check.message || "")));
 }
 
 function entityColumns() {
