@@ -81,6 +81,12 @@ def test_readings_are_written_in_their_unit_with_english_names(console, sized_pa
     expect(_reading(ups, "on_battery")).to_have_text("Power on mains")
     expect(_reading(ups, "battery_replace_needed")).to_have_text("Battery replace now")
     assert "ratio" not in host.inner_text() and "seconds" not in ups.inner_text()
+    # a number never wraps away from its unit ("95.8" at a line's end, "%" on the next), however long the row
+    split = sized_page.evaluate("""() => [...document.querySelectorAll(".reading-value")]
+        .filter((e) => getComputedStyle(e).whiteSpace !== "nowrap"
+                       || new Set([...e.getClientRects()].map((r) => Math.round(r.top))).size > 1)
+        .map((e) => e.textContent)""")
+    assert split == [], f"values that may be torn from their unit: {split}"
 
 
 def test_readings_in_chinese(console, page):
