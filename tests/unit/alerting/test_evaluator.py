@@ -165,19 +165,19 @@ def test_annotations_render_value_and_labels(tmp_path):
     h = Harness(tmp_path, "  - {name: R, metric: m, op: '>', threshold: 0.9, severity: P3, "
                           "annotations: {summary: 'CPU {{ value | percent }} on {{ labels.host }}'}}\n")
     [alert] = h.sample(0, 0.953)
-    assert alert.annotations == {"summary": "CPU 95.3% on pc1"}
+    assert alert.annotations == {"summary": "CPU 95.3 % on pc1"}
 
 
 def test_a_pending_alerts_annotations_follow_its_current_value(tmp_path):
     h = Harness(tmp_path, "  - {name: R, metric: m, op: '>', threshold: 0.9, for: 10m, severity: P3, "
                           "annotations: {summary: 'CPU {{ value | percent }} on {{ labels.host }}'}}\n")
     [pending] = h.sample(0, 0.91)
-    assert (pending.state, pending.annotations) == (AlertState.PENDING, {"summary": "CPU 91% on pc1"})
+    assert (pending.state, pending.annotations) == (AlertState.PENDING, {"summary": "CPU 91 % on pc1"})
     assert h.sample(60, 0.97) == []  # no change of state …
     [alert] = h.evaluator.alerts()
-    assert alert.annotations == {"summary": "CPU 97% on pc1"}  # … but the text says what it is now
+    assert alert.annotations == {"summary": "CPU 97 % on pc1"}  # … but the text says what it is now
     [refreshed] = h.evaluator.take_refreshed()
-    assert refreshed.annotations == {"summary": "CPU 97% on pc1"}
+    assert refreshed.annotations == {"summary": "CPU 97 % on pc1"}
     assert h.evaluator.take_refreshed() == []
     h.sample(120, 0.97)
     assert h.evaluator.take_refreshed() == []  # the same text is no news

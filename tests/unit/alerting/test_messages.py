@@ -74,12 +74,12 @@ def test_resolved_message_says_when_and_how_long():
     assert message.colour == "green"
     text = message.as_text()
     assert "已恢复 · P1 Ⅰ级 紧急 · DiskFull\n" in text
-    assert "恢复于: 2024-05-01 11:05:30 (UTC+08:00)\n持续: 1小时5分\n" in text
+    assert "恢复于: 2024-05-01 11:05:30 (UTC+08:00)\n持续: 1 小时 5 分\n" in text
 
 
 def test_resolved_duration_in_english():
     alert = disk_alert(state=AlertState.RESOLVED, resolved_at=RESOLVED)
-    assert "Lasted: 1h 5m\n" in render_message([alert], True, EN).as_text()
+    assert "Lasted: 1 h 5 min\n" in render_message([alert], True, EN).as_text()
 
 
 def test_group_title_counts_alerts_and_takes_worst_severity():
