@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import msgspec
 
 from itops.alerting.model import Alert, AlertState, Severity
-from itops.alerting.units import Language, format_duration
+from itops.alerting.units import Language, format_duration, format_number
 
 __all__ = [
     "COLOUR_HEX",
@@ -184,7 +184,7 @@ def _section(alert: Alert, settings: MessageSettings) -> Section:
         if since is not None:
             fields.append(Field(words["lasted"], format_duration((alert.resolved_at - since).total_seconds(), settings.language)))
     if alert.value is not None:
-        fields.append(Field(words["value"], f"{alert.value:g}"))
+        fields.append(Field(words["value"], alert.value_texts.get(settings.language) or format_number(alert.value, 4)))
     fields.append(Field(words["labels"], ", ".join(f"{name}={alert.labels[name]}" for name in sorted(alert.labels))))
     runbook = runbook_link(alert, settings.external_url, settings.language)
     if runbook:

@@ -15,7 +15,7 @@ from typing import Annotated, Callable, Literal
 
 import msgspec
 
-from itops.alerting.metric_catalogue import format_value, metric_entry
+from itops.alerting.metric_catalogue import LANGUAGES, format_value, metric_entry
 from itops.alerting.model import Severity
 from itops.alerting.templates import Template, TemplateError, ValueWriter, compile_template
 from itops.alerting.units import Language, Unit, format_in_unit
@@ -78,6 +78,7 @@ class _RuleBase:
     annotations: dict[str, Template]
     for_s: float
     source: str  # "file:line", for messages
+    value_writer: ValueWriter | None  # how the value is written in its unit; None: a number alone
 
     def render_annotations(self, value: float | None, labels: dict[str, str], message: str = "",
                            messages: dict[str, str] | None = None) -> dict[str, str]:
@@ -89,6 +90,12 @@ class _RuleBase:
             language = annotation_language(key)
             rendered[key] = template.render(value, labels, in_language.get(language) or message, language)
         return rendered
+
+    def value_texts(self, value: float | None, labels: dict[str, str]) -> dict[str, str]:
+        """The value in its unit in every language, for the Value field of notifications."""
+        if value is None or self.value_writer is None:
+            return {}
+        return {language: self.value_writer(value, language, labels) for language in LANGUAGES}
 
 
 def annotation_language(key: str) -> Language:
@@ -189,9 +196,9 @@ def _build_rule(spec: RuleSpec, where: str, file: str) -> Rule:
     kinds = [kind for kind in ("metric", "check", "offline") if getattr(spec, kind) is not None]
     if len(kinds) != 1:
         raise FieldProblem(where, "a rule needs exactly one of metric, check or offline")
-    common = dict(name=spec.name, labels=dict(spec.labels),
-                  annotations=_templates(spec.annotations, where, _value_writer(spec)),
-                  for_s=float(spec.for_), source=file)
+    value_writer = _value_writer(spec)
+    common = dict(name=spec.name, labels=dict(spec.labels), annotations=_templates(spec.annotations, where, value_writer),
+                  for_s=float(spec.for_), source=file, value_writer=value_writer)
     if spec.check is not None:
         return CheckRule(**common, check=spec.check, statuses=_statuses(spec.statuses, where))
     severity = _severity(spec.severity, f"{where}.severity")
