@@ -16,19 +16,21 @@ from collections.abc import Callable, Iterable, Mapping
 
 from itops.alerting.messages import Language
 from itops.alerting.reports.texts import LANGUAGES
-from itops.check_words import clock_offset
+from itops.alerting.units import format_duration, format_percent
 
 __all__ = ["CATALOGUE", "MESSAGE_SEPARATORS", "NAMED_FORMATS", "render_check_message", "rendered_messages"]
 
 MESSAGE_SEPARATORS: dict[Language, str] = {"zh-CN": "；", "en": "; "}
 
 
-def _offset_zh(drift_s: float) -> str:
+def _offset(drift_s: float, zh: bool) -> str:
+    """``快 10 分`` / ``10 min fast``, ``慢 45 秒`` / ``45 s slow``, written by the one unit formatter."""
     if drift_s == 0:
-        return "时间准确"
-    magnitude = abs(drift_s)
-    amount = f"{magnitude / 60:.0f} 分钟" if magnitude >= 120 else f"{magnitude:.0f} 秒"
-    return f"{'快' if drift_s > 0 else '慢'} {amount}"
+        return "时间准确" if zh else "in time"
+    amount = format_duration(abs(drift_s), "zh-CN" if zh else "en")
+    if zh:
+        return f"{'快' if drift_s > 0 else '慢'} {amount}"
+    return f"{amount} {'fast' if drift_s > 0 else 'slow'}"
 
 
 _CLOCK_STORES = {"records": ("考勤记录", "attendance record"), "users": ("用户", "user"),
@@ -61,19 +63,19 @@ def _pair(words: dict[str, tuple[str, str]], value: str, index: int, otherwise: 
 def _runtime(value: str, zh: bool) -> str:
     if not value:
         return "剩余续航未知" if zh else "runtime unknown"
-    minutes = f"{float(value) / 60:.0f}"
-    return f"可续航 {minutes} 分钟" if zh else f"{minutes} minutes of runtime left"
+    runtime = format_duration(float(value), "zh-CN" if zh else "en")
+    return f"可续航 {runtime}" if zh else f"{runtime} of runtime left"
 
 
 def _charge(value: str, zh: bool) -> str:
     if not value:
         return "电池电量未知" if zh else "battery charge unknown"
-    return f"电池电量 {float(value):.0%}" if zh else f"battery {float(value):.0%} charged"
+    return f"电池电量 {format_percent(float(value))}" if zh else f"battery {format_percent(float(value))} charged"
 
 
 # Named formats of an argument: name → (zh-CN, en), each turning the argument's text into words.
 NAMED_FORMATS: dict[str, tuple[Callable[[str], str], Callable[[str], str]]] = {
-    "offset": (lambda v: _offset_zh(float(v)), lambda v: clock_offset(float(v))),
+    "offset": (lambda v: _offset(float(v), True), lambda v: _offset(float(v), False)),
     "clock_store": (lambda v: _pair(_CLOCK_STORES, v, 0, "{}"), lambda v: _pair(_CLOCK_STORES, v, 1, "{}")),
     "printer_conditions": (lambda v: "、".join(_pair(_PRINTER_CONDITIONS, c, 0, "{}") for c in v.split(",")),
                            lambda v: ", ".join(_pair(_PRINTER_CONDITIONS, c, 1, "{}") for c in v.split(","))),
