@@ -55,9 +55,9 @@ def test_a_part_is_rendered_in_the_readers_language_with_its_named_formats():
              {"key": "attendance_clock.storage", "args": {"store": "records", "percent": "85", "count": "85000",
                                                           "capacity": "100000"}}]
     assert render_check_message(parts, "fallback", "zh-CN") == \
-        "在线；时钟快 10 分（误差超过 300 秒）；考勤记录存储已用 85%（85000/100000）"
+        "在线；时钟快 10 分（误差超过 5 分）；考勤记录存储已用 85 %（85000/100000）"
     assert render_check_message(parts, "fallback", "en") == \
-        "online; clock is 10 min fast (more than 300 s off); attendance record storage 85% full (85000 of 100000)"
+        "online; clock is 10 min fast (more than 5 min off); attendance record storage 85 % full (85000 of 100000)"
 
 
 def test_the_agents_text_is_shown_for_an_old_agent_an_unknown_key_or_a_missing_argument():
