@@ -19,7 +19,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from itops.agent.inputs.base import Accumulator
-from itops.check_words import clock_offset
 from itops.v1 import ingest_pb2
 
 __all__ = ["CHECK_MESSAGES", "ENGLISH_FORMATS", "CheckMessage", "CheckStatus", "MessagePart", "report_check"]
@@ -28,9 +27,19 @@ CHECK_MESSAGES: dict[str, CheckMessage] = {}  # key → its declaration, for eve
 MESSAGE_SEPARATOR = "; "
 
 
+def clock_offset(drift_s: float) -> str:
+    """A clock's offset from true time in the fallback text: ``in time``, ``45 s slow``, ``10 min fast`` (the
+    collector writes it in the reader's language with the one unit formatter, ``itops.alerting.units``)."""
+    if drift_s == 0:
+        return "in time"
+    magnitude = abs(drift_s)
+    amount = f"{magnitude / 60:.0f} min" if magnitude >= 120 else f"{magnitude:.0f} s"
+    return f"{amount} {'fast' if drift_s > 0 else 'slow'}"
+
+
 # Named formats a template may give an argument (``{drift_s:offset}``) besides Python's own; the collector's
 # catalogue has the same names in every language.
-ENGLISH_FORMATS: dict[str, Callable[[object], str]] = {"offset": clock_offset}
+ENGLISH_FORMATS: dict[str, Callable[[object], str]] = {"offset": lambda drift_s: clock_offset(float(drift_s))}
 
 
 class _EnglishFormatter(string.Formatter):

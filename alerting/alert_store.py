@@ -78,6 +78,7 @@ def _to_record(tracked: TrackedAlert) -> dict:
     return {
         "rule": alert.rule, "labels": alert.labels, "annotations": alert.annotations,
         "severity": alert.severity.value, "state": alert.state.value, "value": alert.value,
+        "value_texts": alert.value_texts,
         "flapping": alert.flapping, **{name: _iso(getattr(alert, name)) for name in _TIMES},
         "holds": tracked.holds, "last_held": _iso(tracked.last_held), "changes": [_iso(t) for t in tracked.changes],
         "message": tracked.message, "messages": tracked.messages,
@@ -88,6 +89,6 @@ def _from_record(record: dict) -> TrackedAlert:
     alert = Alert(
         rule=record["rule"], labels=record["labels"], annotations=record["annotations"],
         severity=Severity(record["severity"]), state=AlertState(record["state"]), value=record["value"],
-        flapping=record["flapping"], **{name: _parse(record[name]) for name in _TIMES})
+        value_texts=record.get("value_texts", {}), flapping=record["flapping"], **{name: _parse(record[name]) for name in _TIMES})
     return TrackedAlert(alert, record["holds"], _parse(record["last_held"]), tuple(map(_parse, record["changes"])),
                         record["message"], record.get("messages", {}))  # records from before messages have none

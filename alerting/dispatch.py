@@ -240,7 +240,7 @@ class Dispatcher:
             if alert.state not in (AlertState.FIRING, AlertState.RESOLVED):
                 continue
             snapshot = dataclasses.replace(alert, labels=dict(alert.labels), annotations=dict(alert.annotations),
-                                           muted_by=list(alert.muted_by))
+                                           value_texts=dict(alert.value_texts), muted_by=list(alert.muted_by))
             for route in self._root.match(alert.labels):
                 self._group_for(route, alert.labels, now).alerts[alert.fingerprint] = snapshot
         self._wake.set()
@@ -253,7 +253,8 @@ class Dispatcher:
                 held = group.alerts.get(alert.fingerprint)
                 if held is not None:
                     group.alerts[alert.fingerprint] = dataclasses.replace(
-                        held, annotations=dict(alert.annotations), value=alert.value)
+                        held, annotations=dict(alert.annotations), value=alert.value,
+                        value_texts=dict(alert.value_texts))
 
     def _group_for(self, route: Route, labels: Mapping[str, str], now: float) -> _Group:
         receiver = route.receiver_for(labels, self._receivers)

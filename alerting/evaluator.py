@@ -277,11 +277,20 @@ class Evaluator:
     def _refresh_annotations(self, tracked: TrackedAlert, rule: Rule) -> None:
         """A pending or firing alert's text follows its current value and message, not the ones it had
         when it changed state (``take_refreshed`` hands the changed texts on)."""
-        annotations = rule.render_annotations(tracked.alert.value, tracked.alert.labels, tracked.message)
-        if annotations != tracked.alert.annotations:
-            tracked.alert.annotations = annotations
+        if self._render(tracked, rule):
             self._unsaved[tracked.alert.fingerprint] = tracked
             self._refreshed[tracked.alert.fingerprint] = tracked
+
+    @staticmethod
+    def _render(tracked: TrackedAlert, rule: Rule) -> bool:
+        """The alert's annotations and value texts from its current value and message; True when they changed."""
+        alert = tracked.alert
+        annotations = rule.render_annotations(alert.value, alert.labels, tracked.message, tracked.messages)
+        value_texts = rule.value_texts(alert.value, alert.labels)
+        if (annotations, value_texts) == (alert.annotations, alert.value_texts):
+            return False
+        alert.annotations, alert.value_texts = annotations, value_texts
+        return True
 
     def take_refreshed(self) -> list[Alert]:
         """The alerts whose annotations changed without a change of state since the last call."""
@@ -310,7 +319,7 @@ class Evaluator:
         alert.state, alert.last_change = state, now
         rule = self._rules.get(alert.rule)
         if rule is not None:
-            alert.annotations = rule.render_annotations(alert.value, alert.labels, tracked.message, tracked.messages)
+            self._render(tracked, rule)
         self._update_flapping(tracked, now, changed)
         self._record(tracked, changed)
 

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import msgspec
 
 from itops.alerting.model import Alert, AlertState, Severity
+from itops.alerting.units import Language, format_duration, format_number
 
 __all__ = [
     "COLOUR_HEX",
@@ -38,7 +39,6 @@ __all__ = [
     "truncate_utf8",
 ]
 
-Language = Literal["zh-CN", "en"]
 Colour = Literal["red", "orange", "yellow", "green", "blue", "grey"]
 
 COLOUR_HEX: dict[str, str] = {
@@ -70,13 +70,11 @@ _WORDS: dict[str, dict[str, str]] = {
         "summary": "摘要", "description": "详情", "since": "开始于", "resolved_at": "恢复于", "lasted": "持续",
         "value": "当前值", "labels": "标签", "runbook": "处置手册", "details": "告警详情", "resolved": "已恢复",
         "firing": "告警中", "group": "{name} 等 {count} 条告警", "flapping": "状态抖动中",
-        "day": "天", "hour": "小时", "minute": "分", "second": "秒",
     },
     "en": {
         "summary": "Summary", "description": "Description", "since": "Since", "resolved_at": "Resolved at",
         "lasted": "Lasted", "value": "Value", "labels": "Labels", "runbook": "Runbook", "details": "Details",
         "resolved": "RESOLVED", "firing": "FIRING", "group": "{count} alerts: {name}", "flapping": "flapping",
-        "day": "d", "hour": "h", "minute": "m", "second": "s",
     },
 }
 _TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -185,9 +183,9 @@ def _section(alert: Alert, settings: MessageSettings) -> Section:
     if resolved and alert.resolved_at is not None:
         fields.append(Field(words["resolved_at"], local_time_text(alert.resolved_at, zone)))
         if since is not None:
-            fields.append(Field(words["lasted"], _duration((alert.resolved_at - since).total_seconds(), words)))
+            fields.append(Field(words["lasted"], format_duration((alert.resolved_at - since).total_seconds(), settings.language)))
     if alert.value is not None:
-        fields.append(Field(words["value"], f"{alert.value:g}"))
+        fields.append(Field(words["value"], alert.value_texts.get(settings.language) or format_number(alert.value, 4)))
     fields.append(Field(words["labels"], ", ".join(f"{name}={alert.labels[name]}" for name in sorted(alert.labels))))
     runbook = runbook_link(alert, settings.external_url, settings.language)
     if runbook:
@@ -228,12 +226,3 @@ def local_time_text(moment: datetime, zone: ZoneInfo) -> str:
     local = moment.astimezone(zone)
     offset = local.strftime("%z")
     return f"{local.strftime(_TIME_FORMAT)} (UTC{offset[:3]}:{offset[3:]})"
-
-
-def _duration(seconds: float, words: dict[str, str]) -> str:
-    remaining, parts = int(seconds), []
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1)):
-        count, remaining = divmod(remaining, size)
-        if count:
-            parts.append(f"{count}{words[unit]}")
-    return (" " if words["day"] == "d" else "").join(parts[:2]) or f"0{words['second']}"

@@ -94,6 +94,7 @@ class Alert:
     severity: Severity
     state: AlertState = AlertState.INACTIVE
     value: float | None = None
+    value_texts: dict[str, str] = field(default_factory=dict)  # language → the value in its unit (rules.value_texts)
     pending_since: datetime | None = None
     firing_since: datetime | None = None
     resolved_at: datetime | None = None

@@ -15,14 +15,16 @@ from typing import Annotated, Callable, Literal
 
 import msgspec
 
+from itops.alerting.metric_catalogue import LANGUAGES, format_value, metric_entry
 from itops.alerting.model import Severity
-from itops.alerting.templates import Template, TemplateError, compile_template
+from itops.alerting.templates import Template, TemplateError, ValueWriter, compile_template
+from itops.alerting.units import Language, Unit, format_in_unit
 from itops.alerting.windows import COVERED_FUNCTIONS, DEFAULT_MIN_COVERAGE
 from itops.yamlconf import ConfigError, Duration, FieldProblem, load_file
 
 __all__ = [
     "CheckRule", "FUNCTIONS", "MetricRule", "OPERATORS", "OfflineRule", "Rule", "RuleFileConfig", "RuleLoadError",
-    "RuleSet", "load_rules", "rule_file_paths",
+    "RuleSet", "annotation_language", "load_rules", "rule_file_paths",
 ]
 
 FUNCTIONS = ("last", "avg", "min", "max", "rate", "count", "seconds_until_full", "absent")
@@ -76,14 +78,29 @@ class _RuleBase:
     annotations: dict[str, Template]
     for_s: float
     source: str  # "file:line", for messages
+    value_writer: ValueWriter | None  # how the value is written in its unit; None: a number alone
 
     def render_annotations(self, value: float | None, labels: dict[str, str], message: str = "",
                            messages: dict[str, str] | None = None) -> dict[str, str]:
         """``{{ message }}`` is the check message in the annotation's language (``summary_zh``: zh-CN, else en)
         when the collector rendered it, else the agent's text."""
         in_language = messages or {}
-        return {key: template.render(value, labels, in_language.get("zh-CN" if key.endswith("_zh") else "en") or message)
-                for key, template in self.annotations.items()}
+        rendered = {}
+        for key, template in self.annotations.items():
+            language = annotation_language(key)
+            rendered[key] = template.render(value, labels, in_language.get(language) or message, language)
+        return rendered
+
+    def value_texts(self, value: float | None, labels: dict[str, str]) -> dict[str, str]:
+        """The value in its unit in every language, for the Value field of notifications."""
+        if value is None or self.value_writer is None:
+            return {}
+        return {language: self.value_writer(value, language, labels) for language in LANGUAGES}
+
+
+def annotation_language(key: str) -> Language:
+    """``summary_zh``, ``description_zh``: zh-CN; every other annotation: en."""
+    return "zh-CN" if key.endswith("_zh") else "en"
 
 
 @dataclass(frozen=True)
@@ -179,8 +196,9 @@ def _build_rule(spec: RuleSpec, where: str, file: str) -> Rule:
     kinds = [kind for kind in ("metric", "check", "offline") if getattr(spec, kind) is not None]
     if len(kinds) != 1:
         raise FieldProblem(where, "a rule needs exactly one of metric, check or offline")
-    common = dict(name=spec.name, labels=dict(spec.labels), annotations=_templates(spec.annotations, where),
-                  for_s=float(spec.for_), source=file)
+    value_writer = _value_writer(spec)
+    common = dict(name=spec.name, labels=dict(spec.labels), annotations=_templates(spec.annotations, where, value_writer),
+                  for_s=float(spec.for_), source=file, value_writer=value_writer)
     if spec.check is not None:
         return CheckRule(**common, check=spec.check, statuses=_statuses(spec.statuses, where))
     severity = _severity(spec.severity, f"{where}.severity")
@@ -254,11 +272,30 @@ def _patterns(match_re: dict[str, str], where: str) -> dict[str, re.Pattern[str]
     return patterns
 
 
-def _templates(annotations: dict[str, str], where: str) -> dict[str, Template]:
+# The unit of a function's answer when it is not the metric's own (None: the metric's unit).
+_FUNCTION_UNITS: dict[str, Unit | None] = {"seconds_until_full": "seconds", "count": "count"}
+_RATE_UNITS: dict[str, Unit] = {"bytes": "bytes_per_second"}
+
+
+def _value_writer(spec: RuleSpec) -> ValueWriter | None:
+    """How ``{{ value | unit }}`` writes this rule's value: by the function's unit, else the metric's (catalogue)."""
+    if spec.metric is None or spec.function == "absent":
+        return None
+    if spec.function == "rate":
+        unit = _RATE_UNITS.get(metric_entry(spec.metric.removesuffix("_total")).unit, "per_second")  # x_bytes_total
+        return lambda value, language, labels: format_in_unit(unit, value, language)
+    function_unit = _FUNCTION_UNITS.get(spec.function)
+    if function_unit is not None:
+        return lambda value, language, labels: format_in_unit(function_unit, value, language)
+    entry = metric_entry(spec.metric)
+    return lambda value, language, labels: format_value(entry, value, language, labels)
+
+
+def _templates(annotations: dict[str, str], where: str, unit: ValueWriter | None) -> dict[str, Template]:
     templates = {}
     for key, text in annotations.items():
         try:
-            templates[key] = compile_template(text)
+            templates[key] = compile_template(text, unit)
         except TemplateError as error:
             raise FieldProblem(f"{where}.annotations.{key}", f"bad template: {error}") from None
     return templates

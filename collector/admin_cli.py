@@ -24,7 +24,7 @@ from itops.clock import utc_now
 from itops.collector import incidents_cli
 from itops.cli_support import quiet_when_output_closes
 from itops.collector.api_client import ApiUnreachable, get_json, local_time, send_json, table, zone_caption
-from itops.collector.metric_catalogue import format_value, metric_name
+from itops.alerting.metric_catalogue import format_value, metric_name
 from itops.collector.report_cli import add_report_parser, run_report
 
 __all__ = ["main"]

@@ -16,19 +16,21 @@ from collections.abc import Callable, Iterable, Mapping
 
 from itops.alerting.messages import Language
 from itops.alerting.reports.texts import LANGUAGES
-from itops.check_words import clock_offset
+from itops.alerting.units import format_duration, format_percent
 
 __all__ = ["CATALOGUE", "MESSAGE_SEPARATORS", "NAMED_FORMATS", "render_check_message", "rendered_messages"]
 
 MESSAGE_SEPARATORS: dict[Language, str] = {"zh-CN": "；", "en": "; "}
 
 
-def _offset_zh(drift_s: float) -> str:
+def _offset(drift_s: float, zh: bool) -> str:
+    """``快 10 分`` / ``10 min fast``, ``慢 45 秒`` / ``45 s slow``, written by the one unit formatter."""
     if drift_s == 0:
-        return "时间准确"
-    magnitude = abs(drift_s)
-    amount = f"{magnitude / 60:.0f} 分钟" if magnitude >= 120 else f"{magnitude:.0f} 秒"
-    return f"{'快' if drift_s > 0 else '慢'} {amount}"
+        return "时间准确" if zh else "in time"
+    amount = format_duration(abs(drift_s), "zh-CN" if zh else "en")
+    if zh:
+        return f"{'快' if drift_s > 0 else '慢'} {amount}"
+    return f"{amount} {'fast' if drift_s > 0 else 'slow'}"
 
 
 _CLOCK_STORES = {"records": ("考勤记录", "attendance record"), "users": ("用户", "user"),
@@ -61,19 +63,19 @@ def _pair(words: dict[str, tuple[str, str]], value: str, index: int, otherwise: 
 def _runtime(value: str, zh: bool) -> str:
     if not value:
         return "剩余续航未知" if zh else "runtime unknown"
-    minutes = f"{float(value) / 60:.0f}"
-    return f"可续航 {minutes} 分钟" if zh else f"{minutes} minutes of runtime left"
+    runtime = format_duration(float(value), "zh-CN" if zh else "en")
+    return f"可续航 {runtime}" if zh else f"{runtime} of runtime left"
 
 
 def _charge(value: str, zh: bool) -> str:
     if not value:
         return "电池电量未知" if zh else "battery charge unknown"
-    return f"电池电量 {float(value):.0%}" if zh else f"battery {float(value):.0%} charged"
+    return f"电池电量 {format_percent(float(value))}" if zh else f"battery {format_percent(float(value))} charged"
 
 
 # Named formats of an argument: name → (zh-CN, en), each turning the argument's text into words.
 NAMED_FORMATS: dict[str, tuple[Callable[[str], str], Callable[[str], str]]] = {
-    "offset": (lambda v: _offset_zh(float(v)), lambda v: clock_offset(float(v))),
+    "offset": (lambda v: _offset(float(v), True), lambda v: _offset(float(v), False)),
     "clock_store": (lambda v: _pair(_CLOCK_STORES, v, 0, "{}"), lambda v: _pair(_CLOCK_STORES, v, 1, "{}")),
     "printer_conditions": (lambda v: "、".join(_pair(_PRINTER_CONDITIONS, c, 0, "{}") for c in v.split(",")),
                            lambda v: ", ".join(_pair(_PRINTER_CONDITIONS, c, 1, "{}") for c in v.split(","))),
@@ -82,6 +84,10 @@ NAMED_FORMATS: dict[str, tuple[Callable[[str], str], Callable[[str], str]]] = {
     "ups_charge": (lambda v: _charge(v, True), lambda v: _charge(v, False)),
     "supply_state": (lambda v: _pair(_SUPPLY_STATES, v, 0, "{}"), lambda v: _pair(_SUPPLY_STATES, v, 1, "{}")),
     "hardware_field": (lambda v: _pair(_HARDWARE_FIELDS, v, 0, "{}"), lambda v: _pair(_HARDWARE_FIELDS, v, 1, "{}")),
+    "percent": (lambda v: format_percent(float(v)), lambda v: format_percent(float(v))),
+    "seconds": (lambda v: format_duration(float(v), "zh-CN"), lambda v: format_duration(float(v), "en")),
+    "hours": (lambda v: format_duration(float(v) * 3600, "zh-CN"), lambda v: format_duration(float(v) * 3600, "en")),
+    "days": (lambda v: format_duration(float(v) * 86400, "zh-CN"), lambda v: format_duration(float(v) * 86400, "en")),
     "or_none": (lambda v: v or "无匹配", lambda v: v or "none matched"),
     "or_unreported": (lambda v: v or "未报告", lambda v: v or "not reported"),
 }
@@ -96,44 +102,44 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "attendance_clock.protocol_error": ("{error}", "{error}"),
     "attendance_clock.comm_key_refused": ("在线，但拒绝了通信密码 {comm_key}：请在配置中填写考勤机的通信密码（Comm Key）",
                                           "online, but refused comm key {comm_key}: set the clock's Comm Key in the config"),
-    "attendance_clock.no_answer": ("{timeout_s:g} 秒内无应答", "no answer within {timeout_s:g} s"),
+    "attendance_clock.no_answer": ("{timeout_s:seconds}内无应答", "no answer within {timeout_s:seconds}"),
     "attendance_clock.refused": ("连接被拒绝，端口未开放", "connection refused, the port is closed"),
     "attendance_clock.socket_error": ("{error}", "{error}"),
-    "attendance_clock.port_no_answer": ("TCP 端口 {port}：{timeout_s:g} 秒内无应答", "TCP port {port}: no answer within {timeout_s:g} s"),
+    "attendance_clock.port_no_answer": ("TCP 端口 {port}：{timeout_s:seconds}内无应答", "TCP port {port}: no answer within {timeout_s:seconds}"),
     "attendance_clock.port_refused": ("TCP 端口 {port}：连接被拒绝，端口未开放",
                                       "TCP port {port}: connection refused, the port is closed"),
     "attendance_clock.port_error": ("TCP 端口 {port}：{error}", "TCP port {port}: {error}"),
     "attendance_clock.online": ("在线", "online"),
     "attendance_clock.drift_corrected": ("时钟{drift_s:offset}，已校准为采集端时间", "clock was {drift_s:offset}, set it to the agent's time"),
-    "attendance_clock.drift_over_limit": ("时钟{drift_s:offset}（误差超过 {limit_s:g} 秒）",
-                                          "clock is {drift_s:offset} (more than {limit_s:g} s off)"),
+    "attendance_clock.drift_over_limit": ("时钟{drift_s:offset}（误差超过 {limit_s:seconds}）",
+                                          "clock is {drift_s:offset} (more than {limit_s:seconds} off)"),
     "attendance_clock.drift": ("时钟{drift_s:offset}", "clock {drift_s:offset}"),
-    "attendance_clock.storage": ("{store:clock_store}存储已用 {percent}%（{count}/{capacity}）",
-                                 "{store:clock_store} storage {percent}% full ({count} of {capacity})"),
-    "attendance_clock.storage_full": ("{store:clock_store}存储已用 {percent}%（{count}/{capacity}），新记录将被拒绝或覆盖旧记录",
-                                      "{store:clock_store} storage {percent}% full ({count} of {capacity}), "
+    "attendance_clock.storage": ("{store:clock_store}存储已用 {percent} %（{count}/{capacity}）",
+                                 "{store:clock_store} storage {percent} % full ({count} of {capacity})"),
+    "attendance_clock.storage_full": ("{store:clock_store}存储已用 {percent} %（{count}/{capacity}），新记录将被拒绝或覆盖旧记录",
+                                      "{store:clock_store} storage {percent} % full ({count} of {capacity}), "
                                       "new entries are refused or overwrite old ones"),
     # file_freshness
     "file_freshness.no_file": ("没有与 {pattern} 匹配的文件", "no file matches {pattern}"),
-    "file_freshness.too_old": ("{target} 最新文件超过 {max_age_h:g} 小时未更新：{file} 修改于 {age_h:.1f} 小时前",
-                               "last {target} older than {max_age_h:g} h: {file} modified {age_h:.1f} h ago"),
+    "file_freshness.too_old": ("{target} 最新文件超过 {max_age_h:hours}未更新：{file} 修改于 {age_h:hours}前",
+                               "last {target} older than {max_age_h:hours}: {file} modified {age_h:hours} ago"),
     "file_freshness.too_small": ("{target} 最新文件小于 {min_size_text}：{file} 只有 {size_text}",
                                  "last {target} smaller than {min_size_text}: {file} is {size_text}"),
-    "file_freshness.fresh": ("{target} 最新文件 {file} 修改于 {age_h:.1f} 小时前，{size_text}",
-                             "last {target} {file} modified {age_h:.1f} h ago, {size_text}"),
+    "file_freshness.fresh": ("{target} 最新文件 {file} 修改于 {age_h:hours}前，{size_text}",
+                             "last {target} {file} modified {age_h:hours} ago, {size_text}"),
     # tcp_connect, and connecting in general (http, ping)
     "tcp_connect.accepted": ("连接成功", "connection accepted"),
     "connect.unresolved": ("无法解析主机名：{error}", "cannot resolve the host name: {error}"),
     "connect.refused": ("连接被拒绝：端口上没有服务在监听", "connection refused: nothing listens on the port"),
-    "connect.timed_out": ("超时：{timeout_s:g} 秒内无应答", "timed out: no answer within {timeout_s:g}s"),
+    "connect.timed_out": ("超时：{timeout_s:seconds}内无应答", "timed out: no answer within {timeout_s:seconds}"),
     "connect.failed": ("无法连接：{error}", "cannot connect: {error}"),
     # certificates (http, tls_certificate_file)
-    "certificate.expired": ("证书已过期 {days_ago:.1f} 天", "certificate expired {days_ago:.1f} days ago"),
-    "certificate.expires": ("证书 {days:.1f} 天后过期", "certificate expires in {days:.1f} days"),
-    "certificate.expires_critical": ("证书 {days:.1f} 天后过期（低于 {limit_days:g} 天为严重）",
-                                     "certificate expires in {days:.1f} days (critical below {limit_days:g} days)"),
-    "certificate.expires_warning": ("证书 {days:.1f} 天后过期（低于 {limit_days:g} 天为警告）",
-                                    "certificate expires in {days:.1f} days (warning below {limit_days:g} days)"),
+    "certificate.expired": ("证书已过期 {days_ago:days}", "certificate expired {days_ago:days} ago"),
+    "certificate.expires": ("证书 {days:days}后过期", "certificate expires in {days:days}"),
+    "certificate.expires_critical": ("证书 {days:days}后过期（低于 {limit_days:days}为严重）",
+                                     "certificate expires in {days:days} (critical below {limit_days:days})"),
+    "certificate.expires_warning": ("证书 {days:days}后过期（低于 {limit_days:days}为警告）",
+                                    "certificate expires in {days:days} (warning below {limit_days:days})"),
     # http
     "http.tls_not_trusted": ("TLS 证书不受信任：{reason}", "TLS certificate not trusted: {reason}"),
     "http.tls_handshake_failed": ("TLS 握手失败：{reason}", "TLS handshake failed: {reason}"),
@@ -153,19 +159,19 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "\"{current}\"): set the sysctl to a range that includes it, e.g. `sysctl -w net.ipv4.ping_group_range=\"0 "
         "2147483647\"` and the same line in /etc/sysctl.d/"),
     "ping.send_failed": ("无法发送回显请求：{error}", "cannot send echo requests: {error}"),
-    "ping.no_reply": ("{count} 个回显请求均未在 {timeout_s:g} 秒内得到应答", "no reply to {count} echo requests within {timeout_s:g}s each"),
+    "ping.no_reply": ("{count} 个回显请求均未在 {timeout_s:seconds}内得到应答", "no reply to {count} echo requests within {timeout_s:seconds} each"),
     "ping.replies": ("收到 {replies}/{count} 个应答，平均往返 {average_ms:.3f} 毫秒",
                      "{replies} of {count} replies, average round trip {average_ms:.3f} ms"),
-    "ping.loss_high": ("丢包率 {loss_ratio:.0%}，超过允许的 {max_loss_ratio:.0%}",
-                       "loss {loss_ratio:.0%} above the tolerated {max_loss_ratio:.0%}"),
+    "ping.loss_high": ("丢包率 {loss_ratio:percent}，超过允许的 {max_loss_ratio:percent}",
+                       "loss {loss_ratio:percent} above the tolerated {max_loss_ratio:percent}"),
     # process
     "process.not_running": ("未运行：没有匹配的进程", "not running: no matching process"),
     "process.too_few": ("运行 {count} 个，应至少 {min_count} 个", "{count} running, expected at least {min_count}"),
     "process.too_many": ("运行 {count} 个，应至多 {max_count} 个", "{count} running, expected at most {max_count}"),
     "process.running": ("运行 {count} 个", "{count} running"),
     # SNMP
-    "snmp_poll.no_answer": ("{address} 在 {timeout_s:g} 秒内无应答（共尝试 {tries} 次）",
-                            "no answer from {address} within {timeout_s:g}s × {tries} tries"),
+    "snmp_poll.no_answer": ("{address} 在 {timeout_s:seconds}内无应答（共尝试 {tries} 次）",
+                            "no answer from {address} within {timeout_s:seconds} × {tries} tries"),
     "snmp_poll.error": ("{error}", "{error}"),
     "snmp_poll.profile_failed": ("设备模板 {profile} 读取失败：{error_type}: {error}", "profile {profile} failed: {error_type}: {error}"),
     "snmp_poll.answered": ("有应答，{values} 个值，由设备模板 {profiles} 读取", "answered, {values} values, read by {profiles}"),
@@ -194,17 +200,17 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "printer_supply.some_left": ("{description}：尚有余量，具体数量未测量", "{description}: some left, amount not measured"),
     "printer_supply.some_space_left": ("{description}：尚有空间，具体数量未测量", "{description}: some space left, amount not measured"),
     "printer_supply.level_unknown": ("{description}：余量未知", "{description}: level unknown"),
-    "printer_supply.filled": ("{description}：{state:supply_state}，已满 {fill_ratio:.0%}",
-                              "{description}: {state:supply_state}, {fill_ratio:.0%} full"),
-    "printer_supply.left": ("{description}：{state:supply_state}，剩余 {left_ratio:.0%}",
-                            "{description}: {state:supply_state}, {left_ratio:.0%} left"),
+    "printer_supply.filled": ("{description}：{state:supply_state}，已满 {fill_ratio:percent}",
+                              "{description}: {state:supply_state}, {fill_ratio:percent} full"),
+    "printer_supply.left": ("{description}：{state:supply_state}，剩余 {left_ratio:percent}",
+                            "{description}: {state:supply_state}, {left_ratio:percent} left"),
     "network_interfaces.down": ("{enabled} 个已启用接口中 {down} 个断开：{names}", "{down} of {enabled} enabled interfaces are down: {names}"),
     "network_interfaces.up": ("{enabled} 个已启用接口全部在线", "all {enabled} enabled interfaces are up"),
     # systemd_unit
     "systemd_unit.not_booted": ("本机未运行 systemd（{marker} 不存在），无法读取服务状态",
                                 "systemd is not running on this host ({marker} does not exist), so unit states cannot be read"),
     "systemd_unit.no_systemctl": ("找不到 {systemctl}", "{systemctl} not found"),
-    "systemd_unit.systemctl_slow": ("systemctl show 在 {timeout_s:g} 秒内无应答", "systemctl show did not answer within {timeout_s:g}s"),
+    "systemd_unit.systemctl_slow": ("systemctl show 在 {timeout_s:seconds}内无应答", "systemctl show did not answer within {timeout_s:seconds}"),
     "systemd_unit.systemctl_failed": ("systemctl show 失败（退出码 {exit_code}）：{stderr}",
                                       "systemctl show failed (exit {exit_code}): {stderr}"),
     "systemd_unit.units_miscounted": ("systemctl show 描述了 {described} 个服务，请求的是 {asked} 个",

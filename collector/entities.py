@@ -20,8 +20,9 @@ from typing import Literal
 import numpy as np
 
 from itops.alerting.messages import Language
+from itops.alerting.metric_catalogue import format_value
 from itops.alerting.model import Alert, AlertState
-from itops.collector.metric_catalogue import format_value, reading_entry, reading_texts
+from itops.collector.metric_catalogue import reading_entry, reading_texts
 from itops.collector.state import AgentRecord, StateStore
 from itops.collector.storage.base import SeriesInfo, StorageBackend
 

@@ -21,7 +21,7 @@ from itops.alerting.incidents.model import Incident
 from itops.alerting.incidents.sla import ClockStatus, SlaStatus
 from itops.alerting.messages import Language
 from itops.alerting.reports.texts import MISSING, format_duration, format_local_time, severity_name, state_name
-from itops.alerting.templates import format_number
+from itops.alerting.units import format_number
 from itops.alerting.windows import DEFAULT_MIN_COVERAGE, SampleWindow, evaluate_window
 
 __all__ = [
@@ -218,7 +218,7 @@ def _attention_line(item: Attention, language: Language) -> str:
     head = f"{_word(item.kind, language)}: {item.entity} {item.item}".rstrip()
     if item.days_left is not None:
         key = {"toner": "days_left", "disk": "disk_days_left", "certificate": "cert_days_left"}[item.kind]
-        head += " — " + _word(key, language).format(days=format_number(round(item.days_left, 1)))
+        head += " — " + _word(key, language).format(days=format_number(item.days_left, 1))
     detail = _check_message(item.check, language)
     return head + (f" — {detail}" if detail else "")
 

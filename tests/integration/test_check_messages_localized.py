@@ -74,8 +74,8 @@ def test_a_checks_message_is_in_the_readers_language_and_an_old_agents_text_as_s
     checks = {c["check"]: c for c in _get(collector, "/api/v1/checks")["checks"]}
     clock = checks["attendance_clock"]
     assert clock["message"] == "online; clock is 10 min fast (more than 300 s off)"  # the agent's English, as sent
-    assert clock["messages"] == {"zh-CN": "在线；时钟快 10 分钟（误差超过 300 秒）",
-                                 "en": "online; clock is 10 min fast (more than 300 s off)"}
+    assert clock["messages"] == {"zh-CN": "在线；时钟快 10 分（误差超过 5 分）",
+                                 "en": "online; clock is 10 min fast (more than 5 min off)"}
     assert [p["key"] for p in clock["message_parts"]] == ["attendance_clock.online", "attendance_clock.drift_over_limit"]
     assert checks["tcp_connect"]["messages"]["zh-CN"] == "connection refused: nothing listens on the port"
 
@@ -84,12 +84,12 @@ def test_a_checks_message_is_in_the_readers_language_and_an_old_agents_text_as_s
                           env={"ITOPS_TOKEN": ADMIN_TOKEN, "PATH": "/usr/bin:/bin"})
     assert done.returncode == 0, done.stderr
     report = (tmp_path / "daily.txt").read_text()
-    assert "在线；时钟快 10 分钟（误差超过 300 秒）" in report and "clock is 10 min fast" not in report
+    assert "在线；时钟快 10 分（误差超过 5 分）" in report and "clock is 10 min fast" not in report
 
     def summaries() -> list[dict]:
         return [a["annotations"] for a in _get(collector, "/api/v1/alerts")["alerts"]
                 if a["labels"].get("alertname") == "AttendanceClockDrift"]
 
     wait_until(summaries, 20, "the drift alert")
-    assert summaries()[0]["summary_zh"] == "door-1：在线；时钟快 10 分钟（误差超过 300 秒）"
-    assert summaries()[0]["summary"] == "door-1: online; clock is 10 min fast (more than 300 s off)"
+    assert summaries()[0]["summary_zh"] == "door-1：在线；时钟快 10 分（误差超过 5 分）"
+    assert summaries()[0]["summary"] == "door-1: online; clock is 10 min fast (more than 5 min off)"

@@ -11,7 +11,7 @@ import pytest
 from itops.alerting import messages
 from itops.alerting.incidents import escalation, model, policy
 from itops.alerting.reports import daily, texts
-from itops.collector.metric_catalogue import catalogue
+from itops.alerting.metric_catalogue import catalogue
 
 ROOT = Path(__file__).resolve().parents[2]
 I18N_JS = ROOT / "collector" / "console" / "static" / "i18n.js"

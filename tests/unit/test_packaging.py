@@ -42,7 +42,7 @@ def test_wheel_contains_code_generated_stubs_and_profiles(wheel_names):
                      "itops/agent/inputs/snmp/profiles/generic.yaml", "itops/collector/storage/sqlite/store.py",
                      "itops/alerting/rules/host.yaml", "itops/alerting/rules/tests/host.yaml",
                      "itops/alerting/holidays/cn-2026.yaml", "itops/alerting/incidents/migrations/step_0001_initial.py",
-                     "itops/collector/metric_catalogue.yaml"):
+                     "itops/alerting/metric_catalogue.yaml"):
         assert expected in names, expected
     assert not any(name.startswith(("tests/", "benchmarks/", "runbooks/")) for name in names)
 

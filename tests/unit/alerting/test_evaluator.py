@@ -165,19 +165,19 @@ def test_annotations_render_value_and_labels(tmp_path):
     h = Harness(tmp_path, "  - {name: R, metric: m, op: '>', threshold: 0.9, severity: P3, "
                           "annotations: {summary: 'CPU {{ value | percent }} on {{ labels.host }}'}}\n")
     [alert] = h.sample(0, 0.953)
-    assert alert.annotations == {"summary": "CPU 95.3% on pc1"}
+    assert alert.annotations == {"summary": "CPU 95.3 % on pc1"}
 
 
 def test_a_pending_alerts_annotations_follow_its_current_value(tmp_path):
     h = Harness(tmp_path, "  - {name: R, metric: m, op: '>', threshold: 0.9, for: 10m, severity: P3, "
                           "annotations: {summary: 'CPU {{ value | percent }} on {{ labels.host }}'}}\n")
     [pending] = h.sample(0, 0.91)
-    assert (pending.state, pending.annotations) == (AlertState.PENDING, {"summary": "CPU 91% on pc1"})
+    assert (pending.state, pending.annotations) == (AlertState.PENDING, {"summary": "CPU 91 % on pc1"})
     assert h.sample(60, 0.97) == []  # no change of state …
     [alert] = h.evaluator.alerts()
-    assert alert.annotations == {"summary": "CPU 97% on pc1"}  # … but the text says what it is now
+    assert alert.annotations == {"summary": "CPU 97 % on pc1"}  # … but the text says what it is now
     [refreshed] = h.evaluator.take_refreshed()
-    assert refreshed.annotations == {"summary": "CPU 97% on pc1"}
+    assert refreshed.annotations == {"summary": "CPU 97 % on pc1"}
     assert h.evaluator.take_refreshed() == []
     h.sample(120, 0.97)
     assert h.evaluator.take_refreshed() == []  # the same text is no news
@@ -190,6 +190,27 @@ def test_a_firing_check_alerts_message_follows_the_latest_check(tmp_path):
     h.check(60, "CRITICAL", "timed out after 5s")
     [alert] = h.evaluator.alerts()
     assert (alert.state, alert.annotations["summary"]) == (AlertState.FIRING, "erp:443: timed out after 5s")
+
+
+def test_a_refreshed_check_alert_keeps_its_message_in_the_annotations_language(tmp_path):
+    h = Harness(tmp_path, "  - {name: C, check: tcp_connect, statuses: {CRITICAL: P2}, "
+                          "annotations: {summary: '{{ message }}', summary_zh: '{{ message }}'}}\n")
+    for seconds, en, zh in ((0, "connection refused", "连接被拒绝"), (60, "timed out", "连接超时")):
+        ms = int(h.at(seconds).timestamp() * 1000)
+        obs = CheckObservation("tcp_connect", "erp:443", "CRITICAL", en, ms, dict(HOST), {"zh-CN": zh, "en": en})
+        h.evaluator.observe(ObservedBatch("a1", ms, checks=(obs,)))
+    [alert] = h.evaluator.alerts()
+    assert alert.annotations == {"summary": "timed out", "summary_zh": "连接超时"}
+
+
+def test_an_alerts_value_is_written_in_its_metrics_unit_and_follows_it(tmp_path):
+    store = AlertStore(tmp_path / "alerts.db")
+    h = Harness(tmp_path, metric_rule().replace("metric: m", "metric: itops_host_cpu_usage_ratio"), store=store)
+    h.sample(0, 0.953, name="itops_host_cpu_usage_ratio")
+    h.sample(60, 0.97, name="itops_host_cpu_usage_ratio")
+    [alert] = h.evaluator.alerts()
+    assert alert.value_texts == {"zh-CN": "97 %", "en": "97 %"}
+    assert [t.alert.value_texts for t in AlertStore(tmp_path / "alerts.db").load_all()] == [alert.value_texts]
 
 
 def test_refreshed_annotations_are_stored(tmp_path):

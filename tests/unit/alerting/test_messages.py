@@ -74,12 +74,12 @@ def test_resolved_message_says_when_and_how_long():
     assert message.colour == "green"
     text = message.as_text()
     assert "已恢复 · P1 Ⅰ级 紧急 · DiskFull\n" in text
-    assert "恢复于: 2024-05-01 11:05:30 (UTC+08:00)\n持续: 1小时5分\n" in text
+    assert "恢复于: 2024-05-01 11:05:30 (UTC+08:00)\n持续: 1 小时 5 分\n" in text
 
 
 def test_resolved_duration_in_english():
     alert = disk_alert(state=AlertState.RESOLVED, resolved_at=RESOLVED)
-    assert "Lasted: 1h 5m\n" in render_message([alert], True, EN).as_text()
+    assert "Lasted: 1 h 5 min\n" in render_message([alert], True, EN).as_text()
 
 
 def test_group_title_counts_alerts_and_takes_worst_severity():
@@ -145,3 +145,10 @@ def test_html_escapes_text_and_colours_title():
 def test_truncate_utf8_never_splits_a_character():
     assert truncate_utf8("磁盘已满", 10, marker="…") == "磁盘…"
     assert truncate_utf8("short", 10) == "short"
+
+
+def test_the_value_reads_in_its_unit_and_else_as_a_number():
+    texts = {"zh-CN": "1 小时 16 分", "en": "1 h 16 min"}
+    assert "当前值: 1 小时 16 分\n" in render_message([disk_alert(value=4560, value_texts=texts)], False, ZH).as_text()
+    assert "Value: 1 h 16 min\n" in render_message([disk_alert(value=4560, value_texts=texts)], False, EN).as_text()
+    assert "Value: 0.562\n" in render_message([disk_alert(value=0.5619999999999635)], False, EN).as_text()

@@ -143,11 +143,11 @@ def test_reload_keeps_last_good_rules_on_error(tmp_path):
 
 @pytest.mark.parametrize("template, value, expected", [
     ("{{ value }}", 0.95, "0.95"),
-    ("{{ value | percent }}", 0.95, "95%"),
+    ("{{ value | percent }}", 0.95, "95 %"),
     ("{{ value | bytes }}", 3 * 2**30, "3 GiB"),
     ("{{ value | bytes }}", 1536, "1.5 KiB"),
-    ("{{ value | duration }}", 3725, "1h 2m"),
-    ("{{ value | duration }}", 45, "45s"),
+    ("{{ value | duration }}", 3725, "1 h 2 min"),
+    ("{{ value | duration }}", 45, "45 s"),
     ("{{ value }}", None, "n/a"),
 ])
 def test_template_filters(template, value, expected):

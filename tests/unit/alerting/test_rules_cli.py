@@ -32,7 +32,7 @@ tests:
         alertname: HostCpuHigh
         exp_alerts:
           - exp_labels: {agent: a1, cpu: total, host: pc1, severity: P3}
-            exp_annotations: {summary: "CPU at 95% on pc1"}
+            exp_annotations: {summary: "CPU at 95 % on pc1"}
   - name: tcp down fires after 1 minute
     input_checks:
       - {check: tcp_connect, target: "erp:443", labels: {agent: a1, host: pc1}, at: 2m, status: CRITICAL, message: "connection refused"}

@@ -12,6 +12,7 @@ import pytest
 
 import itops.agent
 from itops.agent.checks import CHECK_MESSAGES
+from itops.alerting.units import format_duration, format_percent
 from itops.collector.check_messages import CATALOGUE, render_check_message, rendered_messages
 from itops.collector.inventory import HARDWARE_MESSAGE_KEYS
 
@@ -54,9 +55,9 @@ def test_a_part_is_rendered_in_the_readers_language_with_its_named_formats():
              {"key": "attendance_clock.storage", "args": {"store": "records", "percent": "85", "count": "85000",
                                                           "capacity": "100000"}}]
     assert render_check_message(parts, "fallback", "zh-CN") == \
-        "在线；时钟快 10 分钟（误差超过 300 秒）；考勤记录存储已用 85%（85000/100000）"
+        "在线；时钟快 10 分（误差超过 5 分）；考勤记录存储已用 85 %（85000/100000）"
     assert render_check_message(parts, "fallback", "en") == \
-        "online; clock is 10 min fast (more than 300 s off); attendance record storage 85% full (85000 of 100000)"
+        "online; clock is 10 min fast (more than 5 min off); attendance record storage 85 % full (85000 of 100000)"
 
 
 def test_the_agents_text_is_shown_for_an_old_agent_an_unknown_key_or_a_missing_argument():
@@ -66,3 +67,13 @@ def test_the_agents_text_is_shown_for_an_old_agent_an_unknown_key_or_a_missing_a
     assert render_check_message([{"key": "process.too_few", "args": {"count": "1"}}], "1 running", "zh-CN") == "1 running"
     assert render_check_message([{"key": "ping.replies", "args": {"replies": "2", "count": "4", "average_ms": "fast"}}],
                                 "2 of 4", "en") == "2 of 4"
+
+
+@pytest.mark.parametrize("language", ["zh-CN", "en"])
+def test_named_formats_write_values_with_the_one_unit_formatter(language):
+    """A UPS's runtime and charge and a clock's offset read as the console and alert annotations write them."""
+    parts = [{"key": "ups_status.ok", "args": {"source": "normal", "charge_ratio": "0.12", "runtime_s": "4560"}},
+             {"key": "attendance_clock.drift", "args": {"drift_s": "-45"}}]
+    text = render_check_message(parts, "fallback", language)
+    for written in (format_percent(0.12), format_duration(4560, language), format_duration(45, language)):
+        assert written in text

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from itops.collector import entities
-from itops.collector.metric_catalogue import CATALOGUE_FILE, Catalogue, catalogue, format_value, metric_name
+from itops.alerting.metric_catalogue import CATALOGUE_FILE, Catalogue, catalogue, format_value, metric_name
 from itops.yamlconf import ConfigError, load_text
 
 AGENT_DIR = Path(__file__).resolve().parents[3] / "agent"
