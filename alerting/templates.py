@@ -13,6 +13,8 @@ its filters write the value as the console and the CLI do (``itops.alerting.unit
 - ``percent`` — a ratio as a percentage: 0.931 → ``93.1 %``.
 - ``duration`` — seconds in the two largest units: 4560 → ``1 h 16 min`` / ``1 小时 16 分``.
 - ``bytes`` — binary prefixes: 1536 → ``1.5 KiB``.
+- ``expiry`` — seconds left until something expires, as the whole phrase, also once it has expired:
+  ``expires in 3 d 4 h`` / ``将在 3 天 4 小时后过期``, −3600 → ``expired 1 h ago`` / ``已过期 1 小时``.
 
 A bare ``{{ value }}`` is the number alone (at most four decimals): use it for values without a unit only.
 """
@@ -37,7 +39,15 @@ FILTERS: dict[str, ValueWriter | None] = {
     "percent": lambda value, language, labels: format_percent(value),
     "duration": lambda value, language, labels: format_duration(value, language),
     "bytes": lambda value, language, labels: format_in_unit("bytes", value, language),
+    "expiry": lambda value, language, labels: _expiry(value, language),
 }
+
+
+def _expiry(seconds_left: float, language: Language) -> str:
+    left = format_duration(abs(seconds_left), language)
+    if seconds_left < 0:
+        return f"已过期 {left}" if language == "zh-CN" else f"expired {left} ago"
+    return f"将在 {left}后过期" if language == "zh-CN" else f"expires in {left}"
 
 
 def _plain_number(value: float, language: Language, labels: Mapping[str, str]) -> str:

@@ -82,10 +82,13 @@ def test_every_runbook_has_a_section_in_each_language(language):
     assert problems == []
 
 
-def test_every_runbook_is_listed_in_the_index():
+def test_every_runbook_is_listed_in_the_index_with_its_rules_summary(rules):
     index = (RUNBOOKS_DIR / "README.md").read_text(encoding="utf-8")
-    listed = set(re.findall(r"\]\(([A-Za-z0-9]+)\.md\)", index))
-    assert sorted(set(runbook_names()) ^ listed) == []
+    rows = dict(re.findall(r"^\| \[([A-Za-z0-9]+)\]\(\1\.md\) \|.* \| (.*) \|$", index, re.M))
+    assert sorted(set(runbook_names()) ^ set(rows)) == []
+    stale = [f"{rule.name}: {rows[rule.name]!r}, the rule says {rule.annotations['summary'].source!r}" for rule in rules
+             if rows.get(rule.name, "").replace("\\|", "|") != rule.annotations["summary"].source]
+    assert stale == []
 
 
 def test_every_rule_has_summaries_descriptions_and_its_own_runbook(rules):
