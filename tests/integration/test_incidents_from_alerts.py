@@ -88,7 +88,9 @@ def test_firing_alert_opens_an_incident_escalates_and_notes_the_resolution(
     [escalation] = hooks["wang"].bodies()[0]["alerts"]
     assert escalation["labels"]["incident"] == incident.id and escalation["labels"]["person"] == "wang"
     assert f"https://itops.example.cn/console/#/incidents/{incident.id}" in escalation["annotations"]["description_zh"]
-    escalated = [e for e in store.timeline(incident.id) if e.kind is TimelineKind.ESCALATED]
+    # the escalator writes its timeline entry once the notifier returned, which is after the hook got the body
+    escalated = wait_until(lambda: [e for e in store.timeline(incident.id) if e.kind is TimelineKind.ESCALATED], 15,
+                           "the escalation on the timeline")
     assert [(e.to_value, e.text) for e in escalated] == [("0", "wang")]
 
     _push(incident_collector, tls_dir, agent_token, 2, 1.0)
