@@ -45,7 +45,7 @@ _COMMENT_MOST = 2000  # characters
 def _alert_json(alert: Alert) -> dict:
     return {"fingerprint": alert.fingerprint, "rule": alert.rule, "state": alert.state.value,
             "severity": alert.severity.value, "labels": alert.labels, "annotations": alert.annotations,
-            "value": alert.value, "pending_since": iso_or_none(alert.pending_since),
+            "value": alert.value, "value_texts": alert.value_texts, "pending_since": iso_or_none(alert.pending_since),
             "firing_since": iso_or_none(alert.firing_since), "resolved_at": iso_or_none(alert.resolved_at),
             "flapping": alert.flapping, "muted_by": alert.muted_by, "muted": [_reason_json(r) for r in alert.muted_by]}
 

@@ -233,8 +233,9 @@ def test_the_alerts_list_speaks_one_language(console, page, tls_dir):
     page.click("#nav a[href='#/alerts']")
     alert = page.locator("tr.alert", has_text=f"host={host}")
     expect(alert.locator(".muted")).to_have_text(re.compile(r"^静默 [0-9a-f]{8}（root）：disk being replaced$"))
-    expect(page.locator("table.cards th")).to_have_text(["级别", "状态", "规则", "摘要", "详情", "处置手册", "标签", "开始时间", "已屏蔽"])
+    expect(page.locator("table.cards th")).to_have_text(["级别", "状态", "规则", "当前值", "摘要", "详情", "处置手册", "标签", "开始时间", "已屏蔽"])
     expect(alert.locator(".badge").first).to_have_text("Ⅱ级 重要")
     expect(alert.locator("td[data-label=开始时间]")).to_have_text(re.compile(r"\(UTC\+8\)$"))
+    expect(alert.locator("td[data-label=当前值]")).to_have_text("95 %")  # in its unit, not 0.95
     page.select_option("#language", "en")
     expect(alert.locator(".muted")).to_have_text(re.compile(r"^silence [0-9a-f]{8} by root: disk being replaced$"))

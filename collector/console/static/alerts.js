@@ -9,6 +9,11 @@ import { badge, dataTable, errorNotice, fieldRows, severityBadge } from "./widge
 
 const REFRESH_MS = 5000;
 
+// The rule's value as the collector writes it in its unit (check and offline rules have none).
+function valueText(alert) {
+  return alert.value_texts?.[language()] ?? (alert.value === null || alert.value === undefined ? "—" : String(alert.value));
+}
+
 function annotation(alert, key) {
   const localized = language() === "zh-CN" ? alert.annotations[`${key}_zh`] : null;
   return localized || alert.annotations[key] || alert.annotations[`${key}_zh`] || "";
@@ -45,6 +50,7 @@ function alertColumns() {
     { label: t("incident.severity"), cell: (a) => severityBadge(a.severity) },
     { label: t("alert.state"), cell: (a) => badge("alert", a.state, t(`alert.${a.state}`)) },
     { label: t("alert.rule"), class: "title", cell: (a) => h("a", { href: alertHref(a) }, breakable(a.rule)) },
+    { label: t("alert.value"), class: "reading-value", cell: valueText },
     { label: t("alert.summary"), cell: (a) => annotation(a, "summary") },
     { label: t("alert.description"), class: "description", cell: (a) => annotation(a, "description") },
     { label: t("alert.runbook"), class: "runbook-cell", cell: runbookCell },

@@ -162,6 +162,7 @@ const TEXTS = {
   "status.unknown": ["未知", "Unknown"],
   "alert.rule": ["规则", "Rule"],
   "alert.state": ["状态", "State"],
+  "alert.value": ["当前值", "Value"],
   "alert.summary": ["摘要", "Summary"],
   "alert.since": ["开始时间", "Since"],
   "alert.muted_by": ["已屏蔽", "Muted"],
