@@ -27,7 +27,7 @@ from itops.collector.state import StateStore
 from itops.collector.storage.base import StorageBackend
 from itops.yamlconf import parse_duration
 
-__all__ = ["ApiError", "build_http_app", "iso_or_none", "json_object", "query_choice"]
+__all__ = ["ApiError", "build_http_app", "iso_or_none", "json_object", "parse_time", "query_choice"]
 
 MAX_POINTS_PER_SERIES = 11_000
 MAX_SERIES_PER_QUERY = 200
@@ -105,18 +105,22 @@ def _label_matchers(request: web.Request) -> dict[str, str]:
     return matchers
 
 
+def parse_time(raw: str, parameter: str, expected: str = "an RFC 3339 time") -> datetime:
+    """An RFC 3339 time, which must say its zone offset (times are UTC inside itops)."""
+    try:
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise ApiError(parameter, f"expected {expected}, e.g. 2026-12-03T22:40:00+08:00, got {raw!r}") from None
+    if moment.tzinfo is None:
+        raise ApiError(parameter, f"time {raw!r} needs a zone offset (times are UTC inside itops)")
+    return moment
+
+
 def _time_ms(parameter: str, raw: str) -> int:
     try:
         return int(float(raw) * 1000)
     except ValueError:
-        pass
-    try:
-        parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        raise ApiError(parameter, f"expected unix seconds or RFC 3339 time, got {raw!r}") from None
-    if parsed.tzinfo is None:
-        raise ApiError(parameter, f"time {raw!r} needs a zone offset (times are UTC inside itops)")
-    return int(parsed.timestamp() * 1000)
+        return int(parse_time(raw, parameter, "unix seconds or an RFC 3339 time").timestamp() * 1000)
 
 
 def _duration_ms(parameter: str, raw: str) -> int:

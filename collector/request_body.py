@@ -12,10 +12,10 @@ from datetime import datetime
 
 from aiohttp import web
 
-from itops.collector.http_api import ApiError, json_object
+from itops.collector.http_api import ApiError, json_object, parse_time
 from itops.collector.openapi import Field, operation_of
 
-__all__ = ["parse_time", "request_body"]
+__all__ = ["request_body"]
 
 _JSON_TYPES = {"string": (str,), "integer": (int,), "number": (int, float), "boolean": (bool,),
                "array": (list,), "object": (dict,)}
@@ -45,17 +45,6 @@ def checked_object(value: dict, fields: tuple[Field, ...], where: str) -> dict:
             continue
         checked[field.name] = _checked_value(raw, field, f"{where}{field.name}")
     return checked
-
-
-def parse_time(raw: str, parameter: str) -> datetime:
-    """An RFC 3339 time, which must say its zone offset (times are UTC inside itops)."""
-    try:
-        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        raise ApiError(parameter, f"expected an RFC 3339 time, e.g. 2026-12-03T22:40:00+08:00, got {raw!r}") from None
-    if moment.tzinfo is None:
-        raise ApiError(parameter, f"time {raw!r} needs a zone offset (times are UTC inside itops)")
-    return moment
 
 
 def _checked_value(raw: object, field: Field, where: str) -> object:

@@ -24,7 +24,7 @@ def _error(collector, query: str) -> tuple[int, dict]:
     ("name=m&since=soon", "since", "expected a duration"),
     ("name=m&since=5m&aggregation=median", "aggregation", "expected one of avg, min, max, last"),
     ("name=m&start=2026-11-01T00:00:00", "start", "needs a zone offset"),
-    ("name=m&start=yesterday", "start", "expected unix seconds or RFC 3339"),
+    ("name=m&start=yesterday", "start", "expected unix seconds or an RFC 3339 time"),
     ("name=m&start=100&end=50", "end", "must be after start"),
     ("name=m&since=5m&label=host", "label", "expected name=value"),
 ])
