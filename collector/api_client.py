@@ -101,11 +101,13 @@ def _cell(value: object) -> str:
     return number_text(value) if isinstance(value, float) else str(value)
 
 
-def local_time(at: int | str, zone: ZoneInfo) -> str:
-    """Epoch milliseconds or an ISO 8601 time with offset as a local time to the second (the zone is said
-    once, by ``zone_caption``)."""
+def local_time(at: int | str | None, zone: ZoneInfo, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
+    """Epoch milliseconds or an ISO 8601 time with offset as a local time, to the second unless ``fmt`` says
+    otherwise (the zone is said once, by ``zone_caption``); "" for none."""
+    if at is None:
+        return ""
     moment = datetime.fromisoformat(at) if isinstance(at, str) else datetime.fromtimestamp(at / 1000, tz=timezone.utc)
-    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
+    return moment.astimezone(zone).strftime(fmt)
 
 
 def zone_caption(zone: ZoneInfo) -> str:

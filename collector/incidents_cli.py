@@ -24,13 +24,13 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from itops.clock import utc_now
-from itops.collector.api_client import get_json, send_json, table, zone_caption
+from itops.collector.api_client import get_json, local_time, send_json, table, zone_caption
 
 __all__ = ["add_parser", "clock_text", "parse_when", "run"]
 
 ACTIONS = ("list", "show", "open", "ack", "start", "wait-vendor", "reopen", "assign", "note", "severity",
            "breach-reason", "resolve", "close")
-_SECONDS = "%Y-%m-%d %H:%M:%S"
+_MINUTES = "%Y-%m-%d %H:%M"
 _LOCAL_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S")
 
 
@@ -68,10 +68,6 @@ def _duration_text(seconds: float) -> str:
     return f"{seconds // 86400}d{seconds % 86400 // 3600}h"
 
 
-def _local(iso: str | None, zone: ZoneInfo, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    return datetime.fromisoformat(iso).astimezone(zone).strftime(fmt) if iso else ""
-
-
 def clock_text(clock: dict, zone: ZoneInfo) -> str:
     """One SLA clock for a table cell: ``23m left (by 11-24 14:05)``, ``BREACHED +1h05m``, ``met``, …"""
     if clock["state"] == "met":
@@ -83,7 +79,7 @@ def clock_text(clock: dict, zone: ZoneInfo) -> str:
         return f"paused, {left}"
     if not clock["counting"]:  # outside its calendar's hours, or in maintenance
         left += ", off the clock"
-    return f"{left} (by {_local(clock['deadline'], zone, '%m-%d %H:%M')})" if clock["deadline"] else left
+    return f"{left} (by {local_time(clock['deadline'], zone, '%m-%d %H:%M')})" if clock["deadline"] else left
 
 
 def _path(incident_id: str, action: str = "") -> str:
@@ -97,7 +93,7 @@ def _list(args, zone: ZoneInfo) -> int:
     incidents = get_json(args.url, "/api/v1/incidents", params, args.token)["incidents"]
     print(table(("ID", "SEV", "STATE", "CATEGORY", "TITLE", "ASSIGNEE", "OPENED", "RESPOND", "RESOLVE"), [
         (i["id"], i["severity"], i["state"], i["category"], i["title"][:50], i["assignee"] or "",
-         _local(i["opened_at"], zone), clock_text(i["sla"]["response"], zone), clock_text(i["sla"]["resolution"], zone))
+         local_time(i["opened_at"], zone, _MINUTES), clock_text(i["sla"]["response"], zone), clock_text(i["sla"]["resolution"], zone))
         for i in incidents], zone))
     return 0
 
@@ -108,8 +104,8 @@ def _print_incident(incident: dict, zone: ZoneInfo) -> None:
     for label, value in (("id", incident["id"]), ("title", incident["title"]), ("severity", incident["severity"]),
                          ("category", f"{incident['category']} ({incident['category_name']['zh-CN']})"),
                          ("state", incident["state"]), ("assets", assets), ("reporter", incident["reporter"]),
-                         ("assignee", incident["assignee"] or ""), ("occurred", _local(incident["occurred_at"], zone)),
-                         ("reported", _local(incident["opened_at"], zone)),
+                         ("assignee", incident["assignee"] or ""), ("occurred", local_time(incident["occurred_at"], zone, _MINUTES)),
+                         ("reported", local_time(incident["opened_at"], zone, _MINUTES)),
                          ("respond", clock_text(incident["sla"]["response"], zone)),
                          ("resolve", clock_text(incident["sla"]["resolution"], zone)),
                          ("cause", incident["cause"] or ""), ("resolution", incident["resolution"] or ""),
@@ -117,7 +113,7 @@ def _print_incident(incident: dict, zone: ZoneInfo) -> None:
         print(f"{label + ':':12} {value}")
     print()
     print(table(("AT", "WHO", "WHAT", "FROM", "TO", "TEXT", "ENTERED"), [
-        (_local(e["at"], zone, _SECONDS), e["who"], e["kind"], e["from"] or "", e["to"] or "",
+        (local_time(e["at"], zone), e["who"], e["kind"], e["from"] or "", e["to"] or "",
          (e["text"] or "").replace("\n", " / ")[:70], _entered(e, zone)) for e in incident.get("timeline", [])]))
 
 
@@ -125,7 +121,7 @@ def _entered(entry: dict, zone: ZoneInfo) -> str:
     """When and by whom an entry typed in after it happened was entered; empty when entered as it happened."""
     if entry["entered_at"] == entry["at"]:
         return ""
-    return f"{_local(entry['entered_at'], zone, _SECONDS)} by {entry['entered_by']}"
+    return f"{local_time(entry['entered_at'], zone)} by {entry['entered_by']}"
 
 
 def _asset(raw: str) -> dict:
