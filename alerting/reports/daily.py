@@ -138,8 +138,6 @@ _WORDS: dict[str, tuple[str, str]] = {  # key: (zh-CN, en)
     "no_sla": ("无 SLA", "no SLA"),
     "assignee": ("处理人", "assignee"),
     "unassigned": ("未分派", "unassigned"),
-    "yes": ("是", "yes"),
-    "no": ("否", "no"),
     "days_left": ("约 {days} 天后耗尽", "runs out in about {days} days"),
     "disk_days_left": ("约 {days} 天后写满", "full in about {days} days"),
     "cert_days_left": ("{days} 天后过期", "expires in {days} days"),
