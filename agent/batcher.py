@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from itops.agent.inputs.base import Accumulator
-from itops.clock import EpochClock, epoch_now, unix_ms
+from itops.common.clock import EpochClock, epoch_now, unix_ms
 from itops.series_key import format_series_key, series_problem
 from itops.v1 import ingest_pb2
 

@@ -13,7 +13,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from itops.clock import EpochClock
+from itops.common.clock import EpochClock
 
 __all__ = ["BufferedBatch", "BufferStats", "DiskBuffer"]
 

@@ -13,7 +13,7 @@ from itops.agent.config import InputConfigUnion, check_input_names
 from itops.agent.identity import AgentIdentity
 from itops.agent.inputs import SHIPPED_INPUTS
 from itops.v1 import ingest_pb2, ingest_pb2_grpc
-from itops.yamlconf import load_text
+from itops.common.yaml_config import load_text
 
 __all__ = ["fetch_assigned_inputs", "parse_assigned_inputs"]
 

@@ -6,7 +6,7 @@ like a Prometheus state set) and ``itops_check_duration_seconds{check,target}``.
 
 A check's message is said in ``CheckMessage`` parts, one per finding: each has a catalogue key, the values
 it names and its English text. The collector renders the keys in the reader's language from its catalogue
-(``itops.collector.check_messages``); the English text travels too, as the fallback for a collector that
+(``itops.collector.records.check_messages``); the English text travels too, as the fallback for a collector that
 does not know a key. Every key is declared once, at import, in ``CHECK_MESSAGES``: a test holds it against
 the collector's catalogue.
 """
@@ -29,7 +29,7 @@ MESSAGE_SEPARATOR = "; "
 
 def clock_offset(drift_s: float) -> str:
     """A clock's offset from true time in the fallback text: ``in time``, ``45 s slow``, ``10 min fast`` (the
-    collector writes it in the reader's language with the one unit formatter, ``itops.alerting.units``)."""
+    collector writes it in the reader's language with the one unit formatter, ``itops.common.units``)."""
     if drift_s == 0:
         return "in time"
     magnitude = abs(drift_s)

@@ -12,8 +12,8 @@ import sys
 from itops import __version__
 from itops.agent.batcher import GatherResult
 from itops.agent.config import AgentConfig, load_agent_config
-from itops.cli_support import load_config_or_report, quiet_when_output_closes, setup_logging
-from itops.clock import epoch_now
+from itops.common.command_line import load_config_or_report, quiet_when_output_closes, setup_logging
+from itops.common.clock import epoch_now
 
 __all__ = ["main"]
 

@@ -9,7 +9,7 @@ import msgspec
 from msgspec import Meta
 
 from itops.agent.inputs import SHIPPED_INPUTS, config_models
-from itops.yamlconf import ByteSize, ConfigError, Duration, FieldProblem, load_file
+from itops.common.yaml_config import ByteSize, ConfigError, Duration, FieldProblem, load_file
 
 __all__ = ["AgentConfig", "AssetConfig", "BatchConfig", "BufferConfig", "CollectorConfig", "load_agent_config"]
 

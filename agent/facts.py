@@ -17,7 +17,7 @@ from types import ModuleType
 import psutil
 
 from itops import __version__
-from itops.clock import EpochClock, epoch_now
+from itops.common.clock import EpochClock, epoch_now
 from itops.v1 import ingest_pb2
 
 __all__ = ["agent_hello", "hardware_inventory", "os_description", "platform_name"]

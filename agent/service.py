@@ -23,8 +23,8 @@ from itops.agent.inputs import load_input_class
 from itops.agent.runner import InputRunner
 from itops.agent.self_metrics import gather_self_metrics
 from itops.agent.sender import Backoff, Sender
-from itops.clock import EpochClock, unix_ms, utc_datetime
-from itops.yamlconf import ConfigError
+from itops.common.clock import EpochClock, unix_ms, utc_datetime
+from itops.common.yaml_config import ConfigError
 
 __all__ = ["Agent", "build_runners", "close_inputs"]
 

@@ -8,26 +8,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from itops.alerting.alert_history import AlertHistory
-from itops.alerting.alert_store import AlertStore
+from itops.alerting.rules.alert_history import AlertHistory
+from itops.alerting.rules.alert_store import AlertStore
 from itops.alerting.config import AlertingConfig, check_alerting
-from itops.alerting.dependencies import DependencyMuter
-from itops.alerting.dispatch import DispatchConfig, Dispatcher, RouteConfig
-from itops.alerting.evaluator import Evaluator
+from itops.alerting.muting.dependencies import DependencyMuter
+from itops.alerting.dispatch.dispatcher import DispatchConfig, Dispatcher, RouteConfig
+from itops.alerting.rules.evaluator import Evaluator
 from itops.alerting.incidents.escalation import Escalator
 from itops.alerting.incidents.oncall import OnCall
 from itops.alerting.incidents.policy import IncidentStage
 from itops.alerting.incidents.sla import SlaPolicy
 from itops.alerting.incidents.store import IncidentStore
-from itops.alerting.maintenance_store import MaintenanceStore
-from itops.alerting.model import AlertState
-from itops.alerting.muting import MuteStage
-from itops.alerting.notification_log import NotificationLog
+from itops.alerting.muting.maintenance_store import MaintenanceStore
+from itops.alerting.rules.model import AlertState
+from itops.alerting.muting.matchers import MuteStage
+from itops.alerting.dispatch.notification_log import NotificationLog
 from itops.alerting.notifiers import load_notifier_class
 from itops.alerting.pipeline import AlertingPipeline
-from itops.alerting.rules import RuleSet
-from itops.alerting.silences import SilenceStore
-from itops.clock import Clock
+from itops.alerting.rules.loader import RuleSet
+from itops.alerting.muting.silences import SilenceStore
+from itops.common.clock import Clock
 
 __all__ = ["Alerting", "build_alerting"]
 

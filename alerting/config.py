@@ -8,18 +8,18 @@ from typing import Annotated, Literal, Union
 import msgspec
 from msgspec import Meta
 
-from itops.alerting.dependencies import DependencyConfig
-from itops.alerting.dispatch import DispatchConfig, check_dispatch
+from itops.alerting.muting.dependencies import DependencyConfig
+from itops.alerting.dispatch.dispatcher import DispatchConfig, check_dispatch
 from itops.alerting.incidents.config import IncidentsConfig, check_incidents
-from itops.alerting.maintenance import MaintenanceConfig
-from itops.alerting.messages import DEFAULT_SEVERITY_STYLES, SeverityStyle
-from itops.alerting.model import Severity
+from itops.alerting.muting.maintenance import MaintenanceConfig
+from itops.alerting.dispatch.messages import DEFAULT_SEVERITY_STYLES, SeverityStyle
+from itops.alerting.rules.model import Severity
 from itops.alerting.notifiers import config_models as notifier_config_models
-from itops.yamlconf import Duration, FieldProblem
+from itops.common.yaml_config import Duration, FieldProblem
 
 __all__ = ["AlertingConfig", "SHIPPED_RULES_DIR", "check_alerting"]
 
-SHIPPED_RULES_DIR = Path(__file__).resolve().parent / "rules"
+SHIPPED_RULES_DIR = Path(__file__).resolve().parent / "rules" / "pack"
 NotifierConfigUnion = Union[notifier_config_models()]  # type: ignore[valid-type]
 _DEFAULT_SEVERITIES = ", ".join(f"{level.value} {style.name_zh} {style.colour}" for level, style in DEFAULT_SEVERITY_STYLES.items())
 

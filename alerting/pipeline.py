@@ -7,14 +7,14 @@ queues deliveries per channel.
 
 from __future__ import annotations
 
-from itops.alerting.alert_history import AlertHistory
-from itops.alerting.dependencies import DependencyMuter
-from itops.alerting.dispatch import Dispatcher
-from itops.alerting.evaluator import Evaluator
+from itops.alerting.rules.alert_history import AlertHistory
+from itops.alerting.muting.dependencies import DependencyMuter
+from itops.alerting.dispatch.dispatcher import Dispatcher
+from itops.alerting.rules.evaluator import Evaluator
 from itops.alerting.incidents.policy import IncidentStage
-from itops.alerting.model import Alert, ObservedBatch
-from itops.alerting.muting import MuteStage
-from itops.clock import Clock
+from itops.alerting.rules.model import Alert, ObservedBatch
+from itops.alerting.muting.matchers import MuteStage
+from itops.common.clock import Clock
 
 __all__ = ["AlertingPipeline"]
 

@@ -21,9 +21,9 @@ import time
 from pathlib import Path
 
 from bench_collector import BIN, cpu_seconds, memory_mib, start_collector
-from itops.clock import utc_now
-from itops.collector.auth import new_token
-from itops.collector.tls import write_ca_and_server_certificate
+from itops.common.clock import utc_now
+from itops.collector.ingest.agent_credentials import new_token
+from itops.collector.ingest.tls import write_ca_and_server_certificate
 
 WARMUP_S = 20
 REPO = Path(__file__).resolve().parents[1]

@@ -23,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # a script: the te
 
 from bench_collector import start_collector  # noqa: E402
 from ingest import BatchEncoder, agent_loop  # noqa: E402
-from itops.clock import utc_now
-from itops.collector.tls import write_ca_and_server_certificate  # noqa: E402
+from itops.common.clock import utc_now
+from itops.collector.ingest.tls import write_ca_and_server_certificate  # noqa: E402
 from itops.v1 import ingest_pb2, ingest_pb2_grpc  # noqa: E402
 from tests.simulators.webhook_receiver import WebhookReceiver  # noqa: E402
 

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from itops.collector.auth import token_sha256
+from itops.collector.ingest.agent_credentials import token_sha256
 
 BIN = Path(sys.executable).parent
 

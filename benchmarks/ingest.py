@@ -29,8 +29,8 @@ from pathlib import Path
 import grpc
 
 from bench_collector import start_collector, cpu_seconds
-from itops.clock import utc_now
-from itops.collector.tls import write_ca_and_server_certificate
+from itops.common.clock import utc_now
+from itops.collector.ingest.tls import write_ca_and_server_certificate
 
 PUSH_METHOD = "/itops.v1.Ingest/Push"
 CHANNELS_MAX = 32

@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/monthly_report.py [--incidents 10000] [--devices 2000] [--data-dir DIR]
 
-Everything is read through the collector's own path (``collector/reporting.py``): the stores a collector keeps
+Everything is read through the collector's own path (``collector/reports/service.py``): the stores a collector keeps
 in its data directory are seeded first (not timed), then ``gather_monthly_inputs`` reads them,
 ``build_monthly_report`` computes the figures and the scheduler's ``render_monthly`` makes the PDF, HTML and
 CSV, each once in zh-CN (the default languages and formats). The fleet: ``--devices`` SNMP devices (a tenth
@@ -41,27 +41,27 @@ from pathlib import Path
 
 import numpy as np
 import sqlalchemy as sa
-from itops.alerting.alert_history import AlertHistory, ReportEntity, report_entity
+from itops.alerting.rules.alert_history import AlertHistory, ReportEntity, report_entity
 from itops.alerting.incidents import Category, IncidentStore
 from itops.alerting.incidents.model import AssetRow, IncidentRow, TimelineRow
 from itops.alerting.incidents.sla import SlaConfig, SlaPolicy
-from itops.alerting.maintenance import MaintenanceWindowConfig
-from itops.alerting.maintenance_store import MaintenanceStore
-from itops.alerting.model import Alert, AlertState, Severity
-from itops.alerting.reports.availability import DEFAULT_AVAILABILITY_ALERTS
-from itops.alerting.reports.consumables import REMAINING_RATIO_METRIC
-from itops.alerting.reports.inputs import ReportMonth, report_month
-from itops.alerting.reports.monthly import build_monthly_report
-from itops.collector.coverage import BUCKETS_PER_DAY, CoverageLedger
-from itops.collector.report_scheduler import render_monthly
-from itops.collector.report_sources import gather_monthly_inputs
-from itops.collector.series_key import parse_series_key
-from itops.collector.state import StateStore
+from itops.alerting.muting.maintenance import MaintenanceWindowConfig
+from itops.alerting.muting.maintenance_store import MaintenanceStore
+from itops.alerting.rules.model import Alert, AlertState, Severity
+from itops.collector.reports.figures.availability import DEFAULT_AVAILABILITY_ALERTS
+from itops.collector.reports.figures.consumables import REMAINING_RATIO_METRIC
+from itops.collector.reports.figures.inputs import ReportMonth, report_month
+from itops.collector.reports.figures.monthly import build_monthly_report
+from itops.collector.records.coverage import BUCKETS_PER_DAY, CoverageLedger
+from itops.collector.reports.schedule import render_monthly
+from itops.collector.reports.sources.monthly import gather_monthly_inputs
+from itops.series_key import parse_series_key
+from itops.collector.records.agent_register import StateStore
 from itops.collector.storage.base import SampleWrite
 from itops.collector.storage.sqlite.config import SQLiteConfig
 from itops.collector.storage.sqlite.store import SQLiteStorage
 from itops.v1 import ingest_pb2
-from itops.yamlconf import Duration
+from itops.common.yaml_config import Duration
 
 TARGET_S = 10.0
 LANGUAGE = "zh-CN"

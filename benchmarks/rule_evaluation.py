@@ -19,10 +19,10 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from itops.alerting.alert_store import AlertStore
-from itops.alerting.evaluator import Evaluator
-from itops.alerting.model import ObservedBatch, SampleObservation
-from itops.alerting.rules import load_rules
+from itops.alerting.rules.alert_store import AlertStore
+from itops.alerting.rules.evaluator import Evaluator
+from itops.alerting.rules.model import ObservedBatch, SampleObservation
+from itops.alerting.rules.loader import load_rules
 
 HOSTS = 100
 METRICS_WITH_RULES = 50

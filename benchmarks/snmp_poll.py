@@ -29,7 +29,7 @@ import yaml
 from itops.agent.batcher import GatherResult
 from itops.agent.inputs.snmp.config import SnmpConfig
 from itops.agent.inputs.snmp.poller import SnmpInput
-from itops.yamlconf import load_text
+from itops.common.yaml_config import load_text
 
 RECORDINGS = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "snmp"
 BIN = Path(sys.executable).parent

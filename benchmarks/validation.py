@@ -13,7 +13,7 @@ from __future__ import annotations
 import statistics
 import time
 
-from itops.collector.validation import BatchValidator, ValidationLimits
+from itops.collector.ingest.validation import BatchValidator, ValidationLimits
 from itops.v1 import ingest_pb2
 
 NOW_MS = 1_700_000_000_000

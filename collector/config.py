@@ -10,12 +10,12 @@ import msgspec
 from msgspec import Meta
 
 from itops.alerting.config import AlertingConfig, check_alerting
-from itops.collector.batch_size import receive_limit_bytes
-from itops.collector.report_scheduler import ReportsConfig
+from itops.collector.ingest.batch_size import receive_limit_bytes
+from itops.collector.reports.schedule import ReportsConfig
 from itops.collector.storage.registry import SHIPPED_BACKENDS
 from itops.collector.storage.registry import config_models as storage_config_models
-from itops.collector.validation import ValidationLimits
-from itops.yamlconf import ByteSize, ConfigError, Duration, FieldProblem, load_file
+from itops.collector.ingest.validation import ValidationLimits
+from itops.common.yaml_config import ByteSize, ConfigError, Duration, FieldProblem, load_file
 
 __all__ = ["AgentCredential", "AuthConfig", "CollectorConfig", "HttpConfig", "GrpcConfig", "load_collector_config", "users_database_url"]
 
@@ -38,7 +38,7 @@ class GrpcConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     max_pending_samples: Annotated[int, Meta(ge=1000, description="Samples accepted but not yet stored beyond which batches get RESOURCE_EXHAUSTED and agents back off.")] = 2_000_000
     max_calls_per_agent: Annotated[int, Meta(ge=1, description="Most calls (Push, Hello, GetAssignedInputs) one agent may have in flight; more get RESOURCE_EXHAUSTED before their message is read. An agent sends one at a time, and polls GetAssignedInputs beside it.")] = 4
     max_calls_in_flight: Annotated[int, Meta(ge=1, description="Most calls of all agents in flight together; more get RESOURCE_EXHAUSTED before their message is read and the agents back off (a fleet replaying its backlog after an outage).")] = 1024
-    max_bytes_per_agent: Annotated[ByteSize, Meta(description="Most request bytes one agent may have in flight (read and not yet answered); more get RESOURCE_EXHAUSTED. At least the gRPC receive limit, which follows from `validation.max_samples_per_batch` (43 MiB at 100,000; see collector/batch_size.py).")] = ByteSize(128 * 2**20)
+    max_bytes_per_agent: Annotated[ByteSize, Meta(description="Most request bytes one agent may have in flight (read and not yet answered); more get RESOURCE_EXHAUSTED. At least the gRPC receive limit, which follows from `validation.max_samples_per_batch` (43 MiB at 100,000; see collector/ingest/batch_size.py).")] = ByteSize(128 * 2**20)
     max_bytes_in_flight: Annotated[ByteSize, Meta(description="Most request bytes of all agents in flight together; more get RESOURCE_EXHAUSTED. At least `max_bytes_per_agent`.")] = ByteSize(512 * 2**20)
 
 
@@ -100,7 +100,7 @@ class CollectorConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     auth: Annotated[AuthConfig, Meta(description="Users, roles, login sessions and the audit log of the HTTP API.")] = msgspec.field(default_factory=AuthConfig)
     reports: Annotated[ReportsConfig, Meta(description="The monthly SLA report and the daily inspection report (need `alerting.incidents`).")] = msgspec.field(default_factory=ReportsConfig)
     alerting: Annotated[AlertingConfig | None, Meta(description="Alert rules, notifications, silences, maintenance and dependencies. Without it nothing is evaluated.")] = None
-    assignments_file: Annotated[str | None, Meta(description="Central configuration: YAML file assigning inputs (devices, checks) to agents; re-read when it changes. See collector/assignments.py.")] = None
+    assignments_file: Annotated[str | None, Meta(description="Central configuration: YAML file assigning inputs (devices, checks) to agents; re-read when it changes. See collector/ingest/assignments.py.")] = None
     check_history_retention: Annotated[Duration, Meta(description="Check results older than this are forgotten (the latest of each check is kept).")] = Duration(90 * 86400)
 
 

@@ -14,34 +14,34 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry
 
 from itops.alerting.assembly import build_alerting
-from itops.alerting.model import AlertState
-from itops.clock import Clock, epoch_ms, epoch_seconds, utc_now
-from itops.collector.access import AnonymousAuditLimit, access_middlewares
-from itops.collector.alerting_api import add_alerting_routes
-from itops.collector.assignments import AssignmentsFile
-from itops.collector.auth import TokenAuthenticator
-from itops.collector.batch_size import receive_limit_bytes
+from itops.alerting.rules.model import AlertState
+from itops.common.clock import Clock, epoch_ms, epoch_seconds, utc_now
+from itops.collector.api.access import AnonymousAuditLimit, access_middlewares
+from itops.collector.api.routes.alerts import add_alerting_routes
+from itops.collector.ingest.assignments import AssignmentsFile
+from itops.collector.ingest.agent_credentials import TokenAuthenticator
+from itops.collector.ingest.batch_size import receive_limit_bytes
 from itops.collector.config import CollectorConfig, users_database_url
 from itops.collector.console import add_console_routes
-from itops.collector.coverage import FLUSH_PERIOD_S, CoverageLedger
-from itops.collector.entities import EntityDirectory
-from itops.collector.entities_api import add_entity_routes
-from itops.collector.http_api import build_http_app
-from itops.collector.identity import IdentityRegister
-from itops.collector.in_flight import InFlightCaps, InFlightLedger
-from itops.collector.incidents_api import add_incident_routes
-from itops.collector.ingest import IngestService, add_ingest_service
-from itops.collector.ingest_admission import IngestAdmission
-from itops.collector.login_throttle import BackoffPolicy, LoginThrottle
-from itops.collector.openapi import add_openapi_route
-from itops.collector.reporting import Reporting
-from itops.collector.runbooks_api import add_runbook_routes
-from itops.collector.self_metrics import CollectorMetrics
-from itops.collector.state import StateStore
+from itops.collector.records.coverage import FLUSH_PERIOD_S, CoverageLedger
+from itops.collector.records.entities import EntityDirectory
+from itops.collector.api.routes.entities import add_entity_routes
+from itops.collector.api.app import build_http_app
+from itops.collector.ingest.identity import IdentityRegister
+from itops.collector.ingest.in_flight import InFlightCaps, InFlightLedger
+from itops.collector.api.routes.incidents import add_incident_routes
+from itops.collector.ingest.service import IngestService, add_ingest_service
+from itops.collector.ingest.admission import IngestAdmission
+from itops.collector.api.login_throttle import BackoffPolicy, LoginThrottle
+from itops.collector.api.openapi import add_openapi_route
+from itops.collector.reports.service import Reporting
+from itops.collector.api.routes.runbooks import add_runbook_routes
+from itops.collector.ingest.self_metrics import CollectorMetrics
+from itops.collector.records.agent_register import StateStore
 from itops.collector.storage.registry import load_backend_class
-from itops.collector.users import UserStore
-from itops.collector.users_api import add_user_routes
-from itops.collector.validation import BatchValidator
+from itops.collector.api.user_store import UserStore
+from itops.collector.api.routes.users import add_user_routes
+from itops.collector.ingest.validation import BatchValidator
 
 __all__ = ["Collector"]
 

@@ -26,13 +26,13 @@ from collections.abc import Callable
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from itops.alerting.metric_catalogue import format_value, metric_name
-from itops.clock import utc_now
-from itops.collector.admin_cli import render_hosts
-from itops.collector.api_client import table
-from itops.collector.auth import new_token, token_sha256
+from itops.common.metric_catalogue import format_value, metric_name
+from itops.common.clock import utc_now
+from itops.collector.cli.itops_command import render_hosts
+from itops.collector.cli.api_client import table
+from itops.collector.ingest.agent_credentials import new_token, token_sha256
 from itops.collector.config import GrpcConfig, HttpConfig
-from itops.collector.tls import write_ca_and_server_certificate
+from itops.collector.ingest.tls import write_ca_and_server_certificate
 
 BIN = Path(sys.executable).parent
 REPO = Path(__file__).resolve().parents[1]

@@ -13,7 +13,7 @@ from itops.agent.inputs import SHIPPED_INPUTS, config_models
 from itops.alerting.notifiers import config_models as notifier_config_models
 from itops.collector.config import CollectorConfig
 from itops.collector.storage.registry import config_models as storage_config_models
-from itops.yamlconf import ByteSize, Duration
+from itops.common.yaml_config import ByteSize, Duration
 
 HEADER = """# Configuration reference
 

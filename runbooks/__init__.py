@@ -1,2 +1,2 @@
 """The runbooks of the shipped rule pack, as package data (``itops.runbooks``): read them through
-``itops.alerting.runbooks``."""
+``itops.alerting.dispatch.runbooks``."""

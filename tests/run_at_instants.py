@@ -32,19 +32,21 @@ PROBE_TOLERANCE_S = 60
 DATE_SENSITIVE_TESTS = [
     "tests/unit/alerting",
     "tests/unit/collector",
+    "tests/unit/common/test_metric_catalogue.py",
+    "tests/unit/proto/test_series_key.py",
     "tests/unit/agent/test_buffer.py",
     "tests/unit/agent/test_service.py",
     "tests/unit/agent/test_runner.py",
     "tests/unit/agent/test_batcher.py",
-    "tests/unit/agent/test_check_tls_certificate_file.py",
-    "tests/unit/agent/test_check_file_freshness.py",
-    "tests/unit/agent/test_attendance_clock.py",
+    "tests/unit/agent/inputs/tls_certificate_file/test_tls_certificate_file.py",
+    "tests/unit/agent/inputs/file_freshness/test_file_freshness.py",
+    "tests/unit/agent/inputs/attendance_clock/test_attendance_clock.py",
     "tests/integration/test_reports.py",
     "tests/integration/test_report_sources.py",
     "tests/integration/test_daily_report.py",
     "tests/integration/test_reports_in_collector.py",
 ]
-NOT_DATE_SENSITIVE = ["tests/unit/collector/test_validation_fuzz.py"]  # 30 s of generated batches, no dates
+NOT_DATE_SENSITIVE = ["tests/unit/collector/ingest/test_validation_fuzz.py"]  # 30 s of generated batches, no dates
 
 
 @dataclass(frozen=True)

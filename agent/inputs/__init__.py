@@ -1,9 +1,9 @@
-"""The inputs that ship with the agent, by name (see ``itops.plugins``): an agent without SNMP devices
+"""The inputs that ship with the agent, by name (see ``itops.common.plugin_registry``): an agent without SNMP devices
 never loads pysnmp."""
 
 from __future__ import annotations
 
-from itops.plugins import PluginSpec
+from itops.common.plugin_registry import PluginSpec
 
 __all__ = ["SHIPPED_INPUTS", "config_models", "load_input_class"]
 

@@ -11,9 +11,9 @@ from typing import Annotated, ClassVar, Generic, TypeVar
 
 import msgspec
 
-from itops.clock import EpochClock, epoch_now
+from itops.common.clock import EpochClock, epoch_now
 from itops.v1 import ingest_pb2
-from itops.yamlconf import Duration
+from itops.common.yaml_config import Duration
 
 __all__ = ["Accumulator", "Input", "InputConfig"]
 

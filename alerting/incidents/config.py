@@ -11,8 +11,8 @@ from msgspec import Meta
 
 from itops.alerting.incidents.oncall import OnCallConfig, check_oncall
 from itops.alerting.incidents.sla import SlaConfig, check_sla
-from itops.alerting.muting import MatcherError, parse_matchers
-from itops.yamlconf import Duration, FieldProblem
+from itops.alerting.muting.matchers import MatcherError, parse_matchers
+from itops.common.yaml_config import Duration, FieldProblem
 
 __all__ = [
     "DEFAULT_POLICY",

@@ -23,10 +23,10 @@ from itops.alerting.incidents.model import Incident, IncidentState, TimelineEntr
 from itops.alerting.incidents.oncall import OnCall, OnCallConfig
 from itops.alerting.incidents.sla import ClockStatus, SlaPolicy
 from itops.alerting.incidents.store import IncidentStore
-from itops.alerting.maintenance import MaintenancePeriod
-from itops.alerting.messages import console_url, local_time_text
-from itops.alerting.model import Alert, AlertState
-from itops.alerting.notification_log import NotificationAttempt, NotificationLog, Outcome
+from itops.alerting.muting.maintenance import MaintenancePeriod
+from itops.alerting.dispatch.messages import console_url, local_time_text
+from itops.alerting.rules.model import Alert, AlertState
+from itops.alerting.dispatch.notification_log import NotificationAttempt, NotificationLog, Outcome
 from itops.alerting.notifiers import NotificationContext, Notifier, NotifyError
 
 __all__ = ["ESCALATION_ALERTNAME", "MAX_ATTEMPTS", "Escalation", "Escalator", "incident_url"]

@@ -17,8 +17,8 @@ from typing import Annotated, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
-from itops.alerting.sla_calendar import aware_utc
-from itops.yamlconf import Duration, FieldProblem
+from itops.alerting.incidents.sla_calendar import aware_utc
+from itops.common.yaml_config import Duration, FieldProblem
 from msgspec import Meta
 
 __all__ = [

@@ -17,9 +17,9 @@ from datetime import datetime, timedelta
 from itops.alerting.incidents.config import IncidentPolicy
 from itops.alerting.incidents.model import AffectedAsset, Category, Incident, IncidentState, Source
 from itops.alerting.incidents.store import ALERTING, IncidentStore
-from itops.alerting.messages import Language, alert_text
-from itops.alerting.model import Alert, AlertState, fingerprint
-from itops.alerting.muting import Matcher, matches_all, parse_matchers
+from itops.alerting.dispatch.messages import Language, alert_text
+from itops.alerting.rules.model import Alert, AlertState, fingerprint
+from itops.alerting.muting.matchers import Matcher, matches_all, parse_matchers
 
 __all__ = ["CompiledPolicy", "IncidentStage"]
 

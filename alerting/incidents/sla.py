@@ -17,10 +17,10 @@ from typing import Annotated, Literal
 
 import msgspec
 from itops.alerting.incidents.model import Incident, IncidentState, TimelineEntry, TimelineKind
-from itops.alerting.maintenance import MaintenancePeriod
-from itops.alerting.model import Severity
-from itops.alerting.sla_calendar import BusinessCalendar, CalendarConfig, aware_utc, check_calendar
-from itops.yamlconf import Duration, FieldProblem
+from itops.alerting.muting.maintenance import MaintenancePeriod
+from itops.alerting.rules.model import Severity
+from itops.alerting.incidents.sla_calendar import BusinessCalendar, CalendarConfig, aware_utc, check_calendar
+from itops.common.yaml_config import Duration, FieldProblem
 from msgspec import Meta
 
 __all__ = [

@@ -28,8 +28,8 @@ from itops.alerting.incidents.model import (
     TimelineKind,
     TimelineRow,
 )
-from itops.alerting.model import Severity
-from itops.clock import said_utc
+from itops.alerting.rules.model import Severity
+from itops.common.clock import said_utc
 from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker

@@ -1,4 +1,4 @@
-"""The channels alerts are sent through, by name (see ``itops.plugins``): a ``Notifier`` sends one group of
+"""The channels alerts are sent through, by name (see ``itops.common.plugin_registry``): a ``Notifier`` sends one group of
 alerts and raises ``NotifyError`` saying whether trying again could help; the dispatcher owns retries.
 
 Only the channels a config names are imported.
@@ -13,7 +13,7 @@ from typing import Annotated, ClassVar, Generic, Literal, TypeVar
 
 import msgspec
 
-from itops.alerting.messages import (
+from itops.alerting.dispatch.messages import (
     DEFAULT_SEVERITY_STYLES,
     Language,
     Message,
@@ -21,9 +21,9 @@ from itops.alerting.messages import (
     SeverityStyle,
     render_message,
 )
-from itops.alerting.model import Alert, Severity
-from itops.plugins import PluginSpec
-from itops.yamlconf import Duration
+from itops.alerting.rules.model import Alert, Severity
+from itops.common.plugin_registry import PluginSpec
+from itops.common.yaml_config import Duration
 
 __all__ = [
     "SHIPPED_NOTIFIERS",

@@ -12,8 +12,8 @@ from typing import Annotated
 
 import msgspec
 
-from itops.alerting.messages import COLOUR_HEX, Colour, truncate_utf8
-from itops.alerting.model import Alert
+from itops.alerting.dispatch.messages import COLOUR_HEX, Colour, truncate_utf8
+from itops.alerting.rules.model import Alert
 from itops.alerting.notifiers import NotificationContext, Notifier, NotifierConfig
 from itops.alerting.notifiers.http_post import check_robot_answer, post_json
 

@@ -15,8 +15,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from itops.alerting.messages import Message
-from itops.alerting.model import Alert
+from itops.alerting.dispatch.messages import Message
+from itops.alerting.rules.model import Alert
 from itops.alerting.notifiers import (
     NotificationContext,
     Notifier,

@@ -7,8 +7,8 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from itops.alerting.messages import Language, alert_url, runbook_link
-from itops.alerting.model import Alert, AlertState
+from itops.alerting.dispatch.messages import Language, alert_url, runbook_link
+from itops.alerting.rules.model import Alert, AlertState
 from itops.alerting.notifiers import NotificationContext, Notifier, NotifierConfig
 from itops.alerting.notifiers.alertmanager import alertmanager_alert, rfc3339
 from itops.alerting.notifiers.http_post import post_json

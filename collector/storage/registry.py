@@ -1,8 +1,8 @@
-"""The storage backends that ship with the collector, by name (see ``itops.plugins``)."""
+"""The storage backends that ship with the collector, by name (see ``itops.common.plugin_registry``)."""
 
 from __future__ import annotations
 
-from itops.plugins import PluginSpec
+from itops.common.plugin_registry import PluginSpec
 
 __all__ = ["SHIPPED_BACKENDS", "config_models", "load_backend_class"]
 

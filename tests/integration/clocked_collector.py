@@ -10,10 +10,10 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from itops.collector.auth import token_sha256
+from itops.collector.ingest.agent_credentials import token_sha256
 from itops.collector.config import CollectorConfig
 from itops.collector.server import Collector
-from itops.yamlconf import load_text
+from itops.common.yaml_config import load_text
 
 __all__ = ["ADMIN_TOKEN", "ClockedCollector", "SetClock"]
 

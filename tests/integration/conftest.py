@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from itops.clock import utc_now
-from itops.collector.auth import new_token, token_sha256
-from itops.collector.tls import write_ca_and_server_certificate
+from itops.common.clock import utc_now
+from itops.collector.ingest.agent_credentials import new_token, token_sha256
+from itops.collector.ingest.tls import write_ca_and_server_certificate
 
 BIN = Path(sys.executable).parent
 READY_RE = re.compile(r"^itops-collector ready grpc=(\S+) http=(\S+)$")

@@ -18,7 +18,7 @@ import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from itops.collector.auth import new_token, token_sha256
+from itops.collector.ingest.agent_credentials import new_token, token_sha256
 from itops.v1 import ingest_pb2, ingest_pb2_grpc
 
 from .conftest import CollectorProcess, wait_until

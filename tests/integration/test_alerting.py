@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 import grpc
 import pytest
 
-from itops.collector.auth import token_sha256
+from itops.collector.ingest.agent_credentials import token_sha256
 from itops.v1 import ingest_pb2, ingest_pb2_grpc
 
 from tests.simulators.webhook_receiver import WebhookReceiver

@@ -22,7 +22,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from itops.collector.auth import token_sha256
+from itops.collector.ingest.agent_credentials import token_sha256
 
 from .conftest import CollectorProcess
 

@@ -17,8 +17,8 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 import pytest
 
-from itops.collector.auth import token_sha256
-from itops.collector.users import Role, UserStore
+from itops.collector.ingest.agent_credentials import token_sha256
+from itops.collector.api.user_store import Role, UserStore
 
 from .conftest import BIN, CollectorProcess
 

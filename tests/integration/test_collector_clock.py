@@ -9,9 +9,9 @@ import pytest
 
 from itops.collector.config import CollectorConfig
 from itops.collector.server import Collector
-from itops.collector.state import STATE_FILE_NAME
+from itops.collector.records.agent_register import STATE_FILE_NAME
 from itops.v1 import ingest_pb2
-from itops.yamlconf import load_text
+from itops.common.yaml_config import load_text
 
 pytestmark = pytest.mark.integration
 

@@ -14,8 +14,8 @@ import urllib.request
 import pytest
 from playwright.sync_api import expect
 
-from itops.alerting.messages import runbook_link
-from itops.alerting.model import Alert, AlertState, Severity
+from itops.alerting.dispatch.messages import runbook_link
+from itops.alerting.rules.model import Alert, AlertState, Severity
 
 from .conftest import wait_until
 from .console_support import (DESKTOP, PHONE, USERS, admin_call, assert_fits_the_width, browser, console_tab,

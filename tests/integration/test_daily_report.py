@@ -11,8 +11,8 @@ import pytest
 from itops.alerting.incidents.model import Category
 from itops.alerting.incidents.sla import SlaConfig, SlaPolicy
 from itops.alerting.incidents.store import IncidentStore
-from itops.alerting.model import Severity
-from itops.collector.daily_report import gather_daily_inspection, trend_forecasts, write_daily_report
+from itops.alerting.rules.model import Severity
+from itops.collector.reports.sources.daily import gather_daily_inspection, trend_forecasts, write_daily_report
 
 from .test_entities_api import collect_fleet, collector_directory
 

@@ -11,7 +11,7 @@ import urllib.parse
 
 import pytest
 from itops.agent.config import DEFAULT_COLLECTOR_PORT
-from itops.collector.admin_cli import DEFAULT_URL
+from itops.collector.cli.itops_command import DEFAULT_URL
 
 from tests.integration.conftest import free_port
 

@@ -113,6 +113,6 @@ def test_check_config_names_file_line_and_field(tmp_path):
 def test_collector_check_config_names_the_field(tmp_path):
     config = tmp_path / "collector.yaml"
     config.write_text("storage:\n  type: sqlite\n  path: /tmp/x\ngrpc:\n  insecure: true\n  max_pending_samples: 10\n")
-    result = subprocess.run([sys.executable, "-m", "itops.collector.cli", "check-config", "-c", config], capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-m", "itops.collector.cli.collector_command", "check-config", "-c", config], capture_output=True, text=True)
     assert result.returncode == 2
     assert f"{config}:6: grpc.max_pending_samples:" in result.stderr and ">= 1000" in result.stderr

@@ -70,7 +70,7 @@ def _with_stdout_closed_early(command: list) -> subprocess.CompletedProcess:
 
 def test_every_command_ends_quietly_when_its_reader_goes_away(tmp_path, make_agent):
     agent_config = make_agent().config_path
-    for command in (["itops", "rules", "check", "alerting/rules"], ["itops-collector", "new-token", "pc-1"],
+    for command in (["itops", "rules", "check", "alerting/rules/pack"], ["itops-collector", "new-token", "pc-1"],
                     ["itops-agent", "check-config", "-c", agent_config]):
         result = _with_stdout_closed_early([BIN / command[0], *command[1:]])
         assert (result.returncode, result.stderr) == (141, ""), command

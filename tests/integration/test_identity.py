@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import grpc
 import pytest
 
-from itops.collector.auth import new_token
+from itops.collector.ingest.agent_credentials import new_token
 from itops.v1 import ingest_pb2, ingest_pb2_grpc
 
 from .conftest import CollectorProcess

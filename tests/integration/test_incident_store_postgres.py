@@ -5,7 +5,7 @@ Each test gets a fresh schema, dropped afterwards. An unreachable server fails t
 
 import pytest
 
-from tests.unit.alerting.test_incident_store import *  # noqa: F403 - the same tests, collected again against PostgreSQL
+from tests.unit.alerting.incidents.test_store import *  # noqa: F403 - the same tests, collected again against PostgreSQL
 
 from .postgres_schema import fresh_schema_url
 

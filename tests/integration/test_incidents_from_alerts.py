@@ -5,7 +5,7 @@ the incident's timeline notes it. The incident database is read directly (Incide
 import pytest
 
 from itops.alerting.incidents import Category, IncidentState, IncidentStore, Source, TimelineKind
-from itops.alerting.model import Severity
+from itops.alerting.rules.model import Severity
 
 from tests.simulators.webhook_receiver import WebhookReceiver
 

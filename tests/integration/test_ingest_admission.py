@@ -8,8 +8,8 @@ import time
 import grpc
 import pytest
 
-from itops.collector.batch_size import receive_limit_bytes, worst_case_batch
-from itops.collector.validation import ValidationLimits
+from itops.collector.ingest.batch_size import receive_limit_bytes, worst_case_batch
+from itops.collector.ingest.validation import ValidationLimits
 from itops.v1 import ingest_pb2
 
 from .conftest import CollectorProcess

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.unit.collector.test_login_throttle import *  # noqa: F403 - the same tests, collected again on PostgreSQL
+from tests.unit.collector.api.test_login_throttle import *  # noqa: F403 - the same tests, collected again on PostgreSQL
 
 from .postgres_schema import fresh_schema_url
 

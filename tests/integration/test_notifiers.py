@@ -27,7 +27,7 @@ from aiohttp import web
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
-from itops.alerting.model import Alert, AlertState, Severity
+from itops.alerting.rules.model import Alert, AlertState, Severity
 from itops.alerting.notifiers import NotificationContext, NotifyError
 from itops.alerting.notifiers.alertmanager import (
     AlertmanagerConfig,
@@ -42,8 +42,8 @@ from itops.alerting.notifiers.webhook import (
     alertmanager_payload,
 )
 from itops.alerting.notifiers.wecom import WecomConfig, WecomNotifier
-from itops.clock import utc_now
-from itops.collector.tls import write_ca_and_server_certificate
+from itops.common.clock import utc_now
+from itops.collector.ingest.tls import write_ca_and_server_certificate
 
 pytestmark = pytest.mark.integration
 

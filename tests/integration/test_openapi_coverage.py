@@ -6,7 +6,7 @@ import msgspec
 import pytest
 
 from itops.collector.config import CollectorConfig
-from itops.collector.openapi import openapi_document, undocumented_routes
+from itops.collector.api.openapi import openapi_document, undocumented_routes
 from itops.collector.server import Collector
 
 pytestmark = pytest.mark.integration

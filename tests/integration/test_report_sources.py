@@ -10,15 +10,15 @@ from pathlib import Path
 import grpc
 import pytest
 
-from itops.alerting.alert_history import AlertHistory
+from itops.alerting.rules.alert_history import AlertHistory
 from itops.alerting.incidents.sla import SlaConfig, SlaPolicy
 from itops.alerting.incidents.store import IncidentStore
-from itops.alerting.maintenance_store import MaintenanceStore
-from itops.alerting.reports.inputs import ReportMonth
+from itops.alerting.muting.maintenance_store import MaintenanceStore
+from itops.collector.reports.figures.inputs import ReportMonth
 from itops.collector.config import load_collector_config
-from itops.collector.coverage import BUCKET_S, CoverageLedger
-from itops.collector.report_sources import gather_monthly_inputs
-from itops.collector.state import StateStore
+from itops.collector.records.coverage import BUCKET_S, CoverageLedger
+from itops.collector.reports.sources.monthly import gather_monthly_inputs
+from itops.collector.records.agent_register import StateStore
 from itops.collector.storage.registry import load_backend_class
 from itops.v1 import ingest_pb2, ingest_pb2_grpc
 

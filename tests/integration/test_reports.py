@@ -23,15 +23,15 @@ from aiohttp import web
 from aiosmtpd.controller import Controller
 
 from itops.alerting.incidents.sla import SlaConfig, SlaPolicy
-from itops.alerting.reports.inputs import AvailabilityRow, MonthlyInputs, ReportMonth, report_month
-from itops.alerting.reports.monthly import MonthlyReport, build_monthly_report
-from itops.collector.access import access_middlewares
-from itops.collector.report_cli import add_report_parser, run_report
-from itops.collector.report_mail import ReportEmailConfig
-from itops.collector.report_scheduler import DAILY_FORMATS, ReportScheduler, ReportsConfig, daily_report_path
-from itops.collector.reports_api import add_report_routes
-from itops.collector.users import Role, UserStore
-from itops.yamlconf import ConfigError, load_text
+from itops.collector.reports.figures.inputs import AvailabilityRow, MonthlyInputs, ReportMonth, report_month
+from itops.collector.reports.figures.monthly import MonthlyReport, build_monthly_report
+from itops.collector.api.access import access_middlewares
+from itops.collector.cli.reports import add_report_parser, run_report
+from itops.collector.reports.mail import ReportEmailConfig
+from itops.collector.reports.schedule import DAILY_FORMATS, ReportScheduler, ReportsConfig, daily_report_path
+from itops.collector.reports.routes import add_report_routes
+from itops.collector.api.user_store import Role, UserStore
+from itops.common.yaml_config import ConfigError, load_text
 
 pytestmark = pytest.mark.integration
 

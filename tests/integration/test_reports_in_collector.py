@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from itops.collector.auth import token_sha256
+from itops.collector.ingest.agent_credentials import token_sha256
 
 from .conftest import BIN, CollectorProcess, wait_until
 from .test_alerting import _push

@@ -18,7 +18,7 @@ from itops.agent.batcher import GatherResult
 from itops.agent.checks import CheckStatus
 from itops.agent.inputs.snmp.config import SHIPPED_PROFILES_DIR, SnmpConfig
 from itops.agent.inputs.snmp.poller import SnmpInput
-from itops.yamlconf import load_text
+from itops.common.yaml_config import load_text
 from tests.snmprec import RECORDINGS
 
 pytestmark = pytest.mark.integration

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from itops.alerting import messages
+from itops.alerting.dispatch import messages
 from itops.alerting.incidents import escalation, model, policy
-from itops.alerting.reports import daily, texts
-from itops.alerting.metric_catalogue import catalogue
+from itops.collector.reports import texts
+from itops.collector.reports.figures import daily
+from itops.common.metric_catalogue import catalogue
 
 ROOT = Path(__file__).resolve().parents[2]
 I18N_JS = ROOT / "collector" / "console" / "static" / "i18n.js"

@@ -10,8 +10,8 @@ import zipfile
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-PACKAGE_ROOTS = {"agent": "itops.agent", "collector": "itops.collector", "alerting": "itops.alerting", "proto/itops": "itops",
-                 "runbooks": "itops.runbooks"}
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+PACKAGE_ROOTS = {folder: package for package, folder in PYPROJECT["package-dir"].items()}
 
 
 def _packages_on_disk() -> set[str]:
@@ -24,8 +24,7 @@ def _packages_on_disk() -> set[str]:
 
 
 def test_pyproject_lists_every_package():
-    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
-    assert listed == _packages_on_disk()
+    assert set(PYPROJECT["packages"]) == _packages_on_disk()
 
 
 @pytest.fixture(scope="module")
@@ -40,9 +39,9 @@ def test_wheel_contains_code_generated_stubs_and_profiles(wheel_names):
     names = wheel_names
     for expected in ("itops/v1/ingest_pb2_grpc.py", "itops/v1/ingest.proto", "itops/agent/inputs/snmp/profiles/printer.yaml",
                      "itops/agent/inputs/snmp/profiles/generic.yaml", "itops/collector/storage/sqlite/store.py",
-                     "itops/alerting/rules/host.yaml", "itops/alerting/rules/tests/host.yaml",
-                     "itops/alerting/holidays/cn-2026.yaml", "itops/alerting/incidents/migrations/step_0001_initial.py",
-                     "itops/alerting/metric_catalogue.yaml"):
+                     "itops/alerting/rules/pack/host.yaml", "itops/alerting/rules/pack/tests/host.yaml",
+                     "itops/alerting/incidents/holidays/cn-2026.yaml",
+                     "itops/alerting/incidents/migrations/step_0001_initial.py", "itops/common/metric_catalogue.yaml"):
         assert expected in names, expected
     assert not any(name.startswith(("tests/", "benchmarks/", "runbooks/")) for name in names)
 

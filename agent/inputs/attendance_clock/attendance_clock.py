@@ -26,7 +26,7 @@ from itops.agent.inputs.attendance_clock.config import (
 from itops.agent.inputs.attendance_clock.zk_client import CommKeyRefused, ZKClient
 from itops.agent.inputs.attendance_clock.zk_protocol import FreeSizes, ProtocolError
 from itops.agent.inputs.base import Accumulator, Input
-from itops.clock import EpochClock, epoch_now
+from itops.common.clock import EpochClock, epoch_now
 
 __all__ = ["AttendanceClockInput", "ClockState"]
 

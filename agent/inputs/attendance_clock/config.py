@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 import msgspec
 from itops.agent.inputs.base import InputConfig
-from itops.yamlconf import Duration
+from itops.common.yaml_config import Duration
 
 __all__ = ["DEFAULT_PORT", "AttendanceClockConfig", "ClockConfig"]
 

@@ -7,7 +7,7 @@ from typing import Annotated
 import msgspec
 
 from itops.agent.inputs.base import InputConfig
-from itops.yamlconf import ByteSize, Duration
+from itops.common.yaml_config import ByteSize, Duration
 
 __all__ = ["FileFreshnessConfig", "FreshnessRule"]
 

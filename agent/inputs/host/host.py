@@ -18,7 +18,7 @@ import psutil
 from itops.agent.inputs.base import Accumulator, Input
 from itops.agent.inputs.host.config import HostConfig
 from itops.agent.inputs.host.counters import CounterDelta, CounterTracker
-from itops.clock import EpochClock, epoch_now
+from itops.common.clock import EpochClock, epoch_now
 
 __all__ = ["HostInput", "PSEUDO_FSTYPES"]
 

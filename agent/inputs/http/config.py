@@ -12,7 +12,7 @@ from itops.agent.inputs.base import InputConfig
 from itops.agent.inputs.tls_certificate_file.config import (
     DEFAULT_EXPIRY_CRITICAL, DEFAULT_EXPIRY_WARNING, ExpiryCritical, ExpiryWarning,
 )
-from itops.yamlconf import Duration
+from itops.common.yaml_config import Duration
 
 __all__ = ["HttpConfig"]
 

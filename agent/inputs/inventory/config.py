@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from itops.agent.inputs.base import InputConfig
-from itops.yamlconf import Duration
+from itops.common.yaml_config import Duration
 
 __all__ = ["InventoryConfig", "DEFAULT_INVENTORY_INTERVAL_S"]
 

@@ -10,7 +10,7 @@ import psutil
 from itops.agent.checks import CheckMessage, CheckStatus, MessagePart, report_check
 from itops.agent.inputs.base import Accumulator, Input
 from itops.agent.inputs.process.config import ProcessConfig, ProcessRule
-from itops.clock import EpochClock, epoch_now
+from itops.common.clock import EpochClock, epoch_now
 
 __all__ = ["ProcessInput"]
 

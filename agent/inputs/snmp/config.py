@@ -14,7 +14,7 @@ import msgspec
 from msgspec import Meta
 
 from itops.agent.inputs.base import InputConfig
-from itops.yamlconf import Duration
+from itops.common.yaml_config import Duration
 
 __all__ = ["AUTH_PROTOCOLS", "PRIV_PROTOCOLS", "SnmpConfig", "SnmpDeviceConfig", "DEFAULT_SNMP_PORT", "MIN_V3_KEY_CHARS", "SHIPPED_PROFILES_DIR"]
 

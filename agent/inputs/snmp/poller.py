@@ -32,7 +32,7 @@ from itops.agent.inputs.snmp.interpreters.text import display_text
 from itops.agent.inputs.snmp.profile import GENERIC_PROFILE, Profile, ProfileSet, load_profiles
 from itops.agent.inputs.snmp.session import SnmpError, SnmpSession, SnmpTimeout
 from itops.agent.inputs.snmp.walk import Walk, parse_oid
-from itops.clock import EpochClock, epoch_now
+from itops.common.clock import EpochClock, epoch_now
 from itops.v1 import ingest_pb2
 
 __all__ = ["SnmpInput", "POLL_CHECK"]

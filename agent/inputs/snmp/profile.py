@@ -19,7 +19,7 @@ import msgspec
 from msgspec import Meta
 
 from itops.agent.inputs.snmp.walk import Oid, parse_oid
-from itops.yamlconf import ConfigError, load_file
+from itops.common.yaml_config import ConfigError, load_file
 
 __all__ = ["GENERIC_PROFILE", "Profile", "ProfileMatch", "ProfileSet", "load_profiles"]
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from itops.agent.checks import CheckMessage, CheckStatus, MessagePart, report_check
 from itops.agent.inputs.base import Accumulator, Input
 from itops.agent.inputs.systemd_unit.config import SystemdUnitConfig
-from itops.clock import EpochClock, epoch_now
+from itops.common.clock import EpochClock, epoch_now
 
 __all__ = ["SystemdUnavailable", "SystemdUnitInput", "SYSTEMD_BOOTED_MARKER", "judge_unit", "parse_show_output"]
 

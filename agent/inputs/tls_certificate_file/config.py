@@ -7,7 +7,7 @@ from typing import Annotated
 import msgspec
 
 from itops.agent.inputs.base import InputConfig
-from itops.yamlconf import Duration
+from itops.common.yaml_config import Duration
 
 __all__ = ["ExpiryCritical", "ExpiryWarning", "TlsCertificateFileConfig", "DEFAULT_EXPIRY_CRITICAL", "DEFAULT_EXPIRY_WARNING"]
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from itops.clock import Clock, utc_now
+from itops.common.clock import Clock, utc_now
 
 from ..base import Aggregation, LabelsOf, RangeResult, SampleWrite, SeriesInfo, StorageBackend, WriteResult
 from .compaction import CompactionPolicy, Compactor, StoreCounters

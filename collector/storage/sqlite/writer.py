@@ -18,7 +18,7 @@ from typing import Any, Callable, Generator
 
 import numpy as np
 
-from itops.clock import Clock, epoch_ms
+from itops.common.clock import Clock, epoch_ms
 
 from ..base import WriteResult
 from .compaction import Compactor, StoreCounters

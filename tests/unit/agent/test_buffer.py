@@ -1,4 +1,4 @@
-from fake_clock import SteppedClock
+from tests.unit.agent.fake_clock import SteppedClock
 from itops.agent.buffer import DiskBuffer
 
 NOW_S = 1_830_297_600.0  # 2028-01-01 00:00 UTC, never the machine's time

@@ -4,7 +4,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from fake_clock import SteppedClock
+from tests.unit.agent.fake_clock import SteppedClock
 from itops.agent.batcher import GatherResult
 from itops.agent.config import load_agent_config
 from itops.agent.service import Agent

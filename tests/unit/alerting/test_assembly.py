@@ -9,8 +9,8 @@ import pytest
 from itops.alerting.assembly import build_alerting
 from itops.alerting.config import AlertingConfig
 from itops.alerting.incidents import TimelineKind
-from itops.alerting.model import ObservedBatch, SampleObservation
-from itops.yamlconf import load_text
+from itops.alerting.rules.model import ObservedBatch, SampleObservation
+from itops.common.yaml_config import load_text
 
 from tests.simulators.webhook_receiver import WebhookReceiver
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from itops.collector.config import AuthConfig, load_collector_config
-from itops.yamlconf import ConfigError, load_text
+from itops.common.yaml_config import ConfigError, load_text
 
 HASH = "ab" * 32
 

@@ -1,1 +1,0 @@
-"""Management reports: the monthly SLA report and the daily inspection report (巡检日报)."""

@@ -1,0 +1,88 @@
+"""An accepted batch, as the alerting pipeline observes it (only what its rules look at).
+
+Ingest calls this after the batch is durably stored; samples of metrics no rule uses are not even
+grouped, so alerting costs ingest nothing for them.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Callable
+
+import numpy as np
+
+from itops.alerting.rules.model import CheckObservation, ObservedBatch, SampleObservation
+from itops.collector.records.check_messages import rendered_messages
+from itops.collector.ingest.validation import ValidBatch
+from itops.series_key import RESERVED_LABEL
+from itops.v1 import ingest_pb2
+
+__all__ = ["observed_batch"]
+
+KEY_CACHE_LIMIT = 200_000
+
+
+class _PerKeyCache(dict):
+    """What was derived from a series key, kept because keys repeat batch after batch; emptied when full."""
+
+    def get_or_make(self, key: str, make: Callable[[str], object]):
+        found = self.get(key)
+        if found is None:
+            if len(self) >= KEY_CACHE_LIMIT:
+                self.clear()
+            found = self[key] = make(key)
+        return found
+
+
+_labels_of_key = _PerKeyCache()
+
+
+def _samples(agent_id: str, valid: ValidBatch, labels_of: Callable[[str], tuple[str, dict[str, str]]],
+             wants_metric: Callable[[str], bool]) -> tuple[SampleObservation, ...]:
+    wanted = [(index, key) for index, key in enumerate(valid.keys) if wants_metric(key.partition("{")[0])]
+    if not wanted:
+        return ()
+    order = np.argsort(valid.series_index, kind="stable")
+    sorted_index = valid.series_index[order]
+    observations = []
+    for index, key in wanted:
+        start, end = np.searchsorted(sorted_index, [index, index + 1])
+        positions = order[start:end]
+        name, labels = _labels_of_key.get_or_make(key, labels_of)
+        observations.append(SampleObservation(
+            name, {**labels, RESERVED_LABEL: agent_id},
+            tuple(valid.timestamps_ms[positions].tolist()), tuple(valid.values[positions].tolist())))
+    return tuple(observations)
+
+
+def _checks(agent_id: str, checks: list[ingest_pb2.CheckResult], wants_check: Callable[[str], bool]) -> tuple[CheckObservation, ...]:
+    return tuple(
+        CheckObservation(check.check, check.target, ingest_pb2.CheckStatus.Name(check.status).removeprefix("CHECK_STATUS_"),
+                         check.message, check.timestamp_ms,
+                         {**{label.name: label.value for label in check.labels}, RESERVED_LABEL: agent_id},
+                         rendered_messages(({"key": p.key, "args": p.args} for p in check.message_parts), check.message))
+        for check in checks if wants_check(check.check)
+    )
+
+
+_ENTITY_RE = re.compile(r'[{,](host|device)="((?:[^"\\]|\\.)*)"')
+_entities_of_key = _PerKeyCache()
+
+
+def _entities_in_key(key: str) -> tuple[tuple[str, str], ...]:
+    return tuple(_ENTITY_RE.findall(key))
+
+
+def _entities(keys: list[str]) -> tuple[tuple[str, str], ...]:
+    """The hosts and devices named in these series keys (cached per key: keys repeat batch after batch)."""
+    found: set[tuple[str, str]] = set()
+    for key in keys:
+        found.update(_entities_of_key.get_or_make(key, _entities_in_key))
+    return tuple(sorted(found))
+
+
+def observed_batch(agent_id: str, received_ms: int, valid: ValidBatch,
+                   labels_of: Callable[[str], tuple[str, dict[str, str]]],
+                   wants_metric: Callable[[str], bool], wants_check: Callable[[str], bool]) -> ObservedBatch:
+    return ObservedBatch(agent_id, received_ms, _samples(agent_id, valid, labels_of, wants_metric),
+                         _checks(agent_id, valid.checks, wants_check), _entities(valid.keys))

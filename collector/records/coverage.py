@@ -1,0 +1,249 @@
+"""Which hosts, devices and services sent data in which 5-minute bucket: the "data completeness" of reports.
+
+Ingest hands over every stored batch; the ledger notes, in memory, the buckets its samples and check results
+were *taken* in (a replayed backlog fills the hours it was recorded in, not the minute it arrived). ``flush``
+(housekeeping, and at stop) OR-merges them into SQLite as one 288-bit bitmap per entity and UTC day, so
+re-recording a batch changes nothing. Entities are named as alerts name them (``report_entity``): a series with
+``host`` covers that host, one with ``device``/``clock`` that device, a check result its device or service.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import sqlite3
+import threading
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+
+from itops.alerting.rules.alert_history import ReportEntity, device_entity, host_entity, report_entity
+from itops.series_key import parse_series_key
+from itops.collector.ingest.validation import ValidBatch
+
+__all__ = ["BUCKET_S", "FLUSH_PERIOD_S", "CoverageLedger"]
+
+BUCKET_S = 300
+FLUSH_PERIOD_S = 60  # how often housekeeping should call flush(); a crash loses at most this much coverage
+BUCKETS_PER_DAY = 86400 // BUCKET_S
+_BUCKET_MS = BUCKET_S * 1000
+_BITMAP_BYTES = BUCKETS_PER_DAY // 8
+KEY_CACHE_LIMIT = 200_000
+KEY_LIST_CACHE_LIMIT = 4096
+# The labels that name an entity, read straight off a canonical key (sorted labels, `"` always escaped in values).
+_ENTITY_LABEL_RE = re.compile(r'[{,](asset_number|clock|device|host)="((?:[^"\\]|\\.)*)"')
+
+EntityKey = tuple[str, str]
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS coverage (
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL,
+    day INTEGER NOT NULL,
+    bits BLOB NOT NULL,
+    PRIMARY KEY (kind, name, day)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS coverage_by_day ON coverage (day);
+CREATE TABLE IF NOT EXISTS coverage_entities (
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL,
+    labels TEXT NOT NULL,
+    asset_number TEXT,
+    PRIMARY KEY (kind, name)
+) WITHOUT ROWID;
+"""
+
+
+class CoverageLedger:
+    def __init__(self, path: str | Path):
+        self._db = sqlite3.connect(str(path), check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.executescript(_SCHEMA)
+        self._db_lock = threading.Lock()
+        self._lock = threading.Lock()  # guards the in-memory buckets: recorded on the loop, flushed from a thread
+        self._pending: dict[int, set[EntityKey]] = {}  # bucket → who has data in it
+        self._flushing: dict[int, set[EntityKey]] = {}
+        self._new_entities: dict[EntityKey, ReportEntity] = {}
+        self._known: set[EntityKey] = {key for key in self._db.execute("SELECT kind, name FROM coverage_entities")}
+        # Series keys repeat batch after batch: each is parsed once into the index of its entity group.
+        self._group_of_key: dict[str, int] = {}
+        self._by_key_list: dict[tuple[str, ...], tuple[tuple[EntityKey, ...], np.ndarray]] = {}
+        self._group_of_labels: dict[tuple[tuple[str, str], ...], int] = {}
+        self._group_index: dict[tuple[EntityKey, ...], int] = {(): 0}
+        self._groups: list[tuple[EntityKey, ...]] = [()]
+
+    # --- recording (event loop, per batch) ------------------------------------------------------------
+
+    def record_batch(self, batch: ValidBatch) -> None:
+        touched = self._sample_buckets(batch) + self._check_buckets(batch)
+        if not touched:
+            return
+        with self._lock:
+            for bucket, entities in touched:
+                self._pending.setdefault(bucket, set()).update(entities)
+
+    def _sample_buckets(self, batch: ValidBatch) -> list[tuple[int, Iterable[EntityKey]]]:
+        if not len(batch.series_index):
+            return []
+        everyone, groups = self._entities_of_keys(batch.keys)
+        if not everyone:
+            return []
+        buckets = batch.timestamps_ms // _BUCKET_MS
+        first, last = int(buckets.min()), int(buckets.max())
+        if first == last:  # the usual batch: taken within one bucket, so every entity in it has that bucket
+            return [(first, everyone)]
+        width = len(self._groups)
+        pairs = np.unique(buckets * width + groups[batch.series_index])
+        return [(bucket, self._groups[group]) for bucket, group in (divmod(pair, width) for pair in pairs.tolist())]
+
+    def _entities_of_keys(self, keys: list[str]) -> tuple[tuple[EntityKey, ...], np.ndarray]:
+        """(every entity the keys name, each key's entity group). An agent sends the same keys batch after
+        batch, so the whole list is looked up at once: hashing the tuple reuses the keys' cached hashes."""
+        signature = tuple(keys)
+        found = self._by_key_list.get(signature)
+        if found is None:
+            # Each cache is emptied on its own: 1,000 agents × 1,000 keys overflow the per-key one, yet their
+            # 1,000 key lists still fit, and those are what repeat.
+            if len(self._group_of_key) >= KEY_CACHE_LIMIT:
+                self._group_of_key.clear()
+            if len(self._by_key_list) >= KEY_LIST_CACHE_LIMIT:
+                self._by_key_list.clear()
+            cached = self._group_of_key
+            groups = [cached.get(key) for key in keys]
+            groups = [self._group_of(key) if group is None else group for key, group in zip(keys, groups)]
+            everyone = tuple({entity: None for group in dict.fromkeys(groups) for entity in self._groups[group]})
+            found = self._by_key_list[signature] = (everyone, np.array(groups, dtype=np.int64))
+        return found
+
+    def _group_of(self, series_key: str) -> int:
+        named = tuple(_ENTITY_LABEL_RE.findall(series_key))
+        group = self._group_of_labels.get(named)
+        if group is None:  # a new combination: unescape through the key parser, build its entities once
+            labels = parse_series_key("k{" + ",".join(f'{name}="{value}"' for name, value in named) + "}")[1] if named else {}
+            entities = [entity for entity in (host_entity(labels), device_entity(labels)) if entity is not None]
+            group = self._group_of_labels[named] = self._group_id(entities)
+        self._group_of_key[series_key] = group
+        return group
+
+    def _group_id(self, entities: list[ReportEntity]) -> int:
+        members = tuple(entity.key for entity in entities)
+        group = self._group_index.get(members)
+        if group is None:
+            group = self._group_index[members] = len(self._groups)
+            self._groups.append(members)
+        for entity in entities:
+            self._note_entity(entity)
+        return group
+
+    def _check_buckets(self, batch: ValidBatch) -> list[tuple[int, Iterable[EntityKey]]]:
+        touched = []
+        for check in batch.checks:
+            labels = {label.name: label.value for label in check.labels}
+            entity = report_entity({**labels, "check": check.check, "target": check.target})
+            if entity is not None:
+                self._note_entity(entity)
+                touched.append((check.timestamp_ms // _BUCKET_MS, (entity.key,)))
+        return touched
+
+    def _note_entity(self, entity: ReportEntity) -> None:
+        if entity.key not in self._known:
+            self._known.add(entity.key)
+            with self._lock:
+                self._new_entities[entity.key] = entity
+
+    # --- persistence (housekeeping thread) ------------------------------------------------------------
+
+    def flush(self) -> None:
+        """Write what was recorded since the last flush; cheap when nothing was."""
+        with self._lock:
+            self._flushing, self._pending = self._pending, {}
+            entities, self._new_entities = self._new_entities, {}
+        masks = _day_masks(self._flushing)
+        with self._db_lock, self._db:
+            self._db.executemany(
+                "INSERT INTO coverage_entities (kind, name, labels, asset_number) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (kind, name) DO UPDATE SET labels = excluded.labels,"
+                " asset_number = COALESCE(excluded.asset_number, asset_number)",
+                [(e.kind, e.name, json.dumps(dict(e.labels), ensure_ascii=False), e.asset_number) for e in entities.values()])
+            stored = self._stored_masks(masks)
+            self._db.executemany(
+                "INSERT OR REPLACE INTO coverage (kind, name, day, bits) VALUES (?, ?, ?, ?)",
+                [(kind, name, day, (mask | stored.get((kind, name, day), 0)).to_bytes(_BITMAP_BYTES, "little"))
+                 for (kind, name, day), mask in masks.items()])
+        with self._lock:
+            self._flushing = {}
+
+    def _stored_masks(self, masks: dict[tuple[str, str, int], int]) -> dict[tuple[str, str, int], int]:
+        days = sorted({day for _, _, day in masks})
+        found: dict[tuple[str, str, int], int] = {}
+        for chunk in range(0, len(days), 500):
+            part = days[chunk:chunk + 500]
+            rows = self._db.execute(f"SELECT kind, name, day, bits FROM coverage WHERE day IN ({','.join('?' * len(part))})", part)
+            found.update(((kind, name, day), int.from_bytes(bits, "little")) for kind, name, day, bits in rows)
+        return found
+
+    # --- reading (reports) ----------------------------------------------------------------------------
+
+    def covered_seconds(self, start: datetime, end: datetime) -> dict[EntityKey, float]:
+        """Seconds of [start, end) each entity has data in, at 5-minute resolution (unflushed data included)."""
+        start_s, end_s = start.timestamp(), end.timestamp()
+        first_day, last_day = int(start_s // 86400), int(end_s // 86400)
+        with self._db_lock:
+            rows = self._db.execute("SELECT kind, name, day, bits FROM coverage WHERE day BETWEEN ? AND ?",
+                                    (first_day, last_day)).fetchall()
+        masks = {(kind, name, day): int.from_bytes(bits, "little") for kind, name, day, bits in rows}
+        with self._lock:
+            unflushed = (_day_masks(self._pending), _day_masks(self._flushing))
+        for extra in unflushed:
+            for where, mask in extra.items():
+                masks[where] = masks.get(where, 0) | mask
+        covered: dict[EntityKey, float] = {}
+        for (kind, name, day), mask in masks.items():
+            seconds = _mask_seconds(mask, day, start_s, end_s)
+            if seconds:
+                covered[(kind, name)] = covered.get((kind, name), 0.0) + seconds
+        return covered
+
+    def entities(self) -> list[ReportEntity]:
+        """Every entity that ever sent data, with the labels maintenance windows are matched against."""
+        with self._db_lock:
+            rows = self._db.execute("SELECT kind, name, labels, asset_number FROM coverage_entities ORDER BY kind, name").fetchall()
+        with self._lock:
+            unsaved = list(self._new_entities.values())
+        return [ReportEntity(kind, name, json.loads(labels), asset) for kind, name, labels, asset in rows] + unsaved
+
+    def prune(self, before: datetime) -> int:
+        """Forget whole UTC days before ``before``; returns the rows dropped."""
+        with self._db_lock, self._db:
+            return self._db.execute("DELETE FROM coverage WHERE day < ?", (int(before.timestamp() // 86400),)).rowcount
+
+    def close(self) -> None:
+        self.flush()
+        with self._db_lock:
+            self._db.close()
+
+
+def _day_masks(entities_by_bucket: dict[int, set[EntityKey]]) -> dict[tuple[str, str, int], int]:
+    masks: dict[tuple[str, str, int], int] = {}
+    for bucket, entities in entities_by_bucket.items():
+        day, bit = divmod(bucket, BUCKETS_PER_DAY)
+        for kind, name in entities:
+            masks[(kind, name, day)] = masks.get((kind, name, day), 0) | (1 << bit)
+    return masks
+
+
+def _mask_seconds(mask: int, day: int, start_s: float, end_s: float) -> float:
+    """Seconds of [start_s, end_s) inside the day's set buckets; only the two edge buckets can count partly."""
+    day_start = day * 86400
+    if start_s <= day_start and day_start + 86400 <= end_s:  # most days of a month: every bucket counts whole
+        return float(mask.bit_count() * BUCKET_S)
+    low = max(0, math.ceil((start_s - day_start) / BUCKET_S))
+    high = min(BUCKETS_PER_DAY, math.floor((end_s - day_start) / BUCKET_S))
+    seconds = float(((mask >> low) & ((1 << max(0, high - low)) - 1)).bit_count() * BUCKET_S) if high > low else 0.0
+    for edge in {low - 1, high}:
+        if 0 <= edge < BUCKETS_PER_DAY and mask >> edge & 1:
+            bucket_start = day_start + edge * BUCKET_S
+            seconds += max(0.0, min(end_s, bucket_start + BUCKET_S) - max(start_s, bucket_start))
+    return seconds

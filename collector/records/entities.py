@@ -1,0 +1,396 @@
+"""The entity directory: every host and device the collector hears about, with its state and key readings.
+
+A host is an agent (its register row and host facts). A device is whatever carries a ``device`` label (SNMP
+printers, UPS, switches, room sensors), an attendance clock its ``clock`` label, a backup the target of a
+``file_freshness`` check. The kind of a device follows from the metric families it reports. One refresh
+reads the series dictionary once, the latest value of a few series per entity, and the latest check
+results; the result is kept for ``cache_s`` because the console polls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Literal
+
+import numpy as np
+
+from itops.alerting.dispatch.messages import Language
+from itops.common.metric_catalogue import format_value
+from itops.alerting.rules.model import Alert, AlertState
+from itops.collector.records.readings import reading_entry, reading_texts
+from itops.collector.records.agent_register import AgentRecord, StateStore
+from itops.collector.storage.base import SeriesInfo, StorageBackend
+
+__all__ = [
+    "ENTITY_KINDS", "ENTITY_STATUSES", "Entity", "EntityCheck", "EntityDirectory", "EntityKind", "EntityMetric", "EntityStatus",
+    "KEY_METRICS", "KeyMetric", "latest_values",
+]
+
+EntityKind = Literal["host", "printer", "ups", "switch", "environment", "attendance_clock", "backup", "device"]
+EntityStatus = Literal["ok", "warning", "critical", "offline", "unknown"]
+ENTITY_KINDS: tuple[EntityKind, ...] = (
+    "host", "printer", "ups", "switch", "environment", "attendance_clock", "backup", "device")
+ENTITY_STATUSES: tuple[EntityStatus, ...] = ("ok", "warning", "critical", "offline", "unknown")
+
+DEFAULT_CACHE_S = 5.0
+LATEST_LOOKBACK_S = 3600.0  # a reading older than this is not "latest" any more
+CHECK_MAX_AGE_S = 86400.0  # a check unreported this long before its agent's last batch was removed
+BACKUP_CHECK = "file_freshness"
+ATTENDANCE_CLOCK_CHECK = "attendance_clock"
+# Metric families that make a `device` a printer, UPS, switch or room sensor (the SNMP profiles' output); a
+# device read by several profiles is the first of these it has series of.
+DEVICE_FAMILIES: tuple[tuple[str, EntityKind], ...] = (
+    ("itops_printer_", "printer"), ("itops_ups_", "ups"), ("itops_network_interface_", "switch"),
+    ("itops_environment_", "environment"))
+# Series whose latest value says the device answers at all; 0 makes it critical.
+UP_METRICS = frozenset({"itops_snmp_up", "itops_attendance_clock_up"})
+_CHECK_STATUS: dict[str, EntityStatus] = {"OK": "ok", "UNKNOWN": "unknown", "WARNING": "warning", "CRITICAL": "critical"}
+_STATUS_RANK = {"ok": 0, "unknown": 1, "warning": 2, "critical": 3}
+
+
+@dataclass(frozen=True, slots=True)
+class KeyMetric:
+    """One reading shown with an entity: ``combine`` over its series of ``metric`` that match ``where``."""
+
+    name: str  # a reading of metric_catalogue.yaml, which says its unit and names
+    metric: str
+    combine: Literal["min", "max", "sum", "count_nonzero"]
+    where: tuple[tuple[str, str], ...] = ()
+    target_label: str | None = None  # for min/max: the label naming which item it was (mountpoint, sensor)
+
+    def selects(self, series: SeriesInfo) -> bool:
+        return series.name == self.metric and all(series.labels.get(k) == v for k, v in self.where)
+
+
+KEY_METRICS: dict[EntityKind, tuple[KeyMetric, ...]] = {
+    "host": (
+        KeyMetric("cpu_usage", "itops_host_cpu_usage_ratio", "max", (("cpu", "total"),)),
+        KeyMetric("memory_usage", "itops_host_memory_usage_ratio", "max"),
+        KeyMetric("fullest_filesystem_usage", "itops_host_filesystem_usage_ratio", "max",
+                  target_label="mountpoint"),
+    ),
+    "printer": (
+        KeyMetric("lowest_supply_remaining", "itops_printer_supply_remaining_ratio", "min",
+                  target_label="description"),
+        KeyMetric("pages", "itops_printer_pages_total", "sum"),
+    ),
+    "ups": (
+        KeyMetric("battery_charge", "itops_ups_battery_charge_ratio", "min"),
+        KeyMetric("battery_runtime", "itops_ups_battery_runtime_seconds", "min"),
+        KeyMetric("on_battery", "itops_ups_output_source", "max", (("source", "battery"),)),
+        KeyMetric("battery_replace_needed", "itops_ups_battery_replace_needed", "max"),
+    ),
+    "switch": (
+        KeyMetric("ports_up", "itops_network_interface_oper_status", "count_nonzero", (("status", "up"),)),
+        KeyMetric("ports_enabled", "itops_network_interface_admin_status", "count_nonzero",
+                  (("status", "up"),)),
+    ),
+    "environment": (
+        KeyMetric("temperature", "itops_environment_temperature_celsius", "max", target_label="sensor"),
+        KeyMetric("humidity", "itops_environment_humidity_ratio", "max", target_label="sensor"),
+    ),
+    "attendance_clock": (
+        KeyMetric("users_storage_usage", "itops_attendance_clock_users_usage_ratio", "max"),
+        KeyMetric("records_storage_usage", "itops_attendance_clock_records_usage_ratio", "max"),
+    ),
+    "backup": (
+        KeyMetric("newest_file_age", "itops_file_newest_age_seconds", "max"),
+        KeyMetric("newest_file_size", "itops_file_newest_size_bytes", "max"),
+    ),
+    "device": (),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class EntityMetric:
+    name: str  # a reading of metric_catalogue.yaml
+    value: float
+    target: str | None = None  # which filesystem, sensor or supply a min/max reading came from
+
+    @property
+    def unit(self) -> str:
+        return reading_entry(self.name).unit
+
+    def label(self, language: Language) -> str:
+        return reading_entry(self.name).name(language)
+
+    def text(self, language: Language) -> str:
+        return format_value(reading_entry(self.name), self.value, language)
+
+    def as_json(self) -> dict:
+        return {"name": self.name, "value": self.value, "unit": self.unit, "target": self.target,
+                **reading_texts(self.name, self.value)}
+
+
+@dataclass(frozen=True, slots=True)
+class EntityCheck:
+    check: str
+    target: str
+    status: str  # OK | WARNING | CRITICAL | UNKNOWN
+    message: str  # as the agent sent it (English)
+    at: datetime
+    messages: dict[str, str] = field(default_factory=dict)  # language → the message rendered from its parts
+
+    def message_in(self, language: str) -> str:
+        return self.messages.get(language) or self.message
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    kind: EntityKind
+    name: str
+    agent: str
+    status: EntityStatus
+    last_seen: datetime | None
+    open_alerts: int
+    metrics: tuple[EntityMetric, ...]
+    checks: tuple[EntityCheck, ...]
+    asset: dict[str, str] = field(default_factory=dict)  # asset_number, department, location, responsible_person
+
+    def metric(self, name: str) -> EntityMetric | None:
+        return next((m for m in self.metrics if m.name == name), None)
+
+    def as_json(self) -> dict:
+        return {
+            "kind": self.kind, "name": self.name, "agent": self.agent, "status": self.status,
+            "last_seen": self.last_seen.isoformat() if self.last_seen else None, "open_alerts": self.open_alerts,
+            "metrics": [m.as_json() for m in self.metrics],
+            "checks": [{"check": c.check, "target": c.target, "status": c.status.lower(), "message": c.message,
+                        "messages": c.messages, "at": c.at.isoformat()} for c in self.checks],
+            "asset": self.asset,
+        }
+
+
+@dataclass
+class _Draft:
+    """An entity while one refresh gathers its parts."""
+
+    kind: EntityKind
+    name: str
+    agent: str
+    series: list[SeriesInfo] = field(default_factory=list)
+    checks: list[dict] = field(default_factory=list)
+    asset: dict[str, str] = field(default_factory=dict)
+    last_seen_ms: int | None = None
+    families: set[EntityKind] = field(default_factory=set)  # a device's: every kind its series belong to
+
+    def key_metrics(self) -> tuple[KeyMetric, ...]:
+        """The readings shown: its kind's, then those of the other kinds a device also is (a UPS card with room
+        probes is a UPS that also reads the room)."""
+        others = [kind for _, kind in DEVICE_FAMILIES if kind in self.families and kind != self.kind]
+        return KEY_METRICS[self.kind] + tuple(key for kind in others for key in KEY_METRICS[kind])
+
+
+class EntityDirectory:
+    """``firing_alerts()`` gives the alerts the evaluator holds (any state; only firing ones are counted)."""
+
+    def __init__(self, storage: StorageBackend, state: StateStore, offline_after_s: float,
+                 clock: Callable[[], float] = time.time, *,
+                 firing_alerts: Callable[[], Iterable[Alert]] = tuple, cache_s: float = DEFAULT_CACHE_S):
+        self._storage = storage
+        self._state = state
+        self._offline_after_s = offline_after_s
+        self._clock = clock
+        self._firing_alerts = firing_alerts
+        self._cache_s = cache_s
+        self._cached: tuple[float, list[Entity]] | None = None
+        self._refreshing: asyncio.Lock | None = None
+
+    def first_seen(self, name: str) -> datetime | None:
+        """When the host or device ``name`` was first seen by this collector; None for one it never saw
+        (an incident may name an asset nobody monitors)."""
+        first_ms = self._state.first_seen_ms(name)
+        return None if first_ms is None else _utc(first_ms)
+
+    async def entities(self) -> list[Entity]:
+        """Every entity, hosts first, then by kind and name; at most ``cache_s`` old."""
+        if self._refreshing is None:
+            self._refreshing = asyncio.Lock()
+        async with self._refreshing:  # concurrent console polls share one refresh
+            now_s = self._clock()
+            if self._cached is None or now_s - self._cached[0] >= self._cache_s:
+                self._cached = (now_s, await self._refresh(now_s))
+            return self._cached[1]
+
+    async def _refresh(self, now_s: float) -> list[Entity]:
+        agents = await asyncio.to_thread(self._state.agents)
+        checks = await asyncio.to_thread(self._state.latest_checks)
+        drafts = _drafts_of_agents(agents)
+        _place_series(drafts, self._storage.list_series())
+        _place_checks(drafts, checks, {a.agent_id: a.last_seen_ms for a in agents})
+        latest = await self._latest_values(drafts.values(), now_s)
+        alerts = _open_alert_counts(self._firing_alerts(), drafts)
+        agent_online = {a.agent_id: self._online(a.last_seen_ms, now_s) for a in agents}
+        entities = [self._entity(draft, latest, alerts.get(key, 0), agent_online.get(draft.agent, False))
+                    for key, draft in drafts.items()]
+        entities.sort(key=lambda e: (ENTITY_KINDS.index(e.kind), e.name))
+        return entities
+
+    def _online(self, last_seen_ms: int, now_s: float) -> bool:
+        return now_s * 1000 - last_seen_ms <= self._offline_after_s * 1000
+
+    async def _latest_values(self, drafts: Iterable[_Draft], now_s: float) -> dict[int, float]:
+        """The newest value within LATEST_LOOKBACK_S of every series a key metric or status reads."""
+        wanted = {s.id for d in drafts for s in d.series
+                  if s.name in UP_METRICS or any(k.selects(s) for k in d.key_metrics())}
+        return await latest_values(self._storage, wanted, now_s)
+
+    def _entity(self, draft: _Draft, latest: dict[int, float], open_alerts: int, agent_online: bool) -> Entity:
+        checks = tuple(EntityCheck(c["check"], c["target"], c["status"], c["message"], _utc(c["timestamp_ms"]),
+                                   c["messages"]) for c in draft.checks)
+        up_values = [latest[s.id] for s in draft.series if s.name in UP_METRICS and s.id in latest]
+        return Entity(
+            kind=draft.kind, name=draft.name, agent=draft.agent,
+            status=_status(draft.last_seen_ms, agent_online, up_values, checks),
+            last_seen=_utc(draft.last_seen_ms) if draft.last_seen_ms is not None else None,
+            open_alerts=open_alerts, metrics=_key_metrics(draft, latest), checks=checks, asset=draft.asset)
+
+
+async def latest_values(storage: StorageBackend, series_ids: Iterable[int], now_s: float,
+                        lookback_s: float = LATEST_LOOKBACK_S) -> dict[int, float]:
+    """The newest finite value of each series within ``lookback_s`` before ``now_s`` (one bucket each)."""
+    end_ms = int(now_s * 1000) + 1
+    start_ms = end_ms - int(lookback_s * 1000)
+    ids = sorted(set(series_ids))
+    results = await asyncio.gather(*(storage.query_range(i, start_ms, end_ms, end_ms - start_ms, "last") for i in ids))
+    return {i: float(r.values[-1]) for i, r in zip(ids, results) if len(r.values) and np.isfinite(r.values[-1])}
+
+
+def _utc(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, UTC)
+
+
+def _drafts_of_agents(agents: list[AgentRecord]) -> dict[tuple[str, str], _Draft]:
+    drafts = {}
+    for agent in agents:
+        name = agent.hostname or agent.agent_id
+        drafts[("host", agent.agent_id)] = _Draft(
+            "host", name, agent.agent_id, asset={k: v for k, v in agent.asset.items() if v},
+            last_seen_ms=agent.last_seen_ms)
+    return drafts
+
+
+def _entity_key_of_labels(labels: dict[str, str], metric: str) -> tuple[str, str] | None:
+    """Which entity a series (or alert) is about: (kind group, name); hosts are keyed by agent id."""
+    if "device" in labels:
+        return ("device", labels["device"])
+    if "clock" in labels and metric.startswith("itops_attendance_clock_"):
+        return ("attendance_clock", labels["clock"])
+    if metric.startswith("itops_file_newest_") and "target" in labels:
+        return ("backup", labels["target"])
+    if metric.startswith("itops_host_") and "agent" in labels:
+        return ("host", labels["agent"])
+    return None
+
+
+def _place_series(drafts: dict[tuple[str, str], _Draft], series: list[SeriesInfo]) -> None:
+    for info in series:
+        key = _entity_key_of_labels(info.labels, info.name)
+        if key is None or (key[0] == "host" and key not in drafts):
+            continue
+        draft = drafts.get(key)
+        if draft is None:
+            kind: EntityKind = "device" if key[0] == "device" else key[0]  # type: ignore[assignment]
+            draft = drafts[key] = _Draft(kind, key[1], info.labels.get("agent", ""), asset=_asset_labels(info.labels))
+        draft.series.append(info)
+        if key[0] == "device":
+            draft.families.update(kind for prefix, kind in DEVICE_FAMILIES if info.name.startswith(prefix))
+    for draft in drafts.values():  # a device is the first of DEVICE_FAMILIES it belongs to, whatever came first
+        if draft.families:
+            draft.kind = next(kind for _, kind in DEVICE_FAMILIES if kind in draft.families)
+
+
+def _asset_labels(labels: dict[str, str]) -> dict[str, str]:
+    return {k: labels[k] for k in ("asset_number", "department", "location", "responsible_person") if labels.get(k)}
+
+
+def _check_entity_key(check: dict, devices: set[str]) -> tuple[str, str]:
+    if check["check"] == BACKUP_CHECK:
+        return ("backup", check["target"])
+    if check["check"] == ATTENDANCE_CLOCK_CHECK:
+        return ("attendance_clock", check["target"])
+    device = check["labels"].get("device") or (check["target"] if check["target"] in devices else None)
+    return ("device", device) if device else ("host", check["agent_id"])
+
+
+def _place_checks(drafts: dict[tuple[str, str], _Draft], checks: list[dict], agent_seen_ms: dict[str, int]) -> None:
+    devices = {name for group, name in drafts if group == "device"}
+    for check in checks:
+        if check["timestamp_ms"] < agent_seen_ms.get(check["agent_id"], 0) - CHECK_MAX_AGE_S * 1000:
+            continue  # no longer configured: its last word must not colour the entity forever
+        key = _check_entity_key(check, devices)
+        draft = drafts.get(key)
+        if draft is None:
+            if key[0] == "host":
+                continue
+            draft = drafts[key] = _Draft(key[0], key[1], check["agent_id"], asset=_asset_labels(check["labels"]))
+        draft.checks.append(check)
+        if key[0] != "host":
+            draft.last_seen_ms = max(draft.last_seen_ms or 0, check["timestamp_ms"])
+
+
+def _open_alert_counts(alerts: Iterable[Alert], drafts: dict[tuple[str, str], _Draft]) -> dict[tuple[str, str], int]:
+    host_by_name = {d.name: key for key, d in drafts.items() if key[0] == "host"}
+    counts: dict[tuple[str, str], int] = defaultdict(int)
+    for alert in alerts:
+        if alert.state is not AlertState.FIRING:
+            continue
+        key = _alert_entity_key(alert.labels, host_by_name)
+        if key in drafts:
+            counts[key] += 1
+    return counts
+
+
+def _alert_entity_key(labels: dict[str, str], host_by_name: dict[str, tuple[str, str]]) -> tuple[str, str] | None:
+    if "device" in labels:
+        return ("device", labels["device"])
+    if "clock" in labels:
+        return ("attendance_clock", labels["clock"])
+    if labels.get("check") == BACKUP_CHECK and "target" in labels:
+        return ("backup", labels["target"])
+    if labels.get("check") == ATTENDANCE_CLOCK_CHECK and "target" in labels:
+        return ("attendance_clock", labels["target"])
+    if "agent" in labels:
+        return ("host", labels["agent"])
+    return host_by_name.get(labels.get("host", ""))
+
+
+def _status(last_seen_ms: int | None, agent_online: bool, up_values: list[float],
+            checks: tuple[EntityCheck, ...]) -> EntityStatus:
+    if last_seen_ms is None:
+        return "unknown"
+    if not agent_online:
+        return "offline"  # its agent (which reports for it) has gone quiet: nothing it shows is current
+    if any(value == 0 for value in up_values):
+        return "critical"
+    return max((_CHECK_STATUS.get(c.status, "unknown") for c in checks), key=_STATUS_RANK.__getitem__, default="ok")
+
+
+def _key_metrics(draft: _Draft, latest: dict[int, float]) -> tuple[EntityMetric, ...]:
+    readings = {}
+    for key in draft.key_metrics():
+        values = [(latest[s.id], s) for s in draft.series if key.selects(s) and s.id in latest]
+        if values:
+            readings[key.name] = _combine(key, values)
+    if draft.kind == "switch" and "ports_enabled" in readings:
+        enabled = readings.pop("ports_enabled")
+        up = readings.get("ports_up", EntityMetric("ports_up", 0.0))
+        readings["ports_up"] = up
+        readings["ports_down"] = EntityMetric("ports_down", max(0.0, enabled.value - up.value))
+    return tuple(readings.values())
+
+
+def _combine(key: KeyMetric, values: list[tuple[float, SeriesInfo]]) -> EntityMetric:
+    if key.combine == "sum":
+        return EntityMetric(key.name, sum(v for v, _ in values))
+    if key.combine == "count_nonzero":
+        return EntityMetric(key.name, float(sum(1 for v, _ in values if v != 0)))
+    pick = min if key.combine == "min" else max
+    value, series = pick(values, key=lambda pair: pair[0])
+    target = series.labels.get(key.target_label) if key.target_label else None
+    return EntityMetric(key.name, value, target)
