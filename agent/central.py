@@ -11,7 +11,7 @@ import msgspec
 
 from itops.agent.config import InputConfigUnion, check_input_names
 from itops.agent.identity import AgentIdentity
-from itops.agent.inputs import SHIPPED_INPUTS
+from itops.agent.inputs import INPUTS
 from itops.v1 import ingest_pb2, ingest_pb2_grpc
 from itops.common.yaml_config import load_text
 
@@ -34,6 +34,6 @@ def parse_assigned_inputs(reply: ingest_pb2.AssignedInputs, local_names: frozens
     """The assigned inputs as config models; ConfigError naming the line of the served YAML and the field."""
     return load_text(
         reply.inputs_yaml or "inputs: []", AssignedInputs, file=f"collector:{reply.version}",
-        choices={"inputs[].type": list(SHIPPED_INPUTS)},
+        choices={"inputs[].type": list(INPUTS.names())},
         check=lambda assigned: check_input_names(assigned.inputs, "inputs", taken=local_names),
     ).inputs

@@ -8,14 +8,14 @@ from typing import Annotated, Union
 import msgspec
 from msgspec import Meta
 
-from itops.agent.inputs import SHIPPED_INPUTS, config_models
+from itops.agent.inputs import INPUTS
 from itops.common.yaml_config import ByteSize, ConfigError, Duration, FieldProblem, load_file
 
 __all__ = ["AgentConfig", "AssetConfig", "BatchConfig", "BufferConfig", "CollectorConfig", "load_agent_config"]
 
 DEFAULT_COLLECTOR_PORT = 9717
 
-InputConfigUnion = Union[config_models()]  # type: ignore[valid-type]
+InputConfigUnion = Union[INPUTS.config_models()]  # type: ignore[valid-type]
 
 
 class CollectorConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -101,4 +101,4 @@ def check_input_names(inputs: list, field: str, taken: frozenset[str] = frozense
 
 
 def load_agent_config(path: str) -> AgentConfig:
-    return load_file(path, AgentConfig, choices={"inputs[].type": list(SHIPPED_INPUTS)}, check=check_agent_config)
+    return load_file(path, AgentConfig, choices={"inputs[].type": list(INPUTS.names())}, check=check_agent_config)

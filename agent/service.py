@@ -19,7 +19,7 @@ from itops.agent.central import fetch_assigned_inputs, parse_assigned_inputs
 from itops.agent.checks import CheckMessage, CheckStatus, MessagePart, report_check
 from itops.agent.config import AgentConfig
 from itops.agent.identity import AgentIdentity
-from itops.agent.inputs import load_input_class
+from itops.agent.inputs import INPUTS
 from itops.agent.runner import InputRunner
 from itops.agent.self_metrics import gather_self_metrics
 from itops.agent.sender import Backoff, Sender
@@ -41,7 +41,7 @@ def build_runners(config: AgentConfig, input_configs: list, executor, deliver, c
     runners = []
     for input_config in input_configs:
         input_type = input_config.__struct_config__.tag
-        instance = load_input_class(input_type)(input_config, clock=clock)
+        instance = INPUTS.implementation_class(input_type)(input_config, clock=clock)
         interval = input_config.interval or config.interval
         runners.append(InputRunner(
             instance,

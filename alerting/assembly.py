@@ -23,7 +23,7 @@ from itops.alerting.muting.maintenance_store import MaintenanceStore
 from itops.alerting.rules.model import AlertState
 from itops.alerting.muting.matchers import MuteStage
 from itops.alerting.dispatch.notification_log import NotificationLog
-from itops.alerting.notifiers import load_notifier_class
+from itops.alerting.notifiers import NOTIFIERS
 from itops.alerting.pipeline import AlertingPipeline
 from itops.alerting.rules.loader import RuleSet
 from itops.alerting.muting.silences import SilenceStore
@@ -98,7 +98,7 @@ def build_alerting(config: AlertingConfig, data_dir: str, clock: Clock) -> Alert
     maintenance = MaintenanceStore(directory / "maintenance.sqlite3", config.maintenance)
     notification_log = NotificationLog(directory / "notifications.sqlite3")
     dependencies = DependencyMuter(config.dependencies)
-    receivers = {name: [load_notifier_class(channel.__struct_config__.tag)(channel) for channel in channels]
+    receivers = {name: [NOTIFIERS.implementation_class(channel.__struct_config__.tag)(channel) for channel in channels]
                  for name, channels in config.receivers.items()}
     dispatch = config.dispatch
     if dispatch is None:

@@ -14,13 +14,13 @@ from itops.alerting.incidents.config import IncidentsConfig, check_incidents
 from itops.alerting.muting.maintenance import MaintenanceConfig
 from itops.alerting.dispatch.messages import DEFAULT_SEVERITY_STYLES, SeverityStyle
 from itops.alerting.rules.model import Severity
-from itops.alerting.notifiers import config_models as notifier_config_models
+from itops.alerting.notifiers import NOTIFIERS
 from itops.common.yaml_config import Duration, FieldProblem
 
 __all__ = ["AlertingConfig", "SHIPPED_RULES_DIR", "check_alerting"]
 
 SHIPPED_RULES_DIR = Path(__file__).resolve().parent / "rules" / "pack"
-NotifierConfigUnion = Union[notifier_config_models()]  # type: ignore[valid-type]
+NotifierConfigUnion = Union[NOTIFIERS.config_models()]  # type: ignore[valid-type]
 _DEFAULT_SEVERITIES = ", ".join(f"{level.value} {style.name_zh} {style.colour}" for level, style in DEFAULT_SEVERITY_STYLES.items())
 
 

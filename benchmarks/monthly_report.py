@@ -59,7 +59,7 @@ from itops.series_key import parse_series_key
 from itops.collector.records.agent_register import StateStore
 from itops.collector.storage.base import SampleWrite
 from itops.collector.storage.sqlite.config import SQLiteConfig
-from itops.collector.storage.sqlite.store import SQLiteStorage
+from itops.collector.storage.sqlite.sqlite import SQLiteStorage
 from itops.v1 import ingest_pb2
 from itops.common.yaml_config import Duration
 

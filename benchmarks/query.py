@@ -19,7 +19,7 @@ import numpy as np
 
 from itops.collector.storage.base import SampleWrite
 from itops.collector.storage.sqlite.config import SQLiteConfig
-from itops.collector.storage.sqlite.store import SQLiteStorage
+from itops.collector.storage.sqlite.sqlite import SQLiteStorage
 
 HOSTS = 100
 SERIES_PER_HOST = 10

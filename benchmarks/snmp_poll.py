@@ -28,7 +28,7 @@ import yaml
 
 from itops.agent.batcher import GatherResult
 from itops.agent.inputs.snmp.config import SnmpConfig
-from itops.agent.inputs.snmp.poller import SnmpInput
+from itops.agent.inputs.snmp.snmp import SnmpInput
 from itops.common.yaml_config import load_text
 
 RECORDINGS = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "snmp"

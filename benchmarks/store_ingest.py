@@ -22,7 +22,7 @@ import numpy as np
 
 from itops.collector.storage.base import SampleWrite
 from itops.collector.storage.sqlite.config import SQLiteConfig
-from itops.collector.storage.sqlite.store import SQLiteStorage
+from itops.collector.storage.sqlite.sqlite import SQLiteStorage
 
 SERIES_PER_AGENT = 1000
 SAMPLES_PER_WRITE = 1000

@@ -12,14 +12,13 @@ from msgspec import Meta
 from itops.alerting.config import AlertingConfig, check_alerting
 from itops.collector.ingest.batch_size import receive_limit_bytes
 from itops.collector.reports.schedule import ReportsConfig
-from itops.collector.storage.registry import SHIPPED_BACKENDS
-from itops.collector.storage.registry import config_models as storage_config_models
+from itops.collector.storage import STORAGE_BACKENDS
 from itops.collector.ingest.validation import ValidationLimits
 from itops.common.yaml_config import ByteSize, ConfigError, Duration, FieldProblem, load_file
 
 __all__ = ["AgentCredential", "AuthConfig", "CollectorConfig", "HttpConfig", "GrpcConfig", "load_collector_config", "users_database_url"]
 
-StorageConfigUnion = Union[storage_config_models()]  # type: ignore[valid-type]
+StorageConfigUnion = Union[STORAGE_BACKENDS.config_models()]  # type: ignore[valid-type]
 _SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -105,7 +104,7 @@ class CollectorConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 
 def load_collector_config(path: str) -> CollectorConfig:
-    config = load_file(path, CollectorConfig, choices={"storage.type": list(SHIPPED_BACKENDS)}, check=_check)
+    config = load_file(path, CollectorConfig, choices={"storage.type": list(STORAGE_BACKENDS.names())}, check=_check)
     if not config.grpc.insecure and not (config.grpc.tls_cert_file and config.grpc.tls_key_file):
         raise ConfigError(path, None, "grpc", "needs tls_cert_file and tls_key_file (or insecure: true on loopback)")
     _check_byte_caps(path, config)

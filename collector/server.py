@@ -38,7 +38,7 @@ from itops.collector.reports.service import Reporting
 from itops.collector.api.routes.runbooks import add_runbook_routes
 from itops.collector.ingest.self_metrics import CollectorMetrics
 from itops.collector.records.agent_register import StateStore
-from itops.collector.storage.registry import load_backend_class
+from itops.collector.storage import STORAGE_BACKENDS
 from itops.collector.api.user_store import UserStore
 from itops.collector.api.routes.users import add_user_routes
 from itops.collector.ingest.validation import BatchValidator
@@ -68,7 +68,7 @@ class Collector:
         self.config = config
         self.clock = clock
         self.metrics = CollectorMetrics(CollectorRegistry())
-        backend_class = load_backend_class(config.storage.__struct_config__.tag)
+        backend_class = STORAGE_BACKENDS.implementation_class(config.storage.__struct_config__.tag)
         self.storage = backend_class(config.storage, on_commit=self._observe_commit, clock=clock)
         self.state = StateStore(config.data_dir)
         self.users = UserStore.open(users_database_url(config))

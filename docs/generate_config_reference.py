@@ -9,10 +9,10 @@ import msgspec
 from msgspec import inspect as mi
 
 from itops.agent.config import AgentConfig
-from itops.agent.inputs import SHIPPED_INPUTS, config_models
-from itops.alerting.notifiers import config_models as notifier_config_models
+from itops.agent.inputs import INPUTS
+from itops.alerting.notifiers import NOTIFIERS
 from itops.collector.config import CollectorConfig
-from itops.collector.storage.registry import config_models as storage_config_models
+from itops.collector.storage import STORAGE_BACKENDS
 from itops.common.yaml_config import ByteSize, Duration
 
 HEADER = """# Configuration reference
@@ -125,13 +125,13 @@ def _section(title: str, cls: type, prefix: str, out: list[str], skip: tuple[str
 def render() -> str:
     out = [HEADER, "\n# Agent (`itops-agent -c agent.yaml`)"]
     _section("Agent", AgentConfig, "", out)
-    for name, model in zip(SHIPPED_INPUTS, config_models()):
+    for name, model in zip(INPUTS.names(), INPUTS.config_models()):
         _section(f"Agent input `type: {name}`", model, "inputs[].", out)
     out.append("\n# Collector (`itops-collector -c collector.yaml`)")
     _section("Collector", CollectorConfig, "", out)
-    for model in storage_config_models():
+    for model in STORAGE_BACKENDS.config_models():
         _section(f"Storage `type: {model.__struct_config__.tag}`", model, "storage.", out)
-    for model in notifier_config_models():
+    for model in NOTIFIERS.config_models():
         _section(f"Notification channel `type: {model.__struct_config__.tag}`", model,
                  "alerting.receivers.<name>[].", out)
     return "\n".join(out) + "\n"

@@ -30,7 +30,7 @@ from itops.alerting.dispatch.notification_log import (
     NotificationLog,
     Outcome,
 )
-from itops.alerting.notifiers import NotificationContext, Notifier, NotifyError
+from itops.alerting.notifiers.base import NotificationContext, Notifier, NotifyError
 from itops.common.clock import Clock
 from itops.common.yaml_config import Duration, FieldProblem
 

@@ -27,7 +27,7 @@ from itops.alerting.muting.maintenance import MaintenancePeriod
 from itops.alerting.dispatch.messages import console_url, local_time_text
 from itops.alerting.rules.model import Alert, AlertState
 from itops.alerting.dispatch.notification_log import NotificationAttempt, NotificationLog, Outcome
-from itops.alerting.notifiers import NotificationContext, Notifier, NotifyError
+from itops.alerting.notifiers.base import NotificationContext, Notifier, NotifyError
 
 __all__ = ["ESCALATION_ALERTNAME", "MAX_ATTEMPTS", "Escalation", "Escalator", "incident_url"]
 

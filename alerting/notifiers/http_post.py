@@ -8,7 +8,7 @@ from typing import Any
 
 import aiohttp
 
-from itops.alerting.notifiers import NotifyError
+from itops.alerting.notifiers.base import NotifyError
 
 __all__ = ["check_robot_answer", "post_json"]
 

@@ -17,7 +17,7 @@ from typing import Annotated
 import msgspec
 from msgspec import Meta
 
-from itops.alerting.notifiers.email import EmailConfig, EmailNotifier
+from itops.alerting.notifiers.email.email import EmailConfig, EmailNotifier
 
 __all__ = ["ReportAttachment", "ReportEmailConfig", "build_report_mail", "send_report_mail"]
 

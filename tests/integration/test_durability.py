@@ -14,7 +14,7 @@ import pytest
 
 from itops.agent.buffer import DiskBuffer
 from itops.collector.storage.sqlite.config import SQLiteConfig
-from itops.collector.storage.sqlite.store import SQLiteStorage
+from itops.collector.storage.sqlite.sqlite import SQLiteStorage
 from itops.v1 import ingest_pb2
 
 from .conftest import raw_points, wait_until

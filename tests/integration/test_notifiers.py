@@ -28,20 +28,20 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
 from itops.alerting.rules.model import Alert, AlertState, Severity
-from itops.alerting.notifiers import NotificationContext, NotifyError
-from itops.alerting.notifiers.alertmanager import (
+from itops.alerting.notifiers.base import NotificationContext, NotifyError
+from itops.alerting.notifiers.alertmanager.alertmanager import (
     AlertmanagerConfig,
     AlertmanagerNotifier,
 )
-from itops.alerting.notifiers.dingtalk import DingtalkConfig, DingtalkNotifier
-from itops.alerting.notifiers.email import EmailConfig, EmailNotifier
-from itops.alerting.notifiers.feishu import FeishuConfig, FeishuNotifier
-from itops.alerting.notifiers.webhook import (
+from itops.alerting.notifiers.dingtalk.dingtalk import DingtalkConfig, DingtalkNotifier
+from itops.alerting.notifiers.email.email import EmailConfig, EmailNotifier
+from itops.alerting.notifiers.feishu.feishu import FeishuConfig, FeishuNotifier
+from itops.alerting.notifiers.webhook.webhook import (
     WebhookConfig,
     WebhookNotifier,
     alertmanager_payload,
 )
-from itops.alerting.notifiers.wecom import WecomConfig, WecomNotifier
+from itops.alerting.notifiers.wecom.wecom import WecomConfig, WecomNotifier
 from itops.common.clock import utc_now
 from itops.collector.ingest.tls import write_ca_and_server_certificate
 

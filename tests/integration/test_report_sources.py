@@ -19,7 +19,7 @@ from itops.collector.config import load_collector_config
 from itops.collector.records.coverage import BUCKET_S, CoverageLedger
 from itops.collector.reports.sources.monthly import gather_monthly_inputs
 from itops.collector.records.agent_register import StateStore
-from itops.collector.storage.registry import load_backend_class
+from itops.collector.storage import STORAGE_BACKENDS
 from itops.v1 import ingest_pb2, ingest_pb2_grpc
 
 from .conftest import CollectorProcess, wait_until
@@ -74,7 +74,7 @@ def _alert(collector) -> dict:
 async def _gather(workdir: Path, month, now: datetime):
     config = load_collector_config(str(workdir / "collector.yaml"))
     data_dir = Path(config.data_dir)
-    storage = load_backend_class(config.storage.__struct_config__.tag)(config.storage)
+    storage = STORAGE_BACKENDS.implementation_class(config.storage.__struct_config__.tag)(config.storage)
     await storage.open()
     incidents = IncidentStore.open(f"sqlite:///{data_dir / 'alerting' / 'incidents.sqlite3'}")
     state, coverage = StateStore(str(data_dir)), CoverageLedger(data_dir / "coverage.sqlite3")

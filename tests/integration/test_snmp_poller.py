@@ -17,7 +17,7 @@ import yaml
 from itops.agent.batcher import GatherResult
 from itops.agent.checks import CheckStatus
 from itops.agent.inputs.snmp.config import SHIPPED_PROFILES_DIR, SnmpConfig
-from itops.agent.inputs.snmp.poller import SnmpInput
+from itops.agent.inputs.snmp.snmp import SnmpInput
 from itops.common.yaml_config import load_text
 from tests.snmprec import RECORDINGS
 

@@ -38,7 +38,7 @@ def wheel_names(tmp_path_factory) -> set[str]:
 def test_wheel_contains_code_generated_stubs_and_profiles(wheel_names):
     names = wheel_names
     for expected in ("itops/v1/ingest_pb2_grpc.py", "itops/v1/ingest.proto", "itops/agent/inputs/snmp/profiles/printer.yaml",
-                     "itops/agent/inputs/snmp/profiles/generic.yaml", "itops/collector/storage/sqlite/store.py",
+                     "itops/agent/inputs/snmp/profiles/generic.yaml", "itops/collector/storage/sqlite/sqlite.py",
                      "itops/alerting/rules/pack/host.yaml", "itops/alerting/rules/pack/tests/host.yaml",
                      "itops/alerting/incidents/holidays/cn-2026.yaml",
                      "itops/alerting/incidents/migrations/step_0001_initial.py", "itops/common/metric_catalogue.yaml"):

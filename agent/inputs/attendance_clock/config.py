@@ -6,7 +6,9 @@ import zoneinfo
 from typing import Annotated, Literal
 
 import msgspec
+
 from itops.agent.inputs.base import InputConfig
+from itops.common.plugin_registry import plugin_name
 from itops.common.yaml_config import Duration
 
 __all__ = ["DEFAULT_PORT", "AttendanceClockConfig", "ClockConfig"]
@@ -43,7 +45,7 @@ class ClockConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         return {label: value for label, value in fields.items() if value}
 
 
-class AttendanceClockConfig(InputConfig, tag="attendance_clock"):
+class AttendanceClockConfig(InputConfig, tag=plugin_name(__name__)):
     """Health, clock drift and storage of ZKTeco-style attendance clocks, over the ZK protocol (port 4370)."""
 
     clocks: Annotated[list[ClockConfig], msgspec.Meta(min_length=1, description="The clocks to watch: `name`, `address`, `port` (4370), `protocol` (`tcp` or `udp`), `comm_key`, `timeout` (5s), `timezone`, and the labels `asset_number`, `department`, `location`, `responsible_person`.")]

@@ -7,6 +7,7 @@ from typing import Annotated
 import msgspec
 
 from itops.agent.inputs.base import InputConfig
+from itops.common.plugin_registry import plugin_name
 from itops.common.yaml_config import ByteSize, Duration
 
 __all__ = ["FileFreshnessConfig", "FreshnessRule"]
@@ -25,7 +26,7 @@ class FreshnessRule(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         return self.name or self.path
 
 
-class FileFreshnessConfig(InputConfig, tag="file_freshness"):
+class FileFreshnessConfig(InputConfig, tag=plugin_name(__name__)):
     """Age and size of the newest file matching each glob: backups, exports, log rotations."""
 
     files: Annotated[list[FreshnessRule], msgspec.Meta(min_length=1, description="The files to watch.")]

@@ -11,11 +11,12 @@ from typing import Annotated
 import msgspec
 
 from itops.agent.inputs.base import InputConfig
+from itops.common.plugin_registry import plugin_name
 
 __all__ = ["HostConfig"]
 
 
-class HostConfig(InputConfig, tag="host"):
+class HostConfig(InputConfig, tag=plugin_name(__name__)):
     """CPU, load, memory, swap, filesystems, disk I/O, network, uptime and process count of this host."""
 
     per_cpu: Annotated[bool, msgspec.Meta(description="Report `itops_host_cpu_usage_ratio` for every core as well as the total.")] = True

@@ -10,14 +10,18 @@ import msgspec
 
 from itops.agent.inputs.base import InputConfig
 from itops.agent.inputs.tls_certificate_file.config import (
-    DEFAULT_EXPIRY_CRITICAL, DEFAULT_EXPIRY_WARNING, ExpiryCritical, ExpiryWarning,
+    DEFAULT_EXPIRY_CRITICAL,
+    DEFAULT_EXPIRY_WARNING,
+    ExpiryCritical,
+    ExpiryWarning,
 )
+from itops.common.plugin_registry import plugin_name
 from itops.common.yaml_config import Duration
 
 __all__ = ["HttpConfig"]
 
 
-class HttpConfig(InputConfig, tag="http"):
+class HttpConfig(InputConfig, tag=plugin_name(__name__)):
     """Whether web servers answer as expected, how fast, and when their TLS certificate expires."""
 
     urls: Annotated[list[str], msgspec.Meta(min_length=1, description="`http://` or `https://` URLs to request. Credentials go in `headers`, not in the URL.")]

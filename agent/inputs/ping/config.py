@@ -7,12 +7,13 @@ from typing import Annotated
 import msgspec
 
 from itops.agent.inputs.base import InputConfig
+from itops.common.plugin_registry import plugin_name
 from itops.common.yaml_config import Duration
 
 __all__ = ["PingConfig"]
 
 
-class PingConfig(InputConfig, tag="ping"):
+class PingConfig(InputConfig, tag=plugin_name(__name__)):
     """Round-trip time and packet loss to hosts, with ICMP echo over an unprivileged ICMP socket."""
 
     hosts: Annotated[list[str], msgspec.Meta(min_length=1, description="Host names or IPv4/IPv6 addresses to ping.")]

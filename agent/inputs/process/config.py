@@ -8,6 +8,7 @@ from typing import Annotated
 import msgspec
 
 from itops.agent.inputs.base import InputConfig
+from itops.common.plugin_registry import plugin_name
 
 __all__ = ["ProcessConfig", "ProcessRule"]
 
@@ -33,7 +34,7 @@ class ProcessRule(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
             raise ValueError(f"processes: {self.name!r}: max_count is below min_count")
 
 
-class ProcessConfig(InputConfig, tag="process"):
+class ProcessConfig(InputConfig, tag=plugin_name(__name__)):
     """Whether the processes that make a service are running, and how many of them."""
 
     processes: Annotated[list[ProcessRule], msgspec.Meta(min_length=1, description="The processes to look for.")]

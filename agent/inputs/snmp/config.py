@@ -14,6 +14,7 @@ import msgspec
 from msgspec import Meta
 
 from itops.agent.inputs.base import InputConfig
+from itops.common.plugin_registry import plugin_name
 from itops.common.yaml_config import Duration
 
 __all__ = ["AUTH_PROTOCOLS", "PRIV_PROTOCOLS", "SnmpConfig", "SnmpDeviceConfig", "DEFAULT_SNMP_PORT", "MIN_V3_KEY_CHARS", "SHIPPED_PROFILES_DIR"]
@@ -90,7 +91,7 @@ class SnmpDeviceConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True)
         return {**self.labels, **{name: value for name, value in assets.items() if value}, "device": self.name}
 
 
-class SnmpConfig(InputConfig, tag="snmp"):
+class SnmpConfig(InputConfig, tag=plugin_name(__name__)):
     """Polls printers, switches, UPS and room sensors over SNMP v1, v2c and v3."""
 
     devices: Annotated[list[SnmpDeviceConfig], Meta(description="The devices to poll; each has its own interval, timeout and credentials.")] = []

@@ -7,6 +7,7 @@ from typing import Annotated
 import msgspec
 
 from itops.agent.inputs.base import InputConfig
+from itops.common.plugin_registry import plugin_name
 from itops.common.yaml_config import Duration
 
 __all__ = ["TcpConnectConfig", "split_host_port"]
@@ -21,7 +22,7 @@ def split_host_port(target: str) -> tuple[str, int]:
     return host, int(port)
 
 
-class TcpConnectConfig(InputConfig, tag="tcp_connect"):
+class TcpConnectConfig(InputConfig, tag=plugin_name(__name__)):
     """Whether a TCP connection to each target is accepted, and how long it takes."""
 
     targets: Annotated[list[str], msgspec.Meta(min_length=1, description="`host:port` to connect to, e.g. `db.example.lan:5432` or `[fe80::1]:22`.")]

@@ -7,6 +7,7 @@ from typing import Annotated
 import msgspec
 
 from itops.agent.inputs.base import InputConfig
+from itops.common.plugin_registry import plugin_name
 from itops.common.yaml_config import Duration
 
 __all__ = ["ExpiryCritical", "ExpiryWarning", "TlsCertificateFileConfig", "DEFAULT_EXPIRY_CRITICAL", "DEFAULT_EXPIRY_WARNING"]
@@ -18,7 +19,7 @@ ExpiryWarning = Annotated[Duration, msgspec.Meta(description="A certificate expi
 ExpiryCritical = Annotated[Duration, msgspec.Meta(description="A certificate expiring within this time, or expired, is CRITICAL, e.g. `7d`.")]
 
 
-class TlsCertificateFileConfig(InputConfig, tag="tls_certificate_file"):
+class TlsCertificateFileConfig(InputConfig, tag=plugin_name(__name__)):
     """When the certificates in PEM files on this host expire."""
 
     files: Annotated[list[str], msgspec.Meta(min_length=1, description="PEM files, each holding one certificate or a chain; a chain is as good as its first certificate to expire.")]

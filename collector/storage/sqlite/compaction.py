@@ -17,7 +17,12 @@ from typing import Iterator
 
 import numpy as np
 
-from .samples import decode_chunk, encode_chunk, latest_per_series_timestamp, latest_per_timestamp
+from .samples import (
+    decode_chunk,
+    encode_chunk,
+    latest_per_series_timestamp,
+    latest_per_timestamp,
+)
 
 __all__ = ["StoreCounters", "CompactionPolicy", "Compactor"]
 

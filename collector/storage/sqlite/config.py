@@ -7,6 +7,7 @@ from typing import Annotated
 import msgspec
 
 from itops.collector.storage.base import StorageConfig
+from itops.common.plugin_registry import plugin_name
 from itops.common.yaml_config import ByteSize, Duration
 
 __all__ = ["SQLiteConfig"]
@@ -14,7 +15,7 @@ __all__ = ["SQLiteConfig"]
 DAY_S = 86400.0
 
 
-class SQLiteConfig(StorageConfig, tag="sqlite"):
+class SQLiteConfig(StorageConfig, tag=plugin_name(__name__)):
     path: Annotated[str, msgspec.Meta(description="Data directory; the store lives in `series.db` inside it.")]
     retention: Annotated[
         Duration, msgspec.Meta(description="Samples older than this are dropped by the retention pass.")

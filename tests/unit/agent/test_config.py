@@ -1,7 +1,7 @@
 import pytest
 
 from itops.agent.config import load_agent_config
-from itops.agent.inputs import SHIPPED_INPUTS
+from itops.agent.inputs import INPUTS
 from itops.common.yaml_config import ConfigError
 
 MINIMAL = "collector:\n  address: 127.0.0.1:9717\n  token: t\n"
@@ -30,8 +30,8 @@ def test_unknown_input_type_names_the_line_and_the_known_types(tmp_path):
     with pytest.raises(ConfigError) as error:
         _load(tmp_path, MINIMAL + "inputs:\n  - type: hots\n")
     assert (error.value.line, error.value.field) == (5, "inputs[0].type")
-    assert error.value.problem == f"invalid value 'hots'; expected one of: {', '.join(SHIPPED_INPUTS)}"
-    assert "host" in SHIPPED_INPUTS
+    assert error.value.problem == f"invalid value 'hots'; expected one of: {', '.join(INPUTS.names())}"
+    assert "host" in INPUTS.names()
 
 
 def test_two_inputs_with_the_same_name_are_refused(tmp_path):

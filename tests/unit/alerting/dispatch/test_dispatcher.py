@@ -8,7 +8,7 @@ import pytest
 from itops.alerting.dispatch.dispatcher import DispatchConfig, Dispatcher
 from itops.alerting.rules.model import Alert, AlertState, Severity
 from itops.alerting.dispatch.notification_log import NotificationAttempt, NotificationLog, Outcome
-from itops.alerting.notifiers import NotifyError
+from itops.alerting.notifiers.base import NotifyError
 from itops.common.yaml_config import ConfigError, FieldProblem, load_text
 
 from tests.virtual_time import EPOCH, run_virtual

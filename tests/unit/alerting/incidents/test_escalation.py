@@ -12,7 +12,7 @@ from itops.alerting.incidents.oncall import OnCall, OnCallConfig
 from itops.alerting.incidents.sla import SlaConfig, SlaPolicy
 from itops.alerting.rules.model import Severity
 from itops.alerting.dispatch.notification_log import NotificationLog, Outcome
-from itops.alerting.notifiers.webhook import WebhookConfig, WebhookNotifier
+from itops.alerting.notifiers.webhook.webhook import WebhookConfig, WebhookNotifier
 from itops.common.yaml_config import load_text
 
 from tests.simulators.webhook_receiver import WebhookReceiver

@@ -19,7 +19,7 @@ from itops.series_key import format_series_key, parse_series_key
 from itops.collector.records.agent_register import StateStore
 from itops.collector.storage.base import SampleWrite
 from itops.collector.storage.sqlite.config import SQLiteConfig
-from itops.collector.storage.sqlite.store import SQLiteStorage
+from itops.collector.storage.sqlite.sqlite import SQLiteStorage
 from itops.collector.api.user_store import UserStore
 from itops.v1 import ingest_pb2
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from itops.collector.storage.base import SampleWrite
 from itops.collector.storage.sqlite.config import SQLiteConfig
-from itops.collector.storage.sqlite.store import SQLiteStorage
+from itops.collector.storage.sqlite.sqlite import SQLiteStorage
 
 AGENT_ID = "crash-agent"
 SAMPLES_PER_BATCH = 50

@@ -9,7 +9,7 @@ import numpy as np
 
 from itops.collector.storage.base import SampleWrite
 from itops.collector.storage.sqlite.config import SQLiteConfig
-from itops.collector.storage.sqlite.store import SQLiteStorage
+from itops.collector.storage.sqlite.sqlite import SQLiteStorage
 
 
 def labels_of(key: str) -> tuple[str, dict[str, str]]:

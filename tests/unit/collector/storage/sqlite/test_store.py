@@ -7,9 +7,9 @@ import asyncio
 import numpy as np
 import pytest
 
-from itops.collector.storage.registry import load_backend_class
+from itops.collector.storage import STORAGE_BACKENDS
 from itops.collector.storage.sqlite.query import RangeReader
-from itops.collector.storage.sqlite.store import SQLiteStorage
+from itops.collector.storage.sqlite.sqlite import SQLiteStorage
 from tests.unit.collector.storage.sqlite.storage_helpers import batch, labels_of, opened_store
 
 MINUTE_MS = 60_000
@@ -22,7 +22,7 @@ async def two_series(store) -> tuple[int, int]:
 
 
 def test_registry_names_the_sqlite_backend():
-    assert load_backend_class("sqlite") is SQLiteStorage
+    assert STORAGE_BACKENDS.implementation_class("sqlite") is SQLiteStorage
 
 
 @pytest.mark.parametrize(

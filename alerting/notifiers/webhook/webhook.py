@@ -3,28 +3,22 @@ webhook receiver sends it (so tools written for Alertmanager work unchanged)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
-
-import msgspec
+from typing import Any
 
 from itops.alerting.dispatch.messages import Language, alert_url, runbook_link
-from itops.alerting.rules.model import Alert, AlertState
-from itops.alerting.notifiers import NotificationContext, Notifier, NotifierConfig
-from itops.alerting.notifiers.alertmanager import alertmanager_alert, rfc3339
+from itops.alerting.notifiers.alertmanager.alertmanager import (
+    alertmanager_alert,
+    rfc3339,
+)
+from itops.alerting.notifiers.base import NotificationContext, Notifier
 from itops.alerting.notifiers.http_post import post_json
+from itops.alerting.notifiers.webhook.config import WebhookConfig
+from itops.alerting.rules.model import Alert, AlertState
 
 __all__ = ["WebhookConfig", "WebhookNotifier", "alertmanager_payload", "itops_payload"]
 
 ALERTMANAGER_WEBHOOK_VERSION = "4"
 ALERTMANAGER_ZERO_TIME = "0001-01-01T00:00:00Z"  # Go's zero time: what Alertmanager sends for "not ended"
-
-
-class WebhookConfig(NotifierConfig, tag="webhook"):
-    """A JSON POST to your own endpoint."""
-
-    url: Annotated[str, msgspec.Meta(pattern=r"^https?://", description="Where to POST, an `http://` or `https://` URL.")]
-    format: Annotated[Literal["itops", "alertmanager"], msgspec.Meta(description="`itops`: alerts with their rendered title and text; `alertmanager`: exactly Alertmanager's webhook payload (version 4).")] = "itops"
-    headers: Annotated[dict[str, str], msgspec.Meta(description="Request headers, e.g. `Authorization`.")] = {}
 
 
 class WebhookNotifier(Notifier[WebhookConfig]):

@@ -8,28 +8,17 @@ import hmac
 import time
 import urllib.parse
 from collections.abc import Callable
-from typing import Annotated
-
-import msgspec
 
 from itops.alerting.dispatch.messages import COLOUR_HEX, Colour, truncate_utf8
-from itops.alerting.rules.model import Alert
-from itops.alerting.notifiers import NotificationContext, Notifier, NotifierConfig
+from itops.alerting.notifiers.base import NotificationContext, Notifier
+from itops.alerting.notifiers.dingtalk.config import DingtalkConfig
 from itops.alerting.notifiers.http_post import check_robot_answer, post_json
+from itops.alerting.rules.model import Alert
 
 __all__ = ["DingtalkConfig", "DingtalkNotifier", "signed_url"]
 
 MARKDOWN_LIMIT_BYTES = 20000
 RETRYABLE_ERRCODES = frozenset({-1, 130101})  # system busy; more than 20 messages a minute
-
-
-class DingtalkConfig(NotifierConfig, tag="dingtalk"):
-    """A DingTalk group robot (自定义机器人)."""
-
-    url: Annotated[str, msgspec.Meta(pattern=r"^https?://", description="The robot's webhook URL, `https://oapi.dingtalk.com/robot/send?access_token=…`.")]
-    secret: Annotated[str | None, msgspec.Meta(description="The robot's signing secret (`SEC…`), when its security setting is 加签.")] = None
-    at_mobiles: Annotated[list[str], msgspec.Meta(description="Mobile numbers of group members to @-mention.")] = []
-    at_all: Annotated[bool, msgspec.Meta(description="@-mention everyone in the group.")] = False
 
 
 class DingtalkNotifier(Notifier[DingtalkConfig]):

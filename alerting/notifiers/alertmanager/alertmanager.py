@@ -4,23 +4,15 @@ that already route and silence with one."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
-
-import msgspec
+from typing import Any
 
 from itops.alerting.dispatch.messages import Language, alert_url, runbook_link
-from itops.alerting.rules.model import Alert, AlertState
-from itops.alerting.notifiers import NotificationContext, Notifier, NotifierConfig
+from itops.alerting.notifiers.alertmanager.config import AlertmanagerConfig
+from itops.alerting.notifiers.base import NotificationContext, Notifier
 from itops.alerting.notifiers.http_post import post_json
+from itops.alerting.rules.model import Alert, AlertState
 
 __all__ = ["AlertmanagerConfig", "AlertmanagerNotifier", "alertmanager_alert", "rfc3339"]
-
-
-class AlertmanagerConfig(NotifierConfig, tag="alertmanager"):
-    """An Alertmanager that takes the alerts over: it groups, silences and notifies by its own config."""
-
-    url: Annotated[str, msgspec.Meta(pattern=r"^https?://", description="Alertmanager's base URL, e.g. `http://alertmanager:9093`.")]
-    headers: Annotated[dict[str, str], msgspec.Meta(description="Request headers, e.g. `Authorization` for a proxy in front of it.")] = {}
 
 
 class AlertmanagerNotifier(Notifier[AlertmanagerConfig]):

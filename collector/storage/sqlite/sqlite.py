@@ -11,11 +11,26 @@ import numpy as np
 
 from itops.common.clock import Clock, utc_now
 
-from ..base import Aggregation, LabelsOf, RangeResult, SampleWrite, SeriesInfo, StorageBackend, WriteResult
+from ..base import (
+    Aggregation,
+    LabelsOf,
+    RangeResult,
+    SampleWrite,
+    SeriesInfo,
+    StorageBackend,
+    WriteResult,
+)
 from .compaction import CompactionPolicy, Compactor, StoreCounters
 from .config import SQLiteConfig
 from .query import RangeReader
-from .schema import Dictionary, chunk_window_ms, connect, create_schema, load_dictionary, load_highest_sequences
+from .schema import (
+    Dictionary,
+    chunk_window_ms,
+    connect,
+    create_schema,
+    load_dictionary,
+    load_highest_sequences,
+)
 from .writer import AcceptedBatch, CommitObserver, WriterThread
 
 __all__ = ["SQLiteStorage", "StoreStats"]

@@ -8,27 +8,18 @@ import hashlib
 import hmac
 import time
 from collections.abc import Callable
-from typing import Annotated, Any, Literal
-
-import msgspec
+from typing import Any
 
 from itops.alerting.dispatch.messages import Colour, Message, truncate_utf8
-from itops.alerting.rules.model import Alert
-from itops.alerting.notifiers import NotificationContext, Notifier, NotifierConfig
+from itops.alerting.notifiers.base import NotificationContext, Notifier
+from itops.alerting.notifiers.feishu.config import FeishuConfig
 from itops.alerting.notifiers.http_post import check_robot_answer, post_json
+from itops.alerting.rules.model import Alert
 
 __all__ = ["FeishuConfig", "FeishuNotifier", "signature"]
 
 CARD_MARKDOWN_LIMIT_BYTES = 20000
 RETRYABLE_CODES = frozenset({11232})  # sending too often
-
-
-class FeishuConfig(NotifierConfig, tag="feishu"):
-    """A Feishu or Lark group robot (自定义机器人)."""
-
-    url: Annotated[str, msgspec.Meta(pattern=r"^https?://", description="The robot's webhook URL, `https://open.feishu.cn/open-apis/bot/v2/hook/…`.")]
-    secret: Annotated[str | None, msgspec.Meta(description="The robot's signing secret, when 签名校验 is on.")] = None
-    message_type: Annotated[Literal["interactive", "post"], msgspec.Meta(description="`interactive`: a card with a coloured header; `post`: rich text.")] = "interactive"
 
 
 class FeishuNotifier(Notifier[FeishuConfig]):

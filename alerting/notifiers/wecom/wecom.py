@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-import msgspec
-
 from itops.alerting.dispatch.messages import Colour, truncate_utf8
-from itops.alerting.rules.model import Alert
-from itops.alerting.notifiers import NotificationContext, Notifier, NotifierConfig
+from itops.alerting.notifiers.base import NotificationContext, Notifier
 from itops.alerting.notifiers.http_post import check_robot_answer, post_json
+from itops.alerting.notifiers.wecom.config import WecomConfig
+from itops.alerting.rules.model import Alert
 
 __all__ = ["WecomConfig", "WecomNotifier"]
 
@@ -17,12 +14,6 @@ MARKDOWN_LIMIT_BYTES = 4096
 RETRYABLE_ERRCODES = frozenset({-1, 45009})  # system busy; more than 20 messages a minute
 # WeCom Markdown knows three colours only.
 _FONT_COLOURS = {"red": "warning", "orange": "warning", "yellow": "warning", "green": "info", "blue": "comment", "grey": "comment"}
-
-
-class WecomConfig(NotifierConfig, tag="wecom"):
-    """A WeCom group robot (群机器人)."""
-
-    url: Annotated[str, msgspec.Meta(pattern=r"^https?://", description="The robot's webhook URL, `https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…`.")]
 
 
 class WecomNotifier(Notifier[WecomConfig]):

@@ -1,0 +1,5 @@
+"""Feishu / Lark (飞书) group robot: an interactive card (or a rich-text post), signed when the robot has a"""
+
+from itops.common.plugin_registry import PluginParts
+
+PLUGIN = PluginParts(config="FeishuConfig", implementation="FeishuNotifier")
