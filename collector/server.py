@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,34 +15,40 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry
 
 from itops.alerting.assembly import build_alerting
+from itops.alerting.pipeline import AlertingPipeline
 from itops.alerting.rules.model import AlertState
-from itops.common.clock import Clock, epoch_ms, epoch_seconds, utc_now
+from itops.alerting.rules.observations import observed_batch
 from itops.collector.api.access import AnonymousAuditLimit, access_middlewares
-from itops.collector.api.routes.alerts import add_alerting_routes
-from itops.collector.ingest.assignments import AssignmentsFile
-from itops.collector.ingest.agent_credentials import TokenAuthenticator
-from itops.collector.ingest.batch_size import receive_limit_bytes
-from itops.collector.config import CollectorConfig, users_database_url
-from itops.collector.console import add_console_routes
-from itops.collector.records.coverage import FLUSH_PERIOD_S, CoverageLedger
-from itops.collector.records.entities import EntityDirectory
-from itops.collector.api.routes.entities import add_entity_routes
 from itops.collector.api.app import build_http_app
-from itops.collector.ingest.identity import IdentityRegister
-from itops.collector.ingest.in_flight import InFlightCaps, InFlightLedger
-from itops.collector.api.routes.incidents import add_incident_routes
-from itops.collector.ingest.service import IngestService, add_ingest_service
-from itops.collector.ingest.admission import IngestAdmission
 from itops.collector.api.login_throttle import BackoffPolicy, LoginThrottle
 from itops.collector.api.openapi import add_openapi_route
-from itops.collector.reports.service import Reporting
+from itops.collector.api.routes.alerts import add_alerting_routes
+from itops.collector.api.routes.entities import add_entity_routes
+from itops.collector.api.routes.incidents import add_incident_routes
 from itops.collector.api.routes.runbooks import add_runbook_routes
-from itops.collector.ingest.self_metrics import CollectorMetrics
-from itops.collector.records.agent_register import StateStore
-from itops.collector.storage import STORAGE_BACKENDS
-from itops.collector.api.user_store import UserStore
 from itops.collector.api.routes.users import add_user_routes
-from itops.collector.ingest.validation import BatchValidator
+from itops.collector.api.user_store import UserStore
+from itops.collector.config import CollectorConfig, users_database_url
+from itops.collector.console import add_console_routes
+from itops.collector.ingest.admission import IngestAdmission
+from itops.collector.ingest.agent_credentials import TokenAuthenticator
+from itops.collector.ingest.assignments import AssignmentsFile
+from itops.collector.ingest.batch_size import receive_limit_bytes
+from itops.collector.ingest.identity import IdentityRegister
+from itops.collector.ingest.in_flight import InFlightCaps, InFlightLedger
+from itops.collector.ingest.self_metrics import CollectorMetrics
+from itops.collector.ingest.service import (
+    IngestService,
+    StoredBatchListener,
+    add_ingest_service,
+)
+from itops.collector.ingest.validation import BatchValidator, ValidBatch
+from itops.collector.records.agent_register import StateStore
+from itops.collector.records.coverage import FLUSH_PERIOD_S, CoverageLedger
+from itops.collector.records.entities import EntityDirectory
+from itops.collector.reports.service import Reporting
+from itops.collector.storage import STORAGE_BACKENDS
+from itops.common.clock import Clock, epoch_ms, epoch_seconds, utc_now
 
 __all__ = ["Collector"]
 
@@ -59,6 +66,15 @@ GRPC_SERVER_OPTIONS = [
     ("grpc.http2.min_recv_ping_interval_without_data_ms", 30_000),
     ("grpc.http2.max_ping_strikes", 0),
 ]
+
+
+def alert_feed(pipeline: AlertingPipeline, labels_of: Callable[[str], tuple[str, dict[str, str]]],
+               clock: Clock) -> StoredBatchListener:
+    """Rule evaluation as a listener of stored batches: the series and checks the rules watch, stamped when seen."""
+    def observe(agent_id: str, batch: ValidBatch) -> None:
+        pipeline.observe(observed_batch(agent_id, epoch_ms(clock), batch, labels_of, pipeline.wants_metric,
+                                        pipeline.wants_check))
+    return observe
 
 
 class Collector:
@@ -94,8 +110,12 @@ class Collector:
 
     async def start(self) -> None:
         await self.storage.open()
+        validator = BatchValidator(self.config.validation, clock=epoch_seconds(self.clock))
+        listeners: dict[str, StoredBatchListener] = {"coverage": lambda _agent_id, batch: self.coverage.record_batch(batch)}
+        if self.alerting is not None:
+            listeners["alert evaluation"] = alert_feed(self.alerting.pipeline, validator.labels_of, self.clock)
         ingest = IngestService(
-            BatchValidator(self.config.validation, clock=epoch_seconds(self.clock)),
+            validator,
             self.storage,
             self.state,
             self.metrics,
@@ -103,8 +123,7 @@ class Collector:
             max_batch_samples=self.config.validation.max_samples_per_batch,
             assignments=self.assignments,
             identity=IdentityRegister(self.config.agents, self.state),
-            alerting=self.alerting.pipeline if self.alerting is not None else None,
-            coverage=self.coverage,
+            listeners=listeners,
             clock=self.clock,
         )
         self.metrics.pending_samples.set_function(lambda: ingest.pending_samples)

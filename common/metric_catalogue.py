@@ -19,11 +19,10 @@ import msgspec
 from itops.common.units import Language, Unit, format_in_unit
 from itops.common.yaml_config import load_file
 
-__all__ = ["CATALOGUE_FILE", "Catalogue", "LANGUAGES", "MetricEntry", "Words", "catalogue", "format_value",
+__all__ = ["CATALOGUE_FILE", "Catalogue", "MetricEntry", "Words", "catalogue", "format_value",
            "metric_entry", "metric_name"]
 
 CATALOGUE_FILE = Path(__file__).with_name("metric_catalogue.yaml")
-LANGUAGES: tuple[Language, ...] = ("zh-CN", "en")
 
 
 class Words(msgspec.Struct, forbid_unknown_fields=True, rename={"zh_cn": "zh-CN"}):

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Literal
+from typing import Literal, get_args
 
-__all__ = ["Language", "Unit", "format_duration", "format_in_unit", "format_number", "format_percent"]
+__all__ = ["LANGUAGES", "Language", "Unit", "format_duration", "format_in_unit", "format_number", "format_percent"]
 
 Language = Literal["zh-CN", "en"]
+LANGUAGES: tuple[Language, ...] = get_args(Language)
 
 Unit = Literal["ratio", "humidity_ratio", "seconds", "bytes", "bytes_per_second", "link_speed", "per_second", "celsius",
                "volts", "amperes", "watts", "hertz", "pages", "count", "number", "code", "bool", "state", "info"]

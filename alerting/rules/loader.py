@@ -15,11 +15,16 @@ from typing import Annotated, Callable, Literal
 
 import msgspec
 
-from itops.common.metric_catalogue import LANGUAGES, format_value, metric_entry
 from itops.alerting.rules.model import Severity
-from itops.alerting.rules.templates import Template, TemplateError, ValueWriter, compile_template
-from itops.common.units import Language, Unit, format_in_unit
 from itops.alerting.rules.sample_windows import COVERED_FUNCTIONS, DEFAULT_MIN_COVERAGE
+from itops.alerting.rules.templates import (
+    Template,
+    TemplateError,
+    ValueWriter,
+    compile_template,
+)
+from itops.common.metric_catalogue import format_value, metric_entry
+from itops.common.units import LANGUAGES, Language, Unit, format_in_unit
 from itops.common.yaml_config import ConfigError, Duration, FieldProblem, load_file
 
 __all__ = [

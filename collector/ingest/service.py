@@ -12,32 +12,32 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 
 import grpc
 from google.protobuf.message import DecodeError
 
-from itops.alerting.pipeline import AlertingPipeline
-from itops.common.clock import Clock, epoch_ms, utc_now
-from itops.alerting.rules.observations import observed_batch
-from itops.collector.ingest.assignments import AssignmentsFile
-from itops.collector.records.coverage import CoverageLedger
-from itops.collector.ingest.identity import Claims, IdentityRefused, IdentityRegister
 from itops.collector.ingest.admission import admitted_agent
+from itops.collector.ingest.assignments import AssignmentsFile
+from itops.collector.ingest.identity import Claims, IdentityRefused, IdentityRegister
 from itops.collector.ingest.self_metrics import (
     REJECT_REASON_FORGED_IDENTITY,
     REJECT_REASON_OVERLOADED,
     REJECT_REASON_UNDECODABLE,
     CollectorMetrics,
 )
+from itops.collector.ingest.validation import BatchRejected, BatchValidator, ValidBatch
 from itops.collector.records.agent_register import StateStore
 from itops.collector.storage.base import SampleWrite, StorageBackend
-from itops.collector.ingest.validation import BatchRejected, BatchValidator, ValidBatch
+from itops.common.clock import Clock, epoch_ms, utc_now
 from itops.v1 import ingest_pb2
 
-__all__ = ["IngestService", "add_ingest_service"]
+__all__ = ["IngestService", "StoredBatchListener", "add_ingest_service"]
 
 log = logging.getLogger("itops.collector.ingest.service")
+
+StoredBatchListener = Callable[[str, ValidBatch], None]
+"""Told of each batch once it is stored, with the agent it came from: the coverage ledger, rule evaluation."""
 
 
 class IngestService:
@@ -51,8 +51,7 @@ class IngestService:
         max_batch_samples: int,
         assignments: AssignmentsFile,
         identity: IdentityRegister,
-        alerting: AlertingPipeline | None = None,
-        coverage: CoverageLedger | None = None,
+        listeners: Mapping[str, StoredBatchListener] | None = None,
         clock: Clock = utc_now,
     ):
         self.validator = validator
@@ -62,8 +61,7 @@ class IngestService:
         self.max_pending_samples = max_pending_samples
         self.max_batch_samples = max_batch_samples
         self.assignments = assignments
-        self.alerting = alerting
-        self.coverage = coverage
+        self.listeners = dict(listeners or {})  # by what each does, for the log
         self.clock = clock
         self.identity = identity
         self.pending_samples = 0
@@ -108,9 +106,7 @@ class IngestService:
                 duplicate = await self._store(agent_id, request, valid, claims)
         if not duplicate:
             self.state.touch(agent_id, context.peer(), epoch_ms(self.clock))
-            if self.coverage is not None:
-                self.coverage.record_batch(valid)
-            self._observe_for_alerts(agent_id, valid)
+            self._tell_listeners(agent_id, valid)
         self._count(duplicate, sample_count, received)
         return ingest_pb2.PushAck(sequence=request.sequence, duplicate=duplicate)
 
@@ -163,15 +159,14 @@ class IngestService:
             return ingest_pb2.AssignedInputs(version=assigned.version, unchanged=True)
         return ingest_pb2.AssignedInputs(version=assigned.version, inputs_yaml=assigned.inputs_yaml)
 
-    def _observe_for_alerts(self, agent_id: str, valid: ValidBatch) -> None:
-        """Rules see the batch once it is stored; a failure here never costs the agent its ack."""
-        if self.alerting is None:
-            return
-        try:
-            self.alerting.observe(observed_batch(agent_id, epoch_ms(self.clock), valid, self.validator.labels_of,
-                                                 self.alerting.wants_metric, self.alerting.wants_check))
-        except Exception:  # noqa: BLE001 - the data is stored; alerting logs and goes on
-            log.exception("alert evaluation of a batch from %s failed", agent_id)
+    def _tell_listeners(self, agent_id: str, valid: ValidBatch) -> None:
+        """Each listener sees the batch once it is stored; a failure in one never costs the agent its ack, nor the
+        other listeners their look."""
+        for does, listener in self.listeners.items():
+            try:
+                listener(agent_id, valid)
+            except Exception:  # noqa: BLE001 - the data is stored; the listener's failure is logged and ingest goes on
+                log.exception("%s of a batch from %s failed", does, agent_id)
 
     async def _decode(self, raw_request: bytes, context: grpc.aio.ServicerContext) -> ingest_pb2.Batch:
         try:

@@ -3,25 +3,16 @@ strings: bounded in length and free of control characters, which would reach an 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
 
-__all__ = ["MAX_HOSTNAME_BYTES", "control_character_problem", "string_fields", "text_problem"]
+from itops.series_key import control_character_problem
+
+__all__ = ["MAX_HOSTNAME_BYTES", "string_fields", "text_problem"]
 
 MAX_HOSTNAME_BYTES = 253  # RFC 1035's limit on a domain name
-_MULTI_LINE_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_SINGLE_LINE_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
-def control_character_problem(value: str, multi_line: bool) -> str | None:
-    control = (_MULTI_LINE_CONTROL_RE if multi_line else _SINGLE_LINE_CONTROL_RE).search(value)
-    if control is None:
-        return None
-    allowed = "only tab, newline and carriage return are allowed" if multi_line else "none is allowed"
-    return f"has control character U+{ord(control.group()):04X} at offset {control.start()}; of the control characters {allowed}"
 
 
 def text_problem(value: str, max_length: int, multi_line: bool = False) -> str | None:

@@ -19,11 +19,20 @@ from typing import Annotated, Literal, NoReturn
 import msgspec
 import numpy as np
 
-from itops.series_key import LABEL_NAME_RE, METRIC_NAME_RE, parse_series_key
-from itops.collector.ingest.text_fields import MAX_HOSTNAME_BYTES, control_character_problem, string_fields, text_problem
-from itops.series_key import RESERVED_LABEL
-from itops.v1 import ingest_pb2
+from itops.collector.ingest.text_fields import (
+    MAX_HOSTNAME_BYTES,
+    string_fields,
+    text_problem,
+)
 from itops.common.yaml_config import Duration
+from itops.series_key import (
+    LABEL_NAME_RE,
+    METRIC_NAME_RE,
+    RESERVED_LABEL,
+    control_character_problem,
+    parse_series_key,
+)
+from itops.v1 import ingest_pb2
 
 __all__ = ["RejectReason", "BatchRejected", "ValidationLimits", "ValidBatch", "BatchValidator", "shown"]
 

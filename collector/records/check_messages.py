@@ -14,9 +14,7 @@ from __future__ import annotations
 import string
 from collections.abc import Callable, Iterable, Mapping
 
-from itops.alerting.dispatch.messages import Language
-from itops.collector.reports.texts import LANGUAGES
-from itops.common.units import format_duration, format_percent
+from itops.common.units import LANGUAGES, Language, format_duration, format_percent
 
 __all__ = ["CATALOGUE", "MESSAGE_SEPARATORS", "NAMED_FORMATS", "render_check_message", "rendered_messages"]
 

@@ -5,7 +5,8 @@ same names, units and words as the CLI and alert annotations use.
 
 from __future__ import annotations
 
-from itops.common.metric_catalogue import LANGUAGES, MetricEntry, catalogue, format_value
+from itops.common.metric_catalogue import MetricEntry, catalogue, format_value
+from itops.common.units import LANGUAGES
 
 __all__ = ["reading_entry", "reading_texts"]
 

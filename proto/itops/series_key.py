@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["METRIC_NAME_RE", "LABEL_NAME_RE", "RESERVED_LABEL", "format_series_key", "escape_label_value", "parse_series_key",
-           "series_problem"]
+__all__ = ["CONTROL_CHARACTERS_RE", "LABEL_NAME_RE", "METRIC_NAME_RE", "MULTI_LINE_CONTROL_CHARACTERS_RE", "RESERVED_LABEL",
+           "control_character_problem", "escape_label_value", "format_series_key", "parse_series_key", "series_problem"]
 
 METRIC_NAME_RE = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
 LABEL_NAME_RE = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
 RESERVED_LABEL = "agent"  # the collector adds it from the authenticated identity
 MAX_METRIC_NAME_LENGTH = 200
 MAX_LABEL_VALUE_LENGTH = 1024
-_FORBIDDEN_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Control characters (C0, DEL, C1) would reach an admin's terminal through a label or a message. Label values and
+# multi-line text (check messages) may hold tab, newline and carriage return; other text none.
+CONTROL_CHARACTERS_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+MULTI_LINE_CONTROL_CHARACTERS_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 _ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n"})
 
@@ -35,6 +38,15 @@ def format_series_key(name: str, labels: dict[str, str]) -> str:
     return f"{name}{{{body}}}"
 
 
+def control_character_problem(value: str, multi_line: bool) -> str | None:
+    """Which control character ``value`` holds and where, or None."""
+    control = (MULTI_LINE_CONTROL_CHARACTERS_RE if multi_line else CONTROL_CHARACTERS_RE).search(value)
+    if control is None:
+        return None
+    allowed = "only tab, newline and carriage return are allowed" if multi_line else "none is allowed"
+    return f"has control character U+{ord(control.group()):04X} at offset {control.start()}; of the control characters {allowed}"
+
+
 def series_problem(name: str, labels: dict[str, str]) -> str | None:
     """Why the collector's default rules would reject this series, or None. The agent checks each new
     series once, so one plugin's bad sample never costs the rest of the batch."""
@@ -43,7 +55,7 @@ def series_problem(name: str, labels: dict[str, str]) -> str | None:
     for label, value in labels.items():
         if not LABEL_NAME_RE.fullmatch(label) or label.startswith("__") or label == RESERVED_LABEL:
             return f"label name {label[:80]!r} is not allowed"
-        if not value or len(value) > MAX_LABEL_VALUE_LENGTH or _FORBIDDEN_CONTROL_RE.search(value):
+        if not value or len(value) > MAX_LABEL_VALUE_LENGTH or control_character_problem(value, multi_line=True):
             return f"label {label!r} has an empty, too long or control-character value"
     return None
 

@@ -11,12 +11,13 @@ from itops.agent.inputs.snmp.device import DeviceContext
 from itops.agent.inputs.snmp.interpreters.sentinels import MIB_OBJECTS, known
 from itops.agent.inputs.snmp.interpreters.text import display_text
 from itops.agent.inputs.snmp.walk import SnmpValue, Walk
+from itops.series_key import CONTROL_CHARACTERS_RE
 
 __all__ = ["label_text", "measured", "named_state", "report_state_set", "to_celsius"]
 
 LABEL_MAX_CHARS = 128
 
-_CONTROL_OR_SPACE_RUN = re.compile(r"[\s\x00-\x1f\x7f]+")
+_CONTROL_OR_SPACE_RUN = re.compile(rf"(?:\s|{CONTROL_CHARACTERS_RE.pattern})+")
 
 
 def measured(walk: Walk, device: DeviceContext, *sources: tuple[str, float]) -> float | None:
