@@ -7,13 +7,14 @@ error and reports the input's health. Inputs never catch-log-continue on their o
 from __future__ import annotations
 
 import abc
-from typing import Annotated, ClassVar, Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
 import msgspec
 
 from itops.common.clock import EpochClock, epoch_now
-from itops.v1 import ingest_pb2
+from itops.common.plugin_registry import plugin_name
 from itops.common.yaml_config import Duration
+from itops.v1 import ingest_pb2
 
 __all__ = ["Accumulator", "Input", "InputConfig"]
 
@@ -44,14 +45,16 @@ class Accumulator(abc.ABC):
 
 
 class Input(abc.ABC, Generic[ConfigT]):
-    """One kind of thing the agent gathers. Subclasses set ``name`` and ``config_model``."""
-
-    name: ClassVar[str]
-    config_model: ClassVar[type[InputConfig]]
+    """One kind of thing the agent gathers, in ``<name>.py`` of its plugin folder (``itops.agent.inputs``)."""
 
     def __init__(self, config: ConfigT, clock: EpochClock = epoch_now):
         self.config = config
         self.clock = clock
+
+    @property
+    def name(self) -> str:
+        """The input's name: its plugin folder's, which is also its config's ``type`` and its checks' name."""
+        return plugin_name(type(self).__module__)
 
     @abc.abstractmethod
     def gather(self, acc: Accumulator) -> None:

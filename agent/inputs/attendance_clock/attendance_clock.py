@@ -7,7 +7,6 @@ answering the protocol (hung firmware, another service on the port) from one tha
 
 from __future__ import annotations
 
-import concurrent.futures
 import enum
 import functools
 import math
@@ -18,19 +17,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 
-from itops.agent.checks import ENGLISH_FORMATS, CheckMessage, CheckStatus, MessagePart, report_check
+from itops.agent.checks import ENGLISH_FORMATS, CheckMessage, CheckStatus, MessagePart
 from itops.agent.inputs.attendance_clock.config import (
     AttendanceClockConfig,
     ClockConfig,
 )
 from itops.agent.inputs.attendance_clock.zk_client import CommKeyRefused, ZKClient
 from itops.agent.inputs.attendance_clock.zk_protocol import FreeSizes, ProtocolError
-from itops.agent.inputs.base import Accumulator, Input
+from itops.agent.inputs.base import Accumulator
+from itops.agent.inputs.target_check import TargetCheck, Verdict
 from itops.common.clock import EpochClock, epoch_now
 
 __all__ = ["AttendanceClockInput", "ClockState"]
 
-CHECK = "attendance_clock"
 MAX_PARALLEL_CLOCKS = 8
 # Name in messages and metrics → (count field, capacity field) of FreeSizes.
 _STORES = {
@@ -82,38 +81,35 @@ class ClockReading:
     info: dict[str, str] = field(default_factory=dict)
 
 
-class AttendanceClockInput(Input[AttendanceClockConfig]):
-    name = "attendance_clock"
-    config_model = AttendanceClockConfig
+class AttendanceClockInput(TargetCheck[AttendanceClockConfig, ClockConfig, ClockReading]):
+    parallel_targets = MAX_PARALLEL_CLOCKS
 
     def __init__(self, config: AttendanceClockConfig, clock: EpochClock = epoch_now):
         super().__init__(config, clock)
         self._corrections = {c.name: 0 for c in config.clocks}
 
-    def gather(self, acc: Accumulator) -> None:
-        workers = min(len(self.config.clocks), MAX_PARALLEL_CLOCKS)
-        with concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="attendance-clock") as executor:
-            timed_readings = list(executor.map(self._timed_read, self.config.clocks))
-        for clock_config, (reading, duration_s) in zip(self.config.clocks, timed_readings):
-            self._corrections[clock_config.name] += reading.corrected
-            self._report(acc, clock_config, reading, duration_s)
+    def targets(self) -> list[ClockConfig]:
+        return self.config.clocks
 
-    def _timed_read(self, clock_config: ClockConfig) -> tuple[ClockReading, float]:
-        started = time.perf_counter()
-        reading = read_clock(clock_config, self.config.correct_drift_above, self.clock)
-        return reading, time.perf_counter() - started
+    def target_name(self, clock_config: ClockConfig) -> str:
+        return clock_config.name
 
-    def _report(self, acc: Accumulator, clock_config: ClockConfig, reading: ClockReading, duration_s: float) -> None:
-        labels = {"clock": clock_config.name, "address": clock_config.address, **clock_config.asset_labels()}
+    def check_labels(self, clock_config: ClockConfig) -> dict[str, str]:
+        return {"address": clock_config.address, **clock_config.asset_labels()}
+
+    def probe(self, clock_config: ClockConfig) -> ClockReading:
+        return read_clock(clock_config, self.config.correct_drift_above, self.clock)
+
+    def judge(self, acc: Accumulator, clock_config: ClockConfig, reading: ClockReading, duration_s: float) -> Verdict:
+        self._corrections[clock_config.name] += reading.corrected
+        labels = {"clock": clock_config.name, **self.check_labels(clock_config)}
         sample = functools.partial(acc.add_sample, labels=labels)
         sample("itops_attendance_clock_up", float(reading.state is ClockState.ONLINE))
         sample("itops_attendance_clock_reachable", float(reading.state is not ClockState.UNREACHABLE))
         sample("itops_attendance_clock_time_corrections_total", self._corrections[clock_config.name])
         if reading.state is ClockState.ONLINE:
             _report_online(sample, labels, reading)
-        status, message = self._verdict(clock_config, reading)
-        check_labels = {"address": clock_config.address, **clock_config.asset_labels()}
-        report_check(acc, CHECK, clock_config.name, status, message, duration_s, check_labels)
+        return self._verdict(clock_config, reading)
 
     def _verdict(self, clock_config: ClockConfig, reading: ClockReading) -> tuple[CheckStatus, list[MessagePart]]:
         where = f"{clock_config.address}:{clock_config.port}/{clock_config.protocol}"

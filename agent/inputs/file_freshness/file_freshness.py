@@ -5,35 +5,34 @@ from __future__ import annotations
 import glob
 import os
 import stat
-import time
 
-from itops.agent.checks import CheckMessage, CheckStatus, MessagePart, report_check
-from itops.agent.inputs.base import Accumulator, Input
+from itops.agent.checks import CheckMessage, CheckStatus
+from itops.agent.inputs.base import Accumulator
 from itops.agent.inputs.file_freshness.config import FileFreshnessConfig, FreshnessRule
+from itops.agent.inputs.target_check import TargetCheck, Verdict
 
 __all__ = ["FileFreshnessInput"]
 
-CHECK = "file_freshness"
 NO_FILE = CheckMessage("file_freshness.no_file", "no file matches {pattern}")
 TOO_OLD = CheckMessage("file_freshness.too_old",
                        "last {target} older than {max_age_h:g} h: {file} modified {age_h:.1f} h ago")
 TOO_SMALL = CheckMessage("file_freshness.too_small",
                          "last {target} smaller than {min_size_text}: {file} is {size_text}")
 FRESH = CheckMessage("file_freshness.fresh", "last {target} {file} modified {age_h:.1f} h ago, {size_text}")
+NewestFile = tuple[str, os.stat_result]
 
 
-class FileFreshnessInput(Input[FileFreshnessConfig]):
-    name = "file_freshness"
-    config_model = FileFreshnessConfig
+class FileFreshnessInput(TargetCheck[FileFreshnessConfig, FreshnessRule, NewestFile | None]):
+    def targets(self) -> list[FreshnessRule]:
+        return self.config.files
 
-    def gather(self, acc: Accumulator) -> None:
-        for rule in self.config.files:
-            started = time.monotonic()
-            status, message = self._check(acc, rule)
-            report_check(acc, CHECK, rule.target, status, message, time.monotonic() - started)
+    def target_name(self, rule: FreshnessRule) -> str:
+        return rule.target
 
-    def _check(self, acc: Accumulator, rule: FreshnessRule) -> tuple[CheckStatus, MessagePart]:
-        newest = _newest_file(rule.path)
+    def probe(self, rule: FreshnessRule) -> NewestFile | None:
+        return _newest_file(rule.path)
+
+    def judge(self, acc: Accumulator, rule: FreshnessRule, newest: NewestFile | None, duration_s: float) -> Verdict:
         if newest is None:
             return CheckStatus.CRITICAL, NO_FILE(pattern=rule.path)
         path, status = newest
@@ -50,7 +49,8 @@ class FileFreshnessInput(Input[FileFreshnessConfig]):
                                                    size_text=_size(status.st_size))
         return CheckStatus.OK, FRESH(target=rule.target, file=name, age_h=age_s / 3600, size_text=_size(status.st_size))
 
-def _newest_file(pattern: str) -> tuple[str, os.stat_result] | None:
+
+def _newest_file(pattern: str) -> NewestFile | None:
     """The most recently modified regular file matching ``pattern``; files deleted meanwhile are skipped."""
     newest = None
     for path in glob.iglob(pattern, recursive=True):

@@ -62,9 +62,6 @@ Sample = Callable[..., None]
 class HostInput(Input[HostConfig]):
     """Reports this host's vital signs. ``system`` is the psutil module, or a stand-in for it in tests."""
 
-    name = "host"
-    config_model = HostConfig
-
     def __init__(self, config: HostConfig, clock: EpochClock = epoch_now, system: ModuleType = psutil):
         super().__init__(config, clock)
         self.system = system

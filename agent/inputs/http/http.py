@@ -10,19 +10,18 @@ import functools
 import http.client
 import re
 import ssl
-import time
 import urllib.parse
 from dataclasses import dataclass
 
-from itops.agent.checks import CheckMessage, CheckStatus, MessagePart, report_check
-from itops.agent.inputs.base import Accumulator, Input
+from itops.agent.checks import CheckMessage, CheckStatus, MessagePart
+from itops.agent.inputs.base import Accumulator
 from itops.agent.inputs.http.config import HttpConfig
+from itops.agent.inputs.target_check import TargetCheck, Verdict
 from itops.agent.inputs.tcp_connect.tcp_connect import describe_connection_error
 from itops.agent.inputs.tls_certificate_file.validity import CertificateError, expiry_status, not_after
 
 __all__ = ["HttpInput", "MAX_BODY_BYTES"]
 
-CHECK = "http"
 MAX_BODY_BYTES = 1024 * 1024
 NOT_TRUSTED = CheckMessage("http.tls_not_trusted", "TLS certificate not trusted: {reason}")
 HANDSHAKE_FAILED = CheckMessage("http.tls_handshake_failed", "TLS handshake failed: {reason}")
@@ -45,13 +44,11 @@ class Answer:
     certificate_der: bytes | None
 
 
-class HttpInput(Input[HttpConfig]):
-    name = "http"
-    config_model = HttpConfig
+class HttpInput(TargetCheck[HttpConfig, str, Answer]):
+    failures = (OSError, http.client.HTTPException)
 
-    def gather(self, acc: Accumulator) -> None:
-        for url in self.config.urls:
-            self._check(acc, url)
+    def targets(self) -> list[str]:
+        return self.config.urls
 
     @functools.cached_property
     def _tls_context(self) -> ssl.SSLContext:
@@ -66,32 +63,7 @@ class HttpInput(Input[HttpConfig]):
     def _body_pattern(self) -> re.Pattern | None:
         return re.compile(self.config.body_regex) if self.config.body_regex is not None else None
 
-    def _check(self, acc: Accumulator, url: str) -> None:
-        labels = {"target": url}
-        started = time.monotonic()
-        try:
-            answer = self._request(url)
-        except (OSError, http.client.HTTPException) as exc:
-            report_check(acc, CHECK, url, CheckStatus.CRITICAL, self._describe_failure(exc), time.monotonic() - started)
-            return
-        duration_s = time.monotonic() - started
-        acc.add_sample("itops_http_response_duration_seconds", duration_s, labels)
-        acc.add_sample("itops_http_response_status_code", answer.status_code, labels)
-        findings = [self._judge_status(answer.status_code), *self._judge_body(acc, labels, answer.body),
-                    *self._judge_certificate(acc, labels, answer.certificate_der)]
-        status = max((status for status, _ in findings), key=_SEVERITY.index)
-        report_check(acc, CHECK, url, status, [message for _, message in findings], duration_s)
-
-    def _describe_failure(self, exc: Exception) -> MessagePart:
-        if isinstance(exc, ssl.SSLCertVerificationError):
-            return NOT_TRUSTED(reason=exc.verify_message)
-        if isinstance(exc, ssl.SSLError):
-            return HANDSHAKE_FAILED(reason=exc.reason or exc)
-        if isinstance(exc, OSError):
-            return describe_connection_error(exc, self.config.response_timeout)
-        return NOT_HTTP(error=f"{type(exc).__name__} {exc}".rstrip())
-
-    def _request(self, url: str) -> Answer:
+    def probe(self, url: str) -> Answer:
         parts = urllib.parse.urlsplit(url)
         if parts.scheme == "https":
             connection = http.client.HTTPSConnection(parts.hostname, parts.port, timeout=self.config.response_timeout,
@@ -109,6 +81,27 @@ class HttpInput(Input[HttpConfig]):
             return Answer(response.status, response.read(MAX_BODY_BYTES), certificate)
         finally:
             connection.close()
+
+    def describe_failure(self, failure: Exception) -> Verdict:
+        return CheckStatus.CRITICAL, self._failure_message(failure)
+
+    def _failure_message(self, exc: Exception) -> MessagePart:
+        if isinstance(exc, ssl.SSLCertVerificationError):
+            return NOT_TRUSTED(reason=exc.verify_message)
+        if isinstance(exc, ssl.SSLError):
+            return HANDSHAKE_FAILED(reason=exc.reason or exc)
+        if isinstance(exc, OSError):
+            return describe_connection_error(exc, self.config.response_timeout)
+        return NOT_HTTP(error=f"{type(exc).__name__} {exc}".rstrip())
+
+    def judge(self, acc: Accumulator, url: str, answer: Answer, duration_s: float) -> Verdict:
+        labels = {"target": url}
+        acc.add_sample("itops_http_response_duration_seconds", duration_s, labels)
+        acc.add_sample("itops_http_response_status_code", answer.status_code, labels)
+        findings = [self._judge_status(answer.status_code), *self._judge_body(acc, labels, answer.body),
+                    *self._judge_certificate(acc, labels, answer.certificate_der)]
+        status = max((status for status, _ in findings), key=_SEVERITY.index)
+        return status, [message for _, message in findings]
 
     def _judge_status(self, status_code: int) -> tuple[CheckStatus, MessagePart]:
         expected = self.config.expected_status_codes

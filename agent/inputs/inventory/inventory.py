@@ -10,8 +10,5 @@ __all__ = ["InventoryInput"]
 
 
 class InventoryInput(Input[InventoryConfig]):
-    name = "inventory"
-    config_model = InventoryConfig
-
     def gather(self, acc: Accumulator) -> None:
         acc.add_inventory(hardware_inventory(clock=self.clock))

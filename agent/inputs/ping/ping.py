@@ -13,14 +13,14 @@ import struct
 import time
 from pathlib import Path
 
-from itops.agent.checks import CheckMessage, CheckStatus, MessagePart, report_check
-from itops.agent.inputs.base import Accumulator, Input
+from itops.agent.checks import CheckMessage, CheckStatus, MessagePart
+from itops.agent.inputs.base import Accumulator
 from itops.agent.inputs.ping.config import PingConfig
+from itops.agent.inputs.target_check import TargetCheck, Verdict
 from itops.agent.inputs.tcp_connect.tcp_connect import UNRESOLVED
 
 __all__ = ["PingInput", "PING_GROUP_RANGE"]
 
-CHECK = "ping"
 NOT_ALLOWED = CheckMessage(
     "ping.not_allowed",
     "unprivileged ICMP sockets are not allowed for the agent's group (gid {gid}; net.ipv4.ping_group_range is "
@@ -40,30 +40,15 @@ _ECHO_HEADER = struct.Struct("!BBHHH")  # type, code, checksum, identifier, sequ
 _PAYLOAD = b"itops-agent-ping"
 
 
-class PingInput(Input[PingConfig]):
-    name = "ping"
-    config_model = PingConfig
+class PingInput(TargetCheck[PingConfig, str, list[float]]):
+    failures = (OSError,)
 
-    def gather(self, acc: Accumulator) -> None:
-        for host in self.config.hosts:
-            self._check(acc, host)
+    def targets(self) -> list[str]:
+        return self.config.hosts
 
-    def _check(self, acc: Accumulator, host: str) -> None:
-        started = time.monotonic()
-        try:
-            round_trips = self._echo(*_resolve(host))
-        except socket.gaierror as exc:
-            status, message = CheckStatus.CRITICAL, UNRESOLVED(error=exc.strerror)
-        except PermissionError:
-            status, message = CheckStatus.UNKNOWN, _not_allowed_message()
-        except OSError as exc:
-            status, message = CheckStatus.CRITICAL, SEND_FAILED(error=exc.strerror or exc)
-        else:
-            status, message = self._judge(acc, host, round_trips)
-        report_check(acc, CHECK, host, status, message, time.monotonic() - started)
-
-    def _echo(self, family: socket.AddressFamily, address: str) -> list[float]:
+    def probe(self, host: str) -> list[float]:
         """Round-trip times of the replies that came back in time, in seconds."""
+        family, address = _resolve(host)
         protocol, request_type, reply_type = _ECHO[family]
         round_trips = []
         with socket.socket(family, socket.SOCK_DGRAM, protocol) as sock:
@@ -76,7 +61,18 @@ class PingInput(Input[PingConfig]):
                     round_trips.append(time.monotonic() - sent)
         return round_trips
 
-    def _judge(self, acc: Accumulator, host: str, round_trips: list[float]) -> tuple[CheckStatus, list[MessagePart]]:
+    def describe_failure(self, failure: OSError) -> Verdict:
+        if isinstance(failure, socket.gaierror):
+            return CheckStatus.CRITICAL, UNRESOLVED(error=failure.strerror)
+        if isinstance(failure, PermissionError):
+            return CheckStatus.UNKNOWN, _not_allowed_message()
+        return CheckStatus.CRITICAL, SEND_FAILED(error=failure.strerror or failure)
+
+    def judge(self, acc: Accumulator, host: str, round_trips: list[float], duration_s: float) -> Verdict:
+        return self._judge(acc, host, round_trips)
+
+    def _judge(self, acc: Accumulator, host: str, round_trips: list[float]) -> Verdict:
+        """Loss and average round trip; how long the echo requests took as a whole says nothing more."""
         count = self.config.count
         loss_ratio = 1 - len(round_trips) / count
         acc.add_sample("itops_ping_loss_ratio", loss_ratio, {"target": host})

@@ -14,7 +14,6 @@ from itops.common.clock import EpochClock, epoch_now
 
 __all__ = ["ProcessInput"]
 
-CHECK = "process"
 NOT_RUNNING = CheckMessage("process.not_running", "not running: no matching process")
 TOO_FEW = CheckMessage("process.too_few", "{count} running, expected at least {min_count}")
 TOO_MANY = CheckMessage("process.too_many", "{count} running, expected at most {max_count}")
@@ -23,9 +22,6 @@ RUNNING = CheckMessage("process.running", "{count} running")
 
 class ProcessInput(Input[ProcessConfig]):
     """``system`` is the psutil module, or a stand-in for it in tests."""
-
-    name = "process"
-    config_model = ProcessConfig
 
     def __init__(self, config: ProcessConfig, clock: EpochClock = epoch_now, system: ModuleType = psutil):
         super().__init__(config, clock)
@@ -41,7 +37,7 @@ class ProcessInput(Input[ProcessConfig]):
         for rule, pattern in zip(self.config.processes, self._cmdline_patterns):
             count = sum(_matches(rule, pattern, name, cmdline) for name, cmdline in running)
             acc.add_sample("itops_process_count", count, {"target": rule.name})
-            report_check(acc, CHECK, rule.name, *_judge(rule, count))
+            report_check(acc, self.name, rule.name, *_judge(rule, count))
 
 
 def _matches(rule: ProcessRule, pattern: re.Pattern | None, name: str, cmdline: str) -> bool:

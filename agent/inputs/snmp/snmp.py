@@ -92,9 +92,6 @@ def _readings(out: DeviceAccumulator) -> int:
 
 
 class SnmpInput(Input[SnmpConfig]):
-    name = "snmp"
-    config_model = SnmpConfig
-
     def __init__(self, config: SnmpConfig, clock: EpochClock = epoch_now):
         super().__init__(config, clock)
         self.profiles: ProfileSet = load_profiles(config.profile_dirs())

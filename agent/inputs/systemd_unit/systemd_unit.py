@@ -18,7 +18,6 @@ from itops.common.clock import EpochClock, epoch_now
 
 __all__ = ["SystemdUnavailable", "SystemdUnitInput", "SYSTEMD_BOOTED_MARKER", "judge_unit", "parse_show_output"]
 
-CHECK = "systemd_unit"
 # sd_booted(3): this directory exists exactly when systemd is the init system.
 SYSTEMD_BOOTED_MARKER = Path("/run/systemd/system")
 SYSTEMCTL_TIMEOUT_S = 10.0
@@ -50,9 +49,6 @@ class SystemdUnavailable(Exception):
 class SystemdUnitInput(Input[SystemdUnitConfig]):
     """``systemctl`` and ``booted_marker`` are parameters so tests can stand in for a systemd host."""
 
-    name = "systemd_unit"
-    config_model = SystemdUnitConfig
-
     def __init__(self, config: SystemdUnitConfig, clock: EpochClock = epoch_now,
                  systemctl: str = "systemctl", booted_marker: Path = SYSTEMD_BOOTED_MARKER):
         super().__init__(config, clock)
@@ -65,11 +61,11 @@ class SystemdUnitInput(Input[SystemdUnitConfig]):
             units = self._show()
         except SystemdUnavailable as exc:
             for unit in self.config.units:
-                report_check(acc, CHECK, unit, CheckStatus.UNKNOWN, exc.message, time.monotonic() - started)
+                report_check(acc, self.name, unit, CheckStatus.UNKNOWN, exc.message, time.monotonic() - started)
             return
         duration_s = time.monotonic() - started
         for unit, properties in zip(self.config.units, units, strict=True):
-            _report_unit(acc, unit, properties, duration_s)
+            self._report_unit(acc, unit, properties, duration_s)
 
     def _show(self) -> list[dict[str, str]]:
         if not self.booted_marker.is_dir():
@@ -88,20 +84,19 @@ class SystemdUnitInput(Input[SystemdUnitConfig]):
             raise SystemdUnavailable(UNITS_MISCOUNTED(described=len(units), asked=len(self.config.units)))
         return units
 
+    def _report_unit(self, acc: Accumulator, unit: str, properties: dict[str, str], duration_s: float) -> None:
+        active_state = properties.get("ActiveState", "")
+        for state in ACTIVE_STATES:
+            acc.add_sample("itops_systemd_unit_active_state", float(state == active_state), {"target": unit, "state": state})
+        if properties.get("NRestarts", "").isdigit():
+            acc.add_sample("itops_systemd_unit_restarts_total", int(properties["NRestarts"]), {"target": unit})
+        report_check(acc, self.name, unit, *judge_unit(properties), duration_s)
+
 
 def parse_show_output(text: str) -> list[dict[str, str]]:
     """Blocks of ``Property=value`` lines → one mapping per unit."""
     blocks = [block for block in text.split("\n\n") if block.strip()]
     return [dict(line.partition("=")[::2] for line in block.splitlines() if "=" in line) for block in blocks]
-
-
-def _report_unit(acc: Accumulator, unit: str, properties: dict[str, str], duration_s: float) -> None:
-    active_state = properties.get("ActiveState", "")
-    for state in ACTIVE_STATES:
-        acc.add_sample("itops_systemd_unit_active_state", float(state == active_state), {"target": unit, "state": state})
-    if properties.get("NRestarts", "").isdigit():
-        acc.add_sample("itops_systemd_unit_restarts_total", int(properties["NRestarts"]), {"target": unit})
-    report_check(acc, CHECK, unit, *judge_unit(properties), duration_s)
 
 
 def judge_unit(properties: dict[str, str]) -> tuple[CheckStatus, MessagePart]:

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import socket
-import time
 
-from itops.agent.checks import CheckMessage, CheckStatus, MessagePart, report_check
-from itops.agent.inputs.base import Accumulator, Input
+from itops.agent.checks import CheckMessage, CheckStatus, MessagePart
+from itops.agent.inputs.base import Accumulator
+from itops.agent.inputs.target_check import TargetCheck, Verdict
 from itops.agent.inputs.tcp_connect.config import TcpConnectConfig, split_host_port
 
 __all__ = ["TcpConnectInput", "describe_connection_error"]
 
-CHECK = "tcp_connect"
 ACCEPTED = CheckMessage("tcp_connect.accepted", "connection accepted")
 UNRESOLVED = CheckMessage("connect.unresolved", "cannot resolve the host name: {error}")
 REFUSED = CheckMessage("connect.refused", "connection refused: nothing listens on the port")
@@ -19,27 +18,21 @@ TIMED_OUT = CheckMessage("connect.timed_out", "timed out: no answer within {time
 FAILED = CheckMessage("connect.failed", "cannot connect: {error}")
 
 
-class TcpConnectInput(Input[TcpConnectConfig]):
-    name = "tcp_connect"
-    config_model = TcpConnectConfig
+class TcpConnectInput(TargetCheck[TcpConnectConfig, str, None]):
+    failures = (OSError,)
 
-    def gather(self, acc: Accumulator) -> None:
-        for target in self.config.targets:
-            self._check(acc, target)
+    def targets(self) -> list[str]:
+        return self.config.targets
 
-    def _check(self, acc: Accumulator, target: str) -> None:
-        timeout_s = self.config.connect_timeout
-        started = time.monotonic()
-        try:
-            socket.create_connection(split_host_port(target), timeout=timeout_s).close()
-        except OSError as exc:
-            status, message = CheckStatus.CRITICAL, describe_connection_error(exc, timeout_s)
-        else:
-            status, message = CheckStatus.OK, ACCEPTED()
-        duration_s = time.monotonic() - started
-        if status is CheckStatus.OK:
-            acc.add_sample("itops_tcp_connect_duration_seconds", duration_s, {"target": target})
-        report_check(acc, CHECK, target, status, message, duration_s)
+    def probe(self, target: str) -> None:
+        socket.create_connection(split_host_port(target), timeout=self.config.connect_timeout).close()
+
+    def describe_failure(self, failure: OSError) -> Verdict:
+        return CheckStatus.CRITICAL, describe_connection_error(failure, self.config.connect_timeout)
+
+    def judge(self, acc: Accumulator, target: str, probed: None, duration_s: float) -> Verdict:
+        acc.add_sample("itops_tcp_connect_duration_seconds", duration_s, {"target": target})
+        return CheckStatus.OK, ACCEPTED()
 
 
 def describe_connection_error(exc: OSError, timeout_s: float) -> MessagePart:

@@ -15,7 +15,6 @@ class StubConfig(InputConfig, tag="stub"):
 
 class CountingInput(Input):
     name = "counting"
-    config_model = StubConfig
 
     def gather(self, acc):
         acc.add_sample("itops_test_value", 1.0)
@@ -23,7 +22,6 @@ class CountingInput(Input):
 
 class RaisingInput(Input):
     name = "raising"
-    config_model = StubConfig
 
     def gather(self, acc):
         raise ConnectionError("snmp://public:password=hunter2@10.0.0.1 timed out")
@@ -31,7 +29,6 @@ class RaisingInput(Input):
 
 class HangingInput(Input):
     name = "hanging"
-    config_model = StubConfig
 
     def __init__(self, config, release: threading.Event, clock=lambda: HUNG_AT_S):
         super().__init__(config, clock)
