@@ -9,7 +9,6 @@ A device's config may name its profiles instead.
 
 from __future__ import annotations
 
-import importlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,13 +17,14 @@ from typing import Annotated, Callable
 import msgspec
 from msgspec import Meta
 
+from itops.agent.inputs.snmp.interpreters import Interpret, interpreters
 from itops.agent.inputs.snmp.walk import Oid, parse_oid
 from itops.common.yaml_config import ConfigError, load_file
 
 __all__ = ["GENERIC_PROFILE", "Profile", "ProfileMatch", "ProfileSet", "load_profiles"]
 
 GENERIC_PROFILE = "generic"
-INTERPRETERS_PACKAGE = "itops.agent.inputs.snmp.interpreters"
+INTERPRETERS_PACKAGE = interpreters.__module__
 
 OidText = Annotated[str, Meta(pattern=r"^\.?\d+(\.\d+)+$", description="A numeric OID such as 1.3.6.1.2.1.1.3.0.")]
 OidPrefix = Annotated[str, Meta(pattern=r"^\.?\d+(\.\d+)*\.?$", description="A numeric OID prefix such as 1.3.6.1.4.1.2435.")]
@@ -48,7 +48,7 @@ class ProfileMatch(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 class Profile(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     name: Annotated[str, Meta(pattern=r"^[a-z][a-z0-9_]*$", description="Profile name, as devices' `profile` option names it.")]
     description: Annotated[str, Meta(description="What devices this profile is for.")]
-    interpreter: Annotated[str, Meta(pattern=r"^[a-z][a-z0-9_]*$", description=f"Module in {INTERPRETERS_PACKAGE} whose `interpret` reads the walk.")]
+    interpreter: Annotated[str, Meta(pattern=r"^[a-z][a-z0-9_]*$", description=f"The interpreter that reads the walk: a module in {INTERPRETERS_PACKAGE} with its own `interpret`.")]
     priority: Annotated[int, Meta(description="Of the profiles that match a device, the one with the highest priority is selected; others only when the device answers their `oid_present` tables.")] = 0
     match: Annotated[ProfileMatch, Meta(description="When the profile applies.")] = msgspec.field(default_factory=ProfileMatch)
     walk: Annotated[list[OidText], Meta(description="Subtrees fetched with GETBULK (GETNEXT in v1).")] = []
@@ -74,7 +74,7 @@ class Profile(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 @dataclass(frozen=True)
 class ProfileSet:
     by_name: dict[str, Profile]
-    interpreters: dict[str, Callable]  # profile name -> its interpreter's ``interpret``
+    interpreters: dict[str, Interpret]  # profile name -> its interpreter's ``interpret``
 
     @property
     def generic(self) -> Profile:
@@ -113,19 +113,14 @@ def load_profiles(directories: list[Path]) -> ProfileSet:
             by_name[profile.name], files[profile.name] = profile, path
     if GENERIC_PROFILE not in by_name:
         raise ConfigError(str(directories[0]), None, "", f"the {GENERIC_PROFILE!r} profile is missing")
-    interpreters = {name: _interpreter(profile, files[name]) for name, profile in by_name.items()}
-    return ProfileSet(by_name, interpreters)
+    return ProfileSet(by_name, {name: _interpreter(profile, files[name]) for name, profile in by_name.items()})
 
 
-def _interpreter(profile: Profile, path: Path) -> Callable:
-    module_name = f"{INTERPRETERS_PACKAGE}.{profile.interpreter}"
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name != module_name:
-            raise
-        raise ConfigError(str(path), _line_of(path, "interpreter"), "interpreter", f"no interpreter named {profile.interpreter!r} in {INTERPRETERS_PACKAGE}") from None
-    return module.interpret
+def _interpreter(profile: Profile, path: Path) -> Interpret:
+    interpret = interpreters().get(profile.interpreter)
+    if interpret is None:
+        raise ConfigError(str(path), _line_of(path, "interpreter"), "interpreter", f"no interpreter named {profile.interpreter!r} in {INTERPRETERS_PACKAGE}")
+    return interpret
 
 
 def _line_of(path: Path, key: str) -> int | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from itops.agent.inputs.snmp.config import SHIPPED_PROFILES_DIR
-from itops.agent.inputs.snmp.interpreters import generic
+from itops.agent.inputs.snmp.interpreters import generic, interpreters
 from itops.agent.inputs.snmp.profile import Profile, ProfileMatch, ProfileSet, load_profiles
 from itops.common.yaml_config import ConfigError
 
@@ -68,6 +68,16 @@ def test_unknown_option_is_reported_with_file_and_line(tmp_path):
 def test_unknown_interpreter_is_reported_with_file_and_line(tmp_path):
     message = loading_error(tmp_path, "fax", FAX.replace("interpreter: generic", "interpreter: telefax"))
     assert message == f"{tmp_path / 'fax.yaml'}:3: interpreter: no interpreter named 'telefax' in itops.agent.inputs.snmp.interpreters"
+
+
+def test_a_module_the_interpreters_share_is_no_interpreter(tmp_path):
+    message = loading_error(tmp_path, "fax", FAX.replace("interpreter: generic", "interpreter: readings"))
+    assert message == f"{tmp_path / 'fax.yaml'}:3: interpreter: no interpreter named 'readings' in itops.agent.inputs.snmp.interpreters"
+
+
+def test_every_interpreter_reads_a_shipped_profile():
+    shipped = load_profiles([SHIPPED_PROFILES_DIR]).by_name.values()
+    assert sorted({profile.interpreter for profile in shipped}) == list(interpreters())
 
 
 def test_profile_named_differently_from_its_file_is_an_error(tmp_path):
