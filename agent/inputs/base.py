@@ -20,7 +20,7 @@ __all__ = ["Accumulator", "Input", "InputConfig"]
 
 
 class InputConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, tag_field="type"):
-    """Options every input has; each input's config model subclasses this with ``tag="<input name>"``."""
+    """Options every input has; each input's config model subclasses this with ``tag=plugin_name(__name__)``."""
 
     name: Annotated[str | None, msgspec.Meta(description="Instance name, to tell two inputs of one type apart in health metrics. Defaults to the type.")] = None
     interval: Annotated[Duration | None, msgspec.Meta(description="How often to gather. Defaults to the agent's `interval`.")] = None

@@ -11,7 +11,7 @@ import pytest
 from itops.agent.batcher import GatherResult
 from itops.agent.checks import CheckMessage, CheckStatus
 from itops.agent.inputs.base import InputConfig
-from itops.agent.inputs.target_check import TargetCheck
+from itops.agent.inputs.target_check import TargetCheck, Verdict
 
 STATUS_NAMES = ["OK", "WARNING", "CRITICAL", "UNKNOWN"]
 TEST_MESSAGES = {}
@@ -47,10 +47,10 @@ class ProbeInput(TargetCheck[ProbeConfig, str, str]):
     def probe(self, target: str) -> str:
         return self.probes[target]()
 
-    def describe_failure(self, failure: TargetDown) -> tuple[CheckStatus, object]:
+    def describe_failure(self, failure: TargetDown) -> Verdict:
         return CheckStatus.CRITICAL, DOWN(error=failure)
 
-    def judge(self, acc, target: str, answer: str, duration_s: float):
+    def judge(self, acc, target: str, answer: str, duration_s: float) -> Verdict:
         acc.add_sample("itops_probe_answer_length", len(answer), {"target": target})
         return CheckStatus.OK, ANSWERED(answer=answer)
 
