@@ -1,12 +1,13 @@
 """What every notification channel is: a ``Notifier`` sends one group of alerts and raises ``NotifyError`` saying
-whether trying again could help; the dispatcher owns retries. Each channel's options subclass ``NotifierConfig``."""
+whether trying again could help; the dispatcher owns retries. Each channel's options subclass ``NotifierConfig``,
+tagged with the channel's folder name; README.md beside this file says how a channel is added."""
 
 from __future__ import annotations
 
 import abc
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Annotated, ClassVar, Generic, Literal, TypeVar
+from typing import Annotated, Generic, Literal, TypeVar
 
 import msgspec
 
@@ -65,8 +66,6 @@ ConfigT = TypeVar("ConfigT", bound=NotifierConfig)
 
 class Notifier(abc.ABC, Generic[ConfigT]):
     """One way of telling people (or another system) about a group of alerts."""
-
-    config_model: ClassVar[type[NotifierConfig]]
 
     def __init__(self, config: ConfigT):
         self.config = config

@@ -10,7 +10,7 @@ import aiohttp
 
 from itops.alerting.notifiers.base import NotifyError
 
-__all__ = ["check_robot_answer", "post_json"]
+__all__ = ["check_robot_answer", "post_json", "status_is_retryable"]
 
 _RETRYABLE_STATUSES = frozenset({408, 425, 429})
 _BODY_EXCERPT_CHARS = 200
@@ -33,9 +33,14 @@ async def post_json(url: str, payload: Any, timeout_s: float, headers: dict[str,
         raise NotifyError(f"{where}: {type(exc).__name__}: {exc}", retryable=True) from None
     if not 200 <= response.status < 300:
         excerpt = body[:_BODY_EXCERPT_CHARS].decode("utf-8", errors="replace")
-        retryable = response.status >= 500 or response.status in _RETRYABLE_STATUSES
-        raise NotifyError(f"{where}: HTTP {response.status}: {excerpt}", retryable=retryable)
+        raise NotifyError(f"{where}: HTTP {response.status}: {excerpt}", retryable=status_is_retryable(response.status))
     return body
+
+
+def status_is_retryable(status: int) -> bool:
+    """A server error, or the server saying "not now" (timeout, too early, too many requests); any other
+    refusal (400, 401, 403, 404, 413 …) would be refused again."""
+    return status >= 500 or status in _RETRYABLE_STATUSES
 
 
 def check_robot_answer(body: bytes, code_field: str, retryable_codes: Collection[int], channel: str) -> None:

@@ -1,4 +1,4 @@
-"""Forward alerts to a real Prometheus Alertmanager through its v2 API (``POST /api/v2/alerts``), for sites"""
+"""Forward alerts to a Prometheus Alertmanager through its v2 API, for sites that already route and silence with one."""
 
 from itops.common.plugin_registry import PluginParts
 

@@ -16,8 +16,6 @@ __all__ = ["AlertmanagerConfig", "AlertmanagerNotifier", "alertmanager_alert", "
 
 
 class AlertmanagerNotifier(Notifier[AlertmanagerConfig]):
-    config_model = AlertmanagerConfig
-
     async def notify(self, alerts: list[Alert], context: NotificationContext) -> None:
         # A firing alert goes without endsAt: Alertmanager then resolves it by its resolve_timeout unless
         # it is sent again, so the dispatcher's repeat interval must be shorter than that timeout.

@@ -8,42 +8,45 @@ import hmac
 import time
 import urllib.parse
 from collections.abc import Callable
+from typing import Any
 
-from itops.alerting.dispatch.messages import COLOUR_HEX, Colour, truncate_utf8
+from itops.alerting.dispatch.messages import COLOUR_HEX, Colour, Message, truncate_utf8
 from itops.alerting.notifiers.base import NotificationContext, Notifier
 from itops.alerting.notifiers.dingtalk.config import DingtalkConfig
 from itops.alerting.notifiers.http_post import check_robot_answer, post_json
 from itops.alerting.rules.model import Alert
 
-__all__ = ["DingtalkConfig", "DingtalkNotifier", "signed_url"]
+__all__ = ["DingtalkConfig", "DingtalkNotifier", "dingtalk_payload", "signed_url"]
 
 MARKDOWN_LIMIT_BYTES = 20000
 RETRYABLE_ERRCODES = frozenset({-1, 130101})  # system busy; more than 20 messages a minute
 
 
 class DingtalkNotifier(Notifier[DingtalkConfig]):
-    config_model = DingtalkConfig
-
     def __init__(self, config: DingtalkConfig, clock: Callable[[], float] = time.time):
         super().__init__(config)
         self.clock = clock
 
     async def notify(self, alerts: list[Alert], context: NotificationContext) -> None:
-        message = self.message(alerts, context)
-        text = truncate_utf8(message.as_markdown(_paint), MARKDOWN_LIMIT_BYTES - 1000)
-        if self.config.at_mobiles:
-            # DingTalk only rings the phones whose @number also appears in the text.
-            text += "\n\n" + " ".join(f"@{mobile}" for mobile in self.config.at_mobiles)
-        payload = {
-            "msgtype": "markdown",
-            "markdown": {"title": message.title, "text": text},
-            "at": {"atMobiles": list(self.config.at_mobiles), "isAtAll": self.config.at_all},
-        }
+        payload = dingtalk_payload(self.message(alerts, context), self.config.at_mobiles, self.config.at_all)
         url = self.config.url
         if self.config.secret:
             url = signed_url(url, self.config.secret, int(self.clock() * 1000))
         body = await post_json(url, payload, self.config.timeout)
         check_robot_answer(body, "errcode", RETRYABLE_ERRCODES, "dingtalk")
+
+
+def dingtalk_payload(message: Message, at_mobiles: list[str], at_all: bool) -> dict[str, Any]:
+    """A Markdown message; the @-mentions go after the text, which is cut to leave them room."""
+    text = truncate_utf8(message.as_markdown(_paint), MARKDOWN_LIMIT_BYTES - 1000)
+    if at_mobiles:
+        # DingTalk only rings the phones whose @number also appears in the text.
+        text += "\n\n" + " ".join(f"@{mobile}" for mobile in at_mobiles)
+    return {
+        "msgtype": "markdown",
+        "markdown": {"title": message.title, "text": text},
+        "at": {"atMobiles": list(at_mobiles), "isAtAll": at_all},
+    }
 
 
 def signed_url(url: str, secret: str, timestamp_ms: int) -> str:

@@ -13,22 +13,16 @@ import ssl
 from email.message import EmailMessage
 
 from itops.alerting.dispatch.messages import Message
-from itops.alerting.notifiers.base import (
-    NotificationContext,
-    Notifier,
-    NotifyError,
-)
+from itops.alerting.notifiers.base import NotificationContext, Notifier, NotifyError
 from itops.alerting.notifiers.email.config import EmailConfig
 from itops.alerting.rules.model import Alert
 
-__all__ = ["EmailConfig", "EmailNotifier", "build_email"]
+__all__ = ["EmailConfig", "EmailNotifier", "build_email", "smtp_failure"]
 
 DEFAULT_PORTS = {"starttls": 587, "tls": 465, "none": 25}
 
 
 class EmailNotifier(Notifier[EmailConfig]):
-    config_model = EmailConfig
-
     async def notify(self, alerts: list[Alert], context: NotificationContext) -> None:
         mail = build_email(self.message(alerts, context), self.config.from_address, self.config.to)
         await asyncio.to_thread(self.send, mail)
@@ -47,14 +41,8 @@ class EmailNotifier(Notifier[EmailConfig]):
                 if config.username is not None:
                     client.login(config.username, config.password or "")
                 client.send_message(mail)
-        except smtplib.SMTPRecipientsRefused as exc:
-            raise NotifyError(f"smtp {config.host}:{port}: recipients refused: {exc.recipients}", retryable=False) from None
-        except smtplib.SMTPResponseException as exc:
-            # 4xx is the server saying "not now"; 5xx is a permanent refusal (bad login, bad sender).
-            message = exc.smtp_error.decode("utf-8", errors="replace") if isinstance(exc.smtp_error, bytes) else exc.smtp_error
-            raise NotifyError(f"smtp {config.host}:{port}: {exc.smtp_code} {message}", retryable=exc.smtp_code < 500) from None
         except (OSError, smtplib.SMTPException) as exc:
-            raise NotifyError(f"smtp {config.host}:{port}: {type(exc).__name__}: {exc}", retryable=True) from None
+            raise smtp_failure(exc, f"smtp {config.host}:{port}") from None
 
     def _tls_context(self) -> ssl.SSLContext:
         context = ssl.create_default_context(cafile=self.config.ca_file)
@@ -62,6 +50,17 @@ class EmailNotifier(Notifier[EmailConfig]):
             context.check_hostname = False
             context.verify_mode = ssl.CERT_NONE
         return context
+
+
+def smtp_failure(exc: OSError | smtplib.SMTPException, where: str) -> NotifyError:
+    """What a failed SMTP conversation means: refused recipients and 5xx answers (bad login, bad sender) are
+    permanent; a 4xx answer is the server saying "not now", and a broken connection may work next time."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return NotifyError(f"{where}: recipients refused: {exc.recipients}", retryable=False)
+    if isinstance(exc, smtplib.SMTPResponseException):
+        message = exc.smtp_error.decode("utf-8", errors="replace") if isinstance(exc.smtp_error, bytes) else exc.smtp_error
+        return NotifyError(f"{where}: {exc.smtp_code} {message}", retryable=exc.smtp_code < 500)
+    return NotifyError(f"{where}: {type(exc).__name__}: {exc}", retryable=True)
 
 
 def build_email(message: Message, from_address: str, to: list[str]) -> EmailMessage:

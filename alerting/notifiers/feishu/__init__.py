@@ -1,4 +1,5 @@
-"""Feishu / Lark (飞书) group robot: an interactive card (or a rich-text post), signed when the robot has a"""
+"""Feishu / Lark (飞书) group robot: an interactive card or a rich-text post, signed when the robot has a secret
+(签名校验)."""
 
 from itops.common.plugin_registry import PluginParts
 

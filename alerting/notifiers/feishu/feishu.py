@@ -10,34 +10,39 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from itops.alerting.dispatch.messages import Colour, Message, truncate_utf8
+from itops.alerting.dispatch.messages import Colour, Language, Message, truncate_utf8
 from itops.alerting.notifiers.base import NotificationContext, Notifier
 from itops.alerting.notifiers.feishu.config import FeishuConfig
 from itops.alerting.notifiers.http_post import check_robot_answer, post_json
 from itops.alerting.rules.model import Alert
 
-__all__ = ["FeishuConfig", "FeishuNotifier", "signature"]
+__all__ = ["FeishuConfig", "FeishuNotifier", "card_payload", "post_payload", "signature", "signed_payload"]
 
 CARD_MARKDOWN_LIMIT_BYTES = 20000
 RETRYABLE_CODES = frozenset({11232})  # sending too often
 
 
 class FeishuNotifier(Notifier[FeishuConfig]):
-    config_model = FeishuConfig
-
     def __init__(self, config: FeishuConfig, clock: Callable[[], float] = time.time):
         super().__init__(config)
         self.clock = clock
 
     async def notify(self, alerts: list[Alert], context: NotificationContext) -> None:
         message = self.message(alerts, context)
-        payload = _card(message) if self.config.message_type == "interactive" else _post(message, self.language(context))
+        if self.config.message_type == "interactive":
+            payload = card_payload(message)
+        else:
+            payload = post_payload(message, self.language(context))
         if self.config.secret:
-            timestamp_s = int(self.clock())
-            payload = {"timestamp": str(timestamp_s), "sign": signature(self.config.secret, timestamp_s)} | payload
+            payload = signed_payload(payload, self.config.secret, int(self.clock()))
         # The URL path holds the robot's token: keep it out of error messages.
         body = await post_json(self.config.url, payload, self.config.timeout, shown_as="feishu robot")
         check_robot_answer(body, "code", RETRYABLE_CODES, "feishu")
+
+
+def signed_payload(payload: dict[str, Any], secret: str, timestamp_s: int) -> dict[str, Any]:
+    """The payload with ``timestamp`` (seconds, as text) and its ``sign``; Feishu refuses one more than an hour off."""
+    return {"timestamp": str(timestamp_s), "sign": signature(secret, timestamp_s)} | payload
 
 
 def signature(secret: str, timestamp_s: int) -> str:
@@ -46,7 +51,7 @@ def signature(secret: str, timestamp_s: int) -> str:
     return base64.b64encode(hmac.new(key, b"", hashlib.sha256).digest()).decode("ascii")
 
 
-def _card(message: Message) -> dict[str, Any]:
+def card_payload(message: Message) -> dict[str, Any]:
     content = truncate_utf8(message.as_markdown(_paint, title=False), CARD_MARKDOWN_LIMIT_BYTES)
     return {
         "msg_type": "interactive",
@@ -58,7 +63,7 @@ def _card(message: Message) -> dict[str, Any]:
     }
 
 
-def _post(message: Message, language: str) -> dict[str, Any]:
+def post_payload(message: Message, language: Language) -> dict[str, Any]:
     _title, *lines = message.as_text().splitlines()
     content = [[{"tag": "text", "text": line}] for line in lines]
     locale = "zh_cn" if language == "zh-CN" else "en_us"

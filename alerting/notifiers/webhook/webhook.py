@@ -22,8 +22,6 @@ ALERTMANAGER_ZERO_TIME = "0001-01-01T00:00:00Z"  # Go's zero time: what Alertman
 
 
 class WebhookNotifier(Notifier[WebhookConfig]):
-    config_model = WebhookConfig
-
     async def notify(self, alerts: list[Alert], context: NotificationContext) -> None:
         language = self.language(context)
         if self.config.format == "alertmanager":

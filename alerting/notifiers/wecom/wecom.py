@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from itops.alerting.dispatch.messages import Colour, truncate_utf8
+from typing import Any
+
+from itops.alerting.dispatch.messages import Colour, Message, truncate_utf8
 from itops.alerting.notifiers.base import NotificationContext, Notifier
 from itops.alerting.notifiers.http_post import check_robot_answer, post_json
 from itops.alerting.notifiers.wecom.config import WecomConfig
 from itops.alerting.rules.model import Alert
 
-__all__ = ["WecomConfig", "WecomNotifier"]
+__all__ = ["WecomConfig", "WecomNotifier", "wecom_payload"]
 
 MARKDOWN_LIMIT_BYTES = 4096
 RETRYABLE_ERRCODES = frozenset({-1, 45009})  # system busy; more than 20 messages a minute
@@ -17,13 +19,15 @@ _FONT_COLOURS = {"red": "warning", "orange": "warning", "yellow": "warning", "gr
 
 
 class WecomNotifier(Notifier[WecomConfig]):
-    config_model = WecomConfig
-
     async def notify(self, alerts: list[Alert], context: NotificationContext) -> None:
-        content = self.message(alerts, context).as_markdown(_paint)
-        payload = {"msgtype": "markdown", "markdown": {"content": truncate_utf8(content, MARKDOWN_LIMIT_BYTES)}}
+        payload = wecom_payload(self.message(alerts, context))
         body = await post_json(self.config.url, payload, self.config.timeout)
         check_robot_answer(body, "errcode", RETRYABLE_ERRCODES, "wecom")
+
+
+def wecom_payload(message: Message) -> dict[str, Any]:
+    content = truncate_utf8(message.as_markdown(_paint), MARKDOWN_LIMIT_BYTES)
+    return {"msgtype": "markdown", "markdown": {"content": content}}
 
 
 def _paint(text: str, colour: Colour) -> str:
