@@ -1,5 +1,5 @@
 """The collector's time-series storage backends, one folder each (see ``itops.common.plugin_registry``); ``base`` is
-what every backend is. The collector imports the configured backend's code only."""
+what every backend is, README.md how one is added. The collector imports the configured backend's code only."""
 
 from __future__ import annotations
 

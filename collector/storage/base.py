@@ -1,27 +1,43 @@
-"""The one interface every time-series storage backend implements.
+"""The one interface every time-series storage backend implements (a backend is a folder beside this file; see
+README.md here for how one is added).
 
 The collector validates a batch, resolves its series keys to ids through the backend, then calls
 ``write``; the ack goes to the agent only after ``write`` returned, i.e. after the data is durable.
-Backends register themselves by name in ``itops.collector.storage.registry``.
+Reads (series lists, range queries) serve the console, the rules' windows and the reports.
 """
 
 from __future__ import annotations
 
 import abc
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, ClassVar, Literal
+from typing import Literal
 
 import msgspec
 import numpy as np
 
-__all__ = ["StorageConfig", "Aggregation", "SampleWrite", "WriteResult", "SeriesInfo", "RangeResult", "StorageBackend"]
+from itops.common.clock import Clock, utc_now
+
+__all__ = [
+    "Aggregation",
+    "CommitObserver",
+    "LabelsOf",
+    "RangeResult",
+    "SampleWrite",
+    "SeriesInfo",
+    "StorageBackend",
+    "StorageConfig",
+    "WriteResult",
+]
 
 Aggregation = Literal["avg", "min", "max", "last"]
 LabelsOf = Callable[[str], tuple[str, dict[str, str]]]
+CommitObserver = Callable[[float, int, int], None]  # (seconds, batches, samples) of one durable commit
 
 
 class StorageConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, tag_field="type"):
-    """Each backend's config model subclasses this with ``tag="<backend name>"``."""
+    """The ``storage`` section of the collector config; each backend's config model subclasses this with
+    ``tag=plugin_name(__name__)``, so ``type:`` names the backend's folder."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,10 +70,14 @@ class RangeResult:
 
 
 class StorageBackend(abc.ABC):
-    name: ClassVar[str]
+    @abc.abstractmethod
+    def __init__(self, config: StorageConfig, on_commit: CommitObserver | None = None, clock: Clock = utc_now):
+        """How the collector builds every backend: with its config section, ``on_commit`` to call after each
+        durable commit (the collector times its writes by it) and the clock that says when a batch arrived."""
 
     @abc.abstractmethod
-    async def open(self) -> None: ...
+    async def open(self) -> None:
+        """Connect or open files, create what is missing; called once before the first write or read."""
 
     @abc.abstractmethod
     async def close(self) -> None:
@@ -93,4 +113,5 @@ class StorageBackend(abc.ABC):
 
     @abc.abstractmethod
     async def apply_retention(self, now_ms: int) -> int:
-        """Drop data older than the configured retention; return the number of samples dropped."""
+        """Drop data older than the configured retention; return the number of samples dropped (0 for a backend
+        whose engine expires data itself)."""

@@ -13,6 +13,7 @@ from itops.common.clock import Clock, utc_now
 
 from ..base import (
     Aggregation,
+    CommitObserver,
     LabelsOf,
     RangeResult,
     SampleWrite,
@@ -31,7 +32,7 @@ from .schema import (
     load_dictionary,
     load_highest_sequences,
 )
-from .writer import AcceptedBatch, CommitObserver, WriterThread
+from .writer import AcceptedBatch, WriterThread
 
 __all__ = ["SQLiteStorage", "StoreStats"]
 
@@ -52,8 +53,6 @@ class SQLiteStorage(StorageBackend):
     ``on_commit(seconds, batches, samples)`` is called on the writer thread after every group commit;
     ``clock`` says when a batch was received and which head data is old enough to compact.
     """
-
-    name = "sqlite"
 
     def __init__(self, config: SQLiteConfig, on_commit: CommitObserver | None = None, clock: Clock = utc_now):
         self._config = config

@@ -14,21 +14,20 @@ import sqlite3
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Generator
+from typing import Any, Generator
 
 import numpy as np
 
 from itops.common.clock import Clock, epoch_ms
 
-from ..base import WriteResult
+from ..base import CommitObserver, WriteResult
 from .compaction import Compactor, StoreCounters
 
-__all__ = ["AcceptedBatch", "CommitObserver", "WriterThread"]
+__all__ = ["AcceptedBatch", "WriterThread"]
 
 log = logging.getLogger(__name__)
 
 IDLE_COMPACTION_CHECK_S = 1.0
-CommitObserver = Callable[[float, int, int], None]  # (seconds, batches, samples)
 MaintenanceTask = Generator[None, None, Any]
 
 
