@@ -102,7 +102,9 @@ def _optional_part(info: mi.Type) -> mi.Type:
 
 
 def _section(title: str, cls: type, prefix: str, out: list[str], skip: tuple[str, ...] = (),
-             enclosing: tuple[type, ...] = ()) -> None:
+             enclosing: tuple[type, ...] = (), owner: str = "") -> None:
+    """``owner`` is the title of the top section a nested section belongs to, which names it."""
+    owner = owner or title
     info = mi.type_info(cls)
     out += [f"\n## {title}\n", "| option | type | default | meaning |", "| --- | --- | --- | --- |"]
     nested = []
@@ -117,9 +119,9 @@ def _section(title: str, cls: type, prefix: str, out: list[str], skip: tuple[str
             inner, suffix = _unwrap(inner.value_type), ".<name>."
         if isinstance(inner, mi.StructType) and not inner.cls.__struct_config__.tag and inner.cls is not cls \
                 and inner.cls not in enclosing:  # a recursive section (routes of routes) is documented once
-            nested.append((f"{title.split(': ')[0]}: `{prefix}{field.name}`", inner.cls, f"{prefix}{field.name}{suffix}"))
+            nested.append((f"{owner}: `{prefix}{field.name}`", inner.cls, f"{prefix}{field.name}{suffix}"))
     for nested_title, nested_cls, nested_prefix in nested:
-        _section(nested_title, nested_cls, nested_prefix, out, enclosing=(*enclosing, cls))
+        _section(nested_title, nested_cls, nested_prefix, out, enclosing=(*enclosing, cls), owner=owner)
 
 
 def render() -> str:
