@@ -1,8 +1,10 @@
-"""Who may call what on the HTTP API: roles, the principal of a request, and the auth and audit middlewares.
+"""Who calls the HTTP API and whether they may: the principal of a request, ``@requires``, and the auth and
+audit middlewares.
 
 A request proves who it is with the session cookie ``itops_session`` (console logins) or
 ``Authorization: Bearer <token>`` (a user's API token, or one of the config's ``admin_tokens``). Handlers
-declare the role they need with ``@requires(Role.X)``; every non-GET request needs someone, and every
+declare the permission they need with ``@requires(Permission.X)``, which refuses a caller whose role lacks it
+(roles.py says which role has which permission); every non-GET request needs someone, and every
 non-GET request is written to the audit log, refused ones included (those without a principal up to a
 limit per client address). A known path called with a method it lacks answers 405 before anyone is asked for.
 """
@@ -22,9 +24,10 @@ from typing import Literal
 
 from aiohttp import web
 
-from itops.collector.api.user_store import AuditEntry, Role, User, UserStore, audit_detail
+from itops.collector.api.roles import Permission, Role
+from itops.collector.api.user_store import AuditEntry, User, UserStore, audit_detail
 
-__all__ = ["AUDIT_WHO", "AnonymousAuditLimit", "CSRF_TOKEN", "Principal", "Role", "SESSION_COOKIE", "SESSION_ID",
+__all__ = ["AUDIT_WHO", "AnonymousAuditLimit", "CSRF_TOKEN", "Principal", "SESSION_COOKIE", "SESSION_ID",
            "access_middlewares", "json_error", "principal_name", "requires"]
 
 SESSION_COOKIE = "itops_session"
@@ -62,8 +65,8 @@ def json_error(status: type[web.HTTPError], message: str, **extra: object) -> we
     return status(text=json.dumps({"error": message, **extra}, ensure_ascii=False), content_type="application/json")
 
 
-def requires(role: Role) -> Callable[[Handler], Handler]:
-    """401 without a principal, 403 when its role is below ``role``."""
+def requires(permission: Permission) -> Callable[[Handler], Handler]:
+    """401 without a principal, 403 when its role lacks ``permission``."""
 
     def decorate(handler: Handler) -> Handler:
         @functools.wraps(handler)
@@ -71,11 +74,12 @@ def requires(role: Role) -> Callable[[Handler], Handler]:
             principal: Principal | None = request.get(PRINCIPAL)
             if principal is None:
                 raise json_error(web.HTTPUnauthorized, "log in or send an API token")
-            if not principal.role.allows(role):
-                raise json_error(web.HTTPForbidden, f"needs the {role.value} role; {principal.name} is {principal.role.value}")
+            if not principal.role.may(permission):
+                raise json_error(web.HTTPForbidden, f"needs the {permission.least_role.value} role; "
+                                                    f"{principal.name} is {principal.role.value}")
             return await handler(request)
 
-        checked.required_role = role  # type: ignore[attr-defined]  # read by the OpenAPI document
+        checked.required_permission = permission  # type: ignore[attr-defined]  # read by the OpenAPI document
         return checked
 
     return decorate

@@ -1,8 +1,9 @@
 """The OpenAPI 3.1 document of the HTTP API, served at GET /api/v1/openapi.json.
 
 Each API module declares its operations next to its handlers with ``document(...)`` (at import time);
-``openapi_document(app)`` joins them with the app's routes, and takes each route's role from its
-``@requires`` decorator. ``undocumented_routes(app)`` lists every /api/v1 route nobody declared.
+``openapi_document(app)`` joins them with the app's routes, and takes each route's permission (and the
+least role that has it) from its ``@requires`` decorator. ``undocumented_routes(app)`` lists every /api/v1
+route nobody declared.
 """
 
 from __future__ import annotations
@@ -91,6 +92,7 @@ class Operation:
     body: tuple[Field, ...] = ()
     success_status: int = 200
     refusals: tuple[tuple[int, str], ...] = ()  # (status, when) beyond 400/401/403 (and 415 with a body)
+    answer: tuple[Field, ...] = ()  # the success body's fields, when declared
 
 
 OPERATIONS: dict[tuple[str, str], Operation] = {}
@@ -98,10 +100,10 @@ OPERATIONS: dict[tuple[str, str], Operation] = {}
 
 def document(method: str, path: str, summary: str, *, tag: str, query: tuple[Field, ...] = (),
              body: tuple[Field, ...] = (), success_status: int = 200,
-             refusals: tuple[tuple[int, str], ...] = ()) -> None:
+             refusals: tuple[tuple[int, str], ...] = (), answer: tuple[Field, ...] = ()) -> None:
     """Declare one operation; ``path`` written as the route is (``/api/v1/incidents/{incident_id}``)."""
     OPERATIONS[(method.upper(), path)] = Operation(method.upper(), path, summary, tag, tuple(query), tuple(body),
-                                                   success_status, tuple(refusals))
+                                                   success_status, tuple(refusals), tuple(answer))
 
 
 def operation_of(request: web.Request) -> Operation:
@@ -131,7 +133,10 @@ _NOT_JSON = "The body was not sent as Content-Type: application/json"
 
 
 def _responses(operation: Operation) -> dict:
-    responses = {str(operation.success_status): {"description": "Success (JSON)"},
+    success: dict = {"description": "Success (JSON)"}
+    if operation.answer:
+        success["content"] = {"application/json": {"schema": object_schema(operation.answer)}}
+    responses = {str(operation.success_status): success,
                  "400": _ERROR_RESPONSE, "401": _ERROR_RESPONSE, "403": _ERROR_RESPONSE}
     refusals = (((415, _NOT_JSON),) if operation.body else ()) + operation.refusals
     for status, when in refusals:
@@ -151,10 +156,11 @@ def _operation_object(operation: Operation, handler) -> dict:
     if operation.body:
         result["requestBody"] = {"required": True, "content": {"application/json": {"schema": object_schema(operation.body)}}}
     result["responses"] = _responses(operation)
-    role = getattr(handler, "required_role", None)
-    if role is not None:
+    permission = getattr(handler, "required_permission", None)
+    if permission is not None:
         result["security"] = [{"bearer": []}, {"session": []}]
-        result["x-itops-role"] = role.value
+        result["x-itops-role"] = permission.least_role.value
+        result["x-itops-permission"] = permission.value
     return result
 
 
@@ -167,8 +173,9 @@ def openapi_document(app: web.Application) -> dict:
     return {
         "openapi": "3.1.0",
         "info": {"title": "itops collector API", "version": __version__,
-                 "description": "Times are RFC 3339 UTC. Changing calls need a role (x-itops-role); cookie "
-                                "sessions also send the X-CSRF-Token header. Bodies are JSON "
+                 "description": "Times are RFC 3339 UTC. Changing calls need a permission "
+                                "(x-itops-permission), which x-itops-role and the roles above it have; GET /api/v1/me "
+                                "lists the caller's. Cookie sessions also send the X-CSRF-Token header. Bodies are JSON "
                                 "(Content-Type: application/json, else 415) with exactly the declared fields: an unknown field, a "
                                 "missing required one or a value outside its type, enum, length or format is refused "
                                 "with 400 naming it. A path called with a method it does "

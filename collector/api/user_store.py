@@ -1,4 +1,5 @@
-"""``UserStore``: console users, their API tokens, login sessions and the audit log, on any SQLAlchemy URL.
+"""``UserStore``: console users with their role, their API tokens, login sessions and the audit log, on any
+SQLAlchemy URL. What a role may do is in roles.py; access.py checks it on each request.
 
 Secrets are never stored as given: passwords as scrypt hashes, API tokens and session ids as SHA-256.
 An audit entry keeps at most the length of each column of its fields (path and detail 500 characters, who and
@@ -7,7 +8,6 @@ remote 100, method 10), so one entry stays under about 1.3 KB whatever the reque
 
 from __future__ import annotations
 
-import enum
 import hashlib
 import hmac
 import json
@@ -18,10 +18,11 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from itops.alerting.incidents.model import UtcDateTime
+from itops.collector.api.roles import Role
 from itops.collector.ingest.agent_credentials import new_token
 
 __all__ = [
-    "AUDIT_PATH_MAX_CHARS", "ApiToken", "AuditEntry", "LANGUAGES", "MIN_PASSWORD_LENGTH", "NoSuchUser", "Role", "User", "UserError",
+    "AUDIT_PATH_MAX_CHARS", "ApiToken", "AuditEntry", "LANGUAGES", "MIN_PASSWORD_LENGTH", "NoSuchUser", "User", "UserError",
     "UserStore", "audit_detail", "hash_password", "verify_password",
 ]
 
@@ -33,20 +34,6 @@ SALT_BYTES = 16
 SECRET_BYTES = 32
 AUDIT_DETAIL_MAX_CHARS = 500
 AUDIT_PATH_MAX_CHARS = 500
-
-
-class Role(str, enum.Enum):
-    """What a user may do; each role may do everything the ones before it may."""
-
-    VIEWER = "viewer"
-    OPERATOR = "operator"
-    ADMIN = "admin"
-
-    def allows(self, needed: Role) -> bool:
-        return _ROLE_ORDER.index(self) >= _ROLE_ORDER.index(needed)
-
-
-_ROLE_ORDER = [Role.VIEWER, Role.OPERATOR, Role.ADMIN]
 
 
 class UserError(ValueError):

@@ -8,6 +8,7 @@ import asyncio
 import sys
 
 from itops import __version__
+from itops.collector.api.roles import Role
 from itops.common.command_line import load_config_or_report, quiet_when_output_closes, setup_logging
 
 __all__ = ["main"]
@@ -29,7 +30,7 @@ def _parser() -> argparse.ArgumentParser:
     add_user = commands.add_parser("add-user", help="create a user of the HTTP API and console (e.g. the first admin)")
     add_user.add_argument("-c", "--config", required=True, help="collector config file (YAML)")
     add_user.add_argument("username")
-    add_user.add_argument("--role", required=True, choices=["viewer", "operator", "admin"])
+    add_user.add_argument("--role", required=True, choices=[role.value for role in Role])
     add_user.add_argument("--display-name")
     add_user.add_argument("--language", default="zh-CN", choices=["zh-CN", "en"])
     add_user.add_argument("--password-file", help="file holding the password (default: read it from stdin)")

@@ -27,7 +27,8 @@ from aiohttp import web
 from itops.collector.reports.figures.inputs import ReportMonth, report_month
 from itops.collector.reports.texts import LANGUAGES
 from itops.common.clock import Clock
-from itops.collector.api.access import Role, json_error, requires
+from itops.collector.api.access import json_error, requires
+from itops.collector.api.roles import Permission
 from itops.collector.reports.sources.daily import render_daily
 from itops.collector.api.app import ApiError, query_choice
 from itops.collector.api.openapi import Field, document
@@ -104,12 +105,12 @@ def add_report_routes(app: web.Application, generate_monthly: Callable[[ReportMo
     def today() -> date:
         return clock().astimezone(ZoneInfo(time_zone)).date()
 
-    @requires(Role.VIEWER)
+    @requires(Permission.VIEW)
     async def list_reports(_request: web.Request) -> web.Response:
         return web.json_response({"reports": await asyncio.to_thread(stored_reports, reports_dir),
                                   "today": today().isoformat(), "time_zone": time_zone})
 
-    @requires(Role.VIEWER)
+    @requires(Permission.VIEW)
     async def monthly(request: web.Request) -> web.Response:
         month = _requested_month(request, time_zone, clock())
         language = query_choice(request, "lang", LANGUAGES, "zh-CN")
@@ -122,7 +123,7 @@ def add_report_routes(app: web.Application, generate_monthly: Callable[[ReportMo
         content = await asyncio.to_thread(render_monthly, report, language, fmt)
         return _file_response(content, fmt, filename, "generated")
 
-    @requires(Role.VIEWER)
+    @requires(Permission.VIEW)
     async def daily(request: web.Request) -> web.Response:
         current = today()
         day = _requested_day(request, current)

@@ -18,7 +18,8 @@ import psycopg
 import pytest
 
 from itops.collector.ingest.agent_credentials import token_sha256
-from itops.collector.api.user_store import Role, UserStore
+from itops.collector.api.roles import Permission, Role
+from itops.collector.api.user_store import UserStore
 
 from .conftest import BIN, CollectorProcess
 
@@ -126,6 +127,7 @@ def test_login_sets_a_strict_http_only_cookie_and_me_reports_the_user(auth_colle
     session = ApiSession(auth_collector.http_url)
     status, body = session.login("admin", ADMIN_PASSWORD)
     assert status == 200 and body["user"] == "admin" and body["role"] == "admin" and len(body["csrf_token"]) >= 40
+    assert body["permissions"] == [permission.value for permission in Permission]
     attributes = session.set_cookie_header.lower()
     assert "httponly" in attributes and "samesite=strict" in attributes and "path=/" in attributes
     assert session.call("GET", "/api/v1/me") == (200, body)
@@ -161,8 +163,10 @@ def test_roles_decide_who_may_change_what(admin, auth_collector):
     status, users = admin.call("GET", "/api/v1/users")
     assert status == 200 and {u["user"]: u["role"] for u in users["users"]} == {
         "admin": "admin", "li": "viewer", "zhao": "operator"}
+    assert viewer.call("GET", "/api/v1/me")[1]["permissions"] == ["view", "own_account"]
     assert admin.call("POST", "/api/v1/users/li", {"role": "operator"})[1]["role"] == "operator"
-    assert viewer.call("GET", "/api/v1/me")[1]["role"] == "operator"  # the live session sees the new role
+    me = viewer.call("GET", "/api/v1/me")[1]  # the live session sees the new role and what it may do
+    assert me["role"] == "operator" and "handle_incidents" in me["permissions"] and "manage_users" not in me["permissions"]
 
 
 def test_non_get_without_anyone_is_401(auth_collector):

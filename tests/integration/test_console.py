@@ -151,6 +151,22 @@ def test_viewer_sees_no_actions_and_a_forced_call_is_refused(console, page):
     }""", incident["id"])
     assert status == 403
     assert admin_call(console, "GET", f"/api/v1/incidents/{incident['id']}")["state"] == "open"
+    page.click("#nav a[href='#/silences']")
+    expect(page.locator("#view h1")).to_have_text("Silences")  # drawn with the form, when the user may silence
+    expect(page.locator("form.silence-form")).to_have_count(0)
+
+
+def test_operator_acknowledges_from_the_list_and_the_button_goes(console, page):
+    incident = open_incident_by_hand(console, "core switch fan failure in rack B3")
+    log_in(page, console, "wang")
+    expect(page.locator("#who-role")).to_have_text("Operator")
+    row = page.locator("tr.incident", has_text="core switch fan failure in rack B3")
+    expect(row.locator(".badge.state-open")).to_have_text("Open")
+    row.locator("button[data-action=ack]").click()
+    expect(row.locator(".badge.state-acknowledged")).to_be_visible()
+    expect(row.locator("button[data-action=ack]")).to_have_count(0)
+    stored = admin_call(console, "GET", f"/api/v1/incidents/{incident['id']}")
+    assert stored["state"] == "acknowledged" and stored["acknowledged_at"] is not None
 
 
 def test_phone_list_has_no_horizontal_overflow_and_a_big_acknowledge_button(console, phone_page, tls_dir, tmp_path):

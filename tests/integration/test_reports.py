@@ -30,7 +30,8 @@ from itops.collector.cli.reports import add_report_parser, run_report
 from itops.collector.reports.mail import ReportEmailConfig
 from itops.collector.reports.schedule import DAILY_FORMATS, ReportScheduler, ReportsConfig, daily_report_path
 from itops.collector.reports.routes import add_report_routes
-from itops.collector.api.user_store import Role, UserStore
+from itops.collector.api.roles import Role
+from itops.collector.api.user_store import UserStore
 from itops.common.yaml_config import ConfigError, load_text
 
 pytestmark = pytest.mark.integration

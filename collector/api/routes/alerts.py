@@ -29,10 +29,11 @@ from itops.alerting.muting.matchers import MatcherError
 from itops.alerting.dispatch.notification_log import NotificationAttempt, Outcome
 from itops.alerting.muting.silences import Silence, SilenceError
 from itops.common.clock import Clock
-from itops.collector.api.access import Role, json_error, principal_name, requires
+from itops.collector.api.access import json_error, principal_name, requires
 from itops.collector.api.app import ApiError, iso_or_none, query_choice, query_limit
 from itops.collector.api.openapi import Field, document
 from itops.collector.api.request_body import request_body
+from itops.collector.api.roles import Permission
 from itops.common.yaml_config import FieldProblem, parse_duration
 
 __all__ = ["add_alerting_routes"]
@@ -98,7 +99,7 @@ def add_alerting_routes(app: web.Application, alerting: Alerting, clock: Clock) 
         found = alerting.silences.list(clock(), include_ended=query_choice(request, "all", ("1",)) == "1")
         return web.json_response({"silences": [_silence_json(s) for s in found]})
 
-    @requires(Role.OPERATOR)
+    @requires(Permission.SILENCE_ALERTS)
     async def create_silence(request: web.Request) -> web.Response:
         created_by = principal_name(request)
         body = await request_body(request)
@@ -111,7 +112,7 @@ def add_alerting_routes(app: web.Application, alerting: Alerting, clock: Clock) 
             raise ApiError("matchers", str(exc)) from None
         return web.json_response(_silence_json(silence), status=201)
 
-    @requires(Role.OPERATOR)
+    @requires(Permission.SILENCE_ALERTS)
     async def expire_silence(request: web.Request) -> web.Response:
         try:
             silence = alerting.silences.expire(request.match_info["silence_id"], clock())
@@ -124,7 +125,7 @@ def add_alerting_routes(app: web.Application, alerting: Alerting, clock: Clock) 
         windows = [_window_json(w, None) for w in store.configured.windows] + [_window_json(s.window, s) for s in store.list()]
         return web.json_response({"timezone": store.configured.timezone, "windows": windows})
 
-    @requires(Role.ADMIN)
+    @requires(Permission.PLAN_MAINTENANCE)
     async def create_maintenance(request: web.Request) -> web.Response:
         created_by = principal_name(request)
         body = await request_body(request)
@@ -134,7 +135,7 @@ def add_alerting_routes(app: web.Application, alerting: Alerting, clock: Clock) 
             raise ApiError(problem.field, problem.problem) from None
         return web.json_response(_window_json(stored.window, stored), status=201)
 
-    @requires(Role.ADMIN)
+    @requires(Permission.PLAN_MAINTENANCE)
     async def delete_maintenance(request: web.Request) -> web.Response:
         try:
             stored = alerting.maintenance.delete(request.match_info["window_id"])

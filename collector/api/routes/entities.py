@@ -11,16 +11,17 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from itops.collector.api.access import Role, requires
+from itops.collector.api.access import requires
 from itops.collector.records.entities import ENTITY_KINDS, ENTITY_STATUSES, EntityDirectory
 from itops.collector.api.app import query_choice
 from itops.collector.api.openapi import Field, document
+from itops.collector.api.roles import Permission
 
 __all__ = ["add_entity_routes"]
 
 
 def add_entity_routes(app: web.Application, directory: EntityDirectory) -> None:
-    @requires(Role.VIEWER)
+    @requires(Permission.VIEW)
     async def entities(request: web.Request) -> web.Response:
         kind = query_choice(request, "kind", ENTITY_KINDS)
         status = query_choice(request, "status", ENTITY_STATUSES)

@@ -31,10 +31,11 @@ from itops.alerting.muting.maintenance import MaintenancePeriod
 from itops.alerting.muting.maintenance_store import MaintenanceStore
 from itops.alerting.rules.model import Severity
 from itops.common.clock import said_utc
-from itops.collector.api.access import Role, json_error, principal_name, requires
+from itops.collector.api.access import json_error, principal_name, requires
 from itops.collector.api.app import ApiError, iso_or_none, query_choice, query_limit
 from itops.collector.api.openapi import Field, document
 from itops.collector.api.request_body import request_body
+from itops.collector.api.roles import Permission
 
 __all__ = ["add_incident_routes", "incident_json"]
 
@@ -145,7 +146,7 @@ def add_incident_routes(app: web.Application, incidents: IncidentStore, sla: Sla
         total = len(found) if len(found) < limit else incidents.count(**filters)
         return {"incidents": as_json(found, clock()), "total": total}
 
-    @requires(Role.VIEWER)
+    @requires(Permission.VIEW)
     async def list_incidents(request: web.Request) -> web.Response:
         query = request.query
         filters = {
@@ -156,7 +157,7 @@ def add_incident_routes(app: web.Application, incidents: IncidentStore, sla: Sla
         limit = query_limit(request, INCIDENTS_SHOWN, INCIDENTS_MOST)
         return web.json_response(await asyncio.to_thread(listing, filters, limit))
 
-    @requires(Role.VIEWER)
+    @requires(Permission.VIEW)
     async def show(request: web.Request) -> web.Response:
         return web.json_response(await asyncio.to_thread(shown, request.match_info["incident_id"]))
 
@@ -176,37 +177,37 @@ def add_incident_routes(app: web.Application, incidents: IncidentStore, sla: Sla
             incidents.add_note(incident.id, who, incident.opened_at, body["description"], entered_at=now)
         return detail(incident, now)
 
-    @requires(Role.OPERATOR)
+    @requires(Permission.HANDLE_INCIDENTS)
     async def open_incident(request: web.Request) -> web.Response:
         body = await request_body(request)
         return web.json_response(await asyncio.to_thread(opened, body, principal_name(request), clock()), status=201)
 
-    @requires(Role.OPERATOR)
+    @requires(Permission.HANDLE_INCIDENTS)
     async def ack(request: web.Request) -> web.Response:
         body = await request_body(request)
         return await changed(request, body, lambda incident_id, who, at, now: incidents.acknowledge(
             incident_id, who, at, entered_at=now))
 
-    @requires(Role.OPERATOR)
+    @requires(Permission.HANDLE_INCIDENTS)
     async def assign(request: web.Request) -> web.Response:
         body = await request_body(request)
         return await changed(request, body, lambda incident_id, who, at, now: incidents.assign(
             incident_id, body["assignee"], who, at, entered_at=now))
 
-    @requires(Role.OPERATOR)
+    @requires(Permission.HANDLE_INCIDENTS)
     async def note(request: web.Request) -> web.Response:
         body = await request_body(request)
         return await changed(request, body, lambda incident_id, who, at, now: incidents.add_note(
             incident_id, who, at, body["text"], entered_at=now))
 
-    @requires(Role.OPERATOR)
+    @requires(Permission.HANDLE_INCIDENTS)
     async def transition(request: web.Request) -> web.Response:
         body = await request_body(request)
         state = IncidentState(body["state"])
         return await changed(request, body, lambda incident_id, who, at, now: incidents.transition(
             incident_id, state, who, at, note=body.get("note"), vendor_ticket=body.get("vendor_ticket"), entered_at=now))
 
-    @requires(Role.OPERATOR)
+    @requires(Permission.HANDLE_INCIDENTS)
     async def change_severity(request: web.Request) -> web.Response:
         body = await request_body(request)
         return await changed(request, body, lambda incident_id, who, at, now: incidents.change_severity(
@@ -221,18 +222,18 @@ def add_incident_routes(app: web.Application, incidents: IncidentStore, sla: Sla
         incidents.resolve(incident_id, who, at, body["cause"], body["resolution"], entered_at=now,
                           still_firing=still_firing)
 
-    @requires(Role.OPERATOR)
+    @requires(Permission.HANDLE_INCIDENTS)
     async def resolve(request: web.Request) -> web.Response:
         body = await request_body(request)
         return await changed(request, body, lambda incident_id, who, at, now: resolved(incident_id, who, at, now, body))
 
-    @requires(Role.OPERATOR)
+    @requires(Permission.HANDLE_INCIDENTS)
     async def close(request: web.Request) -> web.Response:
         body = await request_body(request)
         return await changed(request, body, lambda incident_id, who, at, now: incidents.close(
             incident_id, who, at, body["sign_off"], entered_at=now))
 
-    @requires(Role.OPERATOR)
+    @requires(Permission.HANDLE_INCIDENTS)
     async def breach_reason(request: web.Request) -> web.Response:
         body = await request_body(request)
         return await changed(request, body, lambda incident_id, who, at, now: incidents.set_breach_reason(

@@ -17,7 +17,8 @@ from aiohttp import web
 from itops.alerting.assembly import Alerting
 from itops.alerting.dispatch.messages import Language
 from itops.alerting.dispatch.runbooks import NoSuchRunbook, runbook_section, runbooks_of_alerts
-from itops.collector.api.access import Role, json_error, requires
+from itops.collector.api.access import json_error, requires
+from itops.collector.api.roles import Permission
 from itops.collector.api.app import ApiError, query_choice
 from itops.collector.api.markdown_html import render_markdown
 from itops.collector.api.openapi import Field, document
@@ -30,7 +31,7 @@ FINGERPRINTS_MOST = 500  # one incident's alerts; more is no incident page's que
 
 def add_runbook_routes(app: web.Application, alerting: Alerting | None) -> None:
     """``alerting``: where the alerts' runbooks are looked up; None (alerting off) leaves that route out."""
-    @requires(Role.VIEWER)
+    @requires(Permission.VIEW)
     async def runbook(request: web.Request) -> web.Response:
         name = request.match_info["name"]
         language = query_choice(request, "language", LANGUAGES, "zh-CN")
@@ -40,7 +41,7 @@ def add_runbook_routes(app: web.Application, alerting: Alerting | None) -> None:
             raise json_error(web.HTTPNotFound, str(exc), parameter="name") from None
         return web.json_response({"name": name, "language": language, "html": render_markdown(section)})
 
-    @requires(Role.VIEWER)
+    @requires(Permission.VIEW)
     async def runbooks_of(request: web.Request) -> web.Response:
         fingerprints = list(dict.fromkeys(request.query.getall("fingerprint", [])))
         if not 1 <= len(fingerprints) <= FINGERPRINTS_MOST:

@@ -1,7 +1,7 @@
 """HTTP API of logins, users, their API tokens and the audit log.
 
 POST /api/v1/login {"username","password"} → the session (cookie itops_session) and its csrf_token
-POST /api/v1/logout, GET /api/v1/me
+POST /api/v1/logout, GET /api/v1/me (who is logged in, with the permissions of the role: roles.py)
 GET/POST /api/v1/users, POST /api/v1/users/{name}, POST /api/v1/users/{name}/password
 GET/POST /api/v1/users/{name}/tokens, DELETE /api/v1/users/{name}/tokens/{token_id}
 GET /api/v1/audit?limit=&who=
@@ -12,17 +12,19 @@ from __future__ import annotations
 import asyncio
 import math
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from aiohttp import web
 
 from itops.collector.api.access import (
-    AUDIT_WHO, CSRF_TOKEN, PRINCIPAL, SESSION_COOKIE, SESSION_ID, Principal, Role, json_error, requires,
+    AUDIT_WHO, CSRF_TOKEN, PRINCIPAL, SESSION_COOKIE, SESSION_ID, Principal, json_error, requires,
 )
 from itops.collector.api.app import ApiError, iso_or_none, query_limit
 from itops.collector.api.login_throttle import LoginThrottle
 from itops.collector.api.openapi import Field, document
 from itops.collector.api.request_body import request_body
+from itops.collector.api.roles import Permission, Role
 from itops.collector.api.user_store import (
     LANGUAGES, MIN_PASSWORD_LENGTH, ApiToken, AuditEntry, NoSuchUser, User, UserError, UserStore,
 )
@@ -71,9 +73,10 @@ def _principal(request: web.Request) -> Principal:
 def add_user_routes(app: web.Application, users: UserStore, throttle: LoginThrottle, session_ttl: timedelta,
                     secure_cookie: bool, clock: Callable[[], datetime]) -> None:
 
-    def session_json(user: User, csrf_token: str) -> dict:
-        return {"user": user.username, "display_name": user.display_name, "role": user.role.value,
-                "language": user.language, "csrf_token": csrf_token}
+    def session_json(user: User, role: Role, csrf_token: str | None) -> dict:
+        return {"user": user.username, "display_name": user.display_name, "role": role.value,
+                "language": user.language, "csrf_token": csrf_token,
+                "permissions": [permission.value for permission in role.permissions]}
 
     async def login(request: web.Request) -> web.Response:
         body = await request_body(request)
@@ -89,12 +92,12 @@ def add_user_routes(app: web.Application, users: UserStore, throttle: LoginThrot
             raise json_error(web.HTTPUnauthorized, "username/password: wrong, or the user is disabled")
         await asyncio.to_thread(throttle.succeeded, client, username)
         session_id, csrf_token = await asyncio.to_thread(users.create_session, username, now, session_ttl)
-        response = web.json_response(session_json(user, csrf_token))
+        response = web.json_response(session_json(user, user.role, csrf_token))
         response.set_cookie(SESSION_COOKIE, session_id, httponly=True, samesite="Strict", path="/",
                             max_age=int(session_ttl.total_seconds()), secure=secure_cookie)
         return response
 
-    @requires(Role.VIEWER)
+    @requires(Permission.OWN_ACCOUNT)
     async def logout(request: web.Request) -> web.Response:
         if SESSION_ID in request:
             await asyncio.to_thread(users.end_session, request[SESSION_ID])
@@ -102,20 +105,20 @@ def add_user_routes(app: web.Application, users: UserStore, throttle: LoginThrot
         response.del_cookie(SESSION_COOKIE, path="/")
         return response
 
-    @requires(Role.VIEWER)
+    @requires(Permission.OWN_ACCOUNT)
     async def me(request: web.Request) -> web.Response:
         principal = _principal(request)
         try:
             user = users.get_user(principal.name)
         except NoSuchUser:  # a config admin token's holder, who need not be a user
             user = User(principal.name, principal.name, principal.role, "zh-CN", False)
-        return web.json_response({**session_json(user, request.get(CSRF_TOKEN)), "role": principal.role.value})
+        return web.json_response(session_json(user, principal.role, request.get(CSRF_TOKEN)))
 
-    @requires(Role.ADMIN)
+    @requires(Permission.MANAGE_USERS)
     async def list_users(_request: web.Request) -> web.Response:
         return web.json_response({"users": [_user_json(u) for u in users.list_users()]})
 
-    @requires(Role.ADMIN)
+    @requires(Permission.MANAGE_USERS)
     async def create_user(request: web.Request) -> web.Response:
         body = await request_body(request)
         try:
@@ -126,7 +129,7 @@ def add_user_routes(app: web.Application, users: UserStore, throttle: LoginThrot
             raise _user_error(exc) from None
         return web.json_response(_user_json(user), status=201)
 
-    @requires(Role.ADMIN)
+    @requires(Permission.MANAGE_USERS)
     async def update_user(request: web.Request) -> web.Response:
         body = await request_body(request)
         try:
@@ -141,11 +144,11 @@ def add_user_routes(app: web.Application, users: UserStore, throttle: LoginThrot
 
     def own_or_admin(request: web.Request) -> str:
         principal, name = _principal(request), request.match_info["name"]
-        if principal.name != name and principal.role is not Role.ADMIN:
+        if principal.name != name and not principal.role.may(Permission.MANAGE_USERS):
             raise json_error(web.HTTPForbidden, f"only {name} or an admin may do this")
         return name
 
-    @requires(Role.VIEWER)
+    @requires(Permission.OWN_ACCOUNT)
     async def set_password(request: web.Request) -> web.Response:
         name = own_or_admin(request)
         body = await request_body(request)
@@ -157,7 +160,7 @@ def add_user_routes(app: web.Application, users: UserStore, throttle: LoginThrot
             raise _not_found(exc) from None
         return web.json_response({"user": name, "password_changed": True})
 
-    @requires(Role.VIEWER)
+    @requires(Permission.OWN_ACCOUNT)
     async def list_tokens(request: web.Request) -> web.Response:
         try:
             tokens = users.list_tokens(own_or_admin(request))
@@ -165,7 +168,7 @@ def add_user_routes(app: web.Application, users: UserStore, throttle: LoginThrot
             raise _not_found(exc) from None
         return web.json_response({"tokens": [_token_json(t) for t in tokens]})
 
-    @requires(Role.VIEWER)
+    @requires(Permission.OWN_ACCOUNT)
     async def create_token(request: web.Request) -> web.Response:
         name = own_or_admin(request)
         body = await request_body(request)
@@ -177,7 +180,7 @@ def add_user_routes(app: web.Application, users: UserStore, throttle: LoginThrot
             raise _not_found(exc) from None
         return web.json_response({**_token_json(token), "token": secret}, status=201)
 
-    @requires(Role.VIEWER)
+    @requires(Permission.OWN_ACCOUNT)
     async def revoke_token(request: web.Request) -> web.Response:
         try:
             token = users.revoke_token(own_or_admin(request), request.match_info["token_id"], clock())
@@ -185,7 +188,7 @@ def add_user_routes(app: web.Application, users: UserStore, throttle: LoginThrot
             raise _not_found(exc) from None
         return web.json_response(_token_json(token))
 
-    @requires(Role.ADMIN)
+    @requires(Permission.MANAGE_USERS)
     async def audit(request: web.Request) -> web.Response:
         entries = users.audit(query_limit(request, AUDIT_SHOWN, MAX_AUDIT_LIMIT), request.query.get("who"))
         return web.json_response({"entries": [_audit_json(e) for e in entries]})
@@ -210,13 +213,19 @@ _PASSWORD = Field("password", f"At least {MIN_PASSWORD_LENGTH} characters", requ
 _USER_FIELDS = (Field("role", "What the user may do", enum=_ROLES),
                 Field("display_name", "Name shown in the console", max_length=200),
                 Field("language", "The console's language for this user", enum=LANGUAGES))
+_SESSION = (Field("user", "Login name", required=True), *(replace(f, required=True) for f in _USER_FIELDS),
+            Field("csrf_token", "Send it as X-CSRF-Token with every change in this session; null for an API token"),
+            Field("permissions", "What the role may do, of " + ", ".join(p.value for p in Permission)
+                  + " (x-itops-permission of each operation)", "array", required=True, items="string"))
 document("POST", "/api/v1/login", "Log in: sets the itops_session cookie, returns the user and its csrf_token",
          tag="auth", body=(Field("username", "Login name", required=True, max_length=100),
                            Field("password", "Password", required=True, max_length=_PASSWORD_MOST)),
+         answer=_SESSION,
          refusals=((429, "Too many failed logins from this client (for this username): wait the Retry-After "
                          "seconds; the wait doubles with each further failure"),))
 document("POST", "/api/v1/logout", "End this login session", tag="auth")
-document("GET", "/api/v1/me", "Who is logged in (same body as login)", tag="auth")
+document("GET", "/api/v1/me", "Who is logged in and what they may do (same body as login)", tag="auth",
+         answer=_SESSION)
 document("GET", "/api/v1/users", "Every user", tag="users")
 document("POST", "/api/v1/users", "Create a user", tag="users", success_status=201,
          body=(Field("username", "Login name", required=True, max_length=100), _PASSWORD,

@@ -8,6 +8,7 @@ import { formatTime } from "./time.js";
 import { badge, dataTable, errorNotice, fieldRows, severityBadge } from "./widgets.js";
 
 const REFRESH_MS = 5000;
+const SILENCE_ALERTS = "silence_alerts";  // the permission to add and expire silences (see /api/v1/me)
 
 // The rule's value as the collector writes it in its unit (check and offline rules have none).
 function valueText(alert) {
@@ -124,7 +125,7 @@ function silenceColumns(ctx, refresh) {
     { label: t("silence.ends_at"), cell: (s) => formatTime(s.ends_at, language()) },
     { label: t("silence.created_by"), cell: (s) => s.created_by },
     { label: t("silence.comment"), cell: (s) => s.comment },
-    { label: "", class: "row-actions", cell: (s) => (ctx.canOperate ? expire(s) : null) },
+    { label: "", class: "row-actions", cell: (s) => (ctx.may(SILENCE_ALERTS) ? expire(s) : null) },
   ];
 }
 
@@ -154,5 +155,5 @@ export function renderSilences(view, ctx) {
   return refreshing(view, t("nav.silences"), async (refresh) => {
     const { silences } = await get("/api/v1/silences");
     return dataTable(silenceColumns(ctx, refresh), silences, t("silence.none"));
-  }, ctx.canOperate ? silenceForm : null);
+  }, ctx.may(SILENCE_ALERTS) ? silenceForm : null);
 }

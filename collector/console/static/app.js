@@ -12,7 +12,6 @@ import { renderRunbook } from "./runbook.js";
 import { setZone } from "./time.js";
 import { tickClocks } from "./widgets.js";
 
-const ROLE_RANK = { viewer: 0, operator: 1, admin: 2 };
 const NAV = [["#/incidents", "nav.incidents"], ["#/hosts", "nav.hosts"], ["#/alerts", "nav.alerts"], ["#/silences", "nav.silences"],
   ["#/reports", "nav.reports"]];
 const ROUTES = [
@@ -101,7 +100,8 @@ function route() {
   }
   const [found, render] = match;
   const params = found.slice(1).map((part) => part && decodeURIComponent(part));
-  const ctx = { me, canOperate: ROLE_RANK[me.role] >= ROLE_RANK.operator, params };
+  // What the user may do is the server's word (the permissions of its role), never worked out here.
+  const ctx = { me, may: (permission) => me.permissions.includes(permission), params };
   leavePage = render(view, ctx) ?? (() => {});
 }
 

@@ -1,42 +1,15 @@
 // One incident: every field of the fault-handling form (故障处理单), its timeline and what can be done next.
 
-import { get, post } from "./api.js";
+import { get } from "./api.js";
 import { field, formValues, h, replaceChildren, select } from "./dom.js";
 import { language, t } from "./i18n.js";
+import { HANDLE_INCIDENTS, actionButton, availableActions } from "./incident_actions.js";
 import { SEVERITIES } from "./incidents.js";
 import { alertRunbooks } from "./runbook.js";
 import { formatTime, zonedInputToIso, zoneName } from "./time.js";
 import { errorNotice, fieldRows, severityBadge, slaClock, stateBadge, tickClocks } from "./widgets.js";
 
 const REFRESH_MS = 5000;
-const LIVE = ["open", "acknowledged", "in_progress", "waiting_for_vendor", "resolved"];
-
-const path = (incident, action) => `/api/v1/incidents/${encodeURIComponent(incident.id)}/${action}`;
-const transition = (state, extra = {}) => (incident, values) =>
-  post(path(incident, "transition"), { state, ...extra, ...values });
-const breached = (incident) => Boolean(incident.sla?.response?.breached || incident.sla?.resolution?.breached);
-
-// fields: [name, label key, control, required]
-const ACTIONS = [
-  { key: "ack", states: ["open"], fields: [], call: (i, values) => post(path(i, "ack"), values) },
-  { key: "start", states: ["acknowledged", "waiting_for_vendor"], fields: [], call: transition("in_progress") },
-  { key: "vendor", states: ["acknowledged", "in_progress"],
-    fields: [["vendor_ticket", "incident.vendor_ticket", "input", true], ["note", "form.note", "textarea", false]],
-    call: transition("waiting_for_vendor") },
-  { key: "resolve", states: ["acknowledged", "in_progress", "waiting_for_vendor"],
-    fields: [["cause", "incident.cause", "textarea", true], ["resolution", "incident.resolution", "textarea", true]],
-    call: (i, values) => post(path(i, "resolve"), values) },
-  { key: "close", states: ["resolved"], fields: [["sign_off", "form.sign_off", "input", true]],
-    call: (i, values) => post(path(i, "close"), values) },
-  { key: "reopen", states: ["resolved"], fields: [["note", "form.note", "textarea", false]], call: transition("in_progress") },
-  { key: "assign", states: LIVE, fields: [["assignee", "incident.assignee", "input", true]],
-    call: (i, values) => post(path(i, "assign"), values) },
-  { key: "note", states: LIVE, fields: [["text", "form.note", "textarea", true]], call: (i, values) => post(path(i, "note"), values) },
-  { key: "severity", states: LIVE, fields: [["severity", "incident.severity", "severity", true], ["reason", "form.reason", "input", true]],
-    call: (i, values) => post(path(i, "severity"), values) },
-  { key: "breach", states: LIVE, when: breached, fields: [["text", "form.breach_reason", "textarea", true]],
-    call: (i, values) => post(path(i, "breach_reason"), values) },
-];
 
 // Every change may be entered after it happened ("acknowledged at 03:12 by phone"): a time in the collector's zone.
 const AT_FIELD = ["at", "form.at", "datetime", false];
@@ -92,26 +65,15 @@ function actionForm(action, incident, ctx, done) {
 }
 
 function actionBar(incident, ctx, openForm, done) {
-  if (!ctx.canOperate) return null;
-  const available = ACTIONS.filter((a) => a.states.includes(incident.state) && (!a.when || a.when(incident)));
+  if (!ctx.may(HANDLE_INCIDENTS)) return null;
   // A one-click action also has "…at an earlier time", a form with only the time.
   const earlier = (action) => (action.fields.length ? null : h("button", {
     type: "button", class: "secondary", "data-action": `${action.key}-at`,
     onclick: () => openForm({ ...action, atRequired: true }),
   }, t("action.at_earlier")));
-  return h("div", { class: "actions" }, available.map((action) => [h("button", {
-    type: "button", class: action.key === "ack" ? "primary ack" : "", "data-action": action.key,
-    onclick: async (event) => {
-      if (action.fields.length) return openForm(action);
-      event.target.disabled = true;
-      try {
-        await action.call(incident, {});
-        done(null, true);
-      } catch (error) {
-        done(error, false);
-      }
-    },
-  }, t(`action.${action.key}`)), earlier(action)]));
+  const sent = (error) => done(error, !error);
+  return h("div", { class: "actions" }, availableActions(incident).map((action) =>
+    [actionButton(action, incident, sent, openForm), earlier(action)]));
 }
 
 function fieldList(incident) {

@@ -3,6 +3,7 @@
 import { get, post } from "./api.js";
 import { field, formValues, h, replaceChildren, select } from "./dom.js";
 import { language, t } from "./i18n.js";
+import { ACKNOWLEDGE, HANDLE_INCIDENTS, actionButton, availableActions } from "./incident_actions.js";
 import { formatTime, zonedInputToIso, zoneName } from "./time.js";
 import { dataTable, errorNotice, severityBadge, slaClock, stateBadge, tickClocks } from "./widgets.js";
 
@@ -36,23 +37,9 @@ function filterForm(filter, onChange) {
   return form;
 }
 
-export function acknowledgeButton(incident, onDone) {
-  return h("button", {
-    type: "button", class: "primary ack", "data-action": "ack",
-    onclick: async (event) => {
-      event.target.disabled = true;
-      try {
-        await post(`/api/v1/incidents/${encodeURIComponent(incident.id)}/ack`);
-        await onDone(null);
-      } catch (error) {
-        event.target.disabled = false;
-        await onDone(error);
-      }
-    },
-  }, t("action.ack"));
-}
-
 function incidentColumns(ctx, refresh) {
+  const acknowledge = (i) => (ctx.may(HANDLE_INCIDENTS) && availableActions(i).includes(ACKNOWLEDGE)
+    ? actionButton(ACKNOWLEDGE, i, refresh) : null);
   return [
     { label: t("incident.id"), class: "id token", cell: (i) => h("a", { href: `#/incidents/${encodeURIComponent(i.id)}` }, i.id) },
     { label: t("incident.title"), class: "title", cell: (i) => i.title },
@@ -62,7 +49,7 @@ function incidentColumns(ctx, refresh) {
     { label: t("incident.assignee"), class: "nowrap", cell: (i) => i.assignee ?? "—" },
     { label: t("incident.opened_at"), cell: (i) => formatTime(i.opened_at, language()) },
     { label: "SLA", class: "sla", cell: (i) => h("div", { class: "sla" }, slaClock("response", i.sla?.response), slaClock("resolution", i.sla?.resolution)) },
-    { label: "", class: "row-actions", cell: (i) => (ctx.canOperate && i.state === "open" ? acknowledgeButton(i, refresh) : null) },
+    { label: "", class: "row-actions", cell: acknowledge },
   ];
 }
 
@@ -97,7 +84,7 @@ export function renderIncidentList(view, ctx) {
     refresh();
   });
   const header = h("div", { class: "page-header" }, h("h1", {}, t("nav.incidents")),
-    ctx.canOperate ? h("a", { class: "button", href: "#/report" }, t("nav.report")) : null);
+    ctx.may(HANDLE_INCIDENTS) ? h("a", { class: "button", href: "#/report" }, t("nav.report")) : null);
   replaceChildren(view, header, form, notice, list, stamp);
   refresh();
   const timer = setInterval(refresh, REFRESH_MS);

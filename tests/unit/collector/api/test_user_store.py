@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from itops.collector.api.user_store import (AUDIT_PATH_MAX_CHARS, AuditEntry, NoSuchUser, Role, UserError, UserStore,
-                                   audit_detail, hash_password, verify_password)
+from itops.collector.api.roles import Role
+from itops.collector.api.user_store import (AUDIT_PATH_MAX_CHARS, AuditEntry, NoSuchUser, UserError, UserStore,
+                                            audit_detail, hash_password, verify_password)
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 PASSWORD = "correct horse battery"
@@ -35,11 +36,6 @@ def test_wrong_or_malformed_hashes_do_not_verify():
     assert not verify_password(PASSWORD, "plain$" + PASSWORD)
     assert not verify_password(PASSWORD, "scrypt$16384$8$1$zz$zz")
     assert not verify_password(PASSWORD, stored.replace("scrypt", "bcrypt", 1))
-
-
-def test_roles_are_ordered_viewer_operator_admin():
-    assert Role.ADMIN.allows(Role.OPERATOR) and Role.ADMIN.allows(Role.VIEWER) and Role.OPERATOR.allows(Role.OPERATOR)
-    assert not Role.VIEWER.allows(Role.OPERATOR) and not Role.OPERATOR.allows(Role.ADMIN)
 
 
 def test_add_user_checks_its_fields(users):

@@ -12,7 +12,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from aiohttp import web
 
 from itops.alerting.rules.model import Alert, AlertState, Severity
-from itops.collector.api.access import Role, access_middlewares
+from itops.collector.api.access import access_middlewares
+from itops.collector.api.roles import Role
 from itops.collector.records.entities import EntityDirectory
 from itops.collector.api.routes.entities import add_entity_routes
 from itops.series_key import format_series_key, parse_series_key
