@@ -1,13 +1,15 @@
 """How long a printer supply lasts at its recent rate: a least-squares line through its share left.
 
 Each supply keeps a bounded history in ``device.state``: at most one point an hour over the last 30 days.
-A forecast needs a falling trend over enough points and time; a supply whose share left jumps up was
-replaced (or refilled), and its history starts again.
+A forecast needs a falling trend over enough points and time; a supply replaced (or refilled: its share left
+jumped up, ``itops.common.supply_replacement``) starts its history again.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from itops.common.supply_replacement import supply_replaced
 
 __all__ = ["HISTORY_WINDOW_S", "MIN_HISTORY_POINTS", "MIN_HISTORY_SPAN_S", "forecast_exhausted_s", "forget_stale_supplies"]
 
@@ -16,7 +18,6 @@ HISTORY_WINDOW_S = 30 * 86400
 HISTORY_SPACING_S = 3600
 MIN_HISTORY_POINTS = 5
 MIN_HISTORY_SPAN_S = 2 * 86400
-REPLACEMENT_RISE_RATIO = 0.10  # a rise this large is a new cartridge, not measurement noise
 
 
 def forecast_exhausted_s(state: dict[str, Any], supply_key: str, now_s: float, left_ratio: float) -> float | None:
@@ -37,7 +38,7 @@ def forget_stale_supplies(state: dict[str, Any], now_s: float) -> None:
 
 
 def _record(history: list, now_s: float, left_ratio: float) -> list:
-    if history and left_ratio > history[-1][1] + REPLACEMENT_RISE_RATIO:
+    if history and supply_replaced(history[-1][1], left_ratio):
         history = []
     recent = [point for point in history if now_s - point[0] <= HISTORY_WINDOW_S]
     if not recent or now_s - recent[-1][0] >= HISTORY_SPACING_S:

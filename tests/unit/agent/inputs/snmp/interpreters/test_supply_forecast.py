@@ -67,6 +67,13 @@ def test_replaced_supply_resets_history(walk):
     assert value(acc, EMPTY, supply="1") == pytest.approx(95 * DAY_S)
 
 
+def test_rise_short_of_a_replacement_keeps_history(walk):
+    state = {}
+    poll_levels(walk, state, [40, 39, 38, 37, 36])
+    poll_levels(walk, state, [75], start_s=NOW_S + 5 * DAY_S)  # 39 points: the printer re-estimated its level
+    assert len(state[HISTORY_STATE_KEY]["1|toner|black"]) == 6
+
+
 def test_history_keeps_one_point_per_hour(walk):
     state = {}
     poll_levels(walk, state, [28] * 13, step_s=10 * 60)
