@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from itops.alerting.incidents.model import UtcDateTime
 from itops.collector.api.roles import Role
 from itops.collector.ingest.agent_credentials import new_token
+from itops.common.units import LANGUAGES
 
 __all__ = [
     "AUDIT_PATH_MAX_CHARS", "ApiToken", "AuditEntry", "LANGUAGES", "MIN_PASSWORD_LENGTH", "NoSuchUser", "User", "UserError",
@@ -28,7 +29,6 @@ __all__ = [
 
 SCHEMA_VERSION = 1
 MIN_PASSWORD_LENGTH = 10
-LANGUAGES = ("zh-CN", "en")
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 SALT_BYTES = 16
 SECRET_BYTES = 32

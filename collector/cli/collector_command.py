@@ -9,7 +9,12 @@ import sys
 
 from itops import __version__
 from itops.collector.api.roles import Role
-from itops.common.command_line import load_config_or_report, quiet_when_output_closes, setup_logging
+from itops.common.command_line import (
+    load_config_or_report,
+    quiet_when_output_closes,
+    setup_logging,
+)
+from itops.common.units import LANGUAGES
 
 __all__ = ["main"]
 
@@ -32,7 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     add_user.add_argument("username")
     add_user.add_argument("--role", required=True, choices=[role.value for role in Role])
     add_user.add_argument("--display-name")
-    add_user.add_argument("--language", default="zh-CN", choices=["zh-CN", "en"])
+    add_user.add_argument("--language", default="zh-CN", choices=LANGUAGES)
     add_user.add_argument("--password-file", help="file holding the password (default: read it from stdin)")
     api_token = commands.add_parser("new-api-token", help="make an API token for a user and print it (shown once)")
     api_token.add_argument("-c", "--config", required=True, help="collector config file (YAML)")
@@ -47,8 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "new-token":
         return _new_token(args.agent_id)
     if args.command == "init-tls":
-        from itops.common.clock import utc_now
         from itops.collector.ingest.tls import write_ca_and_server_certificate
+        from itops.common.clock import utc_now
 
         for kind, path in write_ca_and_server_certificate(args.directory, args.host, utc_now()).items():
             print(f"{kind}: {path}")
@@ -89,9 +94,9 @@ def _new_token(agent_id: str) -> int:
 
 
 def _manage_users(args, config) -> int:
-    from itops.common.clock import utc_now
-    from itops.collector.config import users_database_url
     from itops.collector.api.user_store import NoSuchUser, UserError, UserStore
+    from itops.collector.config import users_database_url
+    from itops.common.clock import utc_now
 
     users = UserStore.open(users_database_url(config))
     now = utc_now()

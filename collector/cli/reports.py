@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from itops.collector.cli.api_client import ApiUnreachable, download
+from itops.common.units import LANGUAGES
 
 __all__ = ["add_report_parser", "run_report"]
 
@@ -34,7 +35,7 @@ def add_report_parser(subparsers: argparse._SubParsersAction) -> None:
     daily.add_argument("--date", help="YYYY-MM-DD in the reports' time zone (default: today there), e.g. 2026-10-05")
     daily.add_argument("--format", default="html", choices=["html", "txt"])
     for command in (monthly, daily):
-        command.add_argument("--lang", default="zh-CN", choices=["zh-CN", "en"])
+        command.add_argument("--lang", default="zh-CN", choices=LANGUAGES)
         command.add_argument("-o", "--output", help="file to write (default: the server's file name, in the current directory)")
         command.add_argument("--url", dest="report_url", help="collector HTTP API (default: itops --url)")
         command.add_argument("--token", default=os.environ.get("ITOPS_TOKEN", ""), help="API token (default $ITOPS_TOKEN)")
