@@ -20,6 +20,7 @@ from itops.alerting.incidents.store import ALERTING, IncidentStore
 from itops.alerting.dispatch.messages import Language, alert_text
 from itops.alerting.rules.model import Alert, AlertState, fingerprint
 from itops.alerting.muting.matchers import Matcher, matches_all, parse_matchers
+from itops.entities import entities_of
 
 __all__ = ["CompiledPolicy", "IncidentStage"]
 
@@ -146,7 +147,6 @@ class IncidentStage:
 
 
 def _assets(labels: Mapping[str, str]) -> list[AffectedAsset]:
-    """The host and/or device the alert is about; `asset_number` (资产编号) belongs to the device if there is one."""
-    names = [labels[key] for key in ("device", "host") if labels.get(key)]
-    number = labels.get("asset_number") or None
-    return [AffectedAsset(name, number if i == 0 else None) for i, name in enumerate(names)]
+    """The hardware the alert is about (a device or clock, or the host), then the host polling it; `asset_number`
+    (资产编号) is the first one's."""
+    return [AffectedAsset(entity.name, entity.asset_number) for entity in entities_of(labels) if entity.is_asset]

@@ -2,10 +2,11 @@
 alerts are noise — the parent's alert already says what is wrong — so they are suppressed with the parent
 named as the reason.
 
-An entity is named by the first of ``entity_labels`` an alert carries (``host``, then ``device``). A parent
-counts as down while one of its "down" alerts is firing: any alert in ``down_alertnames`` or one of the
-alerts designated for it in ``down_alerts``. ``observe`` must see every alert state change before the mute
-stage asks, so that a parent and its children going down in one batch are handled in that batch.
+An alert is about the entity ``itops.entities.entity_of`` names (a device or clock rather than the host polling
+it), or, when ``entity_labels`` is set, the first of those labels it carries. A parent counts as down while one
+of its "down" alerts is firing: any alert in ``down_alertnames`` or one of the alerts designated for it in
+``down_alerts``. ``observe`` must see every alert state change before the mute stage asks, so that a parent
+and its children going down in one batch are handled in that batch.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Annotated
 import msgspec
 from itops.alerting.rules.model import Alert, AlertState, MuteReason
 from itops.common.yaml_config import FieldProblem, load_file, load_text
+from itops.entities import entity_of
 
 __all__ = ["DependencyConfig", "DependencyMuter", "load_dependencies", "load_dependencies_text"]
 
@@ -29,8 +31,9 @@ class DependencyConfig(msgspec.Struct, forbid_unknown_fields=True):
         description="Alert names that mean the entity they name is down.")] = msgspec.field(default_factory=lambda: ["HostOffline", "DeviceOffline"])
     down_alerts: Annotated[dict[str, list[str]], msgspec.Meta(
         description="Extra alert names that mean one particular parent is down, e.g. {ups-2: [UpsOnBattery]}.")] = {}
-    entity_labels: Annotated[list[str], msgspec.Meta(
-        description="Labels naming the entity an alert is about, first present wins.")] = msgspec.field(default_factory=lambda: ["host", "device"])
+    entity_labels: Annotated[list[str] | None, msgspec.Meta(
+        description="Labels naming the entity an alert is about, first present wins; unset: the entity the alert is about "
+                    "(a device or clock, not the host polling it).")] = None
 
 
 class DependencyMuter:
@@ -63,10 +66,10 @@ class DependencyMuter:
         return None if parent is None else MuteReason("parent_down", f"suppressed: parent {parent} is down", parent=parent)
 
     def entity_of(self, alert: Alert) -> str | None:
-        for label in self._config.entity_labels:
-            if alert.labels.get(label):
-                return alert.labels[label]
-        return None
+        if self._config.entity_labels is None:
+            entity = entity_of(alert.labels)
+            return None if entity is None else entity.name
+        return next((alert.labels[label] for label in self._config.entity_labels if alert.labels.get(label)), None)
 
     def _means_down(self, alert: Alert, entity: str) -> bool:
         name = alert.labels.get("alertname", alert.rule)
@@ -93,7 +96,7 @@ def load_dependencies_text(text: str, file: str = "<dependencies>") -> Dependenc
 
 
 def check_dependencies(config: DependencyConfig) -> None:
-    if not config.entity_labels:
+    if config.entity_labels == []:
         raise FieldProblem("entity_labels", "name at least one label, e.g. [host, device]")
     for child, parents in config.parents.items():
         if child in parents:

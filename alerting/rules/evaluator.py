@@ -3,7 +3,9 @@
 Only the rules of the metrics and checks a batch carries are evaluated, and only for the series it
 carries; time-based conditions (``for``, ``keep_firing_for``, ``absent``, offline entities, flapping) are
 advanced by ``tick``. While an entity is offline its other alerts are held as they are: an unplugged
-switch must not resolve (or newly fire) the alerts that were based on its last samples.
+switch must not resolve (or newly fire) the alerts that were based on its last samples. What an alert or series is
+about is ``itops.entities.entity_of``; an offline rule watches the entities named by its label (host or device),
+and an entity no offline rule watches (an attendance clock) is held while the host that reports it is offline.
 """
 
 from __future__ import annotations
@@ -21,8 +23,9 @@ from itops.alerting.rules.model import (
 from itops.alerting.rules.loader import CheckRule, MetricRule, OfflineRule, Rule
 from itops.alerting.rules.sample_windows import SampleWindow, evaluate_window
 from itops.common.clock import Clock
+from itops.entities import CHECK_LABEL, HOST_LABEL, TARGET_LABEL, entities_of
 
-__all__ = ["DEFAULT_FLAP_CHANGES", "DEFAULT_FLAP_WINDOW_S", "DEFAULT_RESOLVED_RETENTION_S", "Evaluator", "entity_of"]
+__all__ = ["DEFAULT_FLAP_CHANGES", "DEFAULT_FLAP_WINDOW_S", "DEFAULT_RESOLVED_RETENTION_S", "Evaluator"]
 
 DEFAULT_FLAP_CHANGES = 6  # more firing/resolved changes than this within the flap window → flapping
 DEFAULT_FLAP_WINDOW_S = 1800.0
@@ -31,15 +34,7 @@ DEFAULT_RESOLVED_RETENTION_S = 900.0  # a resolved alert is forgotten after this
 CHECK_STATUS_VALUES = {"OK": 0.0, "WARNING": 1.0, "CRITICAL": 2.0, "UNKNOWN": 3.0}
 _ACTIVE = (AlertState.PENDING, AlertState.FIRING)
 
-Entity = tuple[str, str, str]  # (host | device, its value, agent)
-
-
-def entity_of(labels: dict[str, str]) -> Entity | None:
-    """The host or device an alert is about (a device when a sample names both)."""
-    for kind in ("device", "host"):
-        if kind in labels:
-            return kind, labels[kind], labels.get("agent", "")
-    return None
+Liveness = tuple[str, str, str]  # (the label naming an entity, its value, agent): what an offline rule watches
 
 
 @dataclass(slots=True)
@@ -48,6 +43,7 @@ class _Series:
     labels: dict[str, str]
     window: SampleWindow
     rules: list[MetricRule]
+    liveness: Liveness | None
     fingerprints: dict[str, str] = field(default_factory=dict)  # rule name → alert fingerprint
 
 
@@ -59,8 +55,8 @@ class Evaluator:
         self._flap_changes, self._flap_window_s = flap_changes, flap_window_s
         self._resolved_retention_s = resolved_retention_s
         self._series: dict[tuple, _Series] = {}
-        self._last_seen: dict[Entity, datetime] = {}
-        self._offline: set[Entity] = set()
+        self._last_seen: dict[Liveness, datetime] = {}
+        self._offline: set[Liveness] = set()
         self._unsaved: dict[str, TrackedAlert] = {}
         self._refreshed: dict[str, TrackedAlert] = {}
         self._deleted: set[str] = set()
@@ -78,12 +74,14 @@ class Evaluator:
             elif isinstance(rule, CheckRule):
                 self._check_rules[rule.check].append(rule)
         self._offline_rules = [rule for rule in self._rules.values() if isinstance(rule, OfflineRule)]
+        self._watched_labels = frozenset(rule.entity for rule in self._offline_rules)
         self._retention_s = {metric: max(r.window_s for r in rules) for metric, rules in self._metric_rules.items()}
         for key, series in list(self._series.items()):
             if series.name not in self._metric_rules:
                 del self._series[key]
                 continue
             series.rules = [rule for rule in self._metric_rules[series.name] if rule.matches(series.labels)]
+            series.liveness = self._liveness(series.labels, series.name)
             series.window.retention_s = self._retention_s[series.name]
             series.fingerprints.clear()
 
@@ -100,16 +98,17 @@ class Evaluator:
     def observe(self, batch: ObservedBatch) -> list[Alert]:
         now = self._clock()
         changed: dict[str, Alert] = {}
-        seen: set[Entity] = set()
+        seen: set[Liveness] = set()
         for sample in batch.samples:
-            self._note_entities(sample.labels, seen)
+            self._note_entities(sample.labels, seen, sample.name)
             if sample.name in self._metric_rules:
                 self._observe_sample(sample, now, changed)
         for check in batch.checks:
-            self._note_entities(check.labels, seen)
+            self._note_entities(_check_identity(check), seen)
             for rule in self._check_rules.get(check.check, ()):
                 self._observe_check(rule, check, now, changed)
-        seen.update((kind, name, batch.agent_id) for kind, name in batch.entities)
+        seen.update((entity.label, entity.name, batch.agent_id) for entity in batch.entities
+                    if entity.label in self._watched_labels)
         for entity in seen:
             self._last_seen[entity] = now
             self._offline.discard(entity)
@@ -128,7 +127,7 @@ class Evaluator:
             if rule is None:
                 self._forget_or_resolve(fp, tracked, now, changed)
                 continue
-            if not isinstance(rule, OfflineRule) and entity_of(tracked.alert.labels) not in self._offline:
+            if not isinstance(rule, OfflineRule) and not self._is_held(tracked.alert.labels):
                 self._evaluate(rule, fp, tracked.holds, tracked.alert.value, now, changed)
             self._update_flapping(tracked, now, changed)
             self._expire(fp, tracked, now)
@@ -137,12 +136,21 @@ class Evaluator:
 
     # --- arrival ---------------------------------------------------------------------------------
 
-    @staticmethod
-    def _note_entities(labels: dict[str, str], seen: set[Entity]) -> None:
+    def _note_entities(self, labels: dict[str, str], seen: set[Liveness], metric: str = "") -> None:
         agent = labels.get("agent", "")
-        for kind in ("host", "device"):
-            if kind in labels:
-                seen.add((kind, labels[kind], agent))
+        seen.update((entity.label, entity.name, agent) for entity in entities_of(labels, metric)
+                    if entity.label in self._watched_labels)
+
+    def _liveness(self, labels: dict[str, str], metric: str = "") -> Liveness | None:
+        """What says data about these labels still arrives: the entity they are about if an offline rule watches
+        it, else the host that reports it."""
+        for entity in entities_of(labels, metric):
+            if entity.label in self._watched_labels or entity.label == HOST_LABEL:
+                return entity.label, entity.name, labels.get("agent", "")
+        return None
+
+    def _is_held(self, labels: dict[str, str]) -> bool:
+        return bool(self._offline) and self._liveness(labels) in self._offline
 
     def _observe_sample(self, sample: SampleObservation, now: datetime, changed: dict[str, Alert]) -> None:
         series = self._series_of(sample)
@@ -165,7 +173,8 @@ class Evaluator:
         series = self._series.get(key)
         if series is None:
             rules = [rule for rule in self._metric_rules[sample.name] if rule.matches(sample.labels)]
-            series = _Series(sample.name, dict(sample.labels), SampleWindow(self._retention_s[sample.name]), rules)
+            series = _Series(sample.name, dict(sample.labels), SampleWindow(self._retention_s[sample.name]), rules,
+                             self._liveness(sample.labels, sample.name))
             self._series[key] = series
         return series
 
@@ -180,7 +189,7 @@ class Evaluator:
         pending/firing time over to the new severity instead of starting again."""
         if check.status != "OK" and check.status not in rule.statuses:
             return  # e.g. UNKNOWN when not listed: says nothing either way
-        identity = {**check.labels, "check": check.check, "target": check.target}
+        identity = _check_identity(check)
         wanted = rule.statuses.get(check.status)
         value = CHECK_STATUS_VALUES.get(check.status, 0.0)
         heir_since = None
@@ -200,7 +209,7 @@ class Evaluator:
     # --- time ------------------------------------------------------------------------------------
 
     def _tick_offline(self, now: datetime, changed: dict[str, Alert]) -> None:
-        offline: set[Entity] = set()
+        offline: set[Liveness] = set()
         for rule in self._offline_rules:
             for entity, last_seen in self._last_seen.items():
                 if entity[0] == rule.entity:
@@ -212,13 +221,13 @@ class Evaluator:
                                    {"agent": entity[2], entity[0]: entity[1]})
         self._offline = offline
 
-    def _offline_fingerprint(self, rule: OfflineRule, entity: Entity) -> str:
+    def _offline_fingerprint(self, rule: OfflineRule, entity: Liveness) -> str:
         return fingerprint(_alert_labels(rule, {"agent": entity[2], entity[0]: entity[1]}, rule.severity.value))
 
     def _tick_absent(self, now: datetime, changed: dict[str, Alert]) -> None:
         now_s = now.timestamp()
         for series in self._series.values():
-            if entity_of(series.labels) in self._offline:
+            if series.liveness in self._offline:
                 continue
             for rule in series.rules:
                 if rule.function == "absent":
@@ -357,3 +366,8 @@ def _next_state(tracked: TrackedAlert, rule: Rule, now: datetime) -> AlertState 
 def _alert_labels(rule: Rule, labels: dict[str, str], severity: str) -> dict[str, str]:
     return {**labels, **rule.labels, "alertname": rule.name, "severity": severity}
 
+
+
+def _check_identity(check: CheckObservation) -> dict[str, str]:
+    """A check result's labels with its check and target: the labels of its alerts, and what it is about."""
+    return {**check.labels, CHECK_LABEL: check.check, TARGET_LABEL: check.target}

@@ -13,6 +13,8 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from itops.entities import Entity
+
 __all__ = [
     "Alert", "AlertState", "CheckObservation", "MuteReason", "ObservedBatch", "SampleObservation", "Severity",
     "fingerprint",
@@ -62,9 +64,9 @@ class ObservedBatch:
     received_ms: int
     samples: tuple[SampleObservation, ...] = ()
     checks: tuple[CheckObservation, ...] = ()
-    # Every (host | device, name) the batch has data from, including series no rule looks at:
+    # Every entity the batch has data about and every host that reports one, from series no rule looks at too:
     # what tells a host or device is still reporting.
-    entities: tuple[tuple[str, str], ...] = ()
+    entities: tuple[Entity, ...] = ()
 
 
 def fingerprint(labels: dict[str, str]) -> str:

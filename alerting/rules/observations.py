@@ -6,12 +6,12 @@ grouped, so alerting costs ingest nothing for them.
 
 from __future__ import annotations
 
-import re
 from typing import Callable
 
 import numpy as np
 
 from itops.alerting.rules.model import CheckObservation, ObservedBatch, SampleObservation
+from itops.entities import Entity, entities_of
 from itops.collector.records.check_messages import rendered_messages
 from itops.collector.ingest.validation import ValidBatch
 from itops.series_key import RESERVED_LABEL
@@ -20,15 +20,21 @@ from itops.v1 import ingest_pb2
 __all__ = ["observed_batch"]
 
 KEY_CACHE_LIMIT = 200_000
+KEY_LIST_CACHE_LIMIT = 4096
 
 
 class _PerKeyCache(dict):
-    """What was derived from a series key, kept because keys repeat batch after batch; emptied when full."""
+    """What was derived from a series key (or an agent's list of them), kept because keys repeat batch after
+    batch; emptied when full."""
 
-    def get_or_make(self, key: str, make: Callable[[str], object]):
+    def __init__(self, limit: int = KEY_CACHE_LIMIT):
+        super().__init__()
+        self.limit = limit
+
+    def get_or_make(self, key, make: Callable):
         found = self.get(key)
         if found is None:
-            if len(self) >= KEY_CACHE_LIMIT:
+            if len(self) >= self.limit:
                 self.clear()
             found = self[key] = make(key)
         return found
@@ -65,24 +71,27 @@ def _checks(agent_id: str, checks: list[ingest_pb2.CheckResult], wants_check: Ca
     )
 
 
-_ENTITY_RE = re.compile(r'[{,](host|device)="((?:[^"\\]|\\.)*)"')
 _entities_of_key = _PerKeyCache()
+# An agent sends the same keys batch after batch: its whole list is looked up at once, which still hits when
+# 1,000 agents' keys overflow the per-key cache.
+_entities_of_key_list = _PerKeyCache(KEY_LIST_CACHE_LIMIT)
 
 
-def _entities_in_key(key: str) -> tuple[tuple[str, str], ...]:
-    return tuple(_ENTITY_RE.findall(key))
+def _entities(keys: list[str], labels_of: Callable[[str], tuple[str, dict[str, str]]]) -> tuple[Entity, ...]:
+    """The entities these series keys are about and the hosts that report them."""
+    def entities_in(key: str) -> tuple[Entity, ...]:
+        metric, labels = labels_of(key)
+        return entities_of(labels, metric)
 
+    def entities_in_all(signature: tuple[str, ...]) -> tuple[Entity, ...]:
+        found = {entity for key in signature for entity in _entities_of_key.get_or_make(key, entities_in)}
+        return tuple(sorted(found, key=lambda entity: (entity.label, entity.name)))
 
-def _entities(keys: list[str]) -> tuple[tuple[str, str], ...]:
-    """The hosts and devices named in these series keys (cached per key: keys repeat batch after batch)."""
-    found: set[tuple[str, str]] = set()
-    for key in keys:
-        found.update(_entities_of_key.get_or_make(key, _entities_in_key))
-    return tuple(sorted(found))
+    return _entities_of_key_list.get_or_make(tuple(keys), entities_in_all)
 
 
 def observed_batch(agent_id: str, received_ms: int, valid: ValidBatch,
                    labels_of: Callable[[str], tuple[str, dict[str, str]]],
                    wants_metric: Callable[[str], bool], wants_check: Callable[[str], bool]) -> ObservedBatch:
     return ObservedBatch(agent_id, received_ms, _samples(agent_id, valid, labels_of, wants_metric),
-                         _checks(agent_id, valid.checks, wants_check), _entities(valid.keys))
+                         _checks(agent_id, valid.checks, wants_check), _entities(valid.keys, labels_of))

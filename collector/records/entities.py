@@ -1,10 +1,10 @@
 """The entity directory: every host and device the collector hears about, with its state and key readings.
 
-A host is an agent (its register row and host facts). A device is whatever carries a ``device`` label (SNMP
-printers, UPS, switches, room sensors), an attendance clock its ``clock`` label, a backup the target of a
-``file_freshness`` check. The kind of a device follows from the metric families it reports. One refresh
-reads the series dictionary once, the latest value of a few series per entity, and the latest check
-results; the result is kept for ``cache_s`` because the console polls.
+A host is an agent (its register row and host facts). What a series, check result or alert is about is
+``itops.entities.entity_of``: an SNMP device (printer, UPS, switch, room sensor), an attendance clock, a backup,
+or else its host; a service's checks and alerts show with its host. A device read by several profiles is one
+entry of its primary kind. One refresh reads the series dictionary once, the latest value of a few series per
+entity, and the latest check results; the result is kept for ``cache_s`` because the console polls.
 """
 
 from __future__ import annotations
@@ -25,28 +25,22 @@ from itops.alerting.rules.model import Alert, AlertState
 from itops.collector.records.readings import reading_entry, reading_texts
 from itops.collector.records.agent_register import AgentRecord, StateStore
 from itops.collector.storage.base import SeriesInfo, StorageBackend
+from itops.entities import DEVICE_KINDS, DEVICE_LABEL, DEVICE_PROFILES, EntityKind, entity_of, primary_device_kind
+from itops.entities import Entity as EntityOfLabels
 
 __all__ = [
-    "ENTITY_KINDS", "ENTITY_STATUSES", "Entity", "EntityCheck", "EntityDirectory", "EntityKind", "EntityMetric", "EntityStatus",
+    "ENTITY_KINDS", "ENTITY_STATUSES", "Entity", "EntityCheck", "EntityDirectory", "EntityMetric", "EntityStatus",
     "KEY_METRICS", "KeyMetric", "latest_values",
 ]
 
-EntityKind = Literal["host", "printer", "ups", "switch", "environment", "attendance_clock", "backup", "device"]
 EntityStatus = Literal["ok", "warning", "critical", "offline", "unknown"]
-ENTITY_KINDS: tuple[EntityKind, ...] = (
-    "host", "printer", "ups", "switch", "environment", "attendance_clock", "backup", "device")
+# What the directory lists, in its order: every kind but services, which show with their host.
+ENTITY_KINDS: tuple[str, ...] = tuple(kind.value for kind in EntityKind if kind is not EntityKind.SERVICE)
 ENTITY_STATUSES: tuple[EntityStatus, ...] = ("ok", "warning", "critical", "offline", "unknown")
 
 DEFAULT_CACHE_S = 5.0
 LATEST_LOOKBACK_S = 3600.0  # a reading older than this is not "latest" any more
 CHECK_MAX_AGE_S = 86400.0  # a check unreported this long before its agent's last batch was removed
-BACKUP_CHECK = "file_freshness"
-ATTENDANCE_CLOCK_CHECK = "attendance_clock"
-# Metric families that make a `device` a printer, UPS, switch or room sensor (the SNMP profiles' output); a
-# device read by several profiles is the first of these it has series of.
-DEVICE_FAMILIES: tuple[tuple[str, EntityKind], ...] = (
-    ("itops_printer_", "printer"), ("itops_ups_", "ups"), ("itops_network_interface_", "switch"),
-    ("itops_environment_", "environment"))
 # Series whose latest value says the device answers at all; 0 makes it critical.
 UP_METRICS = frozenset({"itops_snmp_up", "itops_attendance_clock_up"})
 _CHECK_STATUS: dict[str, EntityStatus] = {"OK": "ok", "UNKNOWN": "unknown", "WARNING": "warning", "CRITICAL": "critical"}
@@ -68,41 +62,41 @@ class KeyMetric:
 
 
 KEY_METRICS: dict[EntityKind, tuple[KeyMetric, ...]] = {
-    "host": (
+    EntityKind.HOST: (
         KeyMetric("cpu_usage", "itops_host_cpu_usage_ratio", "max", (("cpu", "total"),)),
         KeyMetric("memory_usage", "itops_host_memory_usage_ratio", "max"),
         KeyMetric("fullest_filesystem_usage", "itops_host_filesystem_usage_ratio", "max",
                   target_label="mountpoint"),
     ),
-    "printer": (
+    EntityKind.PRINTER: (
         KeyMetric("lowest_supply_remaining", "itops_printer_supply_remaining_ratio", "min",
                   target_label="description"),
         KeyMetric("pages", "itops_printer_pages_total", "sum"),
     ),
-    "ups": (
+    EntityKind.UPS: (
         KeyMetric("battery_charge", "itops_ups_battery_charge_ratio", "min"),
         KeyMetric("battery_runtime", "itops_ups_battery_runtime_seconds", "min"),
         KeyMetric("on_battery", "itops_ups_output_source", "max", (("source", "battery"),)),
         KeyMetric("battery_replace_needed", "itops_ups_battery_replace_needed", "max"),
     ),
-    "switch": (
+    EntityKind.SWITCH: (
         KeyMetric("ports_up", "itops_network_interface_oper_status", "count_nonzero", (("status", "up"),)),
         KeyMetric("ports_enabled", "itops_network_interface_admin_status", "count_nonzero",
                   (("status", "up"),)),
     ),
-    "environment": (
+    EntityKind.ENVIRONMENT: (
         KeyMetric("temperature", "itops_environment_temperature_celsius", "max", target_label="sensor"),
         KeyMetric("humidity", "itops_environment_humidity_ratio", "max", target_label="sensor"),
     ),
-    "attendance_clock": (
+    EntityKind.ATTENDANCE_CLOCK: (
         KeyMetric("users_storage_usage", "itops_attendance_clock_users_usage_ratio", "max"),
         KeyMetric("records_storage_usage", "itops_attendance_clock_records_usage_ratio", "max"),
     ),
-    "backup": (
+    EntityKind.BACKUP: (
         KeyMetric("newest_file_age", "itops_file_newest_age_seconds", "max"),
         KeyMetric("newest_file_size", "itops_file_newest_size_bytes", "max"),
     ),
-    "device": (),
+    EntityKind.DEVICE: (),
 }
 
 
@@ -182,7 +176,7 @@ class _Draft:
     def key_metrics(self) -> tuple[KeyMetric, ...]:
         """The readings shown: its kind's, then those of the other kinds a device also is (a UPS card with room
         probes is a UPS that also reads the room)."""
-        others = [kind for _, kind in DEVICE_FAMILIES if kind in self.families and kind != self.kind]
+        others = [kind for _, kind in DEVICE_PROFILES if kind in self.families and kind != self.kind]
         return KEY_METRICS[self.kind] + tuple(key for kind in others for key in KEY_METRICS[kind])
 
 
@@ -270,65 +264,62 @@ def _drafts_of_agents(agents: list[AgentRecord]) -> dict[tuple[str, str], _Draft
     for agent in agents:
         name = agent.hostname or agent.agent_id
         drafts[("host", agent.agent_id)] = _Draft(
-            "host", name, agent.agent_id, asset={k: v for k, v in agent.asset.items() if v},
+            EntityKind.HOST, name, agent.agent_id, asset={k: v for k, v in agent.asset.items() if v},
             last_seen_ms=agent.last_seen_ms)
     return drafts
 
 
-def _entity_key_of_labels(labels: dict[str, str], metric: str) -> tuple[str, str] | None:
-    """Which entity a series (or alert) is about: (kind group, name); hosts are keyed by agent id."""
-    if "device" in labels:
-        return ("device", labels["device"])
-    if "clock" in labels and metric.startswith("itops_attendance_clock_"):
-        return ("attendance_clock", labels["clock"])
-    if metric.startswith("itops_file_newest_") and "target" in labels:
-        return ("backup", labels["target"])
-    if metric.startswith("itops_host_") and "agent" in labels:
-        return ("host", labels["agent"])
-    return None
+def _draft_key(entity: EntityOfLabels | None, agent: str | None) -> tuple[str, str] | None:
+    """The entry an entity's data goes to: a device's is keyed by its name whatever profile a series is of, a
+    host's (or a service's, which shows with its host) is its agent's."""
+    if entity is None or entity.kind in (EntityKind.HOST, EntityKind.SERVICE):
+        return ("host", agent) if agent else None
+    if entity.label == DEVICE_LABEL:
+        return (EntityKind.DEVICE.value, entity.name)
+    return entity.key
 
 
 def _place_series(drafts: dict[tuple[str, str], _Draft], series: list[SeriesInfo]) -> None:
     for info in series:
-        key = _entity_key_of_labels(info.labels, info.name)
+        entity = entity_of(info.labels, info.name)
+        key = _draft_key(entity, info.labels.get("agent"))
         if key is None or (key[0] == "host" and key not in drafts):
             continue
         draft = drafts.get(key)
         if draft is None:
-            kind: EntityKind = "device" if key[0] == "device" else key[0]  # type: ignore[assignment]
-            draft = drafts[key] = _Draft(kind, key[1], info.labels.get("agent", ""), asset=_asset_labels(info.labels))
+            draft = drafts[key] = _Draft(entity.kind, entity.name, info.labels.get("agent", ""),
+                                         asset=_asset_labels(info.labels))
         draft.series.append(info)
-        if key[0] == "device":
-            draft.families.update(kind for prefix, kind in DEVICE_FAMILIES if info.name.startswith(prefix))
-    for draft in drafts.values():  # a device is the first of DEVICE_FAMILIES it belongs to, whatever came first
+        if entity is not None and entity.kind in DEVICE_KINDS:
+            draft.families.add(entity.kind)
+    for draft in drafts.values():  # a device is of its primary kind, whatever series came first
         if draft.families:
-            draft.kind = next(kind for _, kind in DEVICE_FAMILIES if kind in draft.families)
+            draft.kind = primary_device_kind(draft.families)
 
 
 def _asset_labels(labels: dict[str, str]) -> dict[str, str]:
     return {k: labels[k] for k in ("asset_number", "department", "location", "responsible_person") if labels.get(k)}
 
 
-def _check_entity_key(check: dict, devices: set[str]) -> tuple[str, str]:
-    if check["check"] == BACKUP_CHECK:
-        return ("backup", check["target"])
-    if check["check"] == ATTENDANCE_CLOCK_CHECK:
-        return ("attendance_clock", check["target"])
-    device = check["labels"].get("device") or (check["target"] if check["target"] in devices else None)
-    return ("device", device) if device else ("host", check["agent_id"])
+def _check_draft_key(check: dict, devices: set[str]) -> tuple[str, str] | None:
+    """A check of a known device's name (a ping of a printer) shows with the device."""
+    entity = entity_of({**check["labels"], "check": check["check"], "target": check["target"]})
+    if entity is not None and entity.kind is EntityKind.SERVICE and check["target"] in devices:
+        return (EntityKind.DEVICE.value, check["target"])
+    return _draft_key(entity, check["agent_id"])
 
 
 def _place_checks(drafts: dict[tuple[str, str], _Draft], checks: list[dict], agent_seen_ms: dict[str, int]) -> None:
-    devices = {name for group, name in drafts if group == "device"}
+    devices = {name for group, name in drafts if group == EntityKind.DEVICE.value}
     for check in checks:
         if check["timestamp_ms"] < agent_seen_ms.get(check["agent_id"], 0) - CHECK_MAX_AGE_S * 1000:
             continue  # no longer configured: its last word must not colour the entity forever
-        key = _check_entity_key(check, devices)
+        key = _check_draft_key(check, devices)
         draft = drafts.get(key)
         if draft is None:
             if key[0] == "host":
                 continue
-            draft = drafts[key] = _Draft(key[0], key[1], check["agent_id"], asset=_asset_labels(check["labels"]))
+            draft = drafts[key] = _Draft(EntityKind(key[0]), key[1], check["agent_id"], asset=_asset_labels(check["labels"]))
         draft.checks.append(check)
         if key[0] != "host":
             draft.last_seen_ms = max(draft.last_seen_ms or 0, check["timestamp_ms"])
@@ -340,24 +331,10 @@ def _open_alert_counts(alerts: Iterable[Alert], drafts: dict[tuple[str, str], _D
     for alert in alerts:
         if alert.state is not AlertState.FIRING:
             continue
-        key = _alert_entity_key(alert.labels, host_by_name)
+        key = _draft_key(entity_of(alert.labels), alert.labels.get("agent")) or host_by_name.get(alert.labels.get("host", ""))
         if key in drafts:
             counts[key] += 1
     return counts
-
-
-def _alert_entity_key(labels: dict[str, str], host_by_name: dict[str, tuple[str, str]]) -> tuple[str, str] | None:
-    if "device" in labels:
-        return ("device", labels["device"])
-    if "clock" in labels:
-        return ("attendance_clock", labels["clock"])
-    if labels.get("check") == BACKUP_CHECK and "target" in labels:
-        return ("backup", labels["target"])
-    if labels.get("check") == ATTENDANCE_CLOCK_CHECK and "target" in labels:
-        return ("attendance_clock", labels["target"])
-    if "agent" in labels:
-        return ("host", labels["agent"])
-    return host_by_name.get(labels.get("host", ""))
 
 
 def _status(last_seen_ms: int | None, agent_online: bool, up_values: list[float],

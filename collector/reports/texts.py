@@ -108,6 +108,8 @@ _LABELS: dict[str, tuple[str, str]] = {  # key: (zh-CN, en)
     "host": ("主机", "Host"),
     "device": ("设备", "Device"),
     "service": ("服务", "Service"),
+    "attendance_clock": ("考勤机", "Attendance clock"),
+    "backup": ("备份", "Backup"),
     "name": ("名称", "Name"),
     "asset_number": ("资产编号", "Asset number"),
     "mean_availability": ("平均可用性", "Mean availability"),

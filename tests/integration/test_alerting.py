@@ -67,9 +67,9 @@ def alerting_collector(tmp_path, tls_dir, agent_token, receiver):
         collector.process.kill()
 
 
-def _push(collector, tls_dir, token, sequence, value):
+def _push(collector, tls_dir, token, sequence, value, key='itops_test_value{host="pc-1"}'):
     batch = ingest_pb2.Batch(sequence=sequence, samples=ingest_pb2.SampleBlock(
-        series=['itops_test_value{host="pc-1"}'], series_index=[0], timestamps_ms=[int(time.time() * 1000)], values=[value]))
+        series=[key], series_index=[0], timestamps_ms=[int(time.time() * 1000)], values=[value]))
     credentials = grpc.ssl_channel_credentials((tls_dir / "ca.pem").read_bytes())
     with grpc.secure_channel(collector.grpc_address, credentials,
                              options=[("grpc.ssl_target_name_override", "localhost")]) as channel:

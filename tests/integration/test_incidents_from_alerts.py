@@ -4,7 +4,8 @@ the incident's timeline notes it. The incident database is read directly (Incide
 
 import pytest
 
-from itops.alerting.incidents import Category, IncidentState, IncidentStore, Source, TimelineKind
+from itops.alerting.incidents.model import Category, IncidentState, Source, TimelineKind
+from itops.alerting.incidents.store import IncidentStore
 from itops.alerting.rules.model import Severity
 
 from tests.simulators.webhook_receiver import WebhookReceiver
@@ -26,7 +27,18 @@ rules:
     annotations:
       summary: "uplink errors {{ value }} on {{ labels.host }}"
       summary_zh: "{{ labels.host }} 上联口错误 {{ value }}"
+  - name: AttendanceClockFast
+    metric: itops_attendance_clock_drift_seconds
+    function: last
+    op: ">"
+    threshold: 60
+    severity: P3
+    labels: {category: application}
+    annotations:
+      summary: "{{ labels.clock }} is {{ value }} s fast"
+      summary_zh: "{{ labels.clock }} 快了 {{ value }} 秒"
 """
+CLOCK_KEY = 'itops_attendance_clock_drift_seconds{asset_number="ZC-0042",clock="main-entrance",host="pc-1"}'
 
 
 @pytest.fixture
@@ -99,3 +111,13 @@ def test_firing_alert_opens_an_incident_escalates_and_notes_the_resolution(
     assert note.who == "alerting" and note.text.startswith("告警已恢复：SwitchUplinkErrors — pc-1 上联口错误")
     assert store.get(incident.id).state is IncidentState.OPEN  # auto_resolve is off by default
     assert len(hooks["wang"].bodies()) == 1, "a level is told once"
+
+
+@pytest.mark.timeout(120)
+def test_a_clock_incident_names_the_clock_as_its_asset_not_the_host_polling_it(
+        incident_collector, tls_dir, agent_token, incidents):
+    _push(incident_collector, tls_dir, agent_token, 1, 600.0, CLOCK_KEY)
+    store = incidents()
+    [incident] = wait_until(lambda: store.list(), 15, "the clock's incident")
+    assert incident.title == "main-entrance 快了 600 秒"
+    assert [(a.name, a.asset_number) for a in incident.assets] == [("main-entrance", "ZC-0042"), ("pc-1", None)]

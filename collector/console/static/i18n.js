@@ -155,6 +155,7 @@ const TEXTS = {
   "kind.attendance_clock": ["考勤机", "Attendance clock"],
   "kind.backup": ["备份", "Backup"],
   "kind.device": ["设备", "Device"],
+  "kind.service": ["服务", "Service"],
   "status.ok": ["正常", "OK"],
   "status.warning": ["警告", "Warning"],
   "status.critical": ["严重", "Critical"],

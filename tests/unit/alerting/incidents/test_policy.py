@@ -4,7 +4,8 @@ on recurrence, muted alerts, notes on resolution and auto_resolve — on a real 
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from itops.alerting.incidents import AffectedAsset, Category, IncidentState, IncidentStore, Source, TimelineKind
+from itops.alerting.incidents.model import AffectedAsset, Category, IncidentState, Source, TimelineKind
+from itops.alerting.incidents.store import IncidentStore
 from itops.alerting.incidents.config import DEFAULT_POLICY, IncidentPolicy
 from itops.alerting.incidents.policy import IncidentStage
 from itops.alerting.rules.model import Alert, AlertState, Severity
@@ -81,6 +82,21 @@ def test_title_follows_the_configured_language(store):
 def test_host_and_device_are_both_assets_and_the_asset_number_is_the_devices(store):
     make_stage(store).ingest([alert(device="printer-3", asset_number="ZC-7")], T0)
     assert store.list()[0].assets == (AffectedAsset("printer-3", "ZC-7"), AffectedAsset("pc-1", None))
+
+
+def test_a_clock_is_the_asset_of_its_alerts_not_the_host_polling_it(store):
+    make_stage(store).ingest([alert("AttendanceClockFast", "P3", host="vm", clock="main-entrance",
+                                    asset_number="ZC-0042", category="application"),
+                              alert("AttendanceClockCheck", "P3", host="vm", check="attendance_clock",
+                                    target="side-door", category="application")], T0)
+    assert [incident.assets for incident in store.list()] == [
+        (AffectedAsset("main-entrance", "ZC-0042"), AffectedAsset("vm", None)),
+        (AffectedAsset("side-door", None), AffectedAsset("vm", None))]
+
+
+def test_a_service_is_not_an_asset_its_host_is(store):
+    make_stage(store).ingest([alert("TcpServiceDown", check="tcp_connect", target="db:5432")], T0)
+    assert store.list()[0].assets == (AffectedAsset("pc-1", None),)
 
 
 def test_first_matching_policy_wins_and_no_match_opens_nothing(store):

@@ -83,3 +83,28 @@ def test_dependency_cycle_is_refused_with_its_path():
 def test_entity_behind_itself_is_refused():
     with pytest.raises(ConfigError, match=r"<dependencies>:2: parents.a: a cannot sit behind itself"):
         load_dependencies_text("parents:\n  a: [a]\n")
+
+
+
+def test_an_alert_is_about_the_device_or_clock_not_the_host_polling_it():
+    muter = load_dependencies_text(CONFIG.replace("parents:\n", "parents:\n  front-door: [switch-3f]\n"))
+    muter.observe([alert("UpsOnBattery", host="pc-101", device="ups-2")])
+    assert muter.is_down("ups-2") and not muter.is_down("pc-101")
+    assert muter.mutes(alert("AttendanceClockFast", host="core-switch", clock="front-door"), NOW) \
+        == "suppressed: parent ups-2 is down"
+
+
+def test_configured_entity_labels_keep_their_order():
+    muter = load_dependencies_text(CONFIG + "entity_labels: [host, device]\n")
+    muter.observe([alert("HostOffline", host="switch-3f"), alert("UpsOnBattery", host="pc-101", device="ups-2")])
+    assert not muter.is_down("ups-2")
+    assert muter.mutes(alert("TonerLow", host="core-switch", device="printer-3f"), NOW) is None
+    default = load_dependencies_text(CONFIG)
+    default.observe([alert("HostOffline", host="switch-3f")])
+    assert default.mutes(alert("TonerLow", host="core-switch", device="printer-3f"), NOW) \
+        == "suppressed: parent switch-3f is down"
+
+
+def test_an_empty_entity_label_list_is_refused():
+    with pytest.raises(ConfigError, match="entity_labels: name at least one label"):
+        load_dependencies_text("entity_labels: []\n")

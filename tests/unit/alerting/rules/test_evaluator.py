@@ -317,6 +317,21 @@ def test_offline_entity_does_not_fire_pending_alerts(tmp_path):
     assert h.states("R") == [AlertState.PENDING]
 
 
+def test_a_clock_is_held_while_the_host_polling_it_is_offline(tmp_path):
+    h = Harness(tmp_path, OFFLINE_RULE + metric_rule(extra=", for: 5m"))
+    h.sample(0, 0.95, {**HOST, "clock": "gate"})  # no offline rule watches clocks: their host's silence holds them
+    h.tick(400)
+    assert h.states("R") == [AlertState.PENDING]
+
+
+def test_a_device_watched_by_an_offline_rule_is_held_by_its_own_silence_only(tmp_path):
+    device_offline = "  - {name: DeviceOff, offline: {entity: device, after: 10m}, severity: P3}\n"
+    h = Harness(tmp_path, OFFLINE_RULE + device_offline + metric_rule(extra=", for: 5m"))
+    h.sample(0, 0.95, {**HOST, "device": "ups-1"})
+    h.tick(400)  # the host is offline since 180 s, the device not yet
+    assert h.states("R") == [AlertState.FIRING]
+
+
 def test_flapping_after_more_than_n_changes(tmp_path):
     h = Harness(tmp_path, metric_rule(), flap_changes=3, flap_window_s=600)
     results = [h.sample(i * 10, 0.95 if i % 2 == 0 else 0.5)[0] for i in range(4)]

@@ -25,7 +25,17 @@ def test_only_wanted_metrics_are_grouped_per_series_with_the_agent_label():
         ("cpu", {"host": "b", "agent": "a1"}, (10, 20), (0.3, 0.4)),
     ]
     assert batch.agent_id == "a1" and batch.received_ms == 99 and batch.checks == ()
-    assert batch.entities == (("host", "a"), ("host", "b")), "every reporting host, also from unwanted metrics"
+    assert [e.key for e in batch.entities] == [("host", "a"), ("host", "b")], "every reporting host, also from unwanted metrics"
+
+
+def test_entities_are_what_each_series_is_about_and_its_reporting_host():
+    keys = ['itops_attendance_clock_up{clock="gate",host="vm"}', 'itops_printer_pages_total{device="p-1",host="vm"}']
+    valid = ValidBatch(sequence=1, keys=keys, series_index=np.array([0, 1], dtype=np.uint32),
+                       timestamps_ms=np.array([10, 10], dtype=np.int64), values=np.array([1.0, 9.0]), checks=[],
+                       inventory=None)
+    batch = observed_batch("a1", 1, valid, _labels_of, lambda name: False, lambda name: False)
+    assert [(e.kind, e.name, e.label) for e in batch.entities] == [
+        ("attendance_clock", "gate", "clock"), ("printer", "p-1", "device"), ("host", "vm", "host")]
 
 
 def test_checks_become_observations_with_status_names():
