@@ -10,6 +10,7 @@ from msgspec import Meta
 
 from itops.agent.inputs import INPUTS
 from itops.common.yaml_config import ByteSize, ConfigError, Duration, FieldProblem, load_file
+from itops.entities import HOST_LABEL
 
 __all__ = ["AgentConfig", "AssetConfig", "BatchConfig", "BufferConfig", "CollectorConfig", "load_agent_config"]
 
@@ -73,7 +74,7 @@ class AgentConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         return self.agent_id or self.resolved_hostname()
 
     def resolved_labels(self) -> dict[str, str]:
-        return {"host": self.resolved_hostname(), **self.labels}
+        return {HOST_LABEL: self.resolved_hostname(), **self.labels}
 
     def read_token(self) -> str:
         if self.collector.token_file:

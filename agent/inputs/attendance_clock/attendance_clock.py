@@ -27,6 +27,7 @@ from itops.agent.inputs.attendance_clock.zk_protocol import FreeSizes, ProtocolE
 from itops.agent.inputs.base import Accumulator
 from itops.agent.inputs.target_check import TargetCheck, Verdict
 from itops.common.clock import EpochClock, epoch_now
+from itops.entities import CLOCK_LABEL
 
 __all__ = ["AttendanceClockInput", "ClockState"]
 
@@ -102,7 +103,7 @@ class AttendanceClockInput(TargetCheck[AttendanceClockConfig, ClockConfig, Clock
 
     def judge(self, acc: Accumulator, clock_config: ClockConfig, reading: ClockReading, duration_s: float) -> Verdict:
         self._corrections[clock_config.name] += reading.corrected
-        labels = {"clock": clock_config.name, **self.check_labels(clock_config)}
+        labels = {CLOCK_LABEL: clock_config.name, **self.check_labels(clock_config)}
         sample = functools.partial(acc.add_sample, labels=labels)
         sample("itops_attendance_clock_up", float(reading.state is ClockState.ONLINE))
         sample("itops_attendance_clock_reachable", float(reading.state is not ClockState.UNREACHABLE))

@@ -16,6 +16,7 @@ from msgspec import Meta
 from itops.agent.inputs.base import InputConfig
 from itops.common.plugin_registry import plugin_name
 from itops.common.yaml_config import Duration
+from itops.entities import DEVICE_LABEL
 
 __all__ = ["AUTH_PROTOCOLS", "PRIV_PROTOCOLS", "SnmpConfig", "SnmpDeviceConfig", "DEFAULT_SNMP_PORT", "MIN_V3_KEY_CHARS", "SHIPPED_PROFILES_DIR"]
 
@@ -88,7 +89,7 @@ class SnmpDeviceConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True)
         """The labels every series of this device carries: its name, asset fields that are set, its labels."""
         assets = {"asset_number": self.asset_number, "department": self.department, "location": self.location,
                   "responsible_person": self.responsible_person}
-        return {**self.labels, **{name: value for name, value in assets.items() if value}, "device": self.name}
+        return {**self.labels, **{name: value for name, value in assets.items() if value}, DEVICE_LABEL: self.name}
 
 
 class SnmpConfig(InputConfig, tag=plugin_name(__name__)):
