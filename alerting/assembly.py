@@ -12,7 +12,8 @@ from itops.alerting.rules.alert_history import AlertHistory
 from itops.alerting.rules.alert_store import AlertStore
 from itops.alerting.config import AlertingConfig, check_alerting
 from itops.alerting.muting.dependencies import DependencyMuter
-from itops.alerting.dispatch.dispatcher import DispatchConfig, Dispatcher, RouteConfig
+from itops.alerting.dispatch.config import DispatchConfig, RouteConfig
+from itops.alerting.dispatch.dispatcher import Dispatcher
 from itops.alerting.rules.evaluator import Evaluator
 from itops.alerting.incidents.escalation import Escalator
 from itops.alerting.incidents.oncall import OnCall

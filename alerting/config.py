@@ -9,7 +9,7 @@ import msgspec
 from msgspec import Meta
 
 from itops.alerting.muting.dependencies import DependencyConfig
-from itops.alerting.dispatch.dispatcher import DispatchConfig, check_dispatch
+from itops.alerting.dispatch.config import DispatchConfig, check_dispatch
 from itops.alerting.incidents.config import IncidentsConfig, check_incidents
 from itops.alerting.muting.maintenance import MaintenanceConfig
 from itops.alerting.dispatch.messages import DEFAULT_SEVERITY_STYLES, SeverityStyle

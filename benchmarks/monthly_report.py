@@ -4,7 +4,7 @@
 
 Everything is read through the collector's own path (``collector/reports/service.py``): the stores a collector keeps
 in its data directory are seeded first (not timed), then ``gather_monthly_inputs`` reads them,
-``build_monthly_report`` computes the figures and the scheduler's ``render_monthly`` makes the PDF, HTML and
+``build_monthly_report`` computes the figures and ``render_monthly`` (``render/to_file.py``) makes the PDF, HTML and
 CSV, each once in zh-CN (the default languages and formats). The fleet: ``--devices`` SNMP devices (a tenth
 of them, at most 200, printers), a host per ten devices each watching two services.
 
@@ -42,19 +42,21 @@ from pathlib import Path
 import numpy as np
 import sqlalchemy as sa
 from itops.alerting.rules.alert_history import AlertHistory, ReportEntity, report_entity
-from itops.alerting.incidents import Category, IncidentStore
+from itops.alerting.incidents.model import Category
+from itops.alerting.incidents.store import IncidentStore
 from itops.alerting.incidents.model import AssetRow, IncidentRow, TimelineRow
-from itops.alerting.incidents.sla import SlaConfig, SlaPolicy
+from itops.alerting.incidents.sla import SlaPolicy
+from itops.alerting.incidents.sla_config import SlaConfig
 from itops.alerting.muting.maintenance import MaintenanceWindowConfig
 from itops.alerting.muting.maintenance_store import MaintenanceStore
 from itops.alerting.rules.model import Alert, AlertState, Severity
-from itops.collector.reports.figures.availability import DEFAULT_AVAILABILITY_ALERTS
 from itops.collector.reports.figures.consumables import REMAINING_RATIO_METRIC
 from itops.collector.reports.figures.inputs import ReportMonth, report_month
-from itops.collector.reports.figures.monthly import build_monthly_report
+from itops.collector.reports.config import DEFAULT_AVAILABILITY_ALERTS
+from itops.collector.reports.figures.monthly_report import build_monthly_report
 from itops.collector.records.coverage import BUCKETS_PER_DAY, CoverageLedger
-from itops.collector.reports.schedule import render_monthly
-from itops.collector.reports.sources.monthly import gather_monthly_inputs
+from itops.collector.reports.render.to_file import render_monthly
+from itops.collector.reports.sources.monthly_inputs import gather_monthly_inputs
 from itops.series_key import parse_series_key
 from itops.collector.records.agent_register import StateStore
 from itops.collector.storage.base import SampleWrite

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Annotated, Union
 
@@ -10,23 +9,16 @@ import msgspec
 from msgspec import Meta
 
 from itops.alerting.config import AlertingConfig, check_alerting
+from itops.collector.ingest.agent_credentials import AgentCredential, check_agent_credentials
 from itops.collector.ingest.batch_size import receive_limit_bytes
-from itops.collector.reports.schedule import ReportsConfig
+from itops.collector.ingest.validation_limits import ValidationLimits
+from itops.collector.reports.config import ReportsConfig
 from itops.collector.storage import STORAGE_BACKENDS
-from itops.collector.ingest.validation import ValidationLimits
-from itops.common.yaml_config import ByteSize, ConfigError, Duration, FieldProblem, load_file
+from itops.common.yaml_config import ByteSize, ConfigError, Duration, load_file
 
-__all__ = ["AgentCredential", "AuthConfig", "CollectorConfig", "HttpConfig", "GrpcConfig", "load_collector_config", "users_database_url"]
+__all__ = ["AuthConfig", "CollectorConfig", "HttpConfig", "GrpcConfig", "load_collector_config", "users_database_url"]
 
 StorageConfigUnion = Union[STORAGE_BACKENDS.config_models()]  # type: ignore[valid-type]
-_SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
-
-
-class AgentCredential(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    id: Annotated[str, Meta(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._-]+$", description="The agent's id (its `agent_id`, by default its hostname).")]
-    token_sha256: Annotated[str, Meta(description="SHA-256 (hex) of the agent's bearer token; `itops-collector new-token ID` makes both.")]
-    hostname: Annotated[Annotated[str, Meta(min_length=1, max_length=253)] | None, Meta(description="The host this agent speaks for (its `host` label and Hello hostname). Default: the hostname of its first Hello; set it to move the agent to another host.")] = None
-    devices: Annotated[list[str], Meta(description="Devices and clocks this agent polls, taken from any agent that reported them before (see proto/README.md, \"Identity\"). Others are owned by the first agent that reports them.")] = []
 
 
 class GrpcConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -124,27 +116,9 @@ def _check_byte_caps(path: str, config: CollectorConfig) -> None:
 
 def _check(config: CollectorConfig) -> None:
     """FieldProblem, which the loader turns into a ConfigError naming file, line and field."""
-    _check_agents(config.agents)
+    check_agent_credentials(config.agents)
     if config.alerting is not None:
         check_alerting(config.alerting)
-
-
-def _check_agents(agents: list[AgentCredential]) -> None:
-    """Ids are unique, and no host or device is given to two agents."""
-    seen: set[str] = set()
-    given_to: dict[tuple[str, str], str] = {}
-    for index, agent in enumerate(agents):
-        if agent.id in seen:
-            raise FieldProblem(f"agents[{index}].id", f"agent {agent.id!r} is listed twice")
-        seen.add(agent.id)
-        if not _SHA256_RE.match(agent.token_sha256):
-            raise FieldProblem(f"agents[{index}].token_sha256", "expected 64 lower-case hex digits (SHA-256)")
-        claims = [(f"agents[{index}].hostname", "hostname", agent.hostname)] if agent.hostname else []
-        claims += [(f"agents[{index}].devices[{i}]", "devices", device) for i, device in enumerate(agent.devices)]
-        for field, kind, name in claims:
-            owner = given_to.setdefault((kind, name), agent.id)
-            if owner != agent.id:
-                raise FieldProblem(field, f"{name!r} is already given to agent {owner!r}")
 
 
 def users_database_url(config: CollectorConfig) -> str:

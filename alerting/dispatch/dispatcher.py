@@ -20,11 +20,11 @@ import asyncio
 import dataclasses
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Annotated, Any
+from typing import Any
 
-import msgspec
+from itops.alerting.dispatch.config import DispatchConfig, RouteConfig, check_dispatch
 from itops.alerting.rules.model import Alert, AlertState
-from itops.alerting.muting.matchers import Matcher, MatcherError, matches_all, parse_matchers
+from itops.alerting.muting.matchers import Matcher, matches_all, parse_matchers
 from itops.alerting.dispatch.notification_log import (
     NotificationAttempt,
     NotificationLog,
@@ -32,9 +32,8 @@ from itops.alerting.dispatch.notification_log import (
 )
 from itops.alerting.notifiers.base import NotificationContext, Notifier, NotifyError
 from itops.common.clock import Clock
-from itops.common.yaml_config import Duration, FieldProblem
 
-__all__ = ["DispatchConfig", "Dispatcher", "RetryConfig", "Route", "RouteConfig", "build_routes", "check_dispatch"]
+__all__ = ["Dispatcher", "Route", "build_routes"]
 
 log = logging.getLogger(__name__)
 
@@ -43,32 +42,6 @@ DEFAULT_GROUP_BY = ("alertname",)
 DEFAULT_GROUP_WAIT_S = 30.0
 DEFAULT_GROUP_INTERVAL_S = 300.0
 DEFAULT_REPEAT_INTERVAL_S = 4 * 3600.0
-
-
-class RouteConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    receiver: Annotated[str | None, msgspec.Meta(description="Receiver for alerts this route keeps; inherited.")] = None
-    receiver_label: Annotated[str | None, msgspec.Meta(
-        description="Take the receiver from this label (e.g. responsible_person) when it names one; else `receiver`.")] = None
-    matchers: Annotated[list[str], msgspec.Meta(description='Labels an alert must have, e.g. [\'severity="P1"\'].')] = []
-    continue_: Annotated[bool, msgspec.Meta(
-        description="Also try the following sibling routes after this one matched.")] = msgspec.field(default=False, name="continue")
-    group_by: Annotated[list[str] | None, msgspec.Meta(
-        description="Labels whose values form one notification group; ['...'] means all labels.")] = None
-    group_wait: Annotated[Duration | None, msgspec.Meta(description="Wait before the first notification of a group.")] = None
-    group_interval: Annotated[Duration | None, msgspec.Meta(description="Wait between looks at a group for changes.")] = None
-    repeat_interval: Annotated[Duration | None, msgspec.Meta(description="Send again while firing after this long.")] = None
-    routes: Annotated[list[RouteConfig], msgspec.Meta(description="Child routes, tried in order.")] = []
-
-
-class RetryConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    initial_backoff: Annotated[Duration, msgspec.Meta(description="Wait before the second attempt; doubles each time.")] = Duration(1)
-    max_backoff: Annotated[Duration, msgspec.Meta(description="Longest wait between attempts.")] = Duration(60)
-    max_attempts: Annotated[int, msgspec.Meta(ge=1, description="Attempts per notification, the first included.")] = 6
-
-
-class DispatchConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    route: Annotated[RouteConfig, msgspec.Meta(description="The top route; it must name a receiver.")]
-    retry: Annotated[RetryConfig, msgspec.Meta(description="Retries of retryable delivery failures.")] = msgspec.field(default_factory=RetryConfig)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -124,27 +97,6 @@ def build_routes(config: RouteConfig, parent: Route | None = None, route_id: str
 
 def _inherit(own: float | None, inherited: float | None, default: float) -> float:
     return float(own if own is not None else inherited if inherited is not None else default)
-
-
-def check_dispatch(config: DispatchConfig, receivers: Iterable[str]) -> None:
-    """Raise FieldProblem for a route that names no known receiver or has a matcher that cannot be read."""
-    known = sorted(receivers)
-    if not config.route.receiver:
-        raise FieldProblem("route.receiver", "the top route needs a receiver (alerts no other route takes go there)")
-    if config.retry.max_backoff < config.retry.initial_backoff:
-        raise FieldProblem("retry.max_backoff", "must not be shorter than initial_backoff")
-    _check_route(config.route, "route", known)
-
-
-def _check_route(route: RouteConfig, where: str, known: list[str]) -> None:
-    if route.receiver is not None and route.receiver not in known:
-        raise FieldProblem(f"{where}.receiver", f"no receiver named {route.receiver!r}; configured: {', '.join(known)}")
-    try:
-        parse_matchers(route.matchers)
-    except MatcherError as exc:
-        raise FieldProblem(f"{where}.matchers", str(exc)) from None
-    for index, child in enumerate(route.routes):
-        _check_route(child, f"{where}.routes[{index}]", known)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ import msgspec
 from msgspec import Meta
 
 from itops.alerting.incidents.oncall import OnCallConfig, check_oncall
-from itops.alerting.incidents.sla import SlaConfig, check_sla
+from itops.alerting.incidents.sla_config import SlaConfig, check_sla
 from itops.alerting.muting.matchers import MatcherError, parse_matchers
 from itops.common.yaml_config import Duration, FieldProblem
 

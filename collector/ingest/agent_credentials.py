@@ -1,18 +1,51 @@
-"""Agent authentication: a bearer token identifies exactly one agent."""
+"""Agent credentials: the ``agents`` section of the collector config, and the bearer token that identifies exactly
+one agent. Loading a config file imports this module, so it stays light."""
 
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
+from typing import Annotated
 
-from itops.collector.config import AgentCredential
+import msgspec
+from msgspec import Meta
 
-__all__ = ["TokenAuthenticator", "new_token", "token_sha256"]
+from itops.common.yaml_config import FieldProblem
+
+__all__ = ["AgentCredential", "TokenAuthenticator", "check_agent_credentials", "new_token", "token_sha256"]
 
 TOKEN_BYTES = 32
 # Marks a leaked token for secret scanners, and keeps it from starting with "-", which a command line
 # (`itops --token …`) would read as an option.
 TOKEN_PREFIX = "itops_"
+_SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+
+
+class AgentCredential(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    id: Annotated[str, Meta(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._-]+$", description="The agent's id (its `agent_id`, by default its hostname).")]
+    token_sha256: Annotated[str, Meta(description="SHA-256 (hex) of the agent's bearer token; `itops-collector new-token ID` makes both.")]
+    hostname: Annotated[Annotated[str, Meta(min_length=1, max_length=253)] | None, Meta(description="The host this agent speaks for (its `host` label and Hello hostname). Default: the hostname of its first Hello; set it to move the agent to another host.")] = None
+    devices: Annotated[list[str], Meta(description="Devices and clocks this agent polls, taken from any agent that reported them before (see proto/README.md, \"Identity\"). Others are owned by the first agent that reports them.")] = []
+
+
+def check_agent_credentials(agents: list[AgentCredential]) -> None:
+    """Ids are unique, and no host or device is given to two agents; raises FieldProblem (its field under
+    ``agents``), which the config loader turns into a ConfigError naming file, line and field."""
+    seen: set[str] = set()
+    given_to: dict[tuple[str, str], str] = {}
+    for index, agent in enumerate(agents):
+        if agent.id in seen:
+            raise FieldProblem(f"agents[{index}].id", f"agent {agent.id!r} is listed twice")
+        seen.add(agent.id)
+        if not _SHA256_RE.match(agent.token_sha256):
+            raise FieldProblem(f"agents[{index}].token_sha256", "expected 64 lower-case hex digits (SHA-256)")
+        claims = [(f"agents[{index}].hostname", "hostname", agent.hostname)] if agent.hostname else []
+        claims += [(f"agents[{index}].devices[{i}]", "devices", device) for i, device in enumerate(agent.devices)]
+        for field, kind, name in claims:
+            owner = given_to.setdefault((kind, name), agent.id)
+            if owner != agent.id:
+                raise FieldProblem(field, f"{name!r} is already given to agent {owner!r}")
 
 
 def new_token() -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 
-from itops.collector.ingest.validation import ValidationLimits
+from itops.collector.ingest.validation_limits import ValidationLimits
 from itops.v1 import ingest_pb2
 
 __all__ = ["receive_limit_bytes", "worst_case_batch"]

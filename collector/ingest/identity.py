@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from itops.collector.config import AgentCredential
+from itops.collector.ingest.agent_credentials import AgentCredential
 from itops.collector.records.agent_register import StateStore
 from itops.collector.ingest.validation import ValidBatch, shown
 

@@ -12,30 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Annotated
 
-import msgspec
-from msgspec import Meta
+from itops.alerting.notifiers.email.config import EmailConfig
+from itops.alerting.notifiers.email.email import EmailNotifier
+from itops.collector.reports.config import ReportEmailConfig
 
-from itops.alerting.notifiers.email.email import EmailConfig, EmailNotifier
-
-__all__ = ["ReportAttachment", "ReportEmailConfig", "build_report_mail", "send_report_mail"]
-
-
-class ReportEmailConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    smtp_host: Annotated[str, Meta(min_length=1, description="SMTP server host name.")]
-    smtp_port: Annotated[Annotated[int, Meta(ge=1, le=65535)] | None,
-                         Meta(description="SMTP port. Defaults to 587 with `starttls`, else 25.")] = None
-    starttls: Annotated[bool, Meta(description="Upgrade the connection with STARTTLS before logging in (false: plain, for a relay on the local network).")] = True
-    ca_file: Annotated[str | None, Meta(description="PEM file of the CAs to trust for STARTTLS instead of the system's.")] = None
-    username: Annotated[str | None, Meta(description="Log in with this user name; none: send without logging in.")] = None
-    password_file: Annotated[str | None, Meta(description="File holding the password for `username` (read at each sending, so it can be rotated).")] = None
-    from_address: Annotated[str, Meta(min_length=3, description="Sender, e.g. `itops <reports@example.com>`; written `from`.")] = msgspec.field(name="from")
-    to: Annotated[list[str], Meta(min_length=1, description="Recipients' addresses.")]
-
-    def __post_init__(self):
-        if (self.username is None) != (self.password_file is None):
-            raise ValueError("username and password_file go together")
+__all__ = ["ReportAttachment", "build_report_mail", "send_report_mail"]
 
 
 @dataclass(frozen=True, slots=True)

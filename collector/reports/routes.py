@@ -15,9 +15,8 @@ the evening run (``reports.daily_at``) it says it is an interim report. A past d
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -28,22 +27,18 @@ from itops.collector.reports.figures.inputs import ReportMonth, report_month
 from itops.collector.reports.texts import LANGUAGES
 from itops.common.clock import Clock
 from itops.collector.api.access import json_error, requires
-from itops.collector.api.roles import Permission
-from itops.collector.reports.sources.daily import render_daily
 from itops.collector.api.app import ApiError, query_choice
 from itops.collector.api.openapi import Field, document
-from itops.collector.reports.schedule import (
-    DAILY_FORMATS, MEDIA_TYPES, ReportsConfig, daily_report_path, monthly_report_path, render_monthly,
-)
+from itops.collector.api.roles import Permission
+from itops.collector.reports.config import MONTHLY_FORMATS, ReportsConfig
+from itops.collector.reports.files import daily_report_path, monthly_report_path, stored_reports
+from itops.collector.reports.render.to_file import DAILY_FORMATS, MEDIA_TYPES, render_daily, render_monthly
 
 if TYPE_CHECKING:
-    from itops.collector.reports.figures.daily import DailyInspection
-    from itops.collector.reports.figures.monthly import MonthlyReport
+    from itops.collector.reports.figures.daily_inspection import DailyInspection
+    from itops.collector.reports.figures.monthly_report import MonthlyReport
 
 __all__ = ["add_report_routes"]
-
-MONTHLY_FORMATS = ("pdf", "html", "csv")
-_STORED_NAME_RE = re.compile(r"^(?P<period>\d{4}-\d{2}(?:-\d{2})?)\.(?P<language>zh-CN|en)\.(?P<format>pdf|html|csv|txt)$")
 
 
 def _requested_month(request: web.Request, time_zone: str, now: datetime) -> ReportMonth:
@@ -76,22 +71,6 @@ def _file_response(content: bytes, fmt: str, filename: str, source: str) -> web.
     return web.Response(body=content, headers={
         "Content-Type": MEDIA_TYPES[fmt], "Content-Disposition": f'attachment; filename="{filename}"',
         "X-Itops-Report-Source": source})  # "stored" (the scheduled run's file) or "generated" (made now)
-
-
-def stored_reports(reports_dir: Path) -> list[dict]:
-    found = []
-    for kind in ("monthly", "daily"):
-        for path in sorted((reports_dir / kind).glob("*"), reverse=True):
-            match = _STORED_NAME_RE.match(path.name)
-            if match is None:
-                continue
-            stat = path.stat()
-            query = f"{'month' if kind == 'monthly' else 'date'}={match['period']}&lang={match['language']}&format={match['format']}"
-            found.append({"kind": kind, "period": match["period"], "language": match["language"],
-                          "format": match["format"], "size_bytes": stat.st_size,
-                          "written_at": datetime.fromtimestamp(stat.st_mtime, UTC).isoformat(),
-                          "url": f"/api/v1/reports/{kind}?{query}"})
-    return found
 
 
 def add_report_routes(app: web.Application, generate_monthly: Callable[[ReportMonth], Awaitable[MonthlyReport]],

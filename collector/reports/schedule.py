@@ -1,10 +1,9 @@
 """Producing reports on a schedule: the monthly SLA report on the 1st, the daily inspection report each evening.
 
-Monthly reports are written to ``<data_dir>/reports/monthly/<YYYY-MM>.<language>.<format>`` and kept; the
-daily generator writes ``<data_dir>/reports/daily/<YYYY-MM-DD>.<language>.<html|txt>`` itself and the
-scheduler deletes those older than ``keep_daily``. A run the collector missed (it was down at the time) is
-made up at start-up: the files of the latest month due, and of the latest evening due, are looked for and
-made when absent.
+The scheduler writes the monthly report in every configured language and format and mails it; the daily
+generator writes its own files, and the scheduler deletes those older than ``keep_daily`` (where the files are:
+``files``). A run the collector missed (it was down at the time) is made up at start-up: the files of the
+latest month due, and of the latest evening due, are looked for and made when absent.
 
 The run times are APScheduler cron triggers, but the jobs are timed by the clock the scheduler is given
 (APScheduler's own scheduler reads the real clock): with a fake clock the runs happen at its times.
@@ -14,91 +13,41 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
-import msgspec
 from apscheduler.triggers.cron import CronTrigger
-from msgspec import Meta
 
-from itops.alerting.dispatch.messages import Language
-from itops.collector.reports.figures.availability import DEFAULT_AVAILABILITY_ALERTS
-from itops.collector.reports.figures.inputs import ReportMonth, report_month
-from itops.collector.reports.render.to_csv import render_csv
-from itops.collector.reports.render.to_html import render_html
-from itops.collector.reports.render.to_pdf import render_pdf
-from itops.collector.reports.texts import label
 from itops.alerting.incidents.sla_calendar import time_of_day
+from itops.collector.reports.config import ReportsConfig
+from itops.collector.reports.figures.inputs import ReportMonth, report_month
+from itops.collector.reports.files import (
+    daily_report_path, monthly_report_path, prune_daily_reports, write_atomically,
+)
+from itops.collector.reports.mail import ReportAttachment, send_report_mail
+from itops.collector.reports.render.to_file import DAILY_FORMATS, MEDIA_TYPES, render_monthly
+from itops.collector.reports.texts import label
 from itops.common.clock import Clock, utc_now
-from itops.collector.reports.mail import ReportAttachment, ReportEmailConfig, send_report_mail
+from itops.common.units import Language
 
 if TYPE_CHECKING:
-    from itops.collector.reports.figures.monthly import MonthlyReport
+    from itops.collector.reports.figures.monthly_report import MonthlyReport
 
-__all__ = ["DAILY_FORMATS", "MEDIA_TYPES", "MonthlyFormat", "ReportScheduler", "ReportsConfig", "daily_report_path",
-           "evening_run_time", "monthly_report_path", "render_monthly", "write_atomically"]
+__all__ = ["ReportScheduler", "evening_run_time"]
 
 log = logging.getLogger("itops.collector.reports")
 
-MonthlyFormat = Literal["pdf", "html", "csv"]
-MEDIA_TYPES = {"pdf": "application/pdf", "html": "text/html; charset=utf-8", "csv": "text/csv; charset=utf-8",
-               "txt": "text/plain; charset=utf-8"}
-DAILY_FORMATS = ("html", "txt")
 MISFIRE_GRACE_S = 6 * 3600  # a run delayed by a busy loop or a suspended VM still happens within this
 CLOCK_CHECK_S = 60.0  # a long wait is cut into these, so a step of the wall clock or a resumed VM is noticed
-
-
-class ReportsConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    enabled: Annotated[bool, Meta(description="Produce the monthly and daily reports on schedule (the reports API works either way).")] = True
-    time_zone: Annotated[str, Meta(description="IANA zone of the report months, the run times and the times shown in reports.")] = "Asia/Shanghai"
-    languages: Annotated[list[Language], Meta(min_length=1, description="Languages each report is produced in: `zh-CN`, `en`.")] = msgspec.field(default_factory=lambda: ["zh-CN"])
-    formats: Annotated[list[MonthlyFormat], Meta(min_length=1, description="Formats of the monthly report: `pdf`, `html`, `csv`.")] = msgspec.field(default_factory=lambda: ["pdf", "html", "csv"])
-    monthly_at: Annotated[str | int, Meta(description="Local time on the 1st the previous month's report is made, quoted 'HH:MM'.")] = "01:00"
-    daily_at: Annotated[str | int, Meta(description="Local time the day's inspection report (巡检日报) is made, quoted 'HH:MM'.")] = "18:00"
-    keep_daily: Annotated[int, Meta(ge=1, description="Days daily reports are kept; monthly reports are kept for good.")] = 90
-    availability_alerts: Annotated[list[str], Meta(description="Alerts (by alertname) whose firing time counts as downtime of their host, device or service in the availability figures.")] = msgspec.field(default_factory=lambda: list(DEFAULT_AVAILABILITY_ALERTS))
-    email: Annotated[ReportEmailConfig | None, Meta(description="Mail each monthly report (PDF and CSV attached), one message per language. None: files only.")] = None
-
-    def __post_init__(self):
-        try:
-            ZoneInfo(self.time_zone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"time_zone: unknown time zone {self.time_zone!r}; write an IANA name such as Asia/Shanghai") from None
-        for field in ("monthly_at", "daily_at"):
-            time_of_day(getattr(self, field), field)  # raises FieldProblem, a ValueError naming the field
-
-
-def monthly_report_path(reports_dir: Path, month_label: str, language: str, fmt: str) -> Path:
-    return reports_dir / "monthly" / f"{month_label}.{language}.{fmt}"
-
-
-def daily_report_path(reports_dir: Path, day: date, language: str, fmt: str) -> Path:
-    return reports_dir / "daily" / f"{day.isoformat()}.{language}.{fmt}"
 
 
 def evening_run_time(day: date, config: ReportsConfig) -> datetime:
     """When the scheduled daily report of ``day`` is made: ``daily_at`` that local day, in UTC."""
     local = datetime.combine(day, time_of_day(config.daily_at, "daily_at"), ZoneInfo(config.time_zone))
     return local.astimezone(UTC)
-
-
-def render_monthly(report: MonthlyReport, language: Language, fmt: MonthlyFormat) -> bytes:
-    if fmt == "pdf":
-        return render_pdf(report, language)
-    rendered = render_html(report, language) if fmt == "html" else render_csv(report, language)
-    return rendered.encode("utf-8")
-
-
-def write_atomically(path: Path, content: bytes) -> None:
-    """A reader (the console, a mail job) never sees half a report."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    partial.write_bytes(content)
-    os.replace(partial, path)
 
 
 class CronJob:
@@ -251,19 +200,7 @@ class ReportScheduler:
         if self._daily is None:
             return
         await self._daily(day)
-        removed = await asyncio.to_thread(self.prune_daily, day - timedelta(days=self.config.keep_daily))
+        removed = await asyncio.to_thread(prune_daily_reports, self.reports_dir,
+                                          day - timedelta(days=self.config.keep_daily))
         if removed:
             log.info("removed %d daily reports from before %s", removed, day - timedelta(days=self.config.keep_daily))
-
-    def prune_daily(self, before: date) -> int:
-        """Delete daily report files of days before ``before``; files not named by day are left alone."""
-        removed = 0
-        for path in (self.reports_dir / "daily").glob("*"):
-            try:
-                day = date.fromisoformat(path.name.split(".", 1)[0])
-            except ValueError:
-                continue
-            if day < before:
-                path.unlink(missing_ok=True)
-                removed += 1
-        return removed

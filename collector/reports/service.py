@@ -1,4 +1,5 @@
-"""The collector's reports: where their data comes from, when they are made, and the routes serving them.
+"""The collector's reports wired together: where their data comes from, when they are made, where they are
+written and the routes serving them.
 
 Reports need incident records, so they exist only with an ``alerting.incidents`` section.
 """
@@ -13,18 +14,20 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from itops.alerting.assembly import Alerting
-from itops.collector.reports.figures.daily import DailyInspection
-from itops.collector.reports.figures.inputs import ReportMonth
-from itops.collector.reports.figures.monthly import MonthlyReport, build_monthly_report
-from itops.common.clock import Clock, epoch_seconds
-from itops.collector.records.coverage import CoverageLedger
-from itops.collector.reports.sources.daily import gather_daily_inspection, write_daily_report
-from itops.collector.records.entities import EntityDirectory
-from itops.collector.reports.schedule import ReportScheduler, ReportsConfig, evening_run_time
-from itops.collector.reports.sources.monthly import gather_monthly_inputs
-from itops.collector.reports.routes import add_report_routes
 from itops.collector.records.agent_register import StateStore
+from itops.collector.records.coverage import CoverageLedger
+from itops.collector.records.entities import EntityDirectory
+from itops.collector.reports.config import ReportsConfig
+from itops.collector.reports.figures.daily_inspection import DailyInspection
+from itops.collector.reports.figures.inputs import ReportMonth
+from itops.collector.reports.figures.monthly_report import MonthlyReport, build_monthly_report
+from itops.collector.reports.files import write_daily_report
+from itops.collector.reports.routes import add_report_routes
+from itops.collector.reports.schedule import ReportScheduler, evening_run_time
+from itops.collector.reports.sources.daily_inputs import gather_daily_inspection
+from itops.collector.reports.sources.monthly_inputs import gather_monthly_inputs
 from itops.collector.storage.base import StorageBackend
+from itops.common.clock import Clock, epoch_seconds
 
 __all__ = ["Reporting"]
 

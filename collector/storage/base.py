@@ -11,12 +11,14 @@ from __future__ import annotations
 import abc
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import msgspec
-import numpy as np
 
 from itops.common.clock import Clock, utc_now
+
+if TYPE_CHECKING:  # arrays only in annotations: the backends' config models, loaded with any config file, need no numpy
+    import numpy as np
 
 __all__ = [
     "Aggregation",

@@ -35,11 +35,14 @@ ADMIN_TOKEN = "entities-admin-token"
 HOUR_MS = 3_600_000
 PRINTER = {"host": "pc-1", "device": "prn-1", "asset_number": "PRN-007"}
 SWITCH = {"host": "pc-1", "device": "sw-1"}
+CYAN_TONER = {**PRINTER, "supply": "2", "description": "Cyan Toner"}
+BLACK_TONER = {**PRINTER, "supply": "1", "description": "Black Toner"}
 
 
 def host_and_device_samples(now_ms: int) -> list[tuple[str, dict, int, float]]:
-    """One agent's view: its host, a printer whose cyan toner fell 5 points a day for three days, a switch
-    with one of two enabled ports down, a disk filling 2 points a day."""
+    """One agent's view: its host, a printer whose cyan toner fell 5 points a day for three days (the agent's own
+    forecast, from its longer history: empty in 2.5 days) and whose black toner was replaced at the last poll, a
+    switch with one of two enabled ports down, a disk filling 2 points a day."""
     samples = [
         ("itops_host_cpu_usage_ratio", {"host": "pc-1", "cpu": "total"}, now_ms, 0.3),
         ("itops_host_memory_usage_ratio", {"host": "pc-1"}, now_ms, 0.6),
@@ -52,10 +55,13 @@ def host_and_device_samples(now_ms: int) -> list[tuple[str, dict, int, float]]:
     for port, up in (("ge1", 1.0), ("ge2", 0.0)):
         samples += [("itops_network_interface_oper_status", {**SWITCH, "interface": port, "status": "up"}, now_ms, up),
                     ("itops_network_interface_admin_status", {**SWITCH, "interface": port, "status": "up"}, now_ms, 1.0)]
+    samples.append(("itops_printer_supply_forecast_empty_seconds", CYAN_TONER, now_ms, 2.5 * 86400))
     for hours_ago in range(72, -1, -6):
         at_ms = now_ms - hours_ago * HOUR_MS
-        samples.append(("itops_printer_supply_remaining_ratio",
-                        {**PRINTER, "supply": "2", "description": "Cyan Toner"}, at_ms, 0.3 - 0.05 * (72 - hours_ago) / 24))
+        samples.append(("itops_printer_supply_remaining_ratio", CYAN_TONER, at_ms, 0.3 - 0.05 * (72 - hours_ago) / 24))
+        samples.append(("itops_printer_supply_remaining_ratio", BLACK_TONER, at_ms, 0.98 if hours_ago == 0 else 0.05))
+        if hours_ago:  # no forecast for the new cartridge yet
+            samples.append(("itops_printer_supply_forecast_empty_seconds", BLACK_TONER, at_ms, 86400.0))
         samples.append(("itops_host_filesystem_usage_ratio", {"host": "pc-1", "mountpoint": "/var", "disk": "sda2"},
                         at_ms, 0.9 + 0.02 * (72 - hours_ago) / 24))
     return samples

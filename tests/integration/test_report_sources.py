@@ -11,13 +11,14 @@ import grpc
 import pytest
 
 from itops.alerting.rules.alert_history import AlertHistory
-from itops.alerting.incidents.sla import SlaConfig, SlaPolicy
+from itops.alerting.incidents.sla import SlaPolicy
+from itops.alerting.incidents.sla_config import SlaConfig
 from itops.alerting.incidents.store import IncidentStore
 from itops.alerting.muting.maintenance_store import MaintenanceStore
 from itops.collector.reports.figures.inputs import ReportMonth
 from itops.collector.config import load_collector_config
 from itops.collector.records.coverage import BUCKET_S, CoverageLedger
-from itops.collector.reports.sources.monthly import gather_monthly_inputs
+from itops.collector.reports.sources.monthly_inputs import gather_monthly_inputs
 from itops.collector.records.agent_register import StateStore
 from itops.collector.storage import STORAGE_BACKENDS
 from itops.v1 import ingest_pb2, ingest_pb2_grpc

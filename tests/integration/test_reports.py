@@ -22,13 +22,16 @@ import pytest
 from aiohttp import web
 from aiosmtpd.controller import Controller
 
-from itops.alerting.incidents.sla import SlaConfig, SlaPolicy
+from itops.alerting.incidents.sla import SlaPolicy
+from itops.alerting.incidents.sla_config import SlaConfig
 from itops.collector.reports.figures.inputs import AvailabilityRow, MonthlyInputs, ReportMonth, report_month
-from itops.collector.reports.figures.monthly import MonthlyReport, build_monthly_report
+from itops.collector.reports.figures.monthly_report import MonthlyReport, build_monthly_report
 from itops.collector.api.access import access_middlewares
 from itops.collector.cli.reports import add_report_parser, run_report
-from itops.collector.reports.mail import ReportEmailConfig
-from itops.collector.reports.schedule import DAILY_FORMATS, ReportScheduler, ReportsConfig, daily_report_path
+from itops.collector.reports.config import ReportEmailConfig, ReportsConfig
+from itops.collector.reports.files import daily_report_path
+from itops.collector.reports.render.to_file import DAILY_FORMATS
+from itops.collector.reports.schedule import ReportScheduler
 from itops.collector.reports.routes import add_report_routes
 from itops.collector.api.roles import Role
 from itops.collector.api.user_store import UserStore

@@ -11,7 +11,7 @@ import pytest
 from itops.alerting.dispatch import messages
 from itops.alerting.incidents import escalation, model, policy
 from itops.collector.reports import texts
-from itops.collector.reports.figures import daily
+from itops.collector.reports.render import daily_to_html_and_text
 from itops.common.metric_catalogue import catalogue
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,7 +41,8 @@ def shared_texts() -> dict[str, tuple[str, str]]:
     for term_zh, term_en, definition_zh, definition_en in texts._DEFINITIONS:
         pairs[f"reports definition {term_en}"] = (term_zh, term_en)
         pairs[f"reports definition text {term_en}"] = (definition_zh, definition_en)
-    for name, table in (("words", daily._WORDS), ("kinds", daily._KINDS), ("statuses", daily._STATUSES)):
+    for name, table in (("words", daily_to_html_and_text._WORDS), ("kinds", daily_to_html_and_text._KINDS),
+                        ("statuses", daily_to_html_and_text._STATUSES)):
         pairs |= {f"daily {name} {key}": pair for key, pair in table.items()}
     pairs |= {f"messages {key}": (zh, messages._WORDS["en"][key]) for key, zh in messages._WORDS["zh-CN"].items()}
     pairs |= {f"categories {c.value}": pair for c, pair in model._CATEGORY_NAMES.items()}

@@ -1,9 +1,9 @@
 """Availability of each host, device and service over a report month, and the entities that alerted most.
 
-An entity is down while any of its availability alerts fires (``DEFAULT_AVAILABILITY_ALERTS``, configurable as
-``reports.availability_alerts``); overlapping alerts count once. Downtime inside a maintenance window covering
-the entity is planned, the rest unplanned. Availability leaves planned maintenance out of the period:
-1 − unplanned ÷ (period − maintenance).
+An entity is down while any of its availability alerts fires (``reports.availability_alerts``, by default
+``DEFAULT_AVAILABILITY_ALERTS`` in ``itops.collector.reports.config``); overlapping alerts count once. Downtime
+inside a maintenance window covering the entity is planned, the rest unplanned. Availability leaves planned
+maintenance out of the period: 1 − unplanned ÷ (period − maintenance).
 """
 
 from __future__ import annotations
@@ -16,13 +16,7 @@ from itops.alerting.rules.alert_history import Episode, ReportEntity
 from itops.alerting.muting.maintenance import MaintenancePeriod
 from itops.collector.reports.figures.inputs import AvailabilityRow, NoisyEntity, ReportMonth
 
-__all__ = ["DEFAULT_AVAILABILITY_ALERTS", "availability_rows", "noisy_entities"]
-
-# The shipped rules (alerting/rules/*.yaml) that mean "this host, device or service is not available".
-DEFAULT_AVAILABILITY_ALERTS = (
-    "HostOffline", "DeviceOffline", "SnmpDeviceUnreachable", "PingHostUnreachable", "TcpServiceDown",
-    "HttpServiceDown", "SystemdUnitFailed", "ProcessNotRunning", "AttendanceClockOffline",
-)
+__all__ = ["availability_rows", "noisy_entities"]
 
 Interval = tuple[datetime, datetime]
 

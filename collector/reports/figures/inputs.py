@@ -1,6 +1,6 @@
 """What the monthly SLA report is computed from: one month's incidents and what the collector observed.
 
-The collector gathers these (``itops.collector.reports.sources.monthly``); ``itops.collector.reports.figures.monthly`` turns
+The collector gathers these (``itops.collector.reports.sources.monthly_inputs``); ``figures.monthly_report`` turns
 them into figures. Keeping the two apart lets tests and benchmarks hand-build a month.
 """
 

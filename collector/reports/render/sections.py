@@ -14,7 +14,7 @@ from typing import Literal
 
 from itops.alerting.dispatch.messages import Language
 from itops.alerting.rules.model import Severity
-from itops.collector.reports.figures.monthly import (
+from itops.collector.reports.figures.monthly_report import (
     AvailabilitySummary,
     Breach,
     ClockName,

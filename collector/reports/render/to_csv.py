@@ -14,7 +14,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from itops.alerting.dispatch.messages import Language
-from itops.collector.reports.figures.monthly import MonthlyReport
+from itops.collector.reports.figures.monthly_report import MonthlyReport
 from itops.collector.reports.render.sections import Column, Section, Unit, report_sections
 from itops.collector.reports.texts import label
 

@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 
 from itops.alerting.dispatch.messages import COLOUR_HEX, Language
 from itops.alerting.rules.model import Severity
-from itops.collector.reports.figures.monthly import Headline, MonthlyReport
+from itops.collector.reports.figures.monthly_report import Headline, MonthlyReport
 from itops.collector.reports.render.sections import Section, Unit, format_value, report_sections
 from itops.collector.reports.texts import (
     MISSING,

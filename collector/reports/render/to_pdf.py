@@ -35,7 +35,7 @@ from itops.collector.reports.render.charts import (
     availability_histogram,
     bar_chart,
 )
-from itops.collector.reports.figures.monthly import Headline, MonthlyReport
+from itops.collector.reports.figures.monthly_report import Headline, MonthlyReport
 from itops.collector.reports.render.sections import Section, format_value, report_sections
 from itops.collector.reports.texts import MISSING, format_local_time, format_signed, label
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from itops.alerting.assembly import build_alerting
 from itops.alerting.config import AlertingConfig
-from itops.alerting.incidents import TimelineKind
+from itops.alerting.incidents.model import TimelineKind
 from itops.alerting.rules.model import ObservedBatch, SampleObservation
 from itops.common.yaml_config import load_text
 

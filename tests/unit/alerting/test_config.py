@@ -42,7 +42,7 @@ def test_the_readme_example_configuration_is_valid():
 
     import yaml
 
-    from itops.alerting.dispatch.dispatcher import check_dispatch
+    from itops.alerting.dispatch.config import check_dispatch
 
     readme = (pathlib.Path(__file__).resolve().parents[3] / "alerting" / "README.md").read_text()
     block = re.search(r"## Configuration.*?```yaml\n(.*?)```", readme, re.S).group(1)

@@ -5,7 +5,8 @@ import asyncio
 from datetime import timedelta
 
 import pytest
-from itops.alerting.dispatch.dispatcher import DispatchConfig, Dispatcher
+from itops.alerting.dispatch.config import DispatchConfig
+from itops.alerting.dispatch.dispatcher import Dispatcher
 from itops.alerting.rules.model import Alert, AlertState, Severity
 from itops.alerting.dispatch.notification_log import NotificationAttempt, NotificationLog, Outcome
 from itops.alerting.notifiers.base import NotifyError

@@ -5,11 +5,13 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from itops.alerting.incidents import AffectedAsset, Category, IncidentState, IncidentStore, TimelineKind
+from itops.alerting.incidents.model import AffectedAsset, Category, IncidentState, TimelineKind
+from itops.alerting.incidents.store import IncidentStore
 from itops.alerting.incidents.config import EscalationLevel
 from itops.alerting.incidents.escalation import Escalator
 from itops.alerting.incidents.oncall import OnCall, OnCallConfig
-from itops.alerting.incidents.sla import SlaConfig, SlaPolicy
+from itops.alerting.incidents.sla import SlaPolicy
+from itops.alerting.incidents.sla_config import SlaConfig
 from itops.alerting.rules.model import Severity
 from itops.alerting.dispatch.notification_log import NotificationLog, Outcome
 from itops.alerting.notifiers.webhook.webhook import WebhookConfig, WebhookNotifier

@@ -8,23 +8,10 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from itops.alerting.incidents import (
-    AffectedAsset,
-    Category,
-    Incident,
-    IncidentState,
-    IncidentStore,
-    Source,
-    TimelineEntry,
-    TimelineKind,
-)
-from itops.alerting.incidents.sla import (
-    SeverityTarget,
-    SlaConfig,
-    SlaPolicy,
-    check_sla,
-    sla_status_json,
-)
+from itops.alerting.incidents.model import AffectedAsset, Category, Incident, IncidentState, Source, TimelineEntry, TimelineKind
+from itops.alerting.incidents.store import IncidentStore
+from itops.alerting.incidents.sla import SlaPolicy, sla_status_json
+from itops.alerting.incidents.sla_config import SeverityTarget, SlaConfig, check_sla
 from itops.alerting.muting.maintenance import MaintenancePeriod
 from itops.alerting.rules.model import Severity
 from itops.alerting.muting.matchers import parse_matchers

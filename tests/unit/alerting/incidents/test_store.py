@@ -8,19 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
-from itops.alerting.incidents import (
-    AffectedAsset,
-    Category,
-    IllegalTransition,
-    IncidentClosed,
-    IncidentError,
-    IncidentState,
-    IncidentStore,
-    NoSuchIncident,
-    Source,
-    TimelineKind,
-    migrations,
-)
+from itops.alerting.incidents import migrations
+from itops.alerting.incidents.model import AffectedAsset, Category, IncidentState, Source, TimelineKind
+from itops.alerting.incidents.store import IllegalTransition, IncidentClosed, IncidentError, IncidentStore, NoSuchIncident
 from itops.alerting.incidents.model import Base
 from itops.alerting.incidents.store import MAX_CLOCK_SKEW, IncidentTimeError
 from itops.alerting.rules.model import Severity

@@ -4,7 +4,8 @@ incidents as plain rows, give the same records as the one-incident reads (``get`
 from __future__ import annotations
 
 import pytest
-from itops.alerting.incidents import AffectedAsset, IncidentState, IncidentStore
+from itops.alerting.incidents.model import AffectedAsset, IncidentState
+from itops.alerting.incidents.store import IncidentStore
 from itops.alerting.rules.model import Severity
 
 from tests.unit.alerting.incidents.test_store import minutes, new_incident

@@ -1,5 +1,4 @@
-from itops.collector.ingest.agent_credentials import TokenAuthenticator, new_token, token_sha256
-from itops.collector.config import AgentCredential
+from itops.collector.ingest.agent_credentials import AgentCredential, TokenAuthenticator, new_token, token_sha256
 
 
 def test_a_token_identifies_exactly_its_agent():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from itops.collector.config import AgentCredential
+from itops.collector.ingest.agent_credentials import AgentCredential
 from itops.collector.ingest.identity import IdentityRefused, IdentityRegister
 from itops.series_key import parse_series_key
 from itops.collector.records.agent_register import StateStore

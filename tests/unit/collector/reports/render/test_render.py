@@ -7,13 +7,13 @@ import io
 from html.parser import HTMLParser
 
 import pytest
-from itops.alerting.incidents import IncidentStore
-from itops.collector.reports.figures.monthly import build_monthly_report
+from itops.alerting.incidents.store import IncidentStore
+from itops.collector.reports.figures.monthly_report import build_monthly_report
 from itops.collector.reports.render.to_csv import BOM, render_csv
 from itops.collector.reports.render.to_html import render_html
 from itops.collector.reports.texts import definitions, label
 
-from tests.unit.collector.reports.figures.test_monthly import build_incidents, month_inputs
+from tests.unit.collector.reports.figures.test_monthly_report import build_incidents, month_inputs
 
 
 @pytest.fixture(scope="module")

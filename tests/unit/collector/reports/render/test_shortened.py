@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 from itops.alerting.rules.model import Severity
 from itops.collector.reports.figures.inputs import AvailabilityRow
-from itops.collector.reports.figures.monthly import AvailabilityLine, Breach, MonthlyReport
+from itops.collector.reports.figures.monthly_report import AvailabilityLine, Breach, MonthlyReport
 from itops.collector.reports.render.to_csv import BOM, render_csv
 from itops.collector.reports.render.to_html import render_html
 from itops.collector.reports.render.to_pdf import _Builder, pdf_fonts, render_pdf

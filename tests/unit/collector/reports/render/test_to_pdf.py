@@ -15,13 +15,15 @@ import pytest
 from PIL import Image  # reportlab's own dependency, so always installed with it
 from reportlab.graphics import renderPDF
 
-from itops.alerting.incidents import AffectedAsset, Category, IncidentState, IncidentStore
-from itops.alerting.incidents.sla import SlaConfig, SlaPolicy
+from itops.alerting.incidents.model import AffectedAsset, Category, IncidentState
+from itops.alerting.incidents.store import IncidentStore
+from itops.alerting.incidents.sla import SlaPolicy
+from itops.alerting.incidents.sla_config import SlaConfig
 from itops.alerting.rules.model import Severity
 from itops.collector.reports.render.charts import BarSeries, availability_histogram, bar_chart
 from itops.collector.reports.figures.inputs import (AvailabilityRow, ConsumableReplacement, MonthlyInputs, NoisyEntity,
                                            report_month)
-from itops.collector.reports.figures.monthly import MonthlyReport, build_monthly_report
+from itops.collector.reports.figures.monthly_report import MonthlyReport, build_monthly_report
 from itops.collector.reports.render.to_csv import BOM, render_csv
 from itops.collector.reports.render.to_html import render_html
 from itops.collector.reports.render.to_pdf import CID_FONT, PdfFonts, _Builder, pdf_fonts, render_pdf

@@ -42,8 +42,10 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from itops.alerting.incidents import AffectedAsset, Category, IncidentState, IncidentStore
-from itops.alerting.incidents.sla import SlaConfig, SlaPolicy
+from itops.alerting.incidents.model import AffectedAsset, Category, IncidentState
+from itops.alerting.incidents.store import IncidentStore
+from itops.alerting.incidents.sla import SlaPolicy
+from itops.alerting.incidents.sla_config import SlaConfig
 from itops.alerting.muting.maintenance import MaintenancePeriod
 from itops.alerting.rules.model import Severity
 from itops.alerting.muting.matchers import parse_matchers
@@ -54,7 +56,7 @@ from itops.collector.reports.figures.inputs import (
     NoisyEntity,
     report_month,
 )
-from itops.collector.reports.figures.monthly import Compliance, DurationStats, MonthlyReport, build_monthly_report
+from itops.collector.reports.figures.monthly_report import Compliance, DurationStats, MonthlyReport, build_monthly_report
 
 ZONE = ZoneInfo("Asia/Shanghai")
 S = IncidentState
