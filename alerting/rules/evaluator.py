@@ -43,7 +43,8 @@ class _Series:
     labels: dict[str, str]
     window: SampleWindow
     rules: list[MetricRule]
-    liveness: Liveness | None
+    liveness: Liveness | None  # what holds its alerts while offline
+    reporting: tuple[Liveness, ...]  # what its samples say is still reporting
     fingerprints: dict[str, str] = field(default_factory=dict)  # rule name → alert fingerprint
 
 
@@ -82,6 +83,7 @@ class Evaluator:
                 continue
             series.rules = [rule for rule in self._metric_rules[series.name] if rule.matches(series.labels)]
             series.liveness = self._liveness(series.labels, series.name)
+            series.reporting = self._watched(series.labels, series.name)
             series.window.retention_s = self._retention_s[series.name]
             series.fingerprints.clear()
 
@@ -100,11 +102,12 @@ class Evaluator:
         changed: dict[str, Alert] = {}
         seen: set[Liveness] = set()
         for sample in batch.samples:
-            self._note_entities(sample.labels, seen, sample.name)
             if sample.name in self._metric_rules:
-                self._observe_sample(sample, now, changed)
+                seen.update(self._observe_sample(sample, now, changed).reporting)
+            else:
+                seen.update(self._watched(sample.labels, sample.name))
         for check in batch.checks:
-            self._note_entities(_check_identity(check), seen)
+            seen.update(self._watched(_check_identity(check)))
             for rule in self._check_rules.get(check.check, ()):
                 self._observe_check(rule, check, now, changed)
         seen.update((entity.label, entity.name, batch.agent_id) for entity in batch.entities
@@ -136,10 +139,11 @@ class Evaluator:
 
     # --- arrival ---------------------------------------------------------------------------------
 
-    def _note_entities(self, labels: dict[str, str], seen: set[Liveness], metric: str = "") -> None:
+    def _watched(self, labels: dict[str, str], metric: str = "") -> tuple[Liveness, ...]:
+        """The entities these labels name that an offline rule watches."""
         agent = labels.get("agent", "")
-        seen.update((entity.label, entity.name, agent) for entity in entities_of(labels, metric)
-                    if entity.label in self._watched_labels)
+        return tuple((entity.label, entity.name, agent) for entity in entities_of(labels, metric)
+                     if entity.label in self._watched_labels)
 
     def _liveness(self, labels: dict[str, str], metric: str = "") -> Liveness | None:
         """What says data about these labels still arrives: the entity they are about if an offline rule watches
@@ -152,7 +156,7 @@ class Evaluator:
     def _is_held(self, labels: dict[str, str]) -> bool:
         return bool(self._offline) and self._liveness(labels) in self._offline
 
-    def _observe_sample(self, sample: SampleObservation, now: datetime, changed: dict[str, Alert]) -> None:
+    def _observe_sample(self, sample: SampleObservation, now: datetime, changed: dict[str, Alert]) -> _Series:
         series = self._series_of(sample)
         for t_ms, value in zip(sample.timestamps_ms, sample.values, strict=True):
             series.window.add(t_ms / 1000.0, value)
@@ -167,6 +171,7 @@ class Evaluator:
             firing = tracked is not None and tracked.alert.state is AlertState.FIRING
             holds = value is not None and rule.holds(value, firing)
             self._evaluate(rule, fp, holds, value, now, changed, series.labels)
+        return series
 
     def _series_of(self, sample: SampleObservation) -> _Series:
         key = (sample.name, *sorted(sample.labels.items()))
@@ -174,7 +179,7 @@ class Evaluator:
         if series is None:
             rules = [rule for rule in self._metric_rules[sample.name] if rule.matches(sample.labels)]
             series = _Series(sample.name, dict(sample.labels), SampleWindow(self._retention_s[sample.name]), rules,
-                             self._liveness(sample.labels, sample.name))
+                             self._liveness(sample.labels, sample.name), self._watched(sample.labels, sample.name))
             self._series[key] = series
         return series
 
