@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import enum
 import string
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from itops.agent.inputs.base import Accumulator
 from itops.v1 import ingest_pb2
 
-__all__ = ["CHECK_MESSAGES", "ENGLISH_FORMATS", "CheckMessage", "CheckStatus", "MessagePart", "report_check"]
+__all__ = ["CHECK_MESSAGES", "ENGLISH_FORMATS", "CheckMessage", "CheckStatus", "MessagePart", "report_check", "worst_status"]
 
 CHECK_MESSAGES: dict[str, CheckMessage] = {}  # key → its declaration, for every message the agent can say
 MESSAGE_SEPARATOR = "; "
@@ -56,6 +56,15 @@ class CheckStatus(enum.IntEnum):
     WARNING = ingest_pb2.CHECK_STATUS_WARNING
     CRITICAL = ingest_pb2.CHECK_STATUS_CRITICAL
     UNKNOWN = ingest_pb2.CHECK_STATUS_UNKNOWN
+
+
+# UNKNOWN (could not tell) is worse than OK and better than any finding that something is wrong.
+_BADNESS = (CheckStatus.OK, CheckStatus.UNKNOWN, CheckStatus.WARNING, CheckStatus.CRITICAL)
+
+
+def worst_status(statuses: Iterable[CheckStatus]) -> CheckStatus:
+    """The worst of ``statuses``; OK when there are none."""
+    return max(statuses, key=_BADNESS.index, default=CheckStatus.OK)
 
 
 @dataclass(frozen=True, slots=True)

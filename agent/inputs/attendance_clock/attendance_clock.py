@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 
-from itops.agent.checks import ENGLISH_FORMATS, CheckMessage, CheckStatus, MessagePart
+from itops.agent.checks import ENGLISH_FORMATS, CheckMessage, CheckStatus, MessagePart, worst_status
 from itops.agent.inputs.attendance_clock.config import (
     AttendanceClockConfig,
     ClockConfig,
@@ -121,7 +121,7 @@ class AttendanceClockInput(TargetCheck[AttendanceClockConfig, ClockConfig, Clock
         if reading.state is ClockState.COMM_KEY_REFUSED:
             return CheckStatus.WARNING, [COMM_KEY_REFUSED(comm_key=clock_config.comm_key)]
         findings = [self._drift_finding(reading), *self._storage_findings(reading.sizes)]
-        worst = max((status for status, _ in findings), default=CheckStatus.OK, key=_severity)
+        worst = worst_status(status for status, _ in findings)
         return worst, [ONLINE(), *(part for _, part in findings)]
 
     def _drift_finding(self, reading: ClockReading) -> tuple[CheckStatus, MessagePart]:
@@ -230,5 +230,3 @@ def _usage(sizes: FreeSizes) -> dict[str, tuple[int, int]]:
     return {store: pair for store, pair in usage.items() if pair[1] > 0}
 
 
-def _severity(status: CheckStatus) -> int:
-    return (CheckStatus.OK, CheckStatus.WARNING, CheckStatus.CRITICAL).index(status)

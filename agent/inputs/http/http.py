@@ -13,7 +13,7 @@ import ssl
 import urllib.parse
 from dataclasses import dataclass
 
-from itops.agent.checks import CheckMessage, CheckStatus, MessagePart
+from itops.agent.checks import CheckMessage, CheckStatus, MessagePart, worst_status
 from itops.agent.inputs.base import Accumulator
 from itops.agent.inputs.http.config import HttpConfig
 from itops.agent.inputs.target_check import TargetCheck, Verdict
@@ -34,8 +34,6 @@ BODY_MATCHES = CheckMessage("http.body_matches", "body matches /{pattern}/")
 BODY_MISMATCH = CheckMessage("http.body_mismatch", "body does not match /{pattern}/")
 EXPIRY_UNREADABLE = CheckMessage("http.certificate_unreadable", "cannot read the server certificate's expiry: {error}")
 # The status of an answer with several findings is that of the worst one.
-_SEVERITY = (CheckStatus.OK, CheckStatus.UNKNOWN, CheckStatus.WARNING, CheckStatus.CRITICAL)
-
 
 @dataclass
 class Answer:
@@ -100,7 +98,7 @@ class HttpInput(TargetCheck[HttpConfig, str, Answer]):
         acc.add_sample("itops_http_response_status_code", answer.status_code, labels)
         findings = [self._judge_status(answer.status_code), *self._judge_body(acc, labels, answer.body),
                     *self._judge_certificate(acc, labels, answer.certificate_der)]
-        status = max((status for status, _ in findings), key=_SEVERITY.index)
+        status = worst_status(status for status, _ in findings)
         return status, [message for _, message in findings]
 
     def _judge_status(self, status_code: int) -> tuple[CheckStatus, MessagePart]:

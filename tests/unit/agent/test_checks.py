@@ -1,7 +1,7 @@
 import pytest
 
 from itops.agent.batcher import GatherResult
-from itops.agent.checks import CheckMessage, CheckStatus, report_check
+from itops.agent.checks import CheckMessage, CheckStatus, report_check, worst_status
 
 DECLARED: dict[str, CheckMessage] = {}  # not the agent's register, which the collector's catalogue is held against
 REFUSED = CheckMessage("test_checks.refused", "connection refused on {port}", DECLARED)
@@ -34,3 +34,13 @@ def test_a_key_is_declared_once_and_a_plain_string_is_refused():
         CheckMessage("test_checks.refused", "again", DECLARED)
     with pytest.raises(TypeError, match="a message is said in CheckMessage parts"):
         report_check(GatherResult({}), "tcp_connect", "db:5432", CheckStatus.OK, "free text")
+
+
+@pytest.mark.parametrize("statuses, worst", [
+    ((), CheckStatus.OK),
+    ((CheckStatus.OK, CheckStatus.UNKNOWN), CheckStatus.UNKNOWN),
+    ((CheckStatus.UNKNOWN, CheckStatus.WARNING), CheckStatus.WARNING),
+    ((CheckStatus.CRITICAL, CheckStatus.UNKNOWN, CheckStatus.WARNING), CheckStatus.CRITICAL),
+])
+def test_worst_status_ranks_unknown_above_ok_and_below_any_problem(statuses, worst):
+    assert worst_status(statuses) is worst

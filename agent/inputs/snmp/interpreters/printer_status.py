@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from itops.agent.checks import ENGLISH_FORMATS, CheckStatus, MessagePart, report_check
+from itops.agent.checks import ENGLISH_FORMATS, CheckStatus, MessagePart, report_check, worst_status
 from itops.agent.inputs.base import Accumulator
 from itops.agent.inputs.snmp.check_messages import (
     PRINTER_CONDITIONS, PRINTER_DEVICE_STATE, PRINTER_DEVICE_STATE_UNREPORTED,
@@ -85,7 +85,7 @@ def status_verdict(device_state: str | None, conditions: list[Condition] | None)
         return CheckStatus.UNKNOWN, PRINTER_UNREPORTED()
     statuses = [_condition_status(condition, device_state) for condition in conditions or ()]
     statuses.append(_DEVICE_STATE_STATUS.get(device_state, CheckStatus.OK))
-    return max(statuses, key=_severity), _status_message(device_state, conditions)
+    return worst_status(statuses), _status_message(device_state, conditions)
 
 
 def _status_message(device_state: str | None, conditions: list[Condition] | None) -> MessagePart:
@@ -105,8 +105,6 @@ def _condition_status(condition: Condition, device_state: str | None) -> CheckSt
     return condition.status
 
 
-def _severity(status: CheckStatus) -> int:
-    return (CheckStatus.OK, CheckStatus.UNKNOWN, CheckStatus.WARNING, CheckStatus.CRITICAL).index(status)
 
 
 def _printer_index(walk: Walk) -> Oid | None:
