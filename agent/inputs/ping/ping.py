@@ -69,9 +69,6 @@ class PingInput(TargetCheck[PingConfig, str, list[float]]):
         return CheckStatus.CRITICAL, SEND_FAILED(error=failure.strerror or failure)
 
     def judge(self, acc: Accumulator, host: str, round_trips: list[float], duration_s: float) -> Verdict:
-        return self._judge(acc, host, round_trips)
-
-    def _judge(self, acc: Accumulator, host: str, round_trips: list[float]) -> Verdict:
         """Loss and average round trip; how long the echo requests took as a whole says nothing more."""
         count = self.config.count
         loss_ratio = 1 - len(round_trips) / count

@@ -86,13 +86,13 @@ def test_icmp_sockets_not_allowed_is_unknown_and_says_what_to_set():
 
 def test_some_loss_above_the_tolerated_ratio_is_warning():
     acc = GatherResult({})
-    status, message = PingInput(PingConfig(hosts=["printer"], count=4, max_loss_ratio=0.25))._judge(acc, "printer", [0.002, 0.004])
+    status, message = PingInput(PingConfig(hosts=["printer"], count=4, max_loss_ratio=0.25)).judge(acc, "printer", [0.002, 0.004], 0.01)
     assert (STATUS_NAMES[status], "; ".join(part.text for part in message)) == ("WARNING", "2 of 4 replies, average round trip 3.000 ms; loss 50% above the tolerated 25%")
     assert [(name, value) for name, _, value, _ in acc.samples] == [("itops_ping_loss_ratio", 0.5), ("itops_ping_rtt_seconds", 0.003)]
 
 
 def test_loss_within_the_tolerated_ratio_is_ok():
-    status, _ = PingInput(PingConfig(hosts=["printer"], count=4, max_loss_ratio=0.25))._judge(GatherResult({}), "printer", [0.002] * 3)
+    status, _ = PingInput(PingConfig(hosts=["printer"], count=4, max_loss_ratio=0.25)).judge(GatherResult({}), "printer", [0.002] * 3, 0.01)
     assert STATUS_NAMES[status] == "OK"
 
 
