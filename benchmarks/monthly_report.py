@@ -41,7 +41,7 @@ from pathlib import Path
 
 import numpy as np
 import sqlalchemy as sa
-from itops.alerting.rules.alert_history import AlertHistory, ReportEntity, report_entity
+from itops.alerting.rules.alert_history import AlertHistory
 from itops.alerting.incidents.model import Category
 from itops.alerting.incidents.store import IncidentStore
 from itops.alerting.incidents.model import AssetRow, IncidentRow, TimelineRow
@@ -57,6 +57,7 @@ from itops.collector.reports.figures.monthly_report import build_monthly_report
 from itops.collector.records.coverage import BUCKETS_PER_DAY, CoverageLedger
 from itops.collector.reports.render.to_file import render_monthly
 from itops.collector.reports.sources.monthly_inputs import gather_monthly_inputs
+from itops.entities import Entity, entity_of
 from itops.series_key import parse_series_key
 from itops.collector.records.agent_register import StateStore
 from itops.collector.storage.base import SampleWrite
@@ -80,13 +81,13 @@ POLLER = "poller-1"  # the agent that polls every SNMP device
 
 @dataclass(frozen=True)
 class Fleet:
-    hosts: list[ReportEntity]  # with asset numbers, as the agents register them
-    devices: list[ReportEntity]  # printers first
-    services: list[ReportEntity]
+    hosts: list[Entity]  # with asset numbers, as the agents register them
+    devices: list[Entity]  # printers first
+    services: list[Entity]
     printers: list[str]
 
     @property
-    def entities(self) -> list[ReportEntity]:
+    def entities(self) -> list[Entity]:
         return [*self.hosts, *self.devices, *self.services]
 
 
@@ -95,9 +96,9 @@ def fleet(devices: int) -> Fleet:
     device_names = printers + [f"sw-{i:04d}" for i in range(devices - len(printers))]
     hosts = [f"pc-{i:04d}" for i in range(max(1, devices // 10))]
     return Fleet(
-        hosts=[ReportEntity("host", h, {"host": h}, f"ZC-H{i:05d}") for i, h in enumerate(hosts)],
-        devices=[report_entity({"device": d, "asset_number": f"ZC-D{i:05d}"}) for i, d in enumerate(device_names)],
-        services=[report_entity({"check": c, "target": t, "host": h}) for h in hosts for c, t in SERVICES_PER_HOST],
+        hosts=[entity_of({"host": h, "asset_number": f"ZC-H{i:05d}"}) for i, h in enumerate(hosts)],
+        devices=[entity_of({"device": d, "asset_number": f"ZC-D{i:05d}"}) for i, d in enumerate(device_names)],
+        services=[entity_of({"check": c, "target": t, "host": h}) for h in hosts for c, t in SERVICES_PER_HOST],
         printers=printers)
 
 
@@ -130,7 +131,7 @@ def lifecycle(opened: datetime, rng: random.Random, month_end: datetime) -> list
     return moves
 
 
-def seed_incidents(url: str, months: list[tuple[ReportMonth, int]], assets: list[ReportEntity],
+def seed_incidents(url: str, months: list[tuple[ReportMonth, int]], assets: list[Entity],
                    rng: random.Random) -> None:
     IncidentStore.open(url).dispose()  # creates the schema through the store's migrations
     incidents, asset_rows, timeline, number = [], [], [], 0
@@ -168,19 +169,19 @@ def seed_incidents(url: str, months: list[tuple[ReportMonth, int]], assets: list
 # --- alert history, coverage, maintenance, hosts -------------------------------------------------------
 
 
-def _availability_alert(entity: ReportEntity) -> str:
+def _availability_alert(entity: Entity) -> str:
     return {"host": "HostOffline", "device": "SnmpDeviceUnreachable"}.get(
-        entity.kind, "TcpServiceDown" if entity.labels.get("check") == "tcp_connect" else "SystemdUnitFailed")
+        entity.kind, "TcpServiceDown" if entity.identity.get("check") == "tcp_connect" else "SystemdUnitFailed")
 
 
-def _alert(name: str, entity: ReportEntity, started: datetime, ended: datetime | None) -> Alert:
-    labels = {"alertname": name, "severity": "P2", **entity.labels}
+def _alert(name: str, entity: Entity, started: datetime, ended: datetime | None) -> Alert:
+    labels = {"alertname": name, "severity": "P2", **entity.identity}
     return Alert(rule=name, labels=labels, annotations={}, severity=Severity.P2,
                  state=AlertState.FIRING if ended is None else AlertState.RESOLVED,
                  firing_since=started, resolved_at=ended)
 
 
-def seed_alert_history(path: Path, entities: list[ReportEntity], months: list[ReportMonth], rng: random.Random) -> int:
+def seed_alert_history(path: Path, entities: list[Entity], months: list[ReportMonth], rng: random.Random) -> int:
     """A few availability episodes per entity and month (one in 40 already down when the month starts, one
     in 100 still down at its end), plus a noisier non-availability alert on a tenth of the entities."""
     alerts: list[Alert] = []
@@ -206,7 +207,7 @@ def seed_alert_history(path: Path, entities: list[ReportEntity], months: list[Re
     return len(alerts)
 
 
-def seed_coverage(path: Path, entities: list[ReportEntity], months: list[ReportMonth], rng: random.Random) -> int:
+def seed_coverage(path: Path, entities: list[Entity], months: list[ReportMonth], rng: random.Random) -> int:
     """Every entity's day bitmaps over both months: full days, with an hour's gap on one day in twenty."""
     CoverageLedger(path).close()  # creates the schema
     full = (1 << BUCKETS_PER_DAY) - 1
@@ -218,10 +219,10 @@ def seed_coverage(path: Path, entities: list[ReportEntity], months: list[ReportM
             if rng.random() < 0.05:
                 gap_start = rng.randrange(BUCKETS_PER_DAY - 12)
                 mask &= ~(((1 << 12) - 1) << gap_start)
-            rows.append((entity.kind, entity.name, day, mask.to_bytes(BUCKETS_PER_DAY // 8, "little")))
+            rows.append((entity.kind.value, entity.name, day, mask.to_bytes(BUCKETS_PER_DAY // 8, "little")))
     with sqlite3.connect(path) as db:
         db.executemany("INSERT INTO coverage_entities (kind, name, labels, asset_number) VALUES (?, ?, ?, ?)",
-                       [(e.kind, e.name, json.dumps(dict(e.labels), ensure_ascii=False), e.asset_number) for e in entities])
+                       [(e.kind.value, e.name, json.dumps(dict(e.identity), ensure_ascii=False), e.asset_number) for e in entities])
         db.executemany("INSERT INTO coverage (kind, name, day, bits) VALUES (?, ?, ?, ?)", rows)
     db.close()
     return len(rows)
@@ -239,7 +240,7 @@ def seed_maintenance(path: Path, month: ReportMonth) -> None:
     store.close()
 
 
-def seed_state(data_dir: Path, hosts: list[ReportEntity], at_ms: int) -> None:
+def seed_state(data_dir: Path, hosts: list[Entity], at_ms: int) -> None:
     state = StateStore(str(data_dir))
     for host in hosts:
         hello = ingest_pb2.AgentHello(agent_id=host.name, hostname=host.name, agent_version="bench",

@@ -20,6 +20,7 @@ from itops.alerting.incidents.sla_calendar import BusinessCalendar, aware_utc
 from itops.alerting.incidents.sla_config import SlaConfig, check_sla
 from itops.alerting.muting.maintenance import MaintenancePeriod
 from itops.alerting.rules.model import Severity
+from itops.entities import ASSET_LABELS
 
 __all__ = ["ClockStatus", "SlaPolicy", "SlaStatus", "sla_status_json"]
 
@@ -207,8 +208,7 @@ class SlaPolicy:
         covering = [
             (max(period.start, history.opened), min(period.end, history.at)) for period in maintenance
             if period.start < until and period.end > history.opened
-            and all(period.covers({"host": asset.name}) or period.covers({"device": asset.name})
-                    for asset in incident.assets)
+            and all(any(period.covers({label: asset.name}) for label in ASSET_LABELS) for asset in incident.assets)
         ]
         return sorted(covering)
 

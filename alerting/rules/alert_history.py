@@ -3,8 +3,8 @@
 The pipeline hands over each batch of changed alerts; only a change to or from firing is written, in one
 transaction per batch. An episode is identified by (fingerprint, firing_since), so an alert re-sent after a
 restart updates its episode instead of adding one. Each episode names the entity it is about — a host, a
-device, or a service (a check and its target) — derived from its labels by ``report_entity``, which the
-collector's data-coverage ledger uses too, so that downtime and coverage talk about the same things.
+device, a clock, a backup or a service — derived from its labels by ``itops.entities.entity_of``, which the
+collector's data-coverage ledger asks too, so that downtime and coverage talk about the same things.
 """
 
 from __future__ import annotations
@@ -12,16 +12,15 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from itops.alerting.rules.model import Alert, AlertState, Severity
+from itops.entities import Entity, entity_of
 
-__all__ = [
-    "AlertHistory", "Episode", "ReportEntity", "device_entity", "host_entity", "report_entity", "service_entity",
-]
+__all__ = ["AlertHistory", "Episode"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS alert_episodes (
@@ -46,55 +45,12 @@ ON CONFLICT (fingerprint, started_at_ms) DO UPDATE SET ended_at_ms = COALESCE(ex
 
 
 @dataclass(frozen=True, slots=True)
-class ReportEntity:
-    """A host, device or service as reports list it."""
-
-    kind: str  # host | device | service
-    name: str
-    labels: Mapping[str, str] = field(default_factory=dict, hash=False, compare=False)  # what maintenance windows match
-    asset_number: str | None = field(default=None, compare=False)
-
-    @property
-    def key(self) -> tuple[str, str]:
-        return self.kind, self.name
-
-
-def host_entity(labels: Mapping[str, str]) -> ReportEntity | None:
-    host = labels.get("host")
-    return None if not host else ReportEntity("host", host, {"host": host})
-
-
-def device_entity(labels: Mapping[str, str]) -> ReportEntity | None:
-    """SNMP devices carry ``device``; attendance clocks ``clock`` — both are devices."""
-    name = labels.get("device") or labels.get("clock")
-    if not name:
-        return None
-    identity = {"device": name, **({"clock": labels["clock"]} if "clock" in labels else {})}
-    return ReportEntity("device", name, identity, labels.get("asset_number"))
-
-
-def service_entity(labels: Mapping[str, str]) -> ReportEntity | None:
-    """A check and its target, seen from one host: ``nginx.service`` on two hosts are two services."""
-    check, target = labels.get("check"), labels.get("target")
-    if not check or not target:
-        return None
-    host = labels.get("host")
-    identity = {"check": check, "target": target, **({"host": host} if host else {})}
-    return ReportEntity("service", f"{check} {target}" + (f"@{host}" if host else ""), identity)
-
-
-def report_entity(labels: Mapping[str, str]) -> ReportEntity | None:
-    """The most specific thing an alert (or check result) with these labels is about."""
-    return device_entity(labels) or service_entity(labels) or host_entity(labels)
-
-
-@dataclass(frozen=True, slots=True)
 class Episode:
     fingerprint: str
     alertname: str
     severity: Severity
     labels: dict[str, str]
-    entity: ReportEntity | None
+    entity: Entity | None
     started_at: datetime
     ended_at: datetime | None  # None while still firing
 
@@ -151,14 +107,14 @@ def _moment(ms: int | None) -> datetime | None:
 
 
 def _row(alert: Alert) -> tuple:
-    entity = report_entity(alert.labels)
+    entity = entity_of(alert.labels)
     ended = _ms(alert.resolved_at) if alert.state is AlertState.RESOLVED and alert.resolved_at else None
     return (alert.fingerprint, _ms(alert.firing_since), ended, alert.labels.get("alertname", alert.rule),
             alert.severity.value, json.dumps(alert.labels, ensure_ascii=False, sort_keys=True),
-            entity.kind if entity else None, entity.name if entity else None)
+            entity.kind.value if entity else None, entity.name if entity else None)
 
 
 def _episode(fingerprint: str, started_ms: int, ended_ms: int | None, alertname: str, severity: str, labels: str) -> Episode:
     parsed = json.loads(labels)
-    return Episode(fingerprint, alertname, Severity(severity), parsed, report_entity(parsed), _moment(started_ms),
+    return Episode(fingerprint, alertname, Severity(severity), parsed, entity_of(parsed), _moment(started_ms),
                    _moment(ended_ms))

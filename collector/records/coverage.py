@@ -3,12 +3,14 @@
 Ingest hands over every stored batch; the ledger notes, in memory, the buckets its samples and check results
 were *taken* in (a replayed backlog fills the hours it was recorded in, not the minute it arrived). ``flush``
 (housekeeping, and at stop) OR-merges them into SQLite as one 288-bit bitmap per entity and UTC day, so
-re-recording a batch changes nothing. Entities are named as alerts name them (``report_entity``): a series with
-``host`` covers that host, one with ``device``/``clock`` that device, a check result its device or service.
+re-recording a batch changes nothing. Entities are named as alerts name them (``itops.entities``): a series covers
+the entity it is about and the host that reports it, a check result what it checks (a device, clock, backup or
+service). An entity is keyed by its labels alone, so an SNMP device is one ``device`` whatever its series' profile.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import re
@@ -20,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from itops.alerting.rules.alert_history import ReportEntity, device_entity, host_entity, report_entity
+from itops.entities import Entity, entities_of, entity_of
 from itops.series_key import parse_series_key
 from itops.collector.ingest.validation import ValidBatch
 
@@ -33,8 +35,8 @@ _BUCKET_MS = BUCKET_S * 1000
 _BITMAP_BYTES = BUCKETS_PER_DAY // 8
 KEY_CACHE_LIMIT = 200_000
 KEY_LIST_CACHE_LIMIT = 4096
-# The labels that name an entity, read straight off a canonical key (sorted labels, `"` always escaped in values).
-_ENTITY_LABEL_RE = re.compile(r'[{,](asset_number|clock|device|host)="((?:[^"\\]|\\.)*)"')
+# The labels entity_of reads, straight off a canonical key (sorted labels, `"` always escaped in values).
+_ENTITY_LABEL_RE = re.compile(r'[{,](asset_number|check|clock|device|host|target)="((?:[^"\\]|\\.)*)"')
 
 EntityKey = tuple[str, str]
 _SCHEMA = """
@@ -65,7 +67,8 @@ class CoverageLedger:
         self._lock = threading.Lock()  # guards the in-memory buckets: recorded on the loop, flushed from a thread
         self._pending: dict[int, set[EntityKey]] = {}  # bucket → who has data in it
         self._flushing: dict[int, set[EntityKey]] = {}
-        self._new_entities: dict[EntityKey, ReportEntity] = {}
+        self._new_entities: dict[EntityKey, Entity] = {}
+        self._rekey_older_entities()
         self._known: set[EntityKey] = {key for key in self._db.execute("SELECT kind, name FROM coverage_entities")}
         # Series keys repeat batch after batch: each is parsed once into the index of its entity group.
         self._group_of_key: dict[str, int] = {}
@@ -122,12 +125,11 @@ class CoverageLedger:
         group = self._group_of_labels.get(named)
         if group is None:  # a new combination: unescape through the key parser, build its entities once
             labels = parse_series_key("k{" + ",".join(f'{name}="{value}"' for name, value in named) + "}")[1] if named else {}
-            entities = [entity for entity in (host_entity(labels), device_entity(labels)) if entity is not None]
-            group = self._group_of_labels[named] = self._group_id(entities)
+            group = self._group_of_labels[named] = self._group_id(entities_of(labels))
         self._group_of_key[series_key] = group
         return group
 
-    def _group_id(self, entities: list[ReportEntity]) -> int:
+    def _group_id(self, entities: tuple[Entity, ...]) -> int:
         members = tuple(entity.key for entity in entities)
         group = self._group_index.get(members)
         if group is None:
@@ -141,13 +143,13 @@ class CoverageLedger:
         touched = []
         for check in batch.checks:
             labels = {label.name: label.value for label in check.labels}
-            entity = report_entity({**labels, "check": check.check, "target": check.target})
+            entity = entity_of({**labels, "check": check.check, "target": check.target})
             if entity is not None:
                 self._note_entity(entity)
                 touched.append((check.timestamp_ms // _BUCKET_MS, (entity.key,)))
         return touched
 
-    def _note_entity(self, entity: ReportEntity) -> None:
+    def _note_entity(self, entity: Entity) -> None:
         if entity.key not in self._known:
             self._known.add(entity.key)
             with self._lock:
@@ -162,18 +164,46 @@ class CoverageLedger:
             entities, self._new_entities = self._new_entities, {}
         masks = _day_masks(self._flushing)
         with self._db_lock, self._db:
-            self._db.executemany(
-                "INSERT INTO coverage_entities (kind, name, labels, asset_number) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (kind, name) DO UPDATE SET labels = excluded.labels,"
-                " asset_number = COALESCE(excluded.asset_number, asset_number)",
-                [(e.kind, e.name, json.dumps(dict(e.labels), ensure_ascii=False), e.asset_number) for e in entities.values()])
-            stored = self._stored_masks(masks)
-            self._db.executemany(
-                "INSERT OR REPLACE INTO coverage (kind, name, day, bits) VALUES (?, ?, ?, ?)",
-                [(kind, name, day, (mask | stored.get((kind, name, day), 0)).to_bytes(_BITMAP_BYTES, "little"))
-                 for (kind, name, day), mask in masks.items()])
+            self._save_entities(entities.values())
+            self._merge_masks(masks)
         with self._lock:
             self._flushing = {}
+
+    def _save_entities(self, entities: Iterable[Entity]) -> None:
+        self._db.executemany(
+            "INSERT INTO coverage_entities (kind, name, labels, asset_number) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (kind, name) DO UPDATE SET labels = excluded.labels,"
+            " asset_number = COALESCE(excluded.asset_number, asset_number)",
+            [(e.kind.value, e.name, json.dumps(dict(e.identity), ensure_ascii=False), e.asset_number) for e in entities])
+
+    def _merge_masks(self, masks: dict[tuple[str, str, int], int]) -> None:
+        """OR the day masks into what is stored."""
+        stored = self._stored_masks(masks)
+        self._db.executemany(
+            "INSERT OR REPLACE INTO coverage (kind, name, day, bits) VALUES (?, ?, ?, ?)",
+            [(kind, name, day, (mask | stored.get((kind, name, day), 0)).to_bytes(_BITMAP_BYTES, "little"))
+             for (kind, name, day), mask in masks.items()])
+
+    def _rekey_older_entities(self) -> None:
+        """Entities recorded under an older naming take the key ``entity_of`` gives their labels now, their days
+        merged into it: a clock was a device, a clock's or a backup's check a service."""
+        moved: dict[EntityKey, Entity] = {}
+        for kind, name, labels, asset_number in self._db.execute("SELECT kind, name, labels, asset_number FROM coverage_entities"):
+            entity = entity_of(json.loads(labels))
+            if entity is not None and entity.key != (kind, name):
+                moved[(kind, name)] = dataclasses.replace(entity, asset_number=asset_number)
+        if not moved:
+            return
+        masks: dict[tuple[str, str, int], int] = {}
+        with self._db_lock, self._db:
+            for (kind, name), entity in moved.items():
+                for day, bits in self._db.execute("SELECT day, bits FROM coverage WHERE kind = ? AND name = ?", (kind, name)):
+                    where = (*entity.key, day)
+                    masks[where] = masks.get(where, 0) | int.from_bytes(bits, "little")
+            self._db.executemany("DELETE FROM coverage WHERE kind = ? AND name = ?", list(moved))
+            self._db.executemany("DELETE FROM coverage_entities WHERE kind = ? AND name = ?", list(moved))
+            self._save_entities(moved.values())
+            self._merge_masks(masks)
 
     def _stored_masks(self, masks: dict[tuple[str, str, int], int]) -> dict[tuple[str, str, int], int]:
         days = sorted({day for _, _, day in masks})
@@ -206,13 +236,13 @@ class CoverageLedger:
                 covered[(kind, name)] = covered.get((kind, name), 0.0) + seconds
         return covered
 
-    def entities(self) -> list[ReportEntity]:
-        """Every entity that ever sent data, with the labels maintenance windows are matched against."""
+    def entities(self) -> list[Entity]:
+        """Every entity that ever sent data, with its asset number when one was seen."""
         with self._db_lock:
-            rows = self._db.execute("SELECT kind, name, labels, asset_number FROM coverage_entities ORDER BY kind, name").fetchall()
+            rows = self._db.execute("SELECT labels, asset_number FROM coverage_entities ORDER BY kind, name").fetchall()
         with self._lock:
             unsaved = list(self._new_entities.values())
-        return [ReportEntity(kind, name, json.loads(labels), asset) for kind, name, labels, asset in rows] + unsaved
+        return [dataclasses.replace(entity_of(json.loads(labels)), asset_number=asset) for labels, asset in rows] + unsaved
 
     def prune(self, before: datetime) -> int:
         """Forget whole UTC days before ``before``; returns the rows dropped."""

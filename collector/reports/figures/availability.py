@@ -12,9 +12,10 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
-from itops.alerting.rules.alert_history import Episode, ReportEntity
+from itops.alerting.rules.alert_history import Episode
 from itops.alerting.muting.maintenance import MaintenancePeriod
 from itops.collector.reports.figures.inputs import AvailabilityRow, NoisyEntity, ReportMonth
+from itops.entities import Entity, EntityKind
 
 __all__ = ["availability_rows", "noisy_entities"]
 
@@ -22,7 +23,7 @@ Interval = tuple[datetime, datetime]
 
 
 def availability_rows(month: ReportMonth, episodes: Iterable[Episode], maintenance: Sequence[MaintenancePeriod],
-                      coverage: Mapping[tuple[str, str], float], entities: Iterable[ReportEntity],
+                      coverage: Mapping[tuple[str, str], float], entities: Iterable[Entity],
                       now: datetime | None = None) -> list[AvailabilityRow]:
     """One row per entity given and per entity with an episode, by kind then name. ``episodes`` are the
     availability alerts' only; one still firing counts as down until the month's end (or ``now``, if earlier),
@@ -38,11 +39,11 @@ def availability_rows(month: ReportMonth, episodes: Iterable[Episode], maintenan
             for key, entity in sorted(known.items())]
 
 
-def _row(entity: ReportEntity, period: Interval, outages: list[Interval], maintenance: Sequence[MaintenancePeriod],
+def _row(entity: Entity, period: Interval, outages: list[Interval], maintenance: Sequence[MaintenancePeriod],
          covered_s: float) -> AvailabilityRow:
     period_s = _seconds(period)
     down = _union(outages, period)
-    planned_windows = _union([(p.start, p.end) for p in maintenance if p.covers(entity.labels)], period)
+    planned_windows = _union([(p.start, p.end) for p in maintenance if p.covers(entity.identity)], period)
     planned_s = _overlap_seconds(down, planned_windows)
     return AvailabilityRow(
         kind=entity.kind, name=entity.name, asset_number=entity.asset_number, period_s=period_s,
@@ -56,7 +57,7 @@ def noisy_entities(episodes: Iterable[Episode], month: ReportMonth, top: int = 1
     counts = Counter(episode.entity.key for episode in episodes
                      if episode.entity is not None and month.start <= episode.started_at < month.end)
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:top]
-    return [NoisyEntity(kind, name, alerts) for (kind, name), alerts in ranked]
+    return [NoisyEntity(EntityKind(kind), name, alerts) for (kind, name), alerts in ranked]
 
 
 def _seconds(interval: Interval) -> float:

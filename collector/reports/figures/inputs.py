@@ -9,18 +9,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from itops.alerting.incidents.model import Incident, TimelineEntry
 from itops.alerting.muting.maintenance import MaintenancePeriod
+from itops.entities import EntityKind
 
 if TYPE_CHECKING:
     from itops.alerting.incidents.sla import SlaPolicy
 
 __all__ = ["AvailabilityRow", "ConsumableReplacement", "MonthlyInputs", "NoisyEntity", "ReportMonth", "report_month"]
-
-EntityKind = Literal["host", "device", "service"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,12 +19,12 @@ from itops.alerting.rules.model import Severity
 from itops.collector.reports.figures.inputs import (
     AvailabilityRow,
     ConsumableReplacement,
-    EntityKind,
     MonthlyInputs,
     NoisyEntity,
     ReportMonth,
 )
 from itops.collector.reports.texts import MISSING
+from itops.entities import DEVICE_KINDS, EntityKind
 
 if TYPE_CHECKING:
     from itops.alerting.incidents.sla import ClockStatus, SlaPolicy, SlaStatus
@@ -46,7 +46,11 @@ __all__ = [
 ]
 
 NOISY_TOP = 10
-ENTITY_KINDS: tuple[EntityKind, ...] = ("host", "device", "service")
+AvailabilityGroup = Literal["host", "device", "service"]
+# The availability summaries and the kinds of entity each is over: clocks are devices, backups services.
+AVAILABILITY_GROUPS: tuple[tuple[AvailabilityGroup, frozenset[EntityKind]], ...] = (
+    ("host", frozenset({EntityKind.HOST})), ("device", DEVICE_KINDS | {EntityKind.ATTENDANCE_CLOCK}),
+    ("service", frozenset({EntityKind.SERVICE, EntityKind.BACKUP})))
 ClockName = Literal["response", "resolution"]
 _FINISHED = frozenset({IncidentState.RESOLVED, IncidentState.CLOSED})
 
@@ -169,7 +173,7 @@ class AvailabilityLine:
 
 @dataclass(frozen=True, slots=True)
 class AvailabilitySummary:
-    kind: EntityKind | None  # None: hosts, devices and services together (no lines)
+    kind: AvailabilityGroup | None  # None: hosts, devices and services together (no lines)
     lines: tuple[AvailabilityLine, ...]  # worst first; fully-maintained entities (no availability) last
     mean_availability: float | None
     previous_mean_availability: float | None
@@ -325,13 +329,13 @@ def _severity_rank(severity: Severity) -> int:
 def availability_summaries(rows: Sequence[AvailabilityRow],
                            previous_rows: Sequence[AvailabilityRow]) -> tuple[AvailabilitySummary, ...]:
     previous = {(row.kind, row.name): row.availability for row in previous_rows}
-    summaries = [_summary(kind, [r for r in rows if r.kind == kind], [r for r in previous_rows if r.kind == kind],
-                          previous) for kind in ENTITY_KINDS]
+    summaries = [_summary(group, [r for r in rows if r.kind in kinds], [r for r in previous_rows if r.kind in kinds],
+                          previous) for group, kinds in AVAILABILITY_GROUPS]
     overall = replace(_summary(None, rows, previous_rows, previous), lines=())
     return (*summaries, overall)
 
 
-def _summary(kind: EntityKind | None, rows: Sequence[AvailabilityRow], previous_rows: Sequence[AvailabilityRow],
+def _summary(kind: AvailabilityGroup | None, rows: Sequence[AvailabilityRow], previous_rows: Sequence[AvailabilityRow],
              previous: Mapping[tuple[str, str], float | None]) -> AvailabilitySummary:
     worst_first = sorted(rows, key=lambda r: (r.availability is None, r.availability or 0.0, r.name))
     return AvailabilitySummary(

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from itops.alerting.rules.alert_history import AlertHistory, Episode, ReportEntity
+from itops.alerting.rules.alert_history import AlertHistory, Episode
 from itops.alerting.incidents.sla import SlaPolicy
 from itops.alerting.incidents.store import IncidentStore
 from itops.alerting.muting.maintenance import MaintenancePeriod
@@ -23,6 +23,7 @@ from itops.collector.reports.figures.inputs import AvailabilityRow, ConsumableRe
 from itops.collector.records.coverage import CoverageLedger
 from itops.collector.records.agent_register import StateStore
 from itops.collector.storage.base import StorageBackend
+from itops.entities import ASSET_NUMBER_LABEL, HOST_LABEL, Entity, entity_of
 
 __all__ = ["consumable_replacements", "gather_monthly_inputs"]
 
@@ -69,15 +70,15 @@ def _observations(month: ReportMonth, history: AlertHistory, coverage: CoverageL
                          coverage.covered_seconds(month.start, month.end))
 
 
-def _known_entities(state: StateStore, coverage: CoverageLedger) -> tuple[list[ReportEntity], list[ReportEntity]]:
+def _known_entities(state: StateStore, coverage: CoverageLedger) -> tuple[list[Entity], list[Entity]]:
     """(hosts in the agent register, with their asset numbers; everything that ever sent data)."""
-    hosts = [ReportEntity("host", agent.hostname, {"host": agent.hostname}, agent.asset.get("asset_number") or None)
+    hosts = [entity_of({HOST_LABEL: agent.hostname, ASSET_NUMBER_LABEL: agent.asset.get("asset_number", "")})
              for agent in state.agents() if agent.hostname]
     return hosts, coverage.entities()
 
 
 def _availability(month: ReportMonth, records: _Observations, periods: Sequence[MaintenancePeriod],
-                  known: tuple[list[ReportEntity], list[ReportEntity]], now: datetime) -> list[AvailabilityRow]:
+                  known: tuple[list[Entity], list[Entity]], now: datetime) -> list[AvailabilityRow]:
     """Rows for whatever sent data or was down in the month; the register's asset number wins for hosts."""
     hosts, seen = known
     down = {episode.entity.key for episode in records.availability_episodes if episode.entity is not None}

@@ -326,6 +326,11 @@ def test_maintenance_covers_a_device_by_its_device_label():
     assert status.resolution.elapsed_s == 2 * HOUR
 
 
+def test_maintenance_covers_an_attendance_clock_by_its_clock_label():
+    status = maintenance_status(("main-entrance",), 'clock="main-entrance"')
+    assert status.resolution.elapsed_s == 2 * HOUR
+
+
 def test_an_incident_without_assets_is_never_covered():
     status = maintenance_status((), 'host=~"db-.*"')
     assert status.resolution.elapsed_s == 4 * HOUR

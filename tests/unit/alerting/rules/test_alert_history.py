@@ -1,7 +1,8 @@
 from datetime import UTC, datetime, timedelta
 
-from itops.alerting.rules.alert_history import AlertHistory, ReportEntity, report_entity
+from itops.alerting.rules.alert_history import AlertHistory
 from itops.alerting.rules.model import Alert, AlertState, Severity
+from itops.entities import EntityKind
 
 T0 = datetime(2026, 10, 5, 8, 0, tzinfo=UTC)
 
@@ -17,7 +18,7 @@ def test_firing_then_resolved_is_one_episode(tmp_path):
     history.record([_alert(AlertState.FIRING)])
     [open_episode] = history.episodes(T0, T0 + timedelta(hours=1))
     assert open_episode.ended_at is None and open_episode.started_at == T0
-    assert open_episode.entity == ReportEntity("host", "db-1") and open_episode.severity is Severity.P2
+    assert open_episode.entity.key == ("host", "db-1") and open_episode.severity is Severity.P2
     history.record([_alert(AlertState.RESOLVED, resolved_at=T0 + timedelta(minutes=20))])
     [episode] = history.episodes(T0, T0 + timedelta(hours=1))
     assert episode.ended_at == T0 + timedelta(minutes=20)
@@ -74,14 +75,9 @@ def test_prune_forgets_only_ended_episodes_before_the_cut(tmp_path):
     assert [e.labels["host"] for e in history.episodes(T0, T0 + timedelta(days=2))] == ["still-down"]
 
 
-def test_entity_of_device_service_and_host_labels():
-    assert report_entity({"host": "pc-1", "device": "printer-2", "check": "snmp_poll", "target": "printer-2"}) \
-        == ReportEntity("device", "printer-2")
-    clock = report_entity({"host": "pc-1", "clock": "front-door", "asset_number": "ZC-0042"})
-    assert clock == ReportEntity("device", "front-door") and clock.asset_number == "ZC-0042"
-    assert clock.labels == {"device": "front-door", "clock": "front-door"}
-    service = report_entity({"host": "web-1", "check": "systemd_unit", "target": "nginx.service", "agent": "a"})
-    assert service.key == ("service", "systemd_unit nginx.service@web-1")
-    assert service.labels == {"check": "systemd_unit", "target": "nginx.service", "host": "web-1"}
-    assert report_entity({"host": "web-1", "mountpoint": "/"}).labels == {"host": "web-1"}
-    assert report_entity({"alertname": "Watchdog"}) is None
+def test_an_episode_is_about_the_clock_not_the_host_polling_it(tmp_path):
+    history = AlertHistory(tmp_path / "h.sqlite3")
+    history.record([_alert(AlertState.FIRING, clock="front-door", asset_number="ZC-0042")])
+    [episode] = history.episodes(T0, T0 + timedelta(hours=1))
+    assert (episode.entity.kind, episode.entity.name, episode.entity.asset_number) == (
+        EntityKind.ATTENDANCE_CLOCK, "front-door", "ZC-0042")

@@ -1,3 +1,4 @@
+import sqlite3
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -52,19 +53,47 @@ def test_a_device_series_covers_the_device_and_the_polling_host(tmp_path):
     ledger = CoverageLedger(tmp_path / "c.sqlite3")
     ledger.record_batch(_batch([(PRINTER_KEY, DAY0), (CLOCK_KEY, DAY0), (NOBODY_KEY, DAY0)]))
     assert ledger.covered_seconds(DAY0, DAY0 + timedelta(hours=1)) == {
-        ("device", "printer-1"): 300.0, ("device", "front-door"): 300.0, ("host", "pc-9"): 300.0}
+        ("device", "printer-1"): 300.0, ("attendance_clock", "front-door"): 300.0, ("host", "pc-9"): 300.0}
     entities = {entity.key: entity for entity in ledger.entities()}
     assert entities[("device", "printer-1")].asset_number == "ZC-7"
-    assert entities[("device", "front-door")].labels == {"device": "front-door", "clock": "front-door"}
+    assert entities[("attendance_clock", "front-door")].identity == {"clock": "front-door"}
 
 
-def test_check_results_cover_their_service(tmp_path):
+def test_check_results_cover_what_they_check(tmp_path):
     ledger = CoverageLedger(tmp_path / "c.sqlite3")
     checks = (_check("tcp_connect", "db-1:5432", DAY0, host="app-1"),
-              _check("snmp_poll", "switch-1", DAY0 + timedelta(minutes=7), host="pc-9", device="switch-1"))
+              _check("snmp_poll", "switch-1", DAY0 + timedelta(minutes=7), host="pc-9", device="switch-1"),
+              _check("attendance_clock", "front-door", DAY0, host="pc-9"),
+              _check("file_freshness", "erp-db", DAY0, host="app-1"))
     ledger.record_batch(_batch([], checks))
     assert ledger.covered_seconds(DAY0, DAY0 + timedelta(hours=1)) == {
-        ("service", "tcp_connect db-1:5432@app-1"): 300.0, ("device", "switch-1"): 300.0}
+        ("service", "tcp_connect db-1:5432@app-1"): 300.0, ("device", "switch-1"): 300.0,
+        ("attendance_clock", "front-door"): 300.0, ("backup", "erp-db"): 300.0}
+
+
+def test_entities_stored_under_their_older_names_take_their_new_keys(tmp_path):
+    path = tmp_path / "c.sqlite3"
+    CoverageLedger(path).close()
+    older = sqlite3.connect(path)
+    with older:  # a clock was a device; a clock's and a backup's checks were services
+        older.executemany("INSERT INTO coverage_entities VALUES (?, ?, ?, ?)", [
+            ("device", "front-door", '{"device": "front-door", "clock": "front-door"}', "ZC-42"),
+            ("service", "attendance_clock front-door@pc-9",
+             '{"check": "attendance_clock", "target": "front-door", "host": "pc-9"}', None),
+            ("service", "file_freshness erp-db@app-1", '{"check": "file_freshness", "target": "erp-db", "host": "app-1"}', None),
+            ("device", "printer-1", '{"device": "printer-1"}', None)])
+        older.executemany("INSERT INTO coverage VALUES (?, ?, ?, ?)", [
+            ("device", "front-door", 20371, (1).to_bytes(36, "little")),
+            ("service", "attendance_clock front-door@pc-9", 20371, (2).to_bytes(36, "little")),
+            ("service", "file_freshness erp-db@app-1", 20371, (1).to_bytes(36, "little")),
+            ("device", "printer-1", 20371, (1).to_bytes(36, "little"))])
+    older.close()
+    ledger = CoverageLedger(path)
+    day = datetime(2025, 10, 10, tzinfo=UTC)
+    assert ledger.covered_seconds(day, day + timedelta(days=1)) == {
+        ("attendance_clock", "front-door"): 600.0, ("backup", "erp-db"): 300.0, ("device", "printer-1"): 300.0}
+    assert {(e.key, e.asset_number) for e in ledger.entities()} == {
+        (("attendance_clock", "front-door"), "ZC-42"), (("backup", "erp-db"), None), (("device", "printer-1"), None)}
 
 
 def test_flush_or_merges_with_what_is_stored_and_survives_reopening(tmp_path):

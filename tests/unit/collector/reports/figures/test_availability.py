@@ -5,22 +5,23 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from itops.alerting.rules.alert_history import Episode, ReportEntity, report_entity
+from itops.alerting.rules.alert_history import Episode
 from itops.alerting.muting.maintenance import MaintenancePeriod
 from itops.alerting.rules.model import Severity
 from itops.alerting.muting.matchers import parse_matchers
 from itops.collector.reports.figures.availability import availability_rows, noisy_entities
 from itops.collector.reports.figures.inputs import report_month
+from itops.entities import entity_of
 
 OCTOBER = report_month("2026-10")
 MONTH_S = 31 * 86400
 DAY = datetime(2026, 10, 10, 0, 0, tzinfo=UTC)
-DB = ReportEntity("host", "db-1", {"host": "db-1"}, "ZC-001")
+DB = entity_of({"host": "db-1", "asset_number": "ZC-001"})
 
 
 def _episode(start: datetime, end: datetime | None, alertname="HostOffline", **labels) -> Episode:
     labels = {"alertname": alertname, "severity": "P2", "host": "db-1", **labels}
-    return Episode("fp", alertname, Severity.P2, labels, report_entity(labels), start, end)
+    return Episode("fp", alertname, Severity.P2, labels, entity_of(labels), start, end)
 
 
 def _window(matcher: str, start: datetime, end: datetime) -> MaintenancePeriod:
@@ -94,3 +95,12 @@ def test_noisy_counts_episodes_started_in_the_month():
     noisy = noisy_entities(episodes, OCTOBER, top=3)
     assert [(n.kind, n.name, n.alerts) for n in noisy] == [("host", "db-1", 2), ("device", "printer-1", 1),
                                                            ("host", "app-1", 1)]
+
+
+def test_a_clock_is_an_attendance_clock_as_in_the_console_and_its_maintenance_is_matched_by_clock():
+    clock = {"host": "vm", "clock": "front-door", "asset_number": "ZC-0042"}
+    window = _window('clock="front-door"', DAY, DAY + timedelta(hours=1))
+    [row] = availability_rows(OCTOBER, [_episode(DAY, DAY + timedelta(hours=2), "AttendanceClockOffline", **clock)],
+                              [window], {}, [])
+    assert (row.kind, row.name, row.asset_number, row.planned_s, row.unplanned_s) == (
+        "attendance_clock", "front-door", "ZC-0042", 3600, 3600)
