@@ -25,7 +25,9 @@ from itops.alerting.rules.model import Alert, AlertState
 from itops.collector.records.readings import reading_entry, reading_texts
 from itops.collector.records.agent_register import AgentRecord, StateStore
 from itops.collector.storage.base import SeriesInfo, StorageBackend
-from itops.entities import DEVICE_KINDS, DEVICE_LABEL, DEVICE_PROFILES, EntityKind, entity_of, primary_device_kind
+from itops.entities import (
+    DEVICE_KINDS, DEVICE_LABEL, DEVICE_PROFILES, LISTED_KINDS, EntityKind, entity_of, primary_device_kind,
+)
 from itops.entities import Entity as EntityOfLabels
 
 __all__ = [
@@ -34,8 +36,7 @@ __all__ = [
 ]
 
 EntityStatus = Literal["ok", "warning", "critical", "offline", "unknown"]
-# What the directory lists, in its order: every kind but services, which show with their host.
-ENTITY_KINDS: tuple[str, ...] = tuple(kind.value for kind in EntityKind if kind is not EntityKind.SERVICE)
+ENTITY_KINDS: tuple[str, ...] = tuple(kind.value for kind in LISTED_KINDS)
 ENTITY_STATUSES: tuple[EntityStatus, ...] = ("ok", "warning", "critical", "offline", "unknown")
 
 DEFAULT_CACHE_S = 5.0

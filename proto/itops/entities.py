@@ -16,8 +16,8 @@ from enum import StrEnum
 
 __all__ = [
     "ASSET_LABELS", "ASSET_NUMBER_LABEL", "ATTENDANCE_CLOCK_CHECK", "BACKUP_CHECK", "CHECK_LABEL", "CLOCK_LABEL",
-    "DEVICE_KINDS", "DEVICE_LABEL", "DEVICE_PROFILES", "Entity", "EntityKind", "HOST_LABEL", "TARGET_LABEL",
-    "entities_of", "entity_of", "primary_device_kind",
+    "DEVICE_KINDS", "DEVICE_LABEL", "DEVICE_PROFILES", "Entity", "EntityKind", "HOST_LABEL", "LISTED_KINDS",
+    "TARGET_LABEL", "entities_of", "entity_of", "primary_device_kind",
 ]
 
 HOST_LABEL = "host"
@@ -45,6 +45,9 @@ class EntityKind(StrEnum):
     DEVICE = "device"  # an SNMP device whose profile says no more (or whose series are not at hand)
     SERVICE = "service"
 
+
+# What the entity directory and the daily report list, in their order; a service shows with its host.
+LISTED_KINDS = tuple(kind for kind in EntityKind if kind is not EntityKind.SERVICE)
 
 # The metric family of each SNMP profile and the kind it makes a device. A device read by several profiles is
 # the first of these it has series of: a UPS card with room probes is a UPS.

@@ -19,16 +19,16 @@ from typing import Any, Literal
 from itops.alerting.incidents.model import Incident
 from itops.alerting.incidents.sla import SlaStatus
 from itops.alerting.rules.sample_windows import DEFAULT_MIN_COVERAGE, SampleWindow, evaluate_window
+from itops.entities import LISTED_KINDS
 
 __all__ = [
-    "ATTENTION_HORIZON_DAYS", "REPORTED_KINDS", "STATUS_ORDER", "Attention", "AttentionKind", "DailyInspection",
+    "ATTENTION_HORIZON_DAYS", "STATUS_ORDER", "Attention", "AttentionKind", "DailyInspection",
     "OpenIncident", "build_daily_inspection", "days_until_full",
 ]
 
 AttentionKind = Literal["toner", "disk", "certificate", "ups_battery", "backup"]
 # A forecast is worth a line when it runs out within this many days.
 ATTENTION_HORIZON_DAYS: dict[str, float] = {"toner": 7.0, "disk": 7.0, "certificate": 14.0}
-REPORTED_KINDS = ("host", "printer", "ups", "switch", "environment", "attendance_clock", "backup", "device")
 STATUS_ORDER = ("critical", "warning", "offline", "unknown", "ok")
 DAY_S = 86400.0
 
@@ -87,8 +87,8 @@ def days_until_full(points: Sequence[tuple[float, float]], window_s: float | Non
 def build_daily_inspection(entities: Sequence[Any], open_incidents: Sequence[OpenIncident],
                            forecasts: Sequence[Attention], day: date, zone: str,
                            generated_at: datetime, evening_at: datetime | None = None) -> DailyInspection:
-    shown = sorted((e for e in entities if e.kind in REPORTED_KINDS),
-                   key=lambda e: (REPORTED_KINDS.index(e.kind), e.name))
+    shown = sorted((e for e in entities if e.kind in LISTED_KINDS),
+                   key=lambda e: (LISTED_KINDS.index(e.kind), e.name))
     due = [f for f in forecasts if f.days_left is not None and f.days_left <= ATTENTION_HORIZON_DAYS[f.kind]]
     attention = sorted(due, key=lambda f: f.days_left) + _state_attention(shown)
     incidents = sorted(open_incidents, key=lambda o: (o.incident.severity.value, o.incident.opened_at))

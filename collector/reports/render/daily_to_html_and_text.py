@@ -7,11 +7,10 @@ import html
 from typing import Any
 
 from itops.alerting.incidents.sla import ClockStatus, SlaStatus
-from itops.collector.reports.figures.daily_inspection import (
-    REPORTED_KINDS, STATUS_ORDER, Attention, DailyInspection, OpenIncident,
-)
+from itops.collector.reports.figures.daily_inspection import STATUS_ORDER, Attention, DailyInspection, OpenIncident
 from itops.collector.reports.texts import MISSING, format_duration, format_local_time, severity_name, state_name
 from itops.common.units import Language, format_number
+from itops.entities import LISTED_KINDS
 
 __all__ = ["render_daily_html", "render_daily_text"]
 
@@ -142,7 +141,7 @@ def _summary(report: DailyInspection, language: Language) -> str:
 
 
 def _groups(report: DailyInspection) -> list[tuple[str, list[Any]]]:
-    return [(kind, [e for e in report.entities if e.kind == kind]) for kind in REPORTED_KINDS
+    return [(kind, [e for e in report.entities if e.kind == kind]) for kind in LISTED_KINDS
             if any(e.kind == kind for e in report.entities)]
 
 
