@@ -10,22 +10,23 @@ Reading needs a viewer, as incidents do.
 
 from __future__ import annotations
 
-from typing import get_args
-
 from aiohttp import web
 
 from itops.alerting.assembly import Alerting
-from itops.alerting.dispatch.messages import Language
-from itops.alerting.dispatch.runbooks import NoSuchRunbook, runbook_section, runbooks_of_alerts
+from itops.alerting.dispatch.runbooks import (
+    NoSuchRunbook,
+    runbook_section,
+    runbooks_of_alerts,
+)
 from itops.collector.api.access import json_error, requires
-from itops.collector.api.roles import Permission
 from itops.collector.api.app import ApiError, query_choice
 from itops.collector.api.markdown_html import render_markdown
 from itops.collector.api.openapi import Field, document
+from itops.collector.api.roles import Permission
+from itops.common.units import LANGUAGES
 
 __all__ = ["add_runbook_routes"]
 
-LANGUAGES: tuple[Language, ...] = get_args(Language)
 FINGERPRINTS_MOST = 500  # one incident's alerts; more is no incident page's question
 
 
