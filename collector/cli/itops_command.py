@@ -19,13 +19,21 @@ import urllib.parse
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from itops.alerting.dispatch.messages import Language
-from itops.common.clock import utc_now
+from itops.common.units import LANGUAGES, Language
 from itops.collector.cli import incidents as incidents_cli
-from itops.common.command_line import quiet_when_output_closes
-from itops.collector.cli.api_client import ApiUnreachable, get_json, local_time, send_json, table, zone_caption
-from itops.common.metric_catalogue import format_value, metric_name
+from itops.collector.cli.api_client import (
+    ApiUnreachable,
+    get_json,
+    local_time,
+    send_json,
+    table,
+    zone_caption,
+)
 from itops.collector.cli.reports import add_report_parser, run_report
+from itops.common.clock import utc_now
+from itops.common.command_line import quiet_when_output_closes
+from itops.common.metric_catalogue import format_value, metric_name
+from itops.entities import entity_of
 
 __all__ = ["main"]
 
@@ -97,12 +105,16 @@ def render_series(series: dict, zone: ZoneInfo, language: Language) -> str:
 
 def _alerts(args) -> int:
     alerts = get_json(args.url, "/api/v1/alerts", token=args.token)["alerts"]
-    rows = [(a["severity"], a["state"] + (" (flapping)" if a["flapping"] else ""), a["rule"],
-             a["labels"].get("host") or a["labels"].get("device") or a["labels"].get("target", ""),
+    rows = [(a["severity"], a["state"] + (" (flapping)" if a["flapping"] else ""), a["rule"], _about(a["labels"]),
              a["annotations"].get("summary_zh" if args.lang == "zh-CN" else "summary", "")[:70],
              "; ".join(a["muted_by"])[:60]) for a in alerts]
     print(table(("SEVERITY", "STATE", "RULE", "ABOUT", "SUMMARY", "MUTED"), rows))
     return 0
+
+
+def _about(labels: dict[str, str]) -> str:
+    entity = entity_of(labels)
+    return "" if entity is None else entity.name
 
 
 def _silences(args) -> int:
@@ -168,12 +180,12 @@ def _parser() -> argparse.ArgumentParser:
     query.add_argument("--since", default="10m")
     query.add_argument("--step", help="bucket width, e.g. 1m (default: range/250)")
     query.add_argument("--aggregation", default="avg", choices=["avg", "min", "max", "last"])
-    query.add_argument("--lang", choices=["zh-CN", "en"], default="zh-CN", help="language of names and units")
+    query.add_argument("--lang", choices=LANGUAGES, default="zh-CN", help="language of names and units")
     for reader in (hosts, query):
         _add_token(reader)
     commands.add_parser("rules", help="check|test FILE…: validate alert rule files, run rule unit tests")
     alerts = commands.add_parser("alerts", help="pending, firing and recently resolved alerts")
-    alerts.add_argument("--lang", choices=["zh-CN", "en"], default="zh-CN")
+    alerts.add_argument("--lang", choices=LANGUAGES, default="zh-CN")
     _add_token(alerts)
     silences = commands.add_parser("silences", help="list, add or expire silences")
     silences.add_argument("action", choices=["list", "add", "expire"])

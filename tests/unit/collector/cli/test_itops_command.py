@@ -1,7 +1,7 @@
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from itops.collector.cli.itops_command import render_hosts
+from itops.collector.cli.itops_command import _about, render_hosts
 
 NOW = datetime(2031, 5, 20, 3, 0, tzinfo=UTC)
 
@@ -27,3 +27,8 @@ def test_two_agents_on_one_machine_are_told_apart_by_their_agent_id():
 def test_the_hosts_table_says_its_time_zone_once():
     rendered = render_hosts([agent(NOW)], ZoneInfo("Asia/Shanghai"), NOW)
     assert rendered.splitlines()[0] == "times in Asia/Shanghai" and rendered.count("Asia/Shanghai") == 1
+
+
+def test_an_alert_is_about_its_clock_not_the_host_polling_it():
+    assert _about({"alertname": "AttendanceClockFast", "host": "vm", "clock": "main-entrance"}) == "main-entrance"
+    assert _about({"alertname": "Watchdog"}) == ""
