@@ -16,7 +16,7 @@ from prometheus_client import CollectorRegistry
 
 from itops.alerting.assembly import build_alerting
 from itops.alerting.pipeline import AlertingPipeline
-from itops.alerting.rules.model import AlertState
+from itops.alerting.rules.model import Alert, AlertState
 from itops.alerting.rules.observations import observed_batch
 from itops.collector.api.access import AnonymousAuditLimit, access_middlewares
 from itops.collector.api.app import build_http_app
@@ -94,7 +94,7 @@ class Collector:
                          if config.alerting is not None else None)
         self.entities = EntityDirectory(
             self.storage, self.state, config.offline_after,
-            firing_alerts=self.alerting.pipeline.evaluator.alerts if self.alerting is not None else tuple,
+            firing_alert_labels=lambda: [alert.labels for alert in self._firing_alerts()],
             clock=epoch_seconds(clock))
         self.reporting = (Reporting(config.reports, config.data_dir, self.alerting, self.coverage, self.storage,
                                     self.state, self.entities, clock)
@@ -206,9 +206,13 @@ class Collector:
         await site.start()
         self.http_port = self._http_runner.addresses[0][1]
 
+    def _firing_alerts(self) -> list[Alert]:
+        if self.alerting is None:
+            return []
+        return [alert for alert in self.alerting.pipeline.evaluator.alerts() if alert.state is AlertState.FIRING]
+
     def _firing_fingerprints(self) -> set[str]:
-        return {alert.fingerprint for alert in self.alerting.pipeline.evaluator.alerts()
-                if alert.state is AlertState.FIRING}
+        return {alert.fingerprint for alert in self._firing_alerts()}
 
     async def _every(self, period_s: float, job) -> None:
         while True:

@@ -23,8 +23,14 @@ from collections.abc import Callable
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from itops.collector.cli.api_client import (
+    get_json,
+    local_time,
+    send_json,
+    table,
+    zone_caption,
+)
 from itops.common.clock import utc_now
-from itops.collector.cli.api_client import get_json, local_time, send_json, table, zone_caption
 
 __all__ = ["add_parser", "clock_text", "parse_when", "run"]
 

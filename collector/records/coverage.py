@@ -19,20 +19,30 @@ import threading
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
 from itops.entities import Entity, entities_of, entity_of
 from itops.series_key import parse_series_key
-from itops.collector.ingest.validation import ValidBatch
+from itops.v1 import ingest_pb2
 
-__all__ = ["BUCKET_S", "FLUSH_PERIOD_S", "CoverageLedger"]
+__all__ = ["BUCKET_S", "FLUSH_PERIOD_S", "CoverageLedger", "StoredBatch"]
 
 BUCKET_S = 300
 FLUSH_PERIOD_S = 60  # how often housekeeping should call flush(); a crash loses at most this much coverage
 BUCKETS_PER_DAY = 86400 // BUCKET_S
 _BUCKET_MS = BUCKET_S * 1000
 _BITMAP_BYTES = BUCKETS_PER_DAY // 8
+
+
+class StoredBatch(Protocol):
+    """What the ledger reads of a batch ingest stored (``itops.collector.ingest.validation.ValidBatch``)."""
+
+    keys: list[str]
+    series_index: np.ndarray
+    timestamps_ms: np.ndarray
+    checks: list[ingest_pb2.CheckResult]
 KEY_CACHE_LIMIT = 200_000
 KEY_LIST_CACHE_LIMIT = 4096
 # The labels entity_of reads, straight off a canonical key (sorted labels, `"` always escaped in values).
@@ -79,7 +89,7 @@ class CoverageLedger:
 
     # --- recording (event loop, per batch) ------------------------------------------------------------
 
-    def record_batch(self, batch: ValidBatch) -> None:
+    def record_batch(self, batch: StoredBatch) -> None:
         touched = self._sample_buckets(batch) + self._check_buckets(batch)
         if not touched:
             return
@@ -87,7 +97,7 @@ class CoverageLedger:
             for bucket, entities in touched:
                 self._pending.setdefault(bucket, set()).update(entities)
 
-    def _sample_buckets(self, batch: ValidBatch) -> list[tuple[int, Iterable[EntityKey]]]:
+    def _sample_buckets(self, batch: StoredBatch) -> list[tuple[int, Iterable[EntityKey]]]:
         if not len(batch.series_index):
             return []
         everyone, groups = self._entities_of_keys(batch.keys)
@@ -139,7 +149,7 @@ class CoverageLedger:
             self._note_entity(entity)
         return group
 
-    def _check_buckets(self, batch: ValidBatch) -> list[tuple[int, Iterable[EntityKey]]]:
+    def _check_buckets(self, batch: StoredBatch) -> list[tuple[int, Iterable[EntityKey]]]:
         touched = []
         for check in batch.checks:
             labels = {label.name: label.value for label in check.labels}

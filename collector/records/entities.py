@@ -12,21 +12,26 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
 
 import numpy as np
 
-from itops.alerting.dispatch.messages import Language
-from itops.common.metric_catalogue import format_value
-from itops.alerting.rules.model import Alert, AlertState
-from itops.collector.records.readings import reading_entry, reading_texts
 from itops.collector.records.agent_register import AgentRecord, StateStore
+from itops.collector.records.readings import reading_entry, reading_texts
 from itops.collector.storage.base import SeriesInfo, StorageBackend
+from itops.common.metric_catalogue import format_value
+from itops.common.units import Language
 from itops.entities import (
-    DEVICE_KINDS, DEVICE_LABEL, DEVICE_PROFILES, LISTED_KINDS, EntityKind, entity_of, primary_device_kind,
+    DEVICE_KINDS,
+    DEVICE_LABEL,
+    DEVICE_PROFILES,
+    LISTED_KINDS,
+    EntityKind,
+    entity_of,
+    primary_device_kind,
 )
 from itops.entities import Entity as EntityOfLabels
 
@@ -182,16 +187,16 @@ class _Draft:
 
 
 class EntityDirectory:
-    """``firing_alerts()`` gives the alerts the evaluator holds (any state; only firing ones are counted)."""
+    """``firing_alert_labels()`` gives the labels of each alert firing now."""
 
     def __init__(self, storage: StorageBackend, state: StateStore, offline_after_s: float,
                  clock: Callable[[], float] = time.time, *,
-                 firing_alerts: Callable[[], Iterable[Alert]] = tuple, cache_s: float = DEFAULT_CACHE_S):
+                 firing_alert_labels: Callable[[], Iterable[Mapping[str, str]]] = tuple, cache_s: float = DEFAULT_CACHE_S):
         self._storage = storage
         self._state = state
         self._offline_after_s = offline_after_s
         self._clock = clock
-        self._firing_alerts = firing_alerts
+        self._firing_alert_labels = firing_alert_labels
         self._cache_s = cache_s
         self._cached: tuple[float, list[Entity]] | None = None
         self._refreshing: asyncio.Lock | None = None
@@ -219,7 +224,7 @@ class EntityDirectory:
         _place_series(drafts, self._storage.list_series())
         _place_checks(drafts, checks, {a.agent_id: a.last_seen_ms for a in agents})
         latest = await self._latest_values(drafts.values(), now_s)
-        alerts = _open_alert_counts(self._firing_alerts(), drafts)
+        alerts = _open_alert_counts(self._firing_alert_labels(), drafts)
         agent_online = {a.agent_id: self._online(a.last_seen_ms, now_s) for a in agents}
         entities = [self._entity(draft, latest, alerts.get(key, 0), agent_online.get(draft.agent, False))
                     for key, draft in drafts.items()]
@@ -326,13 +331,12 @@ def _place_checks(drafts: dict[tuple[str, str], _Draft], checks: list[dict], age
             draft.last_seen_ms = max(draft.last_seen_ms or 0, check["timestamp_ms"])
 
 
-def _open_alert_counts(alerts: Iterable[Alert], drafts: dict[tuple[str, str], _Draft]) -> dict[tuple[str, str], int]:
+def _open_alert_counts(firing: Iterable[Mapping[str, str]],
+                       drafts: dict[tuple[str, str], _Draft]) -> dict[tuple[str, str], int]:
     host_by_name = {d.name: key for key, d in drafts.items() if key[0] == "host"}
     counts: dict[tuple[str, str], int] = defaultdict(int)
-    for alert in alerts:
-        if alert.state is not AlertState.FIRING:
-            continue
-        key = _draft_key(entity_of(alert.labels), alert.labels.get("agent")) or host_by_name.get(alert.labels.get("host", ""))
+    for labels in firing:
+        key = _draft_key(entity_of(labels), labels.get("agent")) or host_by_name.get(labels.get("host", ""))
         if key in drafts:
             counts[key] += 1
     return counts

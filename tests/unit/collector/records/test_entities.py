@@ -8,20 +8,20 @@ from datetime import UTC, datetime
 
 import numpy as np
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
 from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
 
 from itops.alerting.rules.model import Alert, AlertState, Severity
 from itops.collector.api.access import access_middlewares
 from itops.collector.api.roles import Role
-from itops.collector.records.entities import EntityDirectory
 from itops.collector.api.routes.entities import add_entity_routes
-from itops.series_key import format_series_key, parse_series_key
+from itops.collector.api.user_store import UserStore
 from itops.collector.records.agent_register import StateStore
+from itops.collector.records.entities import EntityDirectory
 from itops.collector.storage.base import SampleWrite
 from itops.collector.storage.sqlite.config import SQLiteConfig
 from itops.collector.storage.sqlite.sqlite import SQLiteStorage
-from itops.collector.api.user_store import UserStore
+from itops.series_key import format_series_key, parse_series_key
 from itops.v1 import ingest_pb2
 
 NOW_S = 1_800_000_000.0
@@ -143,7 +143,7 @@ async def with_directory(tmp_path, scenario, clock=None, alerts=ALERTS):
         await write_samples(store, "a2", 1, [("itops_host_memory_usage_ratio", {"host": "old-pc"}, 0.3),
                                              ("itops_snmp_up", OLD_PRINTER, 1.0),
                                              ("itops_printer_pages_total", {**OLD_PRINTER, "marker": "1"}, 5.0)], NOW_MS - 7_200_000)
-        directory = EntityDirectory(store, state, OFFLINE_AFTER_S, clock or Clock(NOW_S), firing_alerts=lambda: alerts)
+        directory = EntityDirectory(store, state, OFFLINE_AFTER_S, clock or Clock(NOW_S), firing_alert_labels=lambda: [alert.labels for alert in alerts if alert.state is AlertState.FIRING])
         return await scenario(directory, store, state)
     finally:
         await store.close()
