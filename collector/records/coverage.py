@@ -5,7 +5,9 @@ were *taken* in (a replayed backlog fills the hours it was recorded in, not the 
 (housekeeping, and at stop) OR-merges them into SQLite as one 288-bit bitmap per entity and UTC day, so
 re-recording a batch changes nothing. Entities are named as alerts name them (``itops.entities``): a series covers
 the entity it is about and the host that reports it, a check result what it checks (a device, clock, backup or
-service). An entity is keyed by its labels alone, so an SNMP device is one ``device`` whatever its series' profile.
+service). An entity is keyed by its labels alone, so an SNMP device is one ``device`` whatever its series' profile;
+the ledger also remembers which profiles' metric families each device has series of, and ``device_kinds`` names
+its kind from them as the entity directory does (a UPS card with room probes is a UPS).
 """
 
 from __future__ import annotations
@@ -23,7 +25,14 @@ from typing import Protocol
 
 import numpy as np
 
-from itops.entities import Entity, entities_of, entity_of
+from itops.entities import (
+    DEVICE_LABEL,
+    Entity,
+    EntityKind,
+    entities_of,
+    entity_of,
+    primary_device_kind,
+)
 from itops.series_key import parse_series_key
 from itops.v1 import ingest_pb2
 
@@ -65,6 +74,11 @@ CREATE TABLE IF NOT EXISTS coverage_entities (
     asset_number TEXT,
     PRIMARY KEY (kind, name)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS coverage_device_families (
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    PRIMARY KEY (name, kind)
+) WITHOUT ROWID;
 """
 
 
@@ -80,6 +94,9 @@ class CoverageLedger:
         self._new_entities: dict[EntityKey, Entity] = {}
         self._rekey_older_entities()
         self._known: set[EntityKey] = {key for key in self._db.execute("SELECT kind, name FROM coverage_entities")}
+        # (device name, kind of a profile's metric family it has series of)
+        self._families: set[tuple[str, str]] = set(self._db.execute("SELECT name, kind FROM coverage_device_families"))
+        self._new_families: list[tuple[str, str]] = []
         # Series keys repeat batch after batch: each is parsed once into the index of its entity group.
         self._group_of_key: dict[str, int] = {}
         self._by_key_list: dict[tuple[str, ...], tuple[tuple[EntityKey, ...], np.ndarray]] = {}
@@ -137,7 +154,19 @@ class CoverageLedger:
             labels = parse_series_key("k{" + ",".join(f'{name}="{value}"' for name, value in named) + "}")[1] if named else {}
             group = self._group_of_labels[named] = self._group_id(entities_of(labels))
         self._group_of_key[series_key] = group
+        self._note_family(series_key, self._groups[group])
         return group
+
+    def _note_family(self, series_key: str, members: tuple[EntityKey, ...]) -> None:
+        """Which profile's metric family a device's series is of: what ``device_kinds`` names it by."""
+        if not members or members[0][0] != EntityKind.DEVICE:
+            return
+        name = members[0][1]
+        family = entity_of({DEVICE_LABEL: name}, series_key.partition("{")[0]).kind.value
+        if family != EntityKind.DEVICE and (name, family) not in self._families:
+            self._families.add((name, family))
+            with self._lock:
+                self._new_families.append((name, family))
 
     def _group_id(self, entities: tuple[Entity, ...]) -> int:
         members = tuple(entity.key for entity in entities)
@@ -172,9 +201,11 @@ class CoverageLedger:
         with self._lock:
             self._flushing, self._pending = self._pending, {}
             entities, self._new_entities = self._new_entities, {}
+            families, self._new_families = self._new_families, []
         masks = _day_masks(self._flushing)
         with self._db_lock, self._db:
             self._save_entities(entities.values())
+            self._db.executemany("INSERT OR IGNORE INTO coverage_device_families (name, kind) VALUES (?, ?)", families)
             self._merge_masks(masks)
         with self._lock:
             self._flushing = {}
@@ -253,6 +284,18 @@ class CoverageLedger:
         with self._lock:
             unsaved = list(self._new_entities.values())
         return [dataclasses.replace(entity_of(json.loads(labels)), asset_number=asset) for labels, asset in rows] + unsaved
+
+    def device_kinds(self) -> dict[str, EntityKind]:
+        """The kind of each SNMP device that sent series of a profile's metric family, by device name; a device
+        keyed ``device`` in coverage and alert history is shown as this."""
+        with self._db_lock:
+            rows = self._db.execute("SELECT name, kind FROM coverage_device_families").fetchall()
+        with self._lock:
+            rows += self._new_families
+        families: dict[str, set[EntityKind]] = {}
+        for name, kind in rows:
+            families.setdefault(name, set()).add(EntityKind(kind))
+        return {name: primary_device_kind(kinds) for name, kinds in families.items()}
 
     def prune(self, before: datetime) -> int:
         """Forget whole UTC days before ``before``; returns the rows dropped."""

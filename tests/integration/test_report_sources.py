@@ -124,7 +124,7 @@ def test_downtime_coverage_and_replacements_from_the_collectors_stores(reporting
     assert rows[("host", "pc-1")].unplanned_s == 0
     check_buckets = {ms // (BUCKET_S * 1000) for ms in (now_ms, resolved_ms)}
     assert service.completeness * service.period_s == pytest.approx(len(check_buckets) * BUCKET_S)
-    assert ("device", "printer-1") in rows
+    assert ("printer", "printer-1") in rows  # the console's kind: its series are of the printer profile
     assert [(n.kind, n.name, n.alerts) for n in inputs.noisy] == [("service", SERVICE, 1)]
 
     [replacement] = inputs.consumables

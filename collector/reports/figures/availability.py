@@ -4,6 +4,9 @@ An entity is down while any of its availability alerts fires (``reports.availabi
 ``DEFAULT_AVAILABILITY_ALERTS`` in ``itops.collector.reports.config``); overlapping alerts count once. Downtime
 inside a maintenance window covering the entity is planned, the rest unplanned. Availability leaves planned
 maintenance out of the period: 1 − unplanned ÷ (period − maintenance).
+
+Coverage and alert history key an SNMP device as a ``device`` (by its labels, so it is one row whatever its
+profiles); it is shown as the kind its series make it (``device_kinds``, by name), as the console shows it.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from types import MappingProxyType
 
 from itops.alerting.rules.alert_history import Episode
 from itops.alerting.muting.maintenance import MaintenancePeriod
@@ -20,11 +24,13 @@ from itops.entities import Entity, EntityKind
 __all__ = ["availability_rows", "noisy_entities"]
 
 Interval = tuple[datetime, datetime]
+DeviceKinds = Mapping[str, EntityKind]  # an SNMP device's name → its kind (``CoverageLedger.device_kinds``)
+_NO_DEVICE_KINDS: DeviceKinds = MappingProxyType({})
 
 
 def availability_rows(month: ReportMonth, episodes: Iterable[Episode], maintenance: Sequence[MaintenancePeriod],
                       coverage: Mapping[tuple[str, str], float], entities: Iterable[Entity],
-                      now: datetime | None = None) -> list[AvailabilityRow]:
+                      now: datetime | None = None, device_kinds: DeviceKinds = _NO_DEVICE_KINDS) -> list[AvailabilityRow]:
     """One row per entity given and per entity with an episode, by kind then name. ``episodes`` are the
     availability alerts' only; one still firing counts as down until the month's end (or ``now``, if earlier),
     as does the period itself."""
@@ -35,29 +41,36 @@ def availability_rows(month: ReportMonth, episodes: Iterable[Episode], maintenan
         if episode.entity is not None:
             known.setdefault(episode.entity.key, episode.entity)
             outages.setdefault(episode.entity.key, []).append((episode.started_at, episode.ended_at or period[1]))
-    return [_row(entity, period, outages.get(key, []), maintenance, coverage.get(key, 0.0))
-            for key, entity in sorted(known.items())]
+    rows = [_row(entity, _shown_kind(entity.kind, entity.name, device_kinds), period, outages.get(key, []),
+                 maintenance, coverage.get(key, 0.0)) for key, entity in known.items()]
+    return sorted(rows, key=lambda row: (row.kind, row.name))
 
 
-def _row(entity: Entity, period: Interval, outages: list[Interval], maintenance: Sequence[MaintenancePeriod],
-         covered_s: float) -> AvailabilityRow:
+def _row(entity: Entity, kind: EntityKind, period: Interval, outages: list[Interval],
+         maintenance: Sequence[MaintenancePeriod], covered_s: float) -> AvailabilityRow:
     period_s = _seconds(period)
     down = _union(outages, period)
     planned_windows = _union([(p.start, p.end) for p in maintenance if p.covers(entity.identity)], period)
     planned_s = _overlap_seconds(down, planned_windows)
     return AvailabilityRow(
-        kind=entity.kind, name=entity.name, asset_number=entity.asset_number, period_s=period_s,
+        kind=kind, name=entity.name, asset_number=entity.asset_number, period_s=period_s,
         planned_s=planned_s, unplanned_s=sum(map(_seconds, down)) - planned_s,
         maintenance_s=sum(map(_seconds, planned_windows)),
         completeness=min(1.0, covered_s / period_s) if period_s > 0 else 0.0)
 
 
-def noisy_entities(episodes: Iterable[Episode], month: ReportMonth, top: int = 10) -> list[NoisyEntity]:
+def noisy_entities(episodes: Iterable[Episode], month: ReportMonth, top: int = 10,
+                   device_kinds: DeviceKinds = _NO_DEVICE_KINDS) -> list[NoisyEntity]:
     """The entities with the most alert episodes starting in the month, most first (ties by kind, name)."""
     counts = Counter(episode.entity.key for episode in episodes
                      if episode.entity is not None and month.start <= episode.started_at < month.end)
-    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:top]
-    return [NoisyEntity(EntityKind(kind), name, alerts) for (kind, name), alerts in ranked]
+    shown = [NoisyEntity(_shown_kind(EntityKind(kind), name, device_kinds), name, alerts)
+             for (kind, name), alerts in counts.items()]
+    return sorted(shown, key=lambda noisy: (-noisy.alerts, noisy.kind, noisy.name))[:top]
+
+
+def _shown_kind(kind: EntityKind, name: str, device_kinds: DeviceKinds) -> EntityKind:
+    return device_kinds.get(name, kind) if kind is EntityKind.DEVICE else kind
 
 
 def _seconds(interval: Interval) -> float:

@@ -17,7 +17,7 @@ from itops.alerting.incidents.sla import SlaPolicy
 from itops.alerting.incidents.store import IncidentStore
 from itops.alerting.muting.maintenance import MaintenancePeriod
 from itops.alerting.muting.maintenance_store import MaintenanceStore
-from itops.collector.reports.figures.availability import availability_rows, noisy_entities
+from itops.collector.reports.figures.availability import DeviceKinds, availability_rows, noisy_entities
 from itops.collector.reports.figures.consumables import REMAINING_RATIO_METRIC, supply_replacements
 from itops.collector.reports.figures.inputs import AvailabilityRow, ConsumableReplacement, MonthlyInputs, ReportMonth
 from itops.collector.records.coverage import CoverageLedger
@@ -51,13 +51,14 @@ async def gather_monthly_inputs(
         this, before = (incidents.list(opened_between=(m.start, m.end)) for m in (month, previous))
         timelines = incidents.timelines([i.id for i in this + before])
         periods = maintenance.windows_between(previous.start, month.end)
-        known = _known_entities(state, coverage)
+        known, device_kinds = _known_entities(state, coverage), coverage.device_kinds()
         seen, seen_before = (_observations(m, history, coverage, availability_alerts) for m in (month, previous))
         return MonthlyInputs(
             month=month, previous_month=previous, incidents=this, timelines=timelines, previous_incidents=before,
-            sla=sla, maintenance=periods, availability=_availability(month, seen, periods, known, now),
-            previous_availability=_availability(previous, seen_before, periods, known, now),
-            noisy=noisy_entities(seen.all_episodes, month), consumables=consumables, generated_at=now)
+            sla=sla, maintenance=periods, availability=_availability(month, seen, periods, known, device_kinds, now),
+            previous_availability=_availability(previous, seen_before, periods, known, device_kinds, now),
+            noisy=noisy_entities(seen.all_episodes, month, device_kinds=device_kinds), consumables=consumables,
+            generated_at=now)
 
     return await asyncio.to_thread(read_stores, await consumable_replacements(storage, month))
 
@@ -78,13 +79,16 @@ def _known_entities(state: StateStore, coverage: CoverageLedger) -> tuple[list[E
 
 
 def _availability(month: ReportMonth, records: _Observations, periods: Sequence[MaintenancePeriod],
-                  known: tuple[list[Entity], list[Entity]], now: datetime) -> list[AvailabilityRow]:
-    """Rows for whatever sent data or was down in the month; the register's asset number wins for hosts."""
+                  known: tuple[list[Entity], list[Entity]], device_kinds: DeviceKinds,
+                  now: datetime) -> list[AvailabilityRow]:
+    """Rows for whatever sent data or was down in the month; the register's asset number wins for hosts, and
+    an SNMP device is shown as the kind its series make it (both months alike, so their rows still pair)."""
     hosts, seen = known
     down = {episode.entity.key for episode in records.availability_episodes if episode.entity is not None}
     entities = {entity.key: entity for entity in seen if records.covered.get(entity.key)}
     entities.update((host.key, host) for host in hosts if host.key in down or records.covered.get(host.key))
-    return availability_rows(month, records.availability_episodes, periods, records.covered, entities.values(), now=now)
+    return availability_rows(month, records.availability_episodes, periods, records.covered, entities.values(), now=now,
+                             device_kinds=device_kinds)
 
 
 async def consumable_replacements(storage: StorageBackend, month: ReportMonth) -> list[ConsumableReplacement]:

@@ -108,6 +108,46 @@ def test_flush_or_merges_with_what_is_stored_and_survives_reopening(tmp_path):
     assert [entity.key for entity in reopened.entities()] == [("host", "db-1")]
 
 
+UPS_KEY = 'itops_ups_battery_charge_ratio{device="ups-1",host="pc-9"}'
+UPS_PROBE_KEY = 'itops_environment_temperature_celsius{device="ups-1",host="pc-9",sensor="1"}'
+SWITCH_KEY = 'itops_network_interface_oper_status{device="sw-1",host="pc-9",interface="1",status="up"}'
+
+
+def test_a_devices_kind_is_of_the_profiles_it_sent_series_of_across_batches_and_reopening(tmp_path):
+    path = tmp_path / "c.sqlite3"
+    ledger = CoverageLedger(path)
+    ledger.record_batch(_batch([(UPS_PROBE_KEY, DAY0), (PRINTER_KEY, DAY0)]))
+    assert ledger.device_kinds() == {"ups-1": "environment", "printer-1": "printer"}  # unflushed included
+    ledger.flush()
+    ledger.record_batch(_batch([(UPS_KEY, DAY0 + timedelta(minutes=5))]))  # a UPS card with room probes
+    ledger.close()
+    reopened = CoverageLedger(path)
+    reopened.record_batch(_batch([(SWITCH_KEY, DAY0)]))
+    assert reopened.device_kinds() == {"ups-1": "ups", "printer-1": "printer", "sw-1": "switch"}
+    # one device stays one entity, keyed by its labels
+    assert {("device", "ups-1"), ("device", "sw-1")} <= set(reopened.covered_seconds(DAY0, DAY0 + timedelta(hours=1)))
+
+
+def test_a_device_without_profile_series_has_no_kind_of_its_own(tmp_path):
+    ledger = CoverageLedger(tmp_path / "c.sqlite3")
+    ledger.record_batch(_batch([('itops_snmp_up{device="gen-1",host="pc-9"}', DAY0), (CLOCK_KEY, DAY0), (HOST_KEY, DAY0)],
+                               (_check("snmp_poll", "gen-2", DAY0, host="pc-9", device="gen-2"),)))
+    assert ledger.device_kinds() == {}
+
+
+def test_a_ledger_file_from_before_device_families_opens(tmp_path):
+    path = tmp_path / "c.sqlite3"
+    CoverageLedger(path).close()
+    older = sqlite3.connect(path)
+    with older:
+        older.execute("DROP TABLE coverage_device_families")
+    older.close()
+    ledger = CoverageLedger(path)
+    ledger.record_batch(_batch([(PRINTER_KEY, DAY0)]))
+    ledger.close()
+    assert CoverageLedger(path).device_kinds() == {"printer-1": "printer"}
+
+
 def test_covered_seconds_spans_days_and_clips_partial_buckets(tmp_path):
     ledger = CoverageLedger(tmp_path / "c.sqlite3")
     everything = [DAY0 + timedelta(minutes=5 * i) for i in range(3 * 288)]

@@ -11,7 +11,7 @@ from itops.alerting.rules.model import Severity
 from itops.alerting.muting.matchers import parse_matchers
 from itops.collector.reports.figures.availability import availability_rows, noisy_entities
 from itops.collector.reports.figures.inputs import report_month
-from itops.entities import entity_of
+from itops.entities import EntityKind, entity_of
 
 OCTOBER = report_month("2026-10")
 MONTH_S = 31 * 86400
@@ -95,6 +95,20 @@ def test_noisy_counts_episodes_started_in_the_month():
     noisy = noisy_entities(episodes, OCTOBER, top=3)
     assert [(n.kind, n.name, n.alerts) for n in noisy] == [("host", "db-1", 2), ("device", "printer-1", 1),
                                                            ("host", "app-1", 1)]
+
+
+def test_a_device_is_shown_as_the_kind_its_series_make_it_as_in_the_console():
+    kinds = {"ups-1": EntityKind.UPS, "printer-1": EntityKind.PRINTER}
+    ups, generator = entity_of({"device": "ups-1", "asset_number": "ZC-9"}), entity_of({"device": "gen-1"})
+    episodes = [_episode(DAY, DAY + timedelta(hours=1), "SnmpDeviceDown", device="printer-1"),
+                _episode(DAY, DAY, "UpsOnBattery", device="ups-1"), _episode(DAY, DAY, "UpsLowBattery", device="ups-1")]
+    rows = availability_rows(OCTOBER, episodes[:1], [], {("device", "ups-1"): MONTH_S}, [ups, generator],
+                             device_kinds=kinds)
+    assert [(r.kind, r.name, r.asset_number, r.unplanned_s, r.completeness) for r in rows] == [
+        ("device", "gen-1", None, 0, 0.0), ("printer", "printer-1", None, 3600, 0.0), ("ups", "ups-1", "ZC-9", 0, 1.0)]
+    noisy = noisy_entities(episodes + [_episode(DAY, DAY, device="gen-1")], OCTOBER, device_kinds=kinds)
+    assert [(n.kind, n.name, n.alerts) for n in noisy] == [("ups", "ups-1", 2), ("device", "gen-1", 1),
+                                                           ("printer", "printer-1", 1)]
 
 
 def test_a_clock_is_an_attendance_clock_as_in_the_console_and_its_maintenance_is_matched_by_clock():
