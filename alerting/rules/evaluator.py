@@ -56,6 +56,7 @@ class Evaluator:
         self._flap_changes, self._flap_window_s = flap_changes, flap_window_s
         self._resolved_retention_s = resolved_retention_s
         self._series: dict[tuple, _Series] = {}
+        self._unruled_reporting: dict[tuple, tuple[Liveness, ...]] = {}
         self._last_seen: dict[Liveness, datetime] = {}
         self._offline: set[Liveness] = set()
         self._unsaved: dict[str, TrackedAlert] = {}
@@ -77,6 +78,7 @@ class Evaluator:
         self._offline_rules = [rule for rule in self._rules.values() if isinstance(rule, OfflineRule)]
         self._watched_labels = frozenset(rule.entity for rule in self._offline_rules)
         self._retention_s = {metric: max(r.window_s for r in rules) for metric, rules in self._metric_rules.items()}
+        self._unruled_reporting.clear()
         for key, series in list(self._series.items()):
             if series.name not in self._metric_rules:
                 del self._series[key]
@@ -105,7 +107,7 @@ class Evaluator:
             if sample.name in self._metric_rules:
                 seen.update(self._observe_sample(sample, now, changed).reporting)
             else:
-                seen.update(self._watched(sample.labels, sample.name))
+                seen.update(self._watched_unruled(sample))
         for check in batch.checks:
             seen.update(self._watched(_check_identity(check)))
             for rule in self._check_rules.get(check.check, ()):
@@ -173,8 +175,17 @@ class Evaluator:
             self._evaluate(rule, fp, holds, value, now, changed, series.labels)
         return series
 
+    def _watched_unruled(self, sample: SampleObservation) -> tuple[Liveness, ...]:
+        """What a series no rule reads says is reporting, worked out once per series. Ingest sends only the
+        series rules read (with the batch's entities); rule unit tests and direct callers send others too."""
+        key = _series_key(sample)
+        reporting = self._unruled_reporting.get(key)
+        if reporting is None:
+            reporting = self._unruled_reporting[key] = self._watched(sample.labels, sample.name)
+        return reporting
+
     def _series_of(self, sample: SampleObservation) -> _Series:
-        key = (sample.name, *sorted(sample.labels.items()))
+        key = _series_key(sample)
         series = self._series.get(key)
         if series is None:
             rules = [rule for rule in self._metric_rules[sample.name] if rule.matches(sample.labels)]
@@ -376,3 +387,7 @@ def _alert_labels(rule: Rule, labels: dict[str, str], severity: str) -> dict[str
 def _check_identity(check: CheckObservation) -> dict[str, str]:
     """A check result's labels with its check and target: the labels of its alerts, and what it is about."""
     return {**check.labels, CHECK_LABEL: check.check, TARGET_LABEL: check.target}
+
+
+def _series_key(sample: SampleObservation) -> tuple:
+    return sample.name, *sorted(sample.labels.items())
