@@ -45,7 +45,7 @@ from itops.collector.ingest.service import (
 from itops.collector.ingest.validation import BatchValidator, ValidBatch
 from itops.collector.records.agent_register import StateStore
 from itops.collector.records.coverage import FLUSH_PERIOD_S, CoverageLedger
-from itops.collector.records.entities import EntityDirectory
+from itops.collector.records.entity_directory import EntityDirectory
 from itops.collector.reports.service import Reporting
 from itops.collector.storage import STORAGE_BACKENDS
 from itops.common.clock import Clock, epoch_ms, epoch_seconds, utc_now

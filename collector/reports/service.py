@@ -16,11 +16,14 @@ from aiohttp import web
 from itops.alerting.assembly import Alerting
 from itops.collector.records.agent_register import StateStore
 from itops.collector.records.coverage import CoverageLedger
-from itops.collector.records.entities import EntityDirectory
+from itops.collector.records.entity_directory import EntityDirectory
 from itops.collector.reports.config import ReportsConfig
 from itops.collector.reports.figures.daily_inspection import DailyInspection
 from itops.collector.reports.figures.inputs import ReportMonth
-from itops.collector.reports.figures.monthly_report import MonthlyReport, build_monthly_report
+from itops.collector.reports.figures.monthly_report import (
+    MonthlyReport,
+    build_monthly_report,
+)
 from itops.collector.reports.files import write_daily_report
 from itops.collector.reports.routes import add_report_routes
 from itops.collector.reports.schedule import ReportScheduler, evening_run_time

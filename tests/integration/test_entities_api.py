@@ -18,13 +18,13 @@ import pytest
 from aiohttp import web
 
 from itops.collector.api.access import access_middlewares
-from itops.collector.records.entities import EntityDirectory
 from itops.collector.api.routes.entities import add_entity_routes
-from itops.series_key import format_series_key
+from itops.collector.api.user_store import UserStore
 from itops.collector.records.agent_register import StateStore
+from itops.collector.records.entity_directory import EntityDirectory
 from itops.collector.storage.sqlite.config import SQLiteConfig
 from itops.collector.storage.sqlite.sqlite import SQLiteStorage
-from itops.collector.api.user_store import UserStore
+from itops.series_key import format_series_key
 from itops.v1 import ingest_pb2, ingest_pb2_grpc
 
 from .conftest import CollectorProcess, free_port, wait_until

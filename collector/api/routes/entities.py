@@ -12,10 +12,14 @@ from __future__ import annotations
 from aiohttp import web
 
 from itops.collector.api.access import requires
-from itops.collector.records.entities import ENTITY_KINDS, ENTITY_STATUSES, EntityDirectory
 from itops.collector.api.app import query_choice
 from itops.collector.api.openapi import Field, document
 from itops.collector.api.roles import Permission
+from itops.collector.records.entity_directory import (
+    ENTITY_KINDS,
+    ENTITY_STATUSES,
+    EntityDirectory,
+)
 
 __all__ = ["add_entity_routes"]
 

@@ -18,7 +18,11 @@ from typing import Any, Literal
 
 from itops.alerting.incidents.model import Incident
 from itops.alerting.incidents.sla import SlaStatus
-from itops.alerting.rules.sample_windows import DEFAULT_MIN_COVERAGE, SampleWindow, evaluate_window
+from itops.alerting.rules.sample_windows import (
+    DEFAULT_MIN_COVERAGE,
+    SampleWindow,
+    evaluate_window,
+)
 from itops.entities import LISTED_KINDS
 
 __all__ = [
@@ -53,7 +57,7 @@ class DailyInspection:
     day: date  # the local day the report is about
     time_zone: str
     generated_at: datetime
-    entities: tuple[Any, ...]  # ``itops.collector.records.entities.Entity`` or anything with its attributes
+    entities: tuple[Any, ...]  # ``itops.collector.records.entity_directory.Entity`` or anything with its attributes
     incidents: tuple[OpenIncident, ...]
     attention: tuple[Attention, ...]
     evening_at: datetime | None = None  # when the day's scheduled report is made (the record of the day)

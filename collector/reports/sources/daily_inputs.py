@@ -18,10 +18,15 @@ from datetime import UTC, date, datetime
 from itops.alerting.incidents.sla import SlaPolicy
 from itops.alerting.incidents.store import IncidentStore
 from itops.alerting.muting.maintenance import MaintenancePeriod
-from itops.collector.records.entities import EntityDirectory, latest_values
+from itops.collector.records.entity_directory import EntityDirectory, latest_values
 from itops.collector.reports.figures.consumables import REMAINING_RATIO_METRIC
 from itops.collector.reports.figures.daily_inspection import (
-    Attention, AttentionKind, DailyInspection, OpenIncident, build_daily_inspection, days_until_full,
+    Attention,
+    AttentionKind,
+    DailyInspection,
+    OpenIncident,
+    build_daily_inspection,
+    days_until_full,
 )
 from itops.collector.storage.base import SeriesInfo, StorageBackend
 

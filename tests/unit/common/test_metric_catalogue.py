@@ -8,8 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from itops.collector.records import entities
-from itops.common.metric_catalogue import CATALOGUE_FILE, Catalogue, catalogue, format_value, metric_name
+from itops.collector.records import entity_directory
+from itops.common.metric_catalogue import (
+    CATALOGUE_FILE,
+    Catalogue,
+    catalogue,
+    format_value,
+    metric_name,
+)
 from itops.common.yaml_config import ConfigError, load_text
 
 AGENT_DIR = Path(__file__).resolve().parents[3] / "agent"
@@ -66,15 +72,15 @@ def test_every_entry_names_a_metric_the_agent_emits():
 
 
 def _readings_made_in_entities() -> set[str]:
-    tree = ast.parse(Path(entities.__file__).read_text(encoding="utf-8"))
+    tree = ast.parse(Path(entity_directory.__file__).read_text(encoding="utf-8"))
     return {node.args[0].value for node in ast.walk(tree) if isinstance(node, ast.Call)
             and getattr(node.func, "id", None) == "EntityMetric" and isinstance(node.args[0], ast.Constant)}
 
 
 def test_every_key_reading_has_an_entry_and_every_entry_is_a_key_reading():
-    shown = {key.name for keys in entities.KEY_METRICS.values() for key in keys} | _readings_made_in_entities()
+    shown = {key.name for keys in entity_directory.KEY_METRICS.values() for key in keys} | _readings_made_in_entities()
     assert shown == set(catalogue().readings)
-    for keys in entities.KEY_METRICS.values():
+    for keys in entity_directory.KEY_METRICS.values():
         for key in keys:
             assert key.metric in catalogue().metrics, key
 

@@ -10,9 +10,12 @@ from itops.alerting.incidents.sla import SlaPolicy
 from itops.alerting.incidents.sla_config import SlaConfig
 from itops.alerting.incidents.store import IncidentStore
 from itops.alerting.rules.model import Severity
-from itops.collector.records.entities import Entity, EntityCheck, EntityMetric
+from itops.collector.records.entity_directory import Entity, EntityCheck, EntityMetric
 from itops.collector.reports.figures.daily_inspection import (
-    Attention, DailyInspection, OpenIncident, build_daily_inspection,
+    Attention,
+    DailyInspection,
+    OpenIncident,
+    build_daily_inspection,
 )
 
 GENERATED = datetime(2026, 10, 14, 10, 0, tzinfo=UTC)  # 18:00 in Shanghai

@@ -17,7 +17,7 @@ from itops.collector.api.roles import Role
 from itops.collector.api.routes.entities import add_entity_routes
 from itops.collector.api.user_store import UserStore
 from itops.collector.records.agent_register import StateStore
-from itops.collector.records.entities import EntityDirectory
+from itops.collector.records.entity_directory import EntityDirectory
 from itops.collector.storage.base import SampleWrite
 from itops.collector.storage.sqlite.config import SQLiteConfig
 from itops.collector.storage.sqlite.sqlite import SQLiteStorage
