@@ -22,7 +22,7 @@ Seeded stores, for October 2026 and September (the trend):
   monthly (cron) one over some printers.
 - SQLite time-series storage through ``resolve_series``/``write``, then compacted as in service: every
   printer's supply levels hourly, falling, with replacements.
-- StateStore through ``record_hello``: the hosts, with their asset numbers.
+- AgentRegister through ``record_hello``: the hosts, with their asset numbers.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ from itops.collector.reports.render.to_file import render_monthly
 from itops.collector.reports.sources.monthly_inputs import gather_monthly_inputs
 from itops.entities import Entity, entity_of
 from itops.series_key import parse_series_key
-from itops.collector.records.agent_register import StateStore
+from itops.collector.records.agent_register import AgentRegister
 from itops.collector.storage.base import SampleWrite
 from itops.collector.storage.sqlite.config import SQLiteConfig
 from itops.collector.storage.sqlite.sqlite import SQLiteStorage
@@ -241,7 +241,7 @@ def seed_maintenance(path: Path, month: ReportMonth) -> None:
 
 
 def seed_state(data_dir: Path, hosts: list[Entity], at_ms: int) -> None:
-    state = StateStore(str(data_dir))
+    state = AgentRegister(str(data_dir))
     for host in hosts:
         hello = ingest_pb2.AgentHello(agent_id=host.name, hostname=host.name, agent_version="bench",
                                       asset=ingest_pb2.Asset(asset_number=host.asset_number))
@@ -323,7 +323,7 @@ async def measure(data_dir: Path, month: ReportMonth, storage: SQLiteStorage) ->
     maintenance = MaintenanceStore(data_dir / "alerting" / "maintenance.sqlite3")
     history = AlertHistory(data_dir / "alerting" / "alert_history.sqlite3")
     coverage = CoverageLedger(data_dir / "coverage.sqlite3")
-    state = StateStore(str(data_dir))
+    state = AgentRegister(str(data_dir))
     timings: dict[str, float] = {}
     try:
         started = time.perf_counter()

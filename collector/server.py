@@ -43,7 +43,7 @@ from itops.collector.ingest.service import (
     add_ingest_service,
 )
 from itops.collector.ingest.validation import BatchValidator, ValidBatch
-from itops.collector.records.agent_register import StateStore
+from itops.collector.records.agent_register import AgentRegister
 from itops.collector.records.coverage import FLUSH_PERIOD_S, CoverageLedger
 from itops.collector.records.entity_directory import EntityDirectory
 from itops.collector.reports.service import Reporting
@@ -86,7 +86,7 @@ class Collector:
         self.metrics = CollectorMetrics(CollectorRegistry())
         backend_class = STORAGE_BACKENDS.implementation_class(config.storage.__struct_config__.tag)
         self.storage = backend_class(config.storage, on_commit=self._observe_commit, clock=clock)
-        self.state = StateStore(config.data_dir)
+        self.state = AgentRegister(config.data_dir)
         self.users = UserStore.open(users_database_url(config))
         self.assignments = AssignmentsFile(config.assignments_file)
         self.coverage = CoverageLedger(Path(config.data_dir) / "coverage.sqlite3")

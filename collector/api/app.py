@@ -23,7 +23,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from itops import __version__
 from itops.collector.api.openapi import Field, document
 from itops.collector.ingest.self_metrics import CollectorMetrics
-from itops.collector.records.agent_register import StateStore
+from itops.collector.records.agent_register import AgentRegister
 from itops.collector.storage.base import StorageBackend
 from itops.common.yaml_config import parse_duration
 
@@ -147,7 +147,7 @@ def _query_window(request: web.Request, now_ms: int) -> tuple[int, int, int]:
     return start_ms, end_ms, step_ms
 
 
-def build_http_app(storage: StorageBackend, state: StateStore, metrics: CollectorMetrics,
+def build_http_app(storage: StorageBackend, state: AgentRegister, metrics: CollectorMetrics,
                    offline_after_s: float, backend_name: str, clock: Callable[[], float] = time.time,
                    time_zone: str = "Asia/Shanghai", middlewares: tuple = ()) -> web.Application:
     """``time_zone``: shown in /health, the zone the console shows times in."""

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from itops.collector.ingest.agent_credentials import AgentCredential
-from itops.collector.records.agent_register import StateStore
+from itops.collector.records.agent_register import AgentRegister
 from itops.collector.ingest.validation import ValidBatch, shown
 
 __all__ = ["Claims", "IdentityRefused", "IdentityRegister"]
@@ -46,7 +46,7 @@ class Claims:
 
 
 class IdentityRegister:
-    def __init__(self, credentials: Iterable[AgentCredential], state: StateStore):
+    def __init__(self, credentials: Iterable[AgentCredential], state: AgentRegister):
         credentials = list(credentials)
         self._host_of = {**state.bound_hosts(), **{c.id: c.hostname for c in credentials if c.hostname}}
         self._agent_of_host = {host: agent for agent, host in self._host_of.items()}

@@ -27,7 +27,7 @@ from itops.collector.ingest.self_metrics import (
     CollectorMetrics,
 )
 from itops.collector.ingest.validation import BatchRejected, BatchValidator, ValidBatch
-from itops.collector.records.agent_register import StateStore
+from itops.collector.records.agent_register import AgentRegister
 from itops.collector.storage.base import SampleWrite, StorageBackend
 from itops.common.clock import Clock, epoch_ms, utc_now
 from itops.v1 import ingest_pb2
@@ -45,7 +45,7 @@ class IngestService:
         self,
         validator: BatchValidator,
         storage: StorageBackend,
-        state: StateStore,
+        state: AgentRegister,
         metrics: CollectorMetrics,
         max_pending_samples: int,
         max_batch_samples: int,

@@ -23,7 +23,7 @@ from itops.collector.records.check_messages import render_check_message, rendere
 from itops.collector.records.inventory import FIRST_INVENTORY, NO_CHANGE, describe_hardware_changes
 from itops.v1 import ingest_pb2
 
-__all__ = ["AgentRecord", "StateStore"]
+__all__ = ["AgentRecord", "AgentRegister"]
 
 STATE_FILE_NAME = "state.sqlite3"
 HARDWARE_CHECK = "hardware_inventory"
@@ -93,7 +93,7 @@ class AgentRecord:
         return {**asdict(self), "online": online}
 
 
-class StateStore:
+class AgentRegister:
     """Used from the event loop for reads and small writes; heavy writes go through ``write_batch_records``."""
 
     def __init__(self, data_dir: str):

@@ -19,7 +19,7 @@ from typing import Literal
 
 import numpy as np
 
-from itops.collector.records.agent_register import AgentRecord, StateStore
+from itops.collector.records.agent_register import AgentRecord, AgentRegister
 from itops.collector.records.readings import reading_entry, reading_texts
 from itops.collector.storage.base import SeriesInfo, StorageBackend
 from itops.common.metric_catalogue import format_value
@@ -189,7 +189,7 @@ class _Draft:
 class EntityDirectory:
     """``firing_alert_labels()`` gives the labels of each alert firing now."""
 
-    def __init__(self, storage: StorageBackend, state: StateStore, offline_after_s: float,
+    def __init__(self, storage: StorageBackend, state: AgentRegister, offline_after_s: float,
                  clock: Callable[[], float] = time.time, *,
                  firing_alert_labels: Callable[[], Iterable[Mapping[str, str]]] = tuple, cache_s: float = DEFAULT_CACHE_S):
         self._storage = storage

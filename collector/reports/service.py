@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from itops.alerting.assembly import Alerting
-from itops.collector.records.agent_register import StateStore
+from itops.collector.records.agent_register import AgentRegister
 from itops.collector.records.coverage import CoverageLedger
 from itops.collector.records.entity_directory import EntityDirectory
 from itops.collector.reports.config import ReportsConfig
@@ -37,7 +37,7 @@ __all__ = ["Reporting"]
 
 class Reporting:
     def __init__(self, config: ReportsConfig, data_dir: str, alerting: Alerting, coverage: CoverageLedger,
-                 storage: StorageBackend, state: StateStore, entities: EntityDirectory, clock: Clock):
+                 storage: StorageBackend, state: AgentRegister, entities: EntityDirectory, clock: Clock):
         self.config = config
         self._clock = clock
         self.reports_dir = Path(data_dir) / "reports"

@@ -20,7 +20,7 @@ from aiohttp import web
 from itops.collector.api.access import access_middlewares
 from itops.collector.api.routes.entities import add_entity_routes
 from itops.collector.api.user_store import UserStore
-from itops.collector.records.agent_register import StateStore
+from itops.collector.records.agent_register import AgentRegister
 from itops.collector.records.entity_directory import EntityDirectory
 from itops.collector.storage.sqlite.config import SQLiteConfig
 from itops.collector.storage.sqlite.sqlite import SQLiteStorage
@@ -123,7 +123,7 @@ def fleet_data(tmp_path, tls_dir, agent_token):
 async def collector_directory(workdir, now_ms: int):
     storage = SQLiteStorage(SQLiteConfig(path=str(workdir / "tsdb")))
     await storage.open()
-    state = StateStore(str(workdir / "state"))
+    state = AgentRegister(str(workdir / "state"))
     try:
         yield EntityDirectory(storage, state, offline_after_s=120, clock=lambda: now_ms / 1000 + 1), storage
     finally:

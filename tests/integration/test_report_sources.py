@@ -19,7 +19,7 @@ from itops.collector.reports.figures.inputs import ReportMonth
 from itops.collector.config import load_collector_config
 from itops.collector.records.coverage import BUCKET_S, CoverageLedger
 from itops.collector.reports.sources.monthly_inputs import gather_monthly_inputs
-from itops.collector.records.agent_register import StateStore
+from itops.collector.records.agent_register import AgentRegister
 from itops.collector.storage import STORAGE_BACKENDS
 from itops.v1 import ingest_pb2, ingest_pb2_grpc
 
@@ -78,7 +78,7 @@ async def _gather(workdir: Path, month, now: datetime):
     storage = STORAGE_BACKENDS.implementation_class(config.storage.__struct_config__.tag)(config.storage)
     await storage.open()
     incidents = IncidentStore.open(f"sqlite:///{data_dir / 'alerting' / 'incidents.sqlite3'}")
-    state, coverage = StateStore(str(data_dir)), CoverageLedger(data_dir / "coverage.sqlite3")
+    state, coverage = AgentRegister(str(data_dir)), CoverageLedger(data_dir / "coverage.sqlite3")
     try:
         return await gather_monthly_inputs(
             month, incidents=incidents, sla=SlaPolicy(SlaConfig()),

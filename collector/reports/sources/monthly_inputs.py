@@ -21,7 +21,7 @@ from itops.collector.reports.figures.availability import DeviceKinds, availabili
 from itops.collector.reports.figures.consumables import REMAINING_RATIO_METRIC, supply_replacements
 from itops.collector.reports.figures.inputs import AvailabilityRow, ConsumableReplacement, MonthlyInputs, ReportMonth
 from itops.collector.records.coverage import CoverageLedger
-from itops.collector.records.agent_register import StateStore
+from itops.collector.records.agent_register import AgentRegister
 from itops.collector.storage.base import StorageBackend
 from itops.entities import ASSET_NUMBER_LABEL, HOST_LABEL, Entity, entity_of
 
@@ -41,7 +41,7 @@ class _Observations:
 
 async def gather_monthly_inputs(
     month: ReportMonth, *, incidents: IncidentStore, sla: SlaPolicy, maintenance: MaintenanceStore,
-    history: AlertHistory, coverage: CoverageLedger, storage: StorageBackend, state: StateStore,
+    history: AlertHistory, coverage: CoverageLedger, storage: StorageBackend, state: AgentRegister,
     availability_alerts: Sequence[str], now: datetime,
 ) -> MonthlyInputs:
     previous = month.previous()
@@ -71,7 +71,7 @@ def _observations(month: ReportMonth, history: AlertHistory, coverage: CoverageL
                          coverage.covered_seconds(month.start, month.end))
 
 
-def _known_entities(state: StateStore, coverage: CoverageLedger) -> tuple[list[Entity], list[Entity]]:
+def _known_entities(state: AgentRegister, coverage: CoverageLedger) -> tuple[list[Entity], list[Entity]]:
     """(hosts in the agent register, with their asset numbers; everything that ever sent data)."""
     hosts = [entity_of({HOST_LABEL: agent.hostname, ASSET_NUMBER_LABEL: agent.asset.get("asset_number", "")})
              for agent in state.agents() if agent.hostname]

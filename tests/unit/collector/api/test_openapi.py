@@ -22,7 +22,7 @@ from itops.collector.api.routes.incidents import add_incident_routes
 from itops.collector.api.routes.users import add_user_routes
 from itops.collector.api.user_store import UserStore
 from itops.collector.ingest.self_metrics import CollectorMetrics
-from itops.collector.records.agent_register import StateStore
+from itops.collector.records.agent_register import AgentRegister
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 
@@ -33,7 +33,7 @@ def full_app(tmp_path: Path):
     alerting = build_alerting(AlertingConfig(), str(tmp_path / "alerting"), lambda: T0)
     users = UserStore.open(f"sqlite:///{tmp_path / 'users.sqlite3'}")
     incidents = IncidentStore.open(f"sqlite:///{tmp_path / 'incidents.sqlite3'}")
-    state = StateStore(str(tmp_path / "state"))
+    state = AgentRegister(str(tmp_path / "state"))
     app = build_http_app(None, state, CollectorMetrics(CollectorRegistry()), 60, "sqlite")
     policy = BackoffPolicy(5, 20, timedelta(seconds=1), timedelta(minutes=15), timedelta(hours=1))
     add_user_routes(app, users, LoginThrottle(users.engine, policy), timedelta(hours=12), False, lambda: T0)

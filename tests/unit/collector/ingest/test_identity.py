@@ -8,7 +8,7 @@ import pytest
 from itops.collector.ingest.agent_credentials import AgentCredential
 from itops.collector.ingest.identity import IdentityRefused, IdentityRegister
 from itops.series_key import parse_series_key
-from itops.collector.records.agent_register import StateStore
+from itops.collector.records.agent_register import AgentRegister
 from itops.collector.ingest.validation import ValidBatch
 from itops.v1 import ingest_pb2
 
@@ -27,7 +27,7 @@ def batch(*keys: str, checks: list[ingest_pb2.CheckResult] = ()) -> ValidBatch:
 
 @pytest.fixture
 def state(tmp_path):
-    store = StateStore(str(tmp_path))
+    store = AgentRegister(str(tmp_path))
     yield store
     store.close()
 

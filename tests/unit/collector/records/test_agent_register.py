@@ -1,4 +1,4 @@
-from itops.collector.records.agent_register import StateStore
+from itops.collector.records.agent_register import AgentRegister
 from itops.v1 import ingest_pb2
 
 
@@ -10,7 +10,7 @@ def _batch(sequence, *checks):
 
 
 def test_replayed_batch_records_its_checks_once(tmp_path):
-    state = StateStore(str(tmp_path))
+    state = AgentRegister(str(tmp_path))
     batch = _batch(7, ("tcp_connect", "db:5432", ingest_pb2.CHECK_STATUS_CRITICAL, 1000))
     state.write_batch_records("a1", batch)
     state.write_batch_records("a1", batch)
@@ -20,14 +20,14 @@ def test_replayed_batch_records_its_checks_once(tmp_path):
 
 
 def test_latest_check_is_the_newest_result(tmp_path):
-    state = StateStore(str(tmp_path))
+    state = AgentRegister(str(tmp_path))
     state.write_batch_records("a1", _batch(1, ("http", "erp", ingest_pb2.CHECK_STATUS_OK, 1000)))
     state.write_batch_records("a1", _batch(2, ("http", "erp", ingest_pb2.CHECK_STATUS_WARNING, 2000)))
     assert [(c["status"], c["message"]) for c in state.latest_checks()] == [("WARNING", "at 2000")]
 
 
 def test_pruning_keeps_the_latest_result_of_every_check(tmp_path):
-    state = StateStore(str(tmp_path))
+    state = AgentRegister(str(tmp_path))
     state.write_batch_records("a1", _batch(1, ("http", "erp", 0, 1000), ("ping", "gw", 0, 1000)))
     state.write_batch_records("a1", _batch(2, ("http", "erp", 2, 5000)))
     assert state.prune_check_results(before_ms=6000) == 1
@@ -35,7 +35,7 @@ def test_pruning_keeps_the_latest_result_of_every_check(tmp_path):
 
 
 def test_inventory_snapshot_is_stored_once_per_timestamp(tmp_path):
-    state = StateStore(str(tmp_path))
+    state = AgentRegister(str(tmp_path))
     batch = ingest_pb2.Batch(sequence=1)
     batch.inventory.timestamp_ms = 42
     batch.inventory.memory_total_bytes = 16 * 2**30
@@ -45,17 +45,17 @@ def test_inventory_snapshot_is_stored_once_per_timestamp(tmp_path):
 
 
 def test_last_seen_is_persisted_and_survives_reopen(tmp_path):
-    state = StateStore(str(tmp_path))
+    state = AgentRegister(str(tmp_path))
     state.record_hello("a1", ingest_pb2.AgentHello(hostname="pc-1", agent_version="0.1.0"), "ipv4:127.0.0.1:5", 1000)
     state.touch("a1", "ipv4:127.0.0.1:6", 9000)
     state.close()
-    record = StateStore(str(tmp_path)).agents()[0]
+    record = AgentRegister(str(tmp_path)).agents()[0]
     assert (record.hostname, record.first_seen_ms, record.last_seen_ms, record.source_address) == (
         "pc-1", 1000, 9000, "ipv4:127.0.0.1:6")
 
 
 def test_listing_agents_shows_unsaved_sightings_without_writing_them(tmp_path):
-    state = StateStore(str(tmp_path))
+    state = AgentRegister(str(tmp_path))
     state.record_hello("a1", ingest_pb2.AgentHello(hostname="pc-1"), "ipv4:127.0.0.1:5", 1000)
     state.touch("a1", "ipv4:127.0.0.1:6", 9000)
     assert (state.agents()[0].last_seen_ms, state.agents()[0].source_address) == (9000, "ipv4:127.0.0.1:6")
@@ -64,6 +64,6 @@ def test_listing_agents_shows_unsaved_sightings_without_writing_them(tmp_path):
 
 
 def test_an_agent_seen_before_its_hello_is_listed(tmp_path):
-    state = StateStore(str(tmp_path))
+    state = AgentRegister(str(tmp_path))
     state.touch("a2", "ipv4:127.0.0.1:7", 5000)
     assert [(r.agent_id, r.last_seen_ms) for r in state.agents()] == [("a2", 5000)]

@@ -1,4 +1,4 @@
-"""The entity directory over a real SQLite storage and a real StateStore, and GET /api/v1/entities."""
+"""The entity directory over a real SQLite storage and a real AgentRegister, and GET /api/v1/entities."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from itops.collector.api.access import access_middlewares
 from itops.collector.api.roles import Role
 from itops.collector.api.routes.entities import add_entity_routes
 from itops.collector.api.user_store import UserStore
-from itops.collector.records.agent_register import StateStore
+from itops.collector.records.agent_register import AgentRegister
 from itops.collector.records.entity_directory import EntityDirectory
 from itops.collector.storage.base import SampleWrite
 from itops.collector.storage.sqlite.config import SQLiteConfig
@@ -92,7 +92,7 @@ async def write_samples(store: SQLiteStorage, agent: str, sequence: int, samples
                                   np.array([value for _, _, value in samples], dtype=np.float64)))
 
 
-def write_checks(state: StateStore, agent: str, sequence: int, checks) -> None:
+def write_checks(state: AgentRegister, agent: str, sequence: int, checks) -> None:
     batch = ingest_pb2.Batch(sequence=sequence)
     for check, target, status, at_ms, labels in checks:
         result = batch.checks.add(check=check, target=target, status=status, timestamp_ms=at_ms, message=f"{check} says")
@@ -101,8 +101,8 @@ def write_checks(state: StateStore, agent: str, sequence: int, checks) -> None:
     state.write_batch_records(agent, batch)
 
 
-def populated_state(path) -> StateStore:
-    state = StateStore(str(path))
+def populated_state(path) -> AgentRegister:
+    state = AgentRegister(str(path))
     hello = ingest_pb2.AgentHello(hostname="pc-1", agent_version="0.1.0",
                                   asset=ingest_pb2.Asset(asset_number="IT-001", department="Finance"))
     state.record_hello("a1", hello, "ipv4:127.0.0.1:5000", NOW_MS - 10_000)
