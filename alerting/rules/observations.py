@@ -10,37 +10,21 @@ from typing import Callable
 
 import numpy as np
 
-from itops.alerting.rules.model import CheckObservation, ObservedBatch, SampleObservation
-from itops.entities import Entity, entities_of
-from itops.collector.records.check_messages import rendered_messages
+from itops.alerting.rules.model import (
+    CheckObservation,
+    ObservedBatch,
+    SampleObservation,
+)
 from itops.collector.ingest.validation import ValidBatch
+from itops.collector.records.check_messages import rendered_messages
+from itops.common.key_cache import KEY_LIST_CACHE_LIMIT, KeyCache
+from itops.entities import Entity, entities_of
 from itops.series_key import RESERVED_LABEL
 from itops.v1 import ingest_pb2
 
 __all__ = ["observed_batch"]
 
-KEY_CACHE_LIMIT = 200_000
-KEY_LIST_CACHE_LIMIT = 4096
-
-
-class _PerKeyCache(dict):
-    """What was derived from a series key (or an agent's list of them), kept because keys repeat batch after
-    batch; emptied when full."""
-
-    def __init__(self, limit: int = KEY_CACHE_LIMIT):
-        super().__init__()
-        self.limit = limit
-
-    def get_or_make(self, key, make: Callable):
-        found = self.get(key)
-        if found is None:
-            if len(self) >= self.limit:
-                self.clear()
-            found = self[key] = make(key)
-        return found
-
-
-_labels_of_key = _PerKeyCache()
+_labels_of_key: KeyCache[str, tuple[str, dict[str, str]]] = KeyCache()
 
 
 def _samples(agent_id: str, valid: ValidBatch, labels_of: Callable[[str], tuple[str, dict[str, str]]],
@@ -71,10 +55,8 @@ def _checks(agent_id: str, checks: list[ingest_pb2.CheckResult], wants_check: Ca
     )
 
 
-_entities_of_key = _PerKeyCache()
-# An agent sends the same keys batch after batch: its whole list is looked up at once, which still hits when
-# 1,000 agents' keys overflow the per-key cache.
-_entities_of_key_list = _PerKeyCache(KEY_LIST_CACHE_LIMIT)
+_entities_of_key: KeyCache[str, tuple[Entity, ...]] = KeyCache()
+_entities_of_key_list: KeyCache[tuple[str, ...], tuple[Entity, ...]] = KeyCache(KEY_LIST_CACHE_LIMIT)
 
 
 def _entities(keys: list[str], labels_of: Callable[[str], tuple[str, dict[str, str]]]) -> tuple[Entity, ...]:

@@ -25,8 +25,10 @@ from typing import Protocol
 
 import numpy as np
 
+from itops.common.key_cache import KEY_LIST_CACHE_LIMIT, KeyCache
 from itops.entities import (
     DEVICE_LABEL,
+    ENTITY_OF_LABELS,
     Entity,
     EntityKind,
     entities_of,
@@ -52,10 +54,8 @@ class StoredBatch(Protocol):
     series_index: np.ndarray
     timestamps_ms: np.ndarray
     checks: list[ingest_pb2.CheckResult]
-KEY_CACHE_LIMIT = 200_000
-KEY_LIST_CACHE_LIMIT = 4096
 # The labels entity_of reads, straight off a canonical key (sorted labels, `"` always escaped in values).
-_ENTITY_LABEL_RE = re.compile(r'[{,](asset_number|check|clock|device|host|target)="((?:[^"\\]|\\.)*)"')
+_ENTITY_LABEL_RE = re.compile(rf'[{{,]({"|".join(ENTITY_OF_LABELS)})="((?:[^"\\]|\\.)*)"')
 
 EntityKey = tuple[str, str]
 _SCHEMA = """
@@ -98,8 +98,9 @@ class CoverageLedger:
         self._families: set[tuple[str, str]] = set(self._db.execute("SELECT name, kind FROM coverage_device_families"))
         self._new_families: list[tuple[str, str]] = []
         # Series keys repeat batch after batch: each is parsed once into the index of its entity group.
-        self._group_of_key: dict[str, int] = {}
-        self._by_key_list: dict[tuple[str, ...], tuple[tuple[EntityKey, ...], np.ndarray]] = {}
+        self._group_of_key: KeyCache[str, int] = KeyCache()
+        self._by_key_list: KeyCache[tuple[str, ...], tuple[tuple[EntityKey, ...], np.ndarray]] = KeyCache(
+            KEY_LIST_CACHE_LIMIT)
         self._group_of_labels: dict[tuple[tuple[str, str], ...], int] = {}
         self._group_index: dict[tuple[EntityKey, ...], int] = {(): 0}
         self._groups: list[tuple[EntityKey, ...]] = [()]
@@ -131,21 +132,12 @@ class CoverageLedger:
     def _entities_of_keys(self, keys: list[str]) -> tuple[tuple[EntityKey, ...], np.ndarray]:
         """(every entity the keys name, each key's entity group). An agent sends the same keys batch after
         batch, so the whole list is looked up at once: hashing the tuple reuses the keys' cached hashes."""
-        signature = tuple(keys)
-        found = self._by_key_list.get(signature)
-        if found is None:
-            # Each cache is emptied on its own: 1,000 agents × 1,000 keys overflow the per-key one, yet their
-            # 1,000 key lists still fit, and those are what repeat.
-            if len(self._group_of_key) >= KEY_CACHE_LIMIT:
-                self._group_of_key.clear()
-            if len(self._by_key_list) >= KEY_LIST_CACHE_LIMIT:
-                self._by_key_list.clear()
-            cached = self._group_of_key
-            groups = [cached.get(key) for key in keys]
-            groups = [self._group_of(key) if group is None else group for key, group in zip(keys, groups)]
-            everyone = tuple({entity: None for group in dict.fromkeys(groups) for entity in self._groups[group]})
-            found = self._by_key_list[signature] = (everyone, np.array(groups, dtype=np.int64))
-        return found
+        return self._by_key_list.get_or_make(tuple(keys), self._groups_of_key_list)
+
+    def _groups_of_key_list(self, keys: tuple[str, ...]) -> tuple[tuple[EntityKey, ...], np.ndarray]:
+        groups = [self._group_of_key.get_or_make(key, self._group_of) for key in keys]
+        everyone = tuple({entity: None for group in dict.fromkeys(groups) for entity in self._groups[group]})
+        return everyone, np.array(groups, dtype=np.int64)
 
     def _group_of(self, series_key: str) -> int:
         named = tuple(_ENTITY_LABEL_RE.findall(series_key))
@@ -153,7 +145,6 @@ class CoverageLedger:
         if group is None:  # a new combination: unescape through the key parser, build its entities once
             labels = parse_series_key("k{" + ",".join(f'{name}="{value}"' for name, value in named) + "}")[1] if named else {}
             group = self._group_of_labels[named] = self._group_id(entities_of(labels))
-        self._group_of_key[series_key] = group
         self._note_family(series_key, self._groups[group])
         return group
 

@@ -16,7 +16,7 @@ from enum import StrEnum
 
 __all__ = [
     "ASSET_LABELS", "ASSET_NUMBER_LABEL", "ATTENDANCE_CLOCK_CHECK", "BACKUP_CHECK", "CHECK_LABEL", "CLOCK_LABEL",
-    "DEVICE_KINDS", "DEVICE_LABEL", "DEVICE_PROFILES", "Entity", "EntityKind", "HOST_LABEL", "LISTED_KINDS",
+    "DEVICE_KINDS", "DEVICE_LABEL", "DEVICE_PROFILES", "ENTITY_OF_LABELS", "Entity", "EntityKind", "HOST_LABEL", "LISTED_KINDS",
     "TARGET_LABEL", "entities_of", "entity_of", "primary_device_kind",
 ]
 
@@ -26,6 +26,8 @@ CLOCK_LABEL = "clock"
 CHECK_LABEL = "check"
 TARGET_LABEL = "target"
 ASSET_NUMBER_LABEL = "asset_number"
+# Every label entity_of reads: a series' entity follows from these and its metric alone.
+ENTITY_OF_LABELS = (ASSET_NUMBER_LABEL, CHECK_LABEL, CLOCK_LABEL, DEVICE_LABEL, HOST_LABEL, TARGET_LABEL)
 # The labels naming hardware, which has an asset number (资产编号); backups and services have none.
 ASSET_LABELS = (DEVICE_LABEL, CLOCK_LABEL, HOST_LABEL)
 

@@ -6,9 +6,17 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from itops.collector.reports import texts
-from itops.entities import EntityKind, entities_of, entity_of, primary_device_kind
+from itops.entities import (
+    ENTITY_OF_LABELS,
+    EntityKind,
+    entities_of,
+    entity_of,
+    primary_device_kind,
+)
 from tests.unit.test_glossary import console_texts
 
 K = EntityKind
@@ -121,3 +129,13 @@ def test_the_module_is_light_enough_for_the_agent():
                              "print(sorted(m for m in sys.modules if m.startswith('itops')))"],
                             capture_output=True, text=True, check=True).stdout
     assert loaded.strip() == "['itops', 'itops.entities']"
+
+
+@given(st.dictionaries(st.sampled_from(["host", "device", "clock", "check", "target", "asset_number", "cpu", "agent",
+                                        "mountpoint", "supply"]), st.sampled_from(["", "a", "b"]), max_size=6),
+       st.sampled_from(["", "itops_printer_supply_level_ratio", "itops_file_newest_age_seconds", "itops_host_load1"]))
+def test_entity_of_reads_only_the_labels_it_declares(labels, metric):
+    """The coverage ledger reads these labels straight off a series key; any other label must change nothing."""
+    declared = {name: value for name, value in labels.items() if name in ENTITY_OF_LABELS}
+    assert entity_of(labels, metric) == entity_of(declared, metric)
+    assert entities_of(labels, metric) == entities_of(declared, metric)
