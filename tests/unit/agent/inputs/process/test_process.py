@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import time
 import uuid
 
+import psutil
 import pytest
 
 from itops.agent.batcher import GatherResult
@@ -27,12 +29,21 @@ def spawn(tmp_path):
     def start(marker: str) -> subprocess.Popen:
         process = subprocess.Popen([str(executable), "600", marker])
         started.append(process)
+        wait_for_exec(process.pid, marker)
         return process
 
     yield start
     for process in started:
         process.kill()
         process.wait()
+
+
+def wait_for_exec(pid: int, marker: str) -> None:
+    """Popen returns once the child is forked: until it has exec'd, it still has Python's name and command line."""
+    deadline = time.monotonic() + 10
+    while marker not in psutil.Process(pid).cmdline():
+        assert time.monotonic() < deadline, f"process {pid} did not exec within 10 s"
+        time.sleep(0.005)
 
 
 @pytest.fixture
