@@ -1,9 +1,13 @@
-"""What each metric means to a person: its unit and its name in zh-CN and en, and the words for yes/no and state
-values — on_battery 0 → ``on mains`` — so a value reads the same in the console, the CLI and alert annotations.
+"""The registry of every metric itops emits, and what each means to a person: its type, the labels its series
+carry, what it measures, its unit and its name in zh-CN and en, and the words for yes/no and state values —
+on_battery 0 → ``on mains`` — so a value reads the same in the console, the CLI and alert annotations.
 
-The names, units and words are data (``metric_catalogue.yaml``, one entry per metric the agent sends and per key
-reading the console shows); the units' ways of writing are ``itops.common.units``. A metric the catalogue does
-not know is written by its Prometheus unit suffix (``_bytes``, ``_seconds``, ``_ratio``, ``_celsius``, ``_total`` …).
+The entries are data (``metric_catalogue.yaml``, one per metric the agent sends or the collector exports, and
+one per key reading the console shows); the units' ways of writing are ``itops.common.units``. A metric the
+catalogue does not know is written by its Prometheus unit suffix (``_bytes``, ``_seconds``, ``_ratio`` …).
+
+The registry also gives each metric its InfluxDB line-protocol shape: the longest listed measurement that
+prefixes its name, and the rest as the field, so VictoriaMetrics' ``<measurement>_<field>`` is the metric name.
 """
 
 from __future__ import annotations
@@ -12,17 +16,23 @@ import functools
 import math
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 
 from itops.common.units import Language, Unit, format_in_unit
 from itops.common.yaml_config import load_file
 
-__all__ = ["CATALOGUE_FILE", "Catalogue", "MetricEntry", "Words", "catalogue", "format_value",
-           "metric_entry", "metric_name"]
+__all__ = ["ASSET_LABELS", "CATALOGUE_FILE", "COMMON_LABELS", "HISTOGRAM_SERIES_SUFFIXES", "Catalogue", "LabelEntry",
+           "MetricEntry", "MetricType", "Words", "catalogue", "format_value", "line_protocol_shape", "measurement_tags",
+           "metric_entry", "metric_name", "metric_spec"]
 
 CATALOGUE_FILE = Path(__file__).with_name("metric_catalogue.yaml")
+
+MetricType = Literal["gauge", "counter", "info", "stateset", "histogram"]
+# The series a histogram is exported as, besides none of its own name; the buckets carry ``le``.
+HISTOGRAM_SERIES_SUFFIXES = ("_bucket", "_sum", "_count")
+BUCKET_LABEL = "le"
 
 
 class Words(msgspec.Struct, forbid_unknown_fields=True, rename={"zh_cn": "zh-CN"}):
@@ -37,6 +47,13 @@ class MetricEntry(msgspec.Struct, forbid_unknown_fields=True, rename={"zh_cn": "
     unit: Annotated[Unit, msgspec.Meta(description="how a value is written")]
     zh_cn: Annotated[str, msgspec.Meta(description="the metric's name in Chinese")]
     en: Annotated[str, msgspec.Meta(description="the metric's name in English")]
+    # A key reading is shown, not emitted: it has no type, labels or help of its own.
+    type: Annotated[MetricType | None, msgspec.Meta(description="gauge, counter, info, stateset or histogram")] = None
+    labels: Annotated[tuple[str, ...], msgspec.Meta(
+        description="the labels its series carry besides the common labels")] = ()
+    help: Annotated[Words | None, msgspec.Meta(description="what it measures, in what unit")] = None
+    emitted_by: Annotated[Literal["agent", "collector"], msgspec.Meta(
+        description="who emits it: the agent, or the collector on its /metrics")] = "agent"
     label: Annotated[str | None, msgspec.Meta(description="state sets: the label that names the state")] = None
     values: Annotated[dict[str, Words], msgspec.Meta(
         description="bool: the words for 0 and 1; state: the words for each state")] = {}
@@ -45,14 +62,70 @@ class MetricEntry(msgspec.Struct, forbid_unknown_fields=True, rename={"zh_cn": "
         return self.zh_cn if language == "zh-CN" else self.en
 
 
+class LabelEntry(msgspec.Struct, forbid_unknown_fields=True):
+    asset: Annotated[bool, msgspec.Meta(description="an asset label, set from the agent's or the device's configuration")]
+    help: Annotated[Words, msgspec.Meta(description="what the label says")]
+
+
 class Catalogue(msgspec.Struct, forbid_unknown_fields=True):
-    metrics: Annotated[dict[str, MetricEntry], msgspec.Meta(description="every metric the agent sends")]
+    common_labels: Annotated[dict[str, LabelEntry], msgspec.Meta(description="labels any series may carry")]
+    measurements: Annotated[list[str], msgspec.Meta(description="the InfluxDB measurements metrics are grouped in")]
+    metrics: Annotated[dict[str, MetricEntry], msgspec.Meta(description="every metric itops emits")]
     readings: Annotated[dict[str, MetricEntry], msgspec.Meta(description="every key reading of an entity")]
 
 
 @functools.cache
 def catalogue() -> Catalogue:
     return load_file(CATALOGUE_FILE, Catalogue)
+
+
+def metric_spec(name: str) -> MetricEntry | None:
+    """The registry's entry of ``name``, or None for a metric itops does not emit."""
+    return catalogue().metrics.get(name)
+
+
+def line_protocol_shape(name: str) -> tuple[str, str]:
+    """(measurement, field) of ``name`` in InfluxDB line protocol, with measurement + "_" + field == name. A
+    histogram's ``_bucket``, ``_sum`` and ``_count`` series go where the histogram does; a metric the registry
+    does not know is split at its last "_"."""
+    if _is_registered(name):
+        measurement = next((m for m in _measurements_longest_first() if name.startswith(m + "_")), None)
+        if measurement is not None:
+            return measurement, name[len(measurement) + 1:]
+    measurement, _, field = name.rpartition("_")
+    return (measurement, field) if measurement and field else (name, "value")
+
+
+def measurement_tags(measurement: str) -> frozenset[str]:
+    """The tag keys a measurement's lines may carry: its metrics' labels and the common labels."""
+    return _tags_by_measurement().get(measurement, frozenset(COMMON_LABELS))
+
+
+def _is_registered(name: str) -> bool:
+    if name in catalogue().metrics:
+        return True
+    base = next((name.removesuffix(suffix) for suffix in HISTOGRAM_SERIES_SUFFIXES if name.endswith(suffix)), None)
+    spec = metric_spec(base) if base else None
+    return spec is not None and spec.type == "histogram"
+
+
+@functools.cache
+def _measurements_longest_first() -> tuple[str, ...]:
+    return tuple(sorted(catalogue().measurements, key=len, reverse=True))
+
+
+@functools.cache
+def _tags_by_measurement() -> dict[str, frozenset[str]]:
+    tags: dict[str, set[str]] = {}
+    for name, spec in catalogue().metrics.items():
+        own = {*spec.labels, *((BUCKET_LABEL,) if spec.type == "histogram" else ())}
+        tags.setdefault(line_protocol_shape(name)[0], set(COMMON_LABELS)).update(own)
+    return {measurement: frozenset(keys) for measurement, keys in tags.items()}
+
+
+# Declared once, in the registry's ``common_labels``.
+COMMON_LABELS: tuple[str, ...] = tuple(catalogue().common_labels)
+ASSET_LABELS: tuple[str, ...] = tuple(name for name, label in catalogue().common_labels.items() if label.asset)
 
 
 # Prometheus base-unit suffixes, longest first, for metrics the catalogue does not name.
