@@ -54,6 +54,8 @@ class MetricEntry(msgspec.Struct, forbid_unknown_fields=True, rename={"zh_cn": "
     help: Annotated[Words | None, msgspec.Meta(description="what it measures, in what unit")] = None
     emitted_by: Annotated[Literal["agent", "collector"], msgspec.Meta(
         description="who emits it: the agent, or the collector on its /metrics")] = "agent"
+    measurement: Annotated[str | None, msgspec.Meta(description="its InfluxDB measurement, when not the longest "
+                                                    "listed measurement that prefixes its name")] = None
     label: Annotated[str | None, msgspec.Meta(description="state sets: the label that names the state")] = None
     values: Annotated[dict[str, Words], msgspec.Meta(
         description="bool: the words for 0 and 1; state: the words for each state")] = {}
@@ -85,12 +87,15 @@ def metric_spec(name: str) -> MetricEntry | None:
 
 
 def line_protocol_shape(name: str) -> tuple[str, str]:
-    """(measurement, field) of ``name`` in InfluxDB line protocol, with measurement + "_" + field == name. A
-    histogram's ``_bucket``, ``_sum`` and ``_count`` series go where the histogram does; a metric the registry
-    does not know is split at its last "_"."""
-    if _is_registered(name):
-        measurement = next((m for m in _measurements_longest_first() if name.startswith(m + "_")), None)
-        if measurement is not None:
+    """(measurement, field) of ``name`` in InfluxDB line protocol, with measurement + "_" + field == name: the
+    entry's own measurement, else the longest listed one that prefixes the name. A histogram's ``_bucket``,
+    ``_sum`` and ``_count`` series go where the histogram does; a metric the registry does not know is split at
+    its last "_"."""
+    spec = _spec_of_series(name)
+    if spec is not None:
+        measurement = spec.measurement or next(
+            (m for m in _measurements_longest_first() if name.startswith(m + "_")), None)
+        if measurement is not None and name.startswith(measurement + "_"):
             return measurement, name[len(measurement) + 1:]
     measurement, _, field = name.rpartition("_")
     return (measurement, field) if measurement and field else (name, "value")
@@ -101,12 +106,14 @@ def measurement_tags(measurement: str) -> frozenset[str]:
     return _tags_by_measurement().get(measurement, frozenset(COMMON_LABELS))
 
 
-def _is_registered(name: str) -> bool:
-    if name in catalogue().metrics:
-        return True
+def _spec_of_series(name: str) -> MetricEntry | None:
+    """The entry of the metric a series belongs to: its own, or its histogram's."""
+    spec = metric_spec(name)
+    if spec is not None:
+        return spec
     base = next((name.removesuffix(suffix) for suffix in HISTOGRAM_SERIES_SUFFIXES if name.endswith(suffix)), None)
-    spec = metric_spec(base) if base else None
-    return spec is not None and spec.type == "histogram"
+    histogram = metric_spec(base) if base else None
+    return histogram if histogram is not None and histogram.type == "histogram" else None
 
 
 @functools.cache
