@@ -3,7 +3,8 @@ README.md here for how one is added).
 
 The collector validates a batch, resolves its series keys to ids through the backend, then calls
 ``write``; the ack goes to the agent only after ``write`` returned, i.e. after the data is durable.
-Reads (series lists, range queries) serve the console, the rules' windows and the reports.
+Reads (series lists, range queries) serve the console, the rules' windows and the reports; the newest sample of
+every series serves the fleet endpoint Prometheus scrapes.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ __all__ = [
     "Aggregation",
     "CommitObserver",
     "LabelsOf",
+    "LatestSamples",
     "RangeResult",
     "SampleWrite",
     "SeriesInfo",
@@ -71,6 +73,15 @@ class RangeResult:
     values: np.ndarray  # float64
 
 
+@dataclass(frozen=True, slots=True)
+class LatestSamples:
+    """The newest sample of each of some series, column-wise, by ascending series id."""
+
+    series_ids: np.ndarray  # int64
+    timestamps_ms: np.ndarray  # int64
+    values: np.ndarray  # float64
+
+
 class StorageBackend(abc.ABC):
     @abc.abstractmethod
     def __init__(self, config: StorageConfig, on_commit: CommitObserver | None = None, clock: Clock = utc_now):
@@ -106,6 +117,15 @@ class StorageBackend(abc.ABC):
     @abc.abstractmethod
     def list_series(self, name: str | None = None, matchers: dict[str, str] | None = None) -> list[SeriesInfo]:
         """Series whose metric name equals ``name`` (if given) and whose labels equal all ``matchers``."""
+
+    @abc.abstractmethod
+    def series_info(self, series_id: int) -> SeriesInfo | None:
+        """The series' name and labels (the store's own dict: read it, never change it); None for an unknown id."""
+
+    @abc.abstractmethod
+    async def latest_samples(self, since_ms: int) -> LatestSamples:
+        """The newest sample of every series that has one at or after ``since_ms`` (of samples with the same
+        timestamp, the last written). Its cost follows the recent data, not the whole history."""
 
     @abc.abstractmethod
     async def query_range(

@@ -1,4 +1,5 @@
-"""The read path: range queries on their own threads and read connections, aggregated with numpy."""
+"""The read path: range queries (and the newest sample of every series) on their own threads and read
+connections, aggregated with numpy."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from typing import Callable
 
 import numpy as np
 
-from ..base import Aggregation, RangeResult
+from ..base import Aggregation, LatestSamples, RangeResult
+from .latest import read_latest
 from .samples import decode_chunk, latest_per_timestamp
 from .schema import connect
 
@@ -46,6 +48,10 @@ class RangeReader:
         return await asyncio.get_running_loop().run_in_executor(
             self._executor, self._aggregated_range, series_id, agent_id, start_ms, end_ms, step_ms, reduce
         )
+
+    async def latest(self, since_ms: int, series_id_limit: int) -> LatestSamples:
+        return await asyncio.get_running_loop().run_in_executor(
+            self._executor, lambda: read_latest(self._connection(), since_ms, self._window_ms, series_id_limit))
 
     async def was_received(self, agent_id: int, sequence: int) -> bool:
         return await asyncio.get_running_loop().run_in_executor(self._executor, self._received, agent_id, sequence)

@@ -39,7 +39,9 @@ CREATE TABLE IF NOT EXISTS chunks (
     merged INTEGER NOT NULL, start_ts INTEGER NOT NULL, end_ts INTEGER NOT NULL, count INTEGER NOT NULL,
     ts BLOB NOT NULL, vals BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS chunks_by_series ON chunks (series_id, window_start);
-CREATE INDEX IF NOT EXISTS chunks_by_window ON chunks (window_start);
+-- (window_start, end_ts): retention walks windows; the fleet endpoint asks which chunks end after a moment.
+DROP INDEX IF EXISTS chunks_by_window;
+CREATE INDEX IF NOT EXISTS chunks_by_window_end ON chunks (window_start, end_ts);
 CREATE INDEX IF NOT EXISTS chunks_unmerged ON chunks (window_start, series_id) WHERE merged = 0;
 """
 

@@ -15,6 +15,7 @@ from ..base import (
     Aggregation,
     CommitObserver,
     LabelsOf,
+    LatestSamples,
     RangeResult,
     SampleWrite,
     SeriesInfo,
@@ -164,6 +165,13 @@ class SQLiteStorage(StorageBackend):
             if wanted <= labels.items():
                 found.append(SeriesInfo(series_id, series_name, dict(labels)))
         return found
+
+    def series_info(self, series_id: int) -> SeriesInfo | None:
+        found = self._dictionary.series.get(series_id)
+        return None if found is None else SeriesInfo(series_id, found[1], found[2])
+
+    async def latest_samples(self, since_ms: int) -> LatestSamples:
+        return await self._reader.latest(since_ms, self._next_series_id)
 
     async def query_range(
         self, series_id: int, start_ms: int, end_ms: int, step_ms: int, aggregation: Aggregation
