@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test test-unit test-integration test-instants proto docs bench clean
+.PHONY: demo demo-grafana test test-unit test-integration test-instants proto docs dashboards bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ proto: $(STAMP)
 # Regenerate docs/configuration.md from the config models (a test fails when it is stale).
 docs: $(STAMP)
 	$(PY) docs/generate_config_reference.py > docs/configuration.md
+
+# Regenerate dashboards/promql and dashboards/influxql from dashboards/source.py (a test fails when they are stale).
+dashboards: $(STAMP)
+	$(PY) -m dashboards.generate
 
 bench: $(STAMP)
 	$(PY) benchmarks/ingest.py
