@@ -37,9 +37,11 @@ test-integration: $(STAMP)
 proto: $(STAMP)
 	cd proto && ../$(PY) -m grpc_tools.protoc -I. --python_out=. --pyi_out=. --grpc_python_out=. itops/v1/*.proto
 
-# Regenerate docs/configuration.md from the config models (a test fails when it is stale).
+# Regenerate docs/configuration.md from the config models and docs/metrics.md from the metric registry (a test
+# fails when either is stale).
 docs: $(STAMP)
 	$(PY) docs/generate_config_reference.py > docs/configuration.md
+	$(PY) docs/generate_metrics_reference.py > docs/metrics.md
 
 # Regenerate dashboards/promql and dashboards/influxql from dashboards/source.py (a test fails when they are stale).
 dashboards: $(STAMP)

@@ -12,13 +12,15 @@ from itops.alerting.config import AlertingConfig, check_alerting
 from itops.collector.ingest.agent_credentials import AgentCredential, check_agent_credentials
 from itops.collector.ingest.batch_size import receive_limit_bytes
 from itops.collector.ingest.validation_limits import ValidationLimits
+from itops.collector.outputs import OUTPUTS
 from itops.collector.reports.config import ReportsConfig
 from itops.collector.storage import STORAGE_BACKENDS
-from itops.common.yaml_config import ByteSize, ConfigError, Duration, load_file
+from itops.common.yaml_config import ByteSize, ConfigError, Duration, FieldProblem, load_file
 
 __all__ = ["AuthConfig", "CollectorConfig", "HttpConfig", "GrpcConfig", "load_collector_config", "users_database_url"]
 
 StorageConfigUnion = Union[STORAGE_BACKENDS.config_models()]  # type: ignore[valid-type]
+OutputConfigUnion = Union[OUTPUTS.config_models()]  # type: ignore[valid-type]
 
 
 class GrpcConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -93,10 +95,12 @@ class CollectorConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     alerting: Annotated[AlertingConfig | None, Meta(description="Alert rules, notifications, silences, maintenance and dependencies. Without it nothing is evaluated.")] = None
     assignments_file: Annotated[str | None, Meta(description="Central configuration: YAML file assigning inputs (devices, checks) to agents; re-read when it changes. See collector/ingest/assignments.py.")] = None
     check_history_retention: Annotated[Duration, Meta(description="Check results older than this are forgotten (the latest of each check is kept).")] = Duration(90 * 86400)
+    outputs: Annotated[list[OutputConfigUnion], Meta(description="Where else the stored samples go (InfluxDB, VictoriaMetrics), `type` names each; the embedded store keeps serving the console, rules and reports.")] = []  # type: ignore[valid-type]
 
 
 def load_collector_config(path: str) -> CollectorConfig:
-    config = load_file(path, CollectorConfig, choices={"storage.type": list(STORAGE_BACKENDS.names())}, check=_check)
+    config = load_file(path, CollectorConfig, choices={"storage.type": list(STORAGE_BACKENDS.names()),
+                                                        "outputs[].type": list(OUTPUTS.names())}, check=_check)
     if not config.grpc.insecure and not (config.grpc.tls_cert_file and config.grpc.tls_key_file):
         raise ConfigError(path, None, "grpc", "needs tls_cert_file and tls_key_file (or insecure: true on loopback)")
     _check_byte_caps(path, config)
@@ -117,8 +121,18 @@ def _check_byte_caps(path: str, config: CollectorConfig) -> None:
 def _check(config: CollectorConfig) -> None:
     """FieldProblem, which the loader turns into a ConfigError naming file, line and field."""
     check_agent_credentials(config.agents)
+    _check_output_names(config)
     if config.alerting is not None:
         check_alerting(config.alerting)
+
+
+def _check_output_names(config: CollectorConfig) -> None:
+    seen: set[str] = set()
+    for index, output in enumerate(config.outputs):
+        if output.output_name in seen:
+            raise FieldProblem(f"outputs[{index}].name", f"another output is named {output.output_name!r}; "
+                                                         "give each a name of its own")
+        seen.add(output.output_name)
 
 
 def users_database_url(config: CollectorConfig) -> str:

@@ -43,6 +43,9 @@ from itops.collector.ingest.service import (
     add_ingest_service,
 )
 from itops.collector.ingest.validation import BatchValidator, ValidBatch
+from itops.collector.outputs import OUTPUTS
+from itops.collector.outputs.base import Output
+from itops.collector.outputs.metrics import OutputMetrics
 from itops.collector.records.agent_register import AgentRegister
 from itops.collector.records.coverage import FLUSH_PERIOD_S, CoverageLedger
 from itops.collector.records.entity_directory import EntityDirectory
@@ -86,6 +89,8 @@ class Collector:
         self.metrics = CollectorMetrics(CollectorRegistry())
         backend_class = STORAGE_BACKENDS.implementation_class(config.storage.__struct_config__.tag)
         self.storage = backend_class(config.storage, on_commit=self._observe_commit, clock=clock)
+        self.output_metrics = OutputMetrics(self.metrics.registry)
+        self.outputs: list[Output] = []
         self.state = AgentRegister(config.data_dir)
         self.users = UserStore.open(users_database_url(config))
         self.assignments = AssignmentsFile(config.assignments_file)
@@ -114,6 +119,12 @@ class Collector:
         listeners: dict[str, StoredBatchListener] = {"coverage": lambda _agent_id, batch: self.coverage.record_batch(batch)}
         if self.alerting is not None:
             listeners["alert evaluation"] = alert_feed(self.alerting.pipeline, validator.labels_of, self.clock)
+        for output_config in self.config.outputs:
+            output_class = OUTPUTS.implementation_class(output_config.__struct_config__.tag)
+            output = output_class(output_config, self.output_metrics, validator.labels_of, clock=self.clock)
+            await output.open()
+            self.outputs.append(output)
+            listeners[f"output {output_config.output_name}"] = output.accept
         ingest = IngestService(
             validator,
             self.storage,
@@ -255,6 +266,8 @@ class Collector:
         if self._http_runner is not None:
             await self._http_runner.cleanup()
         await self.storage.close()
+        for output in self.outputs:
+            await output.close()
         self.state.close()
         self.coverage.close()
         self.users.close()

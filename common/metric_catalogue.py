@@ -23,7 +23,7 @@ import msgspec
 from itops.common.units import Language, Unit, format_in_unit
 from itops.common.yaml_config import load_file
 
-__all__ = ["ASSET_LABELS", "CATALOGUE_FILE", "COMMON_LABELS", "HISTOGRAM_SERIES_SUFFIXES", "Catalogue", "LabelEntry",
+__all__ = ["ASSET_LABELS", "BUCKET_LABEL", "CATALOGUE_FILE", "COMMON_LABELS", "HISTOGRAM_SERIES_SUFFIXES", "Catalogue", "LabelEntry",
            "MetricEntry", "MetricType", "Words", "catalogue", "format_value", "line_protocol_shape", "measurement_tags",
            "metric_entry", "metric_name", "metric_spec"]
 

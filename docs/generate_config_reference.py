@@ -12,6 +12,7 @@ from itops.agent.config import AgentConfig
 from itops.agent.inputs import INPUTS
 from itops.alerting.notifiers import NOTIFIERS
 from itops.collector.config import CollectorConfig
+from itops.collector.outputs import OUTPUTS
 from itops.collector.storage import STORAGE_BACKENDS
 from itops.common.yaml_config import ByteSize, Duration
 
@@ -133,6 +134,8 @@ def render() -> str:
     _section("Collector", CollectorConfig, "", out)
     for model in STORAGE_BACKENDS.config_models():
         _section(f"Storage `type: {model.__struct_config__.tag}`", model, "storage.", out)
+    for model in OUTPUTS.config_models():
+        _section(f"Output `type: {model.__struct_config__.tag}`", model, "outputs[].", out)
     for model in NOTIFIERS.config_models():
         _section(f"Notification channel `type: {model.__struct_config__.tag}`", model,
                  "alerting.receivers.<name>[].", out)

@@ -4,6 +4,8 @@ import pathlib
 import subprocess
 import sys
 
+from itops.common.metric_catalogue import catalogue
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
@@ -18,3 +20,14 @@ def test_every_option_has_a_description():
     rows = [line for line in text.splitlines() if line.startswith("| `")]
     undocumented = [row.split("|")[1].strip() for row in rows if row.rstrip(" |").endswith("|") or row.split("|")[4].strip() == ""]
     assert len(rows) > 40 and undocumented == []
+
+
+def test_metrics_reference_is_fresh():
+    fresh = subprocess.run([sys.executable, ROOT / "docs" / "generate_metrics_reference.py"],
+                           capture_output=True, text=True, check=True).stdout
+    assert (ROOT / "docs" / "metrics.md").read_text() == fresh, "docs/metrics.md is stale: run `make docs`"
+
+
+def test_metrics_reference_has_a_row_for_every_metric():
+    rows = {line.split("`")[1] for line in (ROOT / "docs" / "metrics.md").read_text().splitlines() if line.startswith("| `itops_")}
+    assert rows == set(catalogue().metrics)

@@ -15,6 +15,7 @@ PACKAGE_DIRS = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["set
 KERNEL = ("itops.v1", "itops.series_key", "itops.entities", "itops.common", "itops.runbooks")
 STAGES = (  # in the order data flows through them; a tuple is one stage, the wiring of what comes before it
     ("itops.collector.storage",),
+    ("itops.collector.outputs",),
     ("itops.collector.records",),
     ("itops.collector.ingest",),
     ("itops.alerting.rules",),
@@ -28,7 +29,7 @@ STAGES = (  # in the order data flows through them; a tuple is one stage, the wi
     ("itops.collector.console",),
     ("itops.collector.cli", "itops.collector.config", "itops.collector.server"),
 )
-WIRING = {*STAGES[8], *STAGES[-1]}  # these put the stages together: they may import anything
+WIRING = {*STAGES[9], *STAGES[-1]}  # these put the stages together: they may import anything
 PLUGIN_CONTRACTS = ("itops.collector.storage.base", "itops.alerting.notifiers.base")  # a stage drives plugins of a
 # kind through its contract, whatever stage the kind stands at; the wiring picks the plugins by name
 

@@ -1,4 +1,4 @@
-"""Every plugin of every kind — agent inputs, storage backends, notification channels — has one shape: a folder
+"""Every plugin of every kind — agent inputs, storage backends, notification channels, outputs — has one shape: a folder
 with ``__init__.py`` declaring PLUGIN, ``config.py``, ``<name>.py``, a ``sample.yaml`` that loads into its config
 model and a ``README.md``; the model's tag is the folder's name, and the configuration reference documents it."""
 
@@ -16,6 +16,8 @@ from itops.agent.inputs import INPUTS
 from itops.agent.inputs.base import Input, InputConfig
 from itops.alerting.notifiers import NOTIFIERS
 from itops.alerting.notifiers.base import Notifier, NotifierConfig
+from itops.collector.outputs import OUTPUTS
+from itops.collector.outputs.base import Output, OutputConfig
 from itops.collector.storage import STORAGE_BACKENDS
 from itops.collector.storage.base import StorageBackend, StorageConfig
 from itops.common.plugin_registry import Plugin, PluginKind
@@ -44,6 +46,7 @@ KINDS = (
     Kind(INPUTS, InputConfig, Input, "input", "Agent input `type: {name}`"),
     Kind(STORAGE_BACKENDS, StorageConfig, StorageBackend, "storage backend", "Storage `type: {name}`"),
     Kind(NOTIFIERS, NotifierConfig, Notifier, "notifier", "Notification channel `type: {name}`"),
+    Kind(OUTPUTS, OutputConfig, Output, "output", "Output `type: {name}`"),
 )
 PLUGINS = [pytest.param(kind, plugin, id=f"{kind.registry.package}.{name}")
            for kind in KINDS for name, plugin in kind.registry.plugins.items()]
