@@ -225,6 +225,11 @@ def test_every_metric_has_a_listed_measurement_and_a_field_that_make_its_name():
         assert entry.measurement is None or entry.measurement == measurement, name
 
 
+def test_a_checks_duration_carries_the_labels_of_its_status_but_the_status():
+    status, duration = metric_spec("itops_check_status"), metric_spec("itops_check_duration_seconds")
+    assert set(status.labels) - {status.label} == set(duration.labels)
+
+
 def test_every_listed_measurement_holds_a_metric():
     used = {line_protocol_shape(name)[0] for name in catalogue().metrics}
     assert set(catalogue().measurements) == used
@@ -381,8 +386,9 @@ def test_every_label_the_agent_sends_is_declared(gathered):
 
 
 def _literal_labels(call: ast.Call) -> tuple[str, set[str]] | None:
-    """(metric, label names) of ``add_sample("itops_…", value, {"label": …})`` or ``report_state_set(acc,
-    "itops_…", "label", …)`` where the labels are written out; None for other calls."""
+    """(metric, label names) of ``add_sample("itops_…", value, {"label": …})``, ``report_state_set(acc,
+    "itops_…", "label", …)`` or ``report_check(…, labels={"label": …})`` where the labels are written out; None
+    for other calls."""
     function = call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", None)
     args = call.args
     if function in ("add_sample", "sample") and args and isinstance(args[0], ast.Constant):
@@ -393,6 +399,10 @@ def _literal_labels(call: ast.Call) -> tuple[str, set[str]] | None:
     if function == "report_state_set" and len(args) > 2 and isinstance(args[1], ast.Constant) \
             and isinstance(args[2], ast.Constant):
         return args[1].value, {args[2].value}
+    if function == "report_check":  # its labels go on its itops_check_* series
+        given = [*args[6:7], *(keyword.value for keyword in call.keywords if keyword.arg == "labels")]
+        return "itops_check_status", {key.value for labels in given if isinstance(labels, ast.Dict)
+                                      for key in labels.keys if isinstance(key, ast.Constant)}
     return None
 
 
@@ -412,9 +422,11 @@ def test_every_label_written_out_in_agent_code_is_declared():
 
 
 def test_the_literal_label_scan_finds_labels():
-    tree = ast.parse('acc.add_sample("itops_x", 1, {"a": 1, **more})\nreport_state_set(acc, "itops_y", "state", s, c)')
+    tree = ast.parse('acc.add_sample("itops_x", 1, {"a": 1, **more})\nreport_state_set(acc, "itops_y", "state", s, c)\n'
+                     'report_check(acc, "c", "t", ok, m, labels={"supply": i})')
     calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call)]
-    assert [_literal_labels(call) for call in calls if _literal_labels(call)] == [("itops_x", {"a"}), ("itops_y", {"state"})]
+    assert [_literal_labels(call) for call in calls if _literal_labels(call)] == [
+        ("itops_x", {"a"}), ("itops_y", {"state"}), ("itops_check_status", {"supply"})]
 
 
 # --- the collector's metrics ------------------------------------------------------------------------------------
