@@ -17,7 +17,8 @@ from itops.collector.reports.config import ReportsConfig
 from itops.collector.storage import STORAGE_BACKENDS
 from itops.common.yaml_config import ByteSize, ConfigError, Duration, FieldProblem, load_file
 
-__all__ = ["AuthConfig", "CollectorConfig", "HttpConfig", "GrpcConfig", "load_collector_config", "users_database_url"]
+__all__ = ["AuthConfig", "CollectorConfig", "HttpConfig", "GrpcConfig", "MetricsConfig", "load_collector_config",
+           "users_database_url"]
 
 StorageConfigUnion = Union[STORAGE_BACKENDS.config_models()]  # type: ignore[valid-type]
 OutputConfigUnion = Union[OUTPUTS.config_models()]  # type: ignore[valid-type]
@@ -39,6 +40,16 @@ class HttpConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     listen: Annotated[str, Meta(description="Address of the HTTP API and /metrics.")] = "127.0.0.1:9718"
 
 
+class MetricsConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    self_sample_interval: Annotated[Duration, Meta(description="How often the collector stores its own /metrics (its own figures and the fleet figures that name no host or device) as the series of agent `itops-collector`, which the outputs, /metrics/fleet and the rules then see like an agent's.")] = Duration(15)
+    fleet_stale_after: Annotated[Duration, Meta(description="/metrics/fleet leaves out a series with no sample for this long, so it drops out of Prometheus (whose lookback is 5 minutes by default) as a vanished series does.")] = Duration(300)
+
+    def __post_init__(self):
+        for name in ("self_sample_interval", "fleet_stale_after"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name}: must be more than 0s")
+
+
 class AdminToken(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     name: Annotated[str, Meta(min_length=1, description="Who holds the token; recorded as the author of what it changes.")]
     token_sha256: Annotated[str, Meta(description="SHA-256 (hex) of the bearer token; `itops-collector new-token NAME` makes both.")]
@@ -47,7 +58,7 @@ class AdminToken(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 class AuthConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     database: Annotated[str | None, Meta(description="SQLAlchemy URL of the users, API tokens, sessions and audit log, e.g. `postgresql+psycopg://itops@db/itops`. Default: SQLite file `users.sqlite3` in `data_dir`.")] = None
     session_ttl: Annotated[Duration, Meta(description="A console login lasts this long.")] = Duration(12 * 3600)
-    require_login_for_reads: Annotated[bool, Meta(description="Every GET under /api/v1 (except health and login) needs a logged-in viewer. Incidents, users, audit and reports always do; /metrics never does.")] = False
+    require_login_for_reads: Annotated[bool, Meta(description="Every GET under /api/v1 (except health and login), and /metrics/fleet, needs a logged-in viewer or an API token. Incidents, users, audit and reports always do; /metrics never does.")] = False
     login_backoff_after: Annotated[int, Meta(ge=1, description="Failed logins of one username from one client address after which that address must wait before its next login (HTTP 429 with Retry-After): `login_backoff_initial`, doubling with each further failure up to `login_backoff_max`. Other addresses are not slowed, so nobody can lock a user out.")] = 5
     login_client_backoff_after: Annotated[int, Meta(ge=1, description="Failed logins from one client address, whatever the usernames, after which that address is slowed the same way (against trying many usernames).")] = 20
     login_backoff_initial: Annotated[Duration, Meta(description="The first wait after too many failed logins.")] = Duration(1)
@@ -90,6 +101,7 @@ class CollectorConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     agents: Annotated[list[AgentCredential], Meta(description="Agents allowed to send, with their token hashes.")] = []
     offline_after: Annotated[Duration, Meta(description="An agent not heard from for this long is shown offline.")] = Duration(120)
     admin_tokens: Annotated[list[AdminToken], Meta(description="Bearer tokens with the admin role over the HTTP API (for scripts; people log in as users).")] = []
+    metrics: Annotated[MetricsConfig, Meta(description="The collector's own metrics: storing them as a batch of its own, and the fleet endpoint /metrics/fleet for Prometheus.")] = msgspec.field(default_factory=MetricsConfig)
     auth: Annotated[AuthConfig, Meta(description="Users, roles, login sessions and the audit log of the HTTP API.")] = msgspec.field(default_factory=AuthConfig)
     reports: Annotated[ReportsConfig, Meta(description="The monthly SLA report and the daily inspection report (need `alerting.incidents`).")] = msgspec.field(default_factory=ReportsConfig)
     alerting: Annotated[AlertingConfig | None, Meta(description="Alert rules, notifications, silences, maintenance and dependencies. Without it nothing is evaluated.")] = None

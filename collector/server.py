@@ -24,6 +24,7 @@ from itops.collector.api.login_throttle import BackoffPolicy, LoginThrottle
 from itops.collector.api.openapi import add_openapi_route
 from itops.collector.api.routes.alerts import add_alerting_routes
 from itops.collector.api.routes.entities import add_entity_routes
+from itops.collector.api.routes.fleet_metrics import add_fleet_metrics_route
 from itops.collector.api.routes.incidents import add_incident_routes
 from itops.collector.api.routes.runbooks import add_runbook_routes
 from itops.collector.api.routes.users import add_user_routes
@@ -37,6 +38,7 @@ from itops.collector.ingest.batch_size import receive_limit_bytes
 from itops.collector.ingest.identity import IdentityRegister
 from itops.collector.ingest.in_flight import InFlightCaps, InFlightLedger
 from itops.collector.ingest.self_metrics import CollectorMetrics
+from itops.collector.ingest.self_sampling import SelfSampler
 from itops.collector.ingest.service import (
     IngestService,
     StoredBatchListener,
@@ -49,6 +51,7 @@ from itops.collector.outputs.metrics import OutputMetrics
 from itops.collector.records.agent_register import AgentRegister
 from itops.collector.records.coverage import FLUSH_PERIOD_S, CoverageLedger
 from itops.collector.records.entity_directory import EntityDirectory
+from itops.collector.reports.fleet_figures import FleetFigures
 from itops.collector.reports.service import Reporting
 from itops.collector.storage import STORAGE_BACKENDS
 from itops.common.clock import Clock, epoch_ms, epoch_seconds, utc_now
@@ -104,6 +107,9 @@ class Collector:
         self.reporting = (Reporting(config.reports, config.data_dir, self.alerting, self.coverage, self.storage,
                                     self.state, self.entities, clock)
                           if self.alerting is not None and self.alerting.incidents is not None else None)
+        self.fleet_figures = FleetFigures(self.metrics, self.state, self.entities, self.storage, config.offline_after,
+                                          self.alerting, config.reports.time_zone, clock)
+        self.metrics.registry.register(self.fleet_figures)
         self.grpc_port: int | None = None
         self.http_port: int | None = None
         self._grpc_server: grpc.aio.Server | None = None
@@ -144,6 +150,8 @@ class Collector:
             asyncio.create_task(self._every(RETENTION_PERIOD_S, self.apply_retention)),
             asyncio.create_task(self._every(LAST_SEEN_PERSIST_PERIOD_S, self._persist_last_seen)),
             asyncio.create_task(self._every(FLUSH_PERIOD_S, self._flush_coverage)),
+            asyncio.create_task(SelfSampler(self.metrics.registry, validator, self.storage, listeners, self.clock,
+                                            self.fleet_figures.refresh).run(self.config.metrics.self_sample_interval)),
         ]
         if self.alerting is not None:
             self._housekeeping.append(asyncio.create_task(self.alerting.run(self.config.alerting.evaluation_interval)))
@@ -193,7 +201,9 @@ class Collector:
         time_zone = self.config.alerting.time_zone if self.config.alerting is not None else "Asia/Shanghai"
         app = build_http_app(self.storage, self.state, self.metrics, self.config.offline_after,
                              self.config.storage.__struct_config__.tag, time_zone=time_zone, middlewares=middlewares,
-                             clock=epoch_seconds(self.clock))
+                             clock=epoch_seconds(self.clock), refresh_figures=self.fleet_figures.refresh)
+        add_fleet_metrics_route(app, self.storage, self.config.metrics.fleet_stale_after, auth.require_login_for_reads,
+                                epoch_seconds(self.clock))
         throttle = LoginThrottle(self.users.engine, BackoffPolicy(
             auth.login_backoff_after, auth.login_client_backoff_after, timedelta(seconds=auth.login_backoff_initial),
             timedelta(seconds=auth.login_backoff_max), timedelta(seconds=auth.login_failures_forgotten_after)))

@@ -6,15 +6,15 @@ GET /api/v1/series?name=&label=k=v     series, filtered by metric name and label
 GET /api/v1/query_range?name=&label=k=v&since=1h|start=&end=&step=&aggregation=
 GET /api/v1/agents/{agent_id}/inventory hardware inventory snapshots, each with what changed
 GET /api/v1/checks?agent=              latest result of every check
-GET /metrics                           the collector's own metrics
+GET /metrics                           the collector's own metrics and the fleet figures
 """
 
 from __future__ import annotations
 
 import json
 import time
+from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Callable
 
 import numpy as np
 from aiohttp import web
@@ -149,8 +149,10 @@ def _query_window(request: web.Request, now_ms: int) -> tuple[int, int, int]:
 
 def build_http_app(storage: StorageBackend, state: AgentRegister, metrics: CollectorMetrics,
                    offline_after_s: float, backend_name: str, clock: Callable[[], float] = time.time,
-                   time_zone: str = "Asia/Shanghai", middlewares: tuple = ()) -> web.Application:
-    """``time_zone``: shown in /health, the zone the console shows times in."""
+                   time_zone: str = "Asia/Shanghai", middlewares: tuple = (),
+                   refresh_figures: Callable[[], Awaitable[None]] | None = None) -> web.Application:
+    """``time_zone``: shown in /health, the zone the console shows times in; ``refresh_figures``: brings the
+    figures of ``metrics.registry`` worked out from the stores up to date before /metrics is written."""
     def online(last_seen_ms: int) -> bool:
         return clock() * 1000 - last_seen_ms <= offline_after_s * 1000
 
@@ -194,9 +196,8 @@ def build_http_app(storage: StorageBackend, state: AgentRegister, metrics: Colle
         return web.json_response({"checks": state.latest_checks(request.query.get("agent"))})
 
     async def prometheus_metrics(_request: web.Request) -> web.Response:
-        records = state.agents()
-        metrics.known_agents.set(len(records))
-        metrics.connected_agents.set(sum(online(record.last_seen_ms) for record in records))
+        if refresh_figures is not None:
+            await refresh_figures()
         return web.Response(body=generate_latest(metrics.registry), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     app = web.Application(middlewares=list(middlewares))

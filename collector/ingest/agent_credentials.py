@@ -13,8 +13,10 @@ from msgspec import Meta
 
 from itops.common.yaml_config import FieldProblem
 
-__all__ = ["AgentCredential", "TokenAuthenticator", "check_agent_credentials", "new_token", "token_sha256"]
+__all__ = ["SELF_AGENT_ID", "AgentCredential", "TokenAuthenticator", "check_agent_credentials", "new_token",
+           "token_sha256"]
 
+SELF_AGENT_ID = "itops-collector"  # the collector stores its own metrics as this agent's; no agent may be it
 TOKEN_BYTES = 32
 # Marks a leaked token for secret scanners, and keeps it from starting with "-", which a command line
 # (`itops --token …`) would read as an option.
@@ -37,6 +39,9 @@ def check_agent_credentials(agents: list[AgentCredential]) -> None:
     for index, agent in enumerate(agents):
         if agent.id in seen:
             raise FieldProblem(f"agents[{index}].id", f"agent {agent.id!r} is listed twice")
+        if agent.id == SELF_AGENT_ID:
+            raise FieldProblem(f"agents[{index}].id", f"{SELF_AGENT_ID!r} is reserved: the collector stores its own "
+                                                      "metrics under it; give the agent another id")
         seen.add(agent.id)
         if not _SHA256_RE.match(agent.token_sha256):
             raise FieldProblem(f"agents[{index}].token_sha256", "expected 64 lower-case hex digits (SHA-256)")

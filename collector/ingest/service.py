@@ -32,7 +32,7 @@ from itops.collector.storage.base import SampleWrite, StorageBackend
 from itops.common.clock import Clock, epoch_ms, utc_now
 from itops.v1 import ingest_pb2
 
-__all__ = ["IngestService", "StoredBatchListener", "add_ingest_service"]
+__all__ = ["IngestService", "StoredBatchListener", "add_ingest_service", "tell_listeners"]
 
 log = logging.getLogger("itops.collector.ingest.service")
 
@@ -106,7 +106,7 @@ class IngestService:
                 duplicate = await self._store(agent_id, request, valid, claims)
         if not duplicate:
             self.state.touch(agent_id, context.peer(), epoch_ms(self.clock))
-            self._tell_listeners(agent_id, valid)
+            tell_listeners(self.listeners, agent_id, valid)
         self._count(duplicate, sample_count, received)
         return ingest_pb2.PushAck(sequence=request.sequence, duplicate=duplicate)
 
@@ -159,15 +159,6 @@ class IngestService:
             return ingest_pb2.AssignedInputs(version=assigned.version, unchanged=True)
         return ingest_pb2.AssignedInputs(version=assigned.version, inputs_yaml=assigned.inputs_yaml)
 
-    def _tell_listeners(self, agent_id: str, valid: ValidBatch) -> None:
-        """Each listener sees the batch once it is stored; a failure in one never costs the agent its ack, nor the
-        other listeners their look."""
-        for does, listener in self.listeners.items():
-            try:
-                listener(agent_id, valid)
-            except Exception:  # noqa: BLE001 - the data is stored; the listener's failure is logged and ingest goes on
-                log.exception("%s of a batch from %s failed", does, agent_id)
-
     async def _decode(self, raw_request: bytes, context: grpc.aio.ServicerContext) -> ingest_pb2.Batch:
         try:
             return ingest_pb2.Batch.FromString(raw_request)
@@ -183,6 +174,16 @@ class IngestService:
         else:
             self.metrics.samples_ingested.inc(sample_count)
         self.metrics.ingest_duration.observe(time.perf_counter() - received)
+
+
+def tell_listeners(listeners: Mapping[str, StoredBatchListener], agent_id: str, valid: ValidBatch) -> None:
+    """Each listener (by what it does) sees a stored batch; a failure in one never costs the agent its ack, nor the
+    other listeners their look."""
+    for does, listener in listeners.items():
+        try:
+            listener(agent_id, valid)
+        except Exception:
+            log.exception("%s of a batch from %s failed", does, agent_id)
 
 
 def add_ingest_service(service: IngestService, server: grpc.aio.Server) -> None:

@@ -1,4 +1,14 @@
-from itops.collector.ingest.agent_credentials import AgentCredential, TokenAuthenticator, new_token, token_sha256
+import pytest
+
+from itops.collector.ingest.agent_credentials import (
+    SELF_AGENT_ID,
+    AgentCredential,
+    TokenAuthenticator,
+    check_agent_credentials,
+    new_token,
+    token_sha256,
+)
+from itops.common.yaml_config import FieldProblem
 
 
 def test_a_token_identifies_exactly_its_agent():
@@ -25,3 +35,12 @@ def test_new_tokens_are_long_and_distinct():
 
 def test_tokens_carry_the_itops_prefix_so_a_command_line_never_reads_one_as_an_option():
     assert all(new_token().startswith("itops_") for _ in range(200))
+
+
+def test_the_collectors_own_agent_id_is_reserved():
+    agents = [AgentCredential(id="pc-1", token_sha256=token_sha256(new_token())),
+              AgentCredential(id=SELF_AGENT_ID, token_sha256=token_sha256(new_token()))]
+    with pytest.raises(FieldProblem) as refused:
+        check_agent_credentials(agents)
+    assert refused.value.field == "agents[1].id"
+    assert "'itops-collector' is reserved" in str(refused.value) and "another id" in str(refused.value)
