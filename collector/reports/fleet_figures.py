@@ -73,7 +73,9 @@ class FleetFigures:
 
     async def refresh(self) -> None:
         now = self._clock()
-        figures = _Figures(hosts_up=await self._hosts_up(now), devices_up=await self._devices_up(now))
+        hosts_up = await self._hosts_up(now)
+        online_agents = {agent for _, agent, up in hosts_up if up}
+        figures = _Figures(hosts_up=hosts_up, devices_up=await self._devices_up(now, online_agents))
         alerting = self._alerting
         if alerting is not None:
             firing = Counter(a.severity for a in alerting.pipeline.evaluator.alerts() if a.state is AlertState.FIRING)
@@ -90,12 +92,13 @@ class FleetFigures:
         self._metrics.connected_agents.set(sum(online))
         return [(record.hostname or record.agent_id, record.agent_id, float(up)) for record, up in zip(records, online)]
 
-    async def _devices_up(self, now: datetime) -> list[tuple[str, str, float]]:
-        """A device is up when its agent is online and its newest up sample (within the directory's lookback) is 1."""
+    async def _devices_up(self, now: datetime, online_agents: set[str]) -> list[tuple[str, str, float]]:
+        """A device is up when the agent polling it is online and its newest up sample (within the directory's
+        lookback) is 1."""
         up_series = [s for metric in DEVICE_UP_METRICS for s in self._storage.list_series(metric)]
         newest = await latest_values(self._storage, (s.id for s in up_series), now.timestamp())
         answered = {s.labels.get(CLOCK_LABEL) or s.labels.get(DEVICE_LABEL): newest.get(s.id) == 1.0 for s in up_series}
-        return [(entity.name, entity.kind.value, float(entity.status != "offline" and answered.get(entity.name, False)))
+        return [(entity.name, entity.kind.value, float(entity.agent in online_agents and answered.get(entity.name, False)))
                 for entity in await self._directory.entities() if entity.kind in _DEVICE_KINDS]
 
     def _incident_figures(self, alerting: Alerting, now: datetime) -> tuple[dict, IncidentFigures]:
