@@ -1,6 +1,7 @@
-"""Real time-series servers on 127.0.0.1 for tests: VictoriaMetrics (``/usr/bin/victoria-metrics``) and InfluxDB
-1.6 (``/usr/bin/influxd``), each on free ports with its data in a temporary directory. A missing binary FAILS the
-test (never skips it): CI installs both.
+"""Real time-series servers on 127.0.0.1 for tests: VictoriaMetrics (``/usr/bin/victoria-metrics``), InfluxDB
+1.6 (``/usr/bin/influxd``) and Prometheus (``/usr/bin/prometheus``, scraping a collector's /metrics and
+/metrics/fleet), each on free ports with its data in a temporary directory. A missing binary FAILS the
+test (never skips it): CI installs them all.
 
 Use the classes directly (``VictoriaMetrics(directory).start()`` … ``.stop()``), or the fixtures: function-scoped
 ``victoria_metrics`` and ``influxdb1`` give a fresh empty server per test; ``victoria_metrics_session`` and
@@ -29,11 +30,13 @@ from pathlib import Path
 
 import pytest
 
-__all__ = ["InfluxDB1", "VictoriaMetrics", "influxdb1", "influxdb1_session", "victoria_metrics",
+__all__ = ["InfluxDB1", "Prometheus", "VictoriaMetrics", "influxdb1", "influxdb1_session", "victoria_metrics",
            "victoria_metrics_session"]
 
 VICTORIA_METRICS_BINARY = "/usr/bin/victoria-metrics"
 INFLUXD_BINARY = "/usr/bin/influxd"
+PROMETHEUS_BINARY = "/usr/bin/prometheus"
+_PACKAGES = {VICTORIA_METRICS_BINARY: "victoria-metrics", INFLUXD_BINARY: "influxdb", PROMETHEUS_BINARY: "prometheus"}
 START_TIMEOUT_S = 30
 
 
@@ -46,7 +49,7 @@ def free_port() -> int:
 def _binary(path: str) -> str:
     if shutil.which(path) is None:
         pytest.fail(f"{path} is needed for this test and is not installed (Debian package "
-                    f"{'victoria-metrics' if 'victoria' in path else 'influxdb'})")
+                    f"{_PACKAGES[path]})")
     return path
 
 
@@ -217,6 +220,50 @@ class InfluxDB1(_Server):
         for series in answer["results"][0].get("series", []):
             rows += [dict(zip(series["columns"], values)) for values in series["values"]]
         return rows
+
+
+class Prometheus(_Server):
+    """Prometheus scraping a collector at ``collector_address`` every ``scrape_interval``: job ``itops-collector``
+    its /metrics, job ``itops-fleet`` its /metrics/fleet with ``honor_labels: true``, both with ``bearer_token``
+    when given (as docs/prometheus.md configures it)."""
+
+    name = "prometheus"
+
+    def __init__(self, directory: Path, collector_address: str, bearer_token: str | None = None,
+                 scrape_interval: str = "1s"):
+        super().__init__(directory)
+        self.collector_address = collector_address
+        self.bearer_token = bearer_token
+        self.scrape_interval = scrape_interval
+
+    def _command(self) -> list[str]:
+        authorization = f"    authorization: {{credentials: '{self.bearer_token}'}}\n" if self.bearer_token else ""
+        config = self.directory / "prometheus.yml"
+        config.write_text(
+            f"global: {{scrape_interval: {self.scrape_interval}, scrape_timeout: {self.scrape_interval}}}\n"
+            "scrape_configs:\n"
+            f"  - job_name: itops-collector\n{authorization}"
+            f"    static_configs: [{{targets: ['{self.collector_address}']}}]\n"
+            f"  - job_name: itops-fleet\n    honor_labels: true\n    metrics_path: /metrics/fleet\n{authorization}"
+            f"    static_configs: [{{targets: ['{self.collector_address}']}}]\n")
+        return [_binary(PROMETHEUS_BINARY), f"--config.file={config}", f"--storage.tsdb.path={self.directory / 'data'}",
+                f"--web.listen-address=127.0.0.1:{self.port}", "--log.level=warn"]
+
+    def _ready(self) -> bool:
+        with urllib.request.urlopen(self.url + "/-/ready", timeout=2) as response:
+            return response.status == 200
+
+    def query(self, promql: str) -> list[dict]:
+        """The result vector of an instant query at now."""
+        status, body = self.request("/api/v1/query", {"query": promql})
+        assert status == 200, body
+        return json.loads(body)["data"]["result"]
+
+    def targets(self) -> list[dict]:
+        """The active scrape targets with their health and last error."""
+        status, body = self.request("/api/v1/targets")
+        assert status == 200, body
+        return json.loads(body)["data"]["activeTargets"]
 
 
 def _running(server: _Server) -> Iterator[_Server]:
