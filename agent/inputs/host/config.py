@@ -17,9 +17,10 @@ __all__ = ["HostConfig"]
 
 
 class HostConfig(InputConfig, tag=plugin_name(__name__)):
-    """CPU, load, memory, swap, filesystems, disk I/O, network, uptime and process count of this host."""
+    """CPU, load, memory, swap, filesystems, disk I/O, network, uptime, logged-in users and processes of this host."""
 
-    per_cpu: Annotated[bool, msgspec.Meta(description="Report `itops_host_cpu_usage_ratio` for every core as well as the total.")] = True
+    per_cpu: Annotated[bool, msgspec.Meta(description="Report `itops_host_cpu_usage_ratio` and `itops_host_cpu_mode_ratio` for every core as well as the total.")] = True
+    process_states: Annotated[bool, msgspec.Meta(description="Count processes by state (`itops_host_processes_state`: running, sleeping, zombie, ...). Reads every process's status, about 15 µs of CPU per process per gather; off: only the number of processes.")] = True
     mountpoints: Annotated[list[str], msgspec.Meta(description="Only report filesystems mounted at these paths (patterns). Empty: all.")] = []
     ignore_mountpoints: Annotated[list[str], msgspec.Meta(description="Never report filesystems mounted at these paths (patterns), e.g. `/snap/*`.")] = []
     fstypes: Annotated[list[str], msgspec.Meta(description="Only report filesystems of these types (patterns), e.g. `ext4`, `xfs`. Empty: all.")] = []

@@ -16,13 +16,19 @@ from itops.agent.inputs.host.host import HostInput
 from itops.common.yaml_config import load_file
 
 CpuTimes = namedtuple("CpuTimes", "user nice system idle iowait irq softirq steal guest guest_nice", defaults=[0.0] * 10)
+WindowsCpuTimes = namedtuple("WindowsCpuTimes", "user system idle interrupt dpc", defaults=[0.0] * 5)
 Memory = namedtuple("Memory", "total available used")
-Swap = namedtuple("Swap", "total used free")
+LinuxMemory = namedtuple("LinuxMemory", "total available used free buffers cached")
+Swap = namedtuple("Swap", "total used free sin sout", defaults=[0, 0])
 Partition = namedtuple("Partition", "device mountpoint fstype opts", defaults=["rw"])
 Usage = namedtuple("Usage", "total used free")
+StatVfs = namedtuple("StatVfs", "f_files f_ffree")
 DiskIO = namedtuple("DiskIO", "read_count write_count read_bytes write_bytes")
 LinuxDiskIO = namedtuple("LinuxDiskIO", "read_count write_count read_bytes write_bytes busy_time")
+FullLinuxDiskIO = namedtuple("FullLinuxDiskIO", "read_count write_count read_bytes write_bytes read_time write_time "
+                                                "read_merged_count write_merged_count busy_time")
 NetIO = namedtuple("NetIO", "bytes_sent bytes_recv packets_sent packets_recv errin errout dropin dropout")
+User = namedtuple("User", "name terminal host started pid", defaults=["pts/0", "", 0.0, 1])
 
 START_S = 1_700_000_000.0
 
@@ -31,8 +37,29 @@ def answer(attribute: str):
     return lambda self, *args, **kwargs: getattr(self, attribute)
 
 
+class NoSuchProcess(Exception):
+    pass
+
+
+class AccessDenied(Exception):
+    pass
+
+
+class FakeProcess:
+    def __init__(self, status: str | type[Exception]):
+        self._status = status
+
+    def status(self) -> str:
+        if isinstance(self._status, type):
+            raise self._status()
+        return self._status
+
+
 class FakePsutil:
     """The psutil functions the host input calls, answering from attributes the test sets."""
+
+    NoSuchProcess = NoSuchProcess
+    AccessDenied = AccessDenied
 
     def __init__(self):
         self.cpus = [CpuTimes(user=10.0, idle=90.0)]
@@ -44,6 +71,8 @@ class FakePsutil:
         self.disks = {"sda": DiskIO(0, 0, 0, 0)}
         self.nics = {"eth0": NetIO(0, 0, 0, 0, 0, 0, 0, 0)}
         self.boot = START_S - 3600
+        self.sessions = []
+        self.processes = [FakeProcess("running"), FakeProcess("sleeping"), FakeProcess("sleeping")]
         self.process_ids = [1, 2, 3]
 
     def cpu_times(self, percpu=False):
@@ -62,7 +91,21 @@ class FakePsutil:
     disk_io_counters = answer("disks")
     net_io_counters = answer("nics")
     boot_time = answer("boot")
+    users = answer("sessions")
+    process_iter = answer("processes")
     pids = answer("process_ids")
+
+
+class FakeStatVfs:
+    """``os.statvfs`` answering inode counts the test sets, per mount point."""
+
+    def __init__(self):
+        self.inodes = {"/": StatVfs(f_files=1000, f_ffree=900)}
+
+    def __call__(self, path: str) -> StatVfs:
+        if path not in self.inodes:
+            raise PermissionError(13, "Permission denied", path)
+        return self.inodes[path]
 
 
 class FakeClock:
@@ -108,6 +151,11 @@ def clock():
     return FakeClock()
 
 
+@pytest.fixture
+def statvfs():
+    return FakeStatVfs()
+
+
 def gather(host: HostInput) -> RecordingAccumulator:
     acc = RecordingAccumulator()
     host.gather(acc)
@@ -126,8 +174,8 @@ def mount(system: FakePsutil, *partitions: Partition) -> None:
     system.usage = {partition.mountpoint: Usage(100, 50, 50) for partition in partitions}
 
 
-def host_input(system, clock, **options) -> HostInput:
-    return HostInput(HostConfig(**options), clock=clock, system=system)
+def host_input(system, clock, statvfs=None, **options) -> HostInput:
+    return HostInput(HostConfig(**options), clock=clock, system=system, statvfs=statvfs)
 
 
 def test_first_gather_emits_no_rates(system, clock):
@@ -399,11 +447,144 @@ def test_no_swap_has_no_swap_usage_ratio(system, clock):
     assert "itops_host_swap_usage_ratio" not in acc.names()
 
 
-def test_uptime_and_processes(system, clock):
+def test_uptime_and_number_of_processes_without_their_states(system, clock):
     system.process_ids = list(range(1, 243))
-    acc = gather(host_input(system, clock))
+    acc = gather(host_input(system, clock, process_states=False))
     assert acc.value("itops_host_uptime_seconds") == 3600.0
     assert acc.value("itops_host_processes") == 242
+    assert "itops_host_processes_state" not in acc.names()
+
+
+def test_processes_counted_by_state_with_the_usual_states_reported_when_empty(system, clock):
+    system.processes = [FakeProcess(state) for state in ("running", "sleeping", "sleeping", "zombie", "idle", "parked")]
+    acc = gather(host_input(system, clock))
+    states = {labels["state"]: value for name, value, labels, _ in acc.samples if name == "itops_host_processes_state"}
+    assert states == {"running": 1, "sleeping": 2, "disk-sleep": 0, "stopped": 0, "zombie": 1, "idle": 1, "parked": 1}
+    assert acc.value("itops_host_processes") == 6
+
+
+def test_a_process_that_ended_while_listed_is_not_counted_and_one_we_may_not_read_is_unknown(system, clock):
+    system.processes = [FakeProcess("running"), FakeProcess(NoSuchProcess), FakeProcess(AccessDenied)]
+    acc = gather(host_input(system, clock))
+    assert acc.value("itops_host_processes_state", state="unknown") == 1
+    assert acc.value("itops_host_processes_state", state="running") == 1
+    assert acc.value("itops_host_processes") == 2
+
+
+def test_logged_in_users_and_their_sessions(system, clock):
+    system.sessions = [User("alice"), User("alice", terminal="pts/1"), User("bob")]
+    acc = gather(host_input(system, clock))
+    assert acc.value("itops_host_user_sessions") == 3
+    assert acc.value("itops_host_users") == 2
+
+
+def test_cpus_are_the_cores_the_os_reports(system, clock):
+    system.cpus = [CpuTimes(idle=1.0)] * 6
+    assert gather(host_input(system, clock)).value("itops_host_cpus") == 6
+
+
+def test_cpu_mode_shares_leave_guest_time_out_of_user_and_nice_time(system, clock):
+    host = host_input(system, clock, per_cpu=False)
+    system.cpus = [CpuTimes()]
+    gather(host)
+    clock.now += 10
+    # 20 s of CPU time: user 8 (of which guest 2), nice 2 (of which guest_nice 1), system 2, idle 6, iowait 2.
+    system.cpus = [CpuTimes(user=8.0, nice=2.0, system=2.0, idle=6.0, iowait=2.0, guest=2.0, guest_nice=1.0)]
+    acc = gather(host)
+    shares = {labels["mode"]: value for name, value, labels, _ in acc.samples if name == "itops_host_cpu_mode_ratio"}
+    assert shares == pytest.approx({"user": 0.3, "nice": 0.05, "system": 0.1, "idle": 0.3, "iowait": 0.1, "irq": 0.0,
+                                    "softirq": 0.0, "steal": 0.0, "guest": 0.1, "guest_nice": 0.05}, rel=1e-12)
+    assert sum(shares[mode] for mode in shares if not mode.startswith("guest")) + shares["guest"] + shares["guest_nice"] \
+        == pytest.approx(1.0, rel=1e-12)
+    assert acc.value("itops_host_cpu_usage_ratio", cpu="total") == pytest.approx(0.6, rel=1e-12)
+
+
+def test_cpu_mode_shares_per_core_and_in_total_with_the_modes_the_os_has(system, clock):
+    system.cpus = [WindowsCpuTimes(), WindowsCpuTimes()]
+    host = host_input(system, clock)
+    gather(host)
+    clock.now += 10
+    system.cpus = [WindowsCpuTimes(user=5.0, idle=4.0, interrupt=1.0), WindowsCpuTimes(system=1.0, idle=8.0, dpc=1.0)]
+    acc = gather(host)
+    assert acc.label_values("itops_host_cpu_mode_ratio", "mode") == {"user", "system", "idle", "interrupt", "dpc"}
+    assert acc.label_values("itops_host_cpu_mode_ratio", "cpu") == {"total", "0", "1"}
+    assert acc.value("itops_host_cpu_mode_ratio", cpu="0", mode="user") == 0.5
+    assert acc.value("itops_host_cpu_mode_ratio", cpu="1", mode="dpc") == 0.1
+    assert acc.value("itops_host_cpu_mode_ratio", cpu="total", mode="user") == 0.25
+
+
+def test_memory_parts_where_the_os_reports_them(system, clock):
+    system.memory = LinuxMemory(total=8000, available=6000, used=2000, free=3000, buffers=500, cached=2000)
+    acc = gather(host_input(system, clock))
+    assert [acc.value(f"itops_host_memory_{part}_bytes") for part in ("free", "buffers", "cached")] == [3000, 500, 2000]
+    system.memory = Memory(total=8000, available=6000, used=2000)  # Windows: no buffers, no cache
+    assert not {"itops_host_memory_buffers_bytes", "itops_host_memory_cached_bytes"} & gather(host_input(system, clock)).names()
+
+
+def test_swapped_in_and_out_bytes_are_counters(system, clock):
+    system.swap = Swap(total=4000, used=1000, free=3000, sin=4096 * 3, sout=4096 * 5)
+    acc = gather(host_input(system, clock))
+    assert acc.value("itops_host_swap_in_bytes_total") == 4096 * 3
+    assert acc.value("itops_host_swap_out_bytes_total") == 4096 * 5
+
+
+def test_filesystem_inodes_and_read_only_mounts(system, clock, statvfs):
+    mount(system, Partition("/dev/sda1", "/", "ext4", "rw,relatime"), Partition("/dev/sr0", "/media/cd", "udf", "ro,nosuid"),
+          Partition("/dev/sdb1", "/data", "xfs", "noatime"))
+    statvfs.inodes = {"/": StatVfs(1000, 900), "/media/cd": StatVfs(0, 0), "/data": StatVfs(50, 10)}
+    acc = gather(host_input(system, clock, statvfs=statvfs))
+    root = {"disk": "/dev/sda1", "mountpoint": "/", "fstype": "ext4"}
+    assert acc.value("itops_host_filesystem_inodes", **root) == 1000
+    assert acc.value("itops_host_filesystem_inodes_free", **root) == 900
+    assert acc.value("itops_host_filesystem_read_only", **root) == 0
+    assert acc.value("itops_host_filesystem_read_only", disk="/dev/sr0", mountpoint="/media/cd", fstype="udf") == 1
+    # Options that say neither rw nor ro: no answer rather than a guess.
+    assert acc.label_values("itops_host_filesystem_read_only", "mountpoint") == {"/", "/media/cd"}
+
+
+def test_no_inode_counts_where_the_os_has_no_statvfs(system, clock):
+    acc = gather(host_input(system, clock, statvfs=None))
+    assert "itops_host_filesystem_size_bytes" in acc.names()
+    assert not {"itops_host_filesystem_inodes", "itops_host_filesystem_inodes_free"} & acc.names()
+
+
+def test_a_filesystem_whose_inodes_cannot_be_read_is_skipped(system, clock, statvfs):
+    mount(system, Partition("/dev/sda1", "/", "ext4"), Partition("/dev/sdb1", "/secret", "ext4"))
+    acc = gather(host_input(system, clock, statvfs=statvfs))
+    assert acc.label_values("itops_host_filesystem_size_bytes", "mountpoint") == {"/"}
+
+
+def test_disk_counters_are_sent_in_base_units_from_the_first_gather(system, clock):
+    system.disks = {"sda": FullLinuxDiskIO(read_count=10, write_count=20, read_bytes=4096, write_bytes=8192, read_time=1500,
+                                           write_time=2500, read_merged_count=3, write_merged_count=4, busy_time=3250)}
+    acc = gather(host_input(system, clock))
+    expected = {
+        "itops_host_disk_reads_total": 10, "itops_host_disk_writes_total": 20,
+        "itops_host_disk_read_bytes_total": 4096, "itops_host_disk_written_bytes_total": 8192,
+        "itops_host_disk_merged_reads_total": 3, "itops_host_disk_merged_writes_total": 4,
+        "itops_host_disk_read_time_seconds_total": 1.5, "itops_host_disk_write_time_seconds_total": 2.5,
+        "itops_host_disk_io_time_seconds_total": 3.25,
+    }
+    assert {name: acc.value(name, disk="sda") for name in expected} == expected
+
+
+def test_disk_counters_the_os_does_not_keep_are_not_sent(system, clock):
+    system.disks = {"disk0": DiskIO(1, 2, 512, 1024)}  # macOS and Windows: no merged counts, no busy time
+    acc = gather(host_input(system, clock))
+    assert acc.value("itops_host_disk_reads_total", disk="disk0") == 1
+    assert not {"itops_host_disk_merged_reads_total", "itops_host_disk_io_time_seconds_total"} & acc.names()
+
+
+def test_network_counters_are_sent_from_the_first_gather(system, clock):
+    system.nics = {"eth0": NetIO(bytes_sent=400, bytes_recv=800, packets_sent=8, packets_recv=12, errin=4, errout=3, dropin=2, dropout=1)}
+    acc = gather(host_input(system, clock))
+    expected = {
+        "itops_host_network_transmitted_bytes_total": 400, "itops_host_network_received_bytes_total": 800,
+        "itops_host_network_transmitted_packets_total": 8, "itops_host_network_received_packets_total": 12,
+        "itops_host_network_receive_errors_total": 4, "itops_host_network_transmit_errors_total": 3,
+        "itops_host_network_receive_drops_total": 2, "itops_host_network_transmit_drops_total": 1,
+    }
+    assert {name: acc.value(name, interface="eth0") for name in expected} == expected
 
 
 def test_samples_carry_the_clock_time(system, clock):
@@ -419,12 +600,15 @@ def test_real_psutil_gives_sane_values():
     acc = gather(host)
     assert all(re.fullmatch(r"itops_host_[a-z0-9_]+", name) for name in acc.names())
     assert all(math.isfinite(value) for _, value, _, _ in acc.samples)
-    assert all(value >= 0 for name, value, _, _ in acc.samples if name.endswith(("_per_second", "_ratio", "_bytes")))
+    assert all(value >= 0 for _, value, _, _ in acc.samples)
     assert all(value <= 1 for name, value, _, _ in acc.samples if name.endswith("_ratio"))
     assert 0 <= acc.value("itops_host_cpu_usage_ratio", cpu="total") <= 1
     assert 0 < acc.value("itops_host_memory_available_bytes") < acc.value("itops_host_memory_total_bytes")
     assert acc.value("itops_host_uptime_seconds") > 0
     assert acc.value("itops_host_processes") >= 1
+    assert acc.value("itops_host_processes_state", state="running") >= 1  # this one
+    assert acc.value("itops_host_cpus") == len(acc.label_values("itops_host_cpu_usage_ratio", "cpu")) - 1
+    assert acc.label_values("itops_host_filesystem_inodes", "mountpoint") == acc.label_values("itops_host_filesystem_size_bytes", "mountpoint")
     assert "lo" not in acc.label_values("itops_host_network_received_bytes_per_second", "interface")
     assert not {"proc", "sysfs", "tmpfs"} & acc.label_values("itops_host_filesystem_size_bytes", "fstype")
     assert acc.label_values("itops_host_filesystem_size_bytes", "mountpoint"), "no filesystem reported"
