@@ -183,9 +183,11 @@ def add_fleet_metrics_route(app: web.Application, storage: StorageBackend, stale
         latest = await storage.latest_samples(int((clock() - stale_after_s) * 1000))
         response = web.StreamResponse(headers={"Content-Type": EXPOSITION_CONTENT_TYPE})
         await response.prepare(request)
-        for chunk in exposition_chunks(storage, latest, selectors):
+        chunks = exposition_chunks(storage, latest, selectors)
+        # Each chunk (the first also sorts the series by family) is made on a worker thread: the event loop, which
+        # also takes the agents' batches, is never held for more than a thread switch.
+        while (chunk := await asyncio.to_thread(next, chunks, None)) is not None:
             await response.write(chunk)
-            await asyncio.sleep(0)  # a write below the transport's high-water mark does not yield: let others in
         await response.write_eof()
         return response
 

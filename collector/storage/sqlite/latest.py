@@ -10,15 +10,16 @@ after ``since`` follow, in write order, a bounded slice of samples at a time. La
 from __future__ import annotations
 
 import sqlite3
+import zlib
 
 import numpy as np
 
 from ..base import LatestSamples
-from .samples import decode_chunk
 
 __all__ = ["read_latest"]
 
 HEAD_SAMPLES_PER_SLICE = 262_144  # bounds the columns held at once (about 6 MiB)
+CHUNK_ROWS_PER_SLICE = 8192  # a merged chunk's row holds its compressed values: bounds those held at once
 _NONE = np.iinfo(np.int64).min
 
 
@@ -59,22 +60,18 @@ def read_latest(conn: sqlite3.Connection, since_ms: int, window_ms: int, series_
 
 def _take_chunks(conn: sqlite3.Connection, newest: _Newest, since_ms: int, window_ms: int) -> None:
     rows = conn.execute(
-        "SELECT series_id, end_ts, merged, CASE WHEN merged THEN vals ELSE substr(vals, -8) END,"
-        " CASE WHEN merged THEN ts END"
+        "SELECT series_id, end_ts, CASE WHEN merged THEN vals ELSE substr(vals, -8) END, merged"
         " FROM chunks INDEXED BY chunks_by_window_end WHERE window_start > ? AND end_ts >= ? ORDER BY id",
         (since_ms - window_ms, since_ms),
-    ).fetchall()
-    if not rows:
-        return
-    values = [_last_value(merged, vals, ts) for _, _, merged, vals, ts in rows]
-    newest.take(np.array([row[0] for row in rows], dtype=np.int64), np.array([row[1] for row in rows], dtype=np.int64),
-                np.array(values, dtype=np.float64))
+    )
+    while batch := rows.fetchmany(CHUNK_ROWS_PER_SLICE):
+        newest.take(np.array([row[0] for row in batch], dtype=np.int64), np.array([row[1] for row in batch], dtype=np.int64),
+                    np.array([_last_value(vals, merged) for _, _, vals, merged in batch], dtype=np.float64))
 
 
-def _last_value(merged: int, vals: bytes, ts: bytes | None) -> float:
-    if not merged:
-        return float(np.frombuffer(vals, dtype=np.float64)[0])
-    return float(decode_chunk(ts, vals, True)[1][-1])
+def _last_value(vals: bytes, merged: int) -> float:
+    """The last of a chunk's values: all of an unmerged chunk's ``vals`` the query read are its last 8 bytes."""
+    return float(np.frombuffer(zlib.decompress(vals)[-8:] if merged else vals, dtype=np.float64)[0])
 
 
 def _take_head(conn: sqlite3.Connection, newest: _Newest, since_ms: int) -> None:
