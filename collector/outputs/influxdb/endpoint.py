@@ -79,6 +79,8 @@ class WriteEndpoint:
                 self._post_v1(body)
         except ApiException as error:
             raise self._refused(error) from None
+        except urllib3.exceptions.NewConnectionError as error:  # before TimeoutError: urllib3 derives it from that
+            raise WriteFailed(FailureReason.CONNECTION, None, str(error)) from None
         except urllib3.exceptions.TimeoutError as error:
             raise WriteFailed(FailureReason.TIMEOUT, None, str(error)) from None
         except (urllib3.exceptions.HTTPError, OSError) as error:
