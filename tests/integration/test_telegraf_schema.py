@@ -31,8 +31,8 @@ from tests.unit.collector.outputs.influxdb.test_telegraf_schema import (
 
 from .time_series_servers import influxdb1  # noqa: F401
 
-pytestmark = [pytest.mark.integration,
-              pytest.mark.skipif(not Path("/proc/stat").exists(), reason="Linux: Telegraf's formulas read /proc")]
+pytestmark = pytest.mark.integration
+linux_proc = pytest.mark.skipif(not Path("/proc/stat").exists(), reason="Linux: Telegraf's formulas read /proc")
 
 # --- Telegraf's formulas on real /proc data, through the real host input ---------------------------------------
 # /proc is copied twice, a second apart (psutil reads the copy: psutil.PROCFS_PATH), the host input gathers from each
@@ -193,6 +193,7 @@ def by_tag(lines: list[str], measurement: str, tag: str | None = None) -> dict[s
     return result
 
 
+@linux_proc
 def test_values_are_telegrafs_formulas_on_the_same_proc_data(proc_copies, monkeypatch):
     first, second = proc_copies
     load_before, users_before = Path("/proc/loadavg").read_text().split()[:3], utmp_users()
@@ -243,6 +244,7 @@ def telegraf_disk(path: str, mounts: Path) -> tuple[dict[str, str], dict[str, fl
              "inodes_total": fs.f_files, "inodes_free": fs.f_ffree, "inodes_used": fs.f_files - fs.f_ffree})
 
 
+@linux_proc
 def test_disk_is_telegrafs_statvfs_of_each_mount_point(proc_copies, monkeypatch):
     first, second = proc_copies
     lines = [parse_line(line) for line in host_lines(first, second, monkeypatch, time.time())]
