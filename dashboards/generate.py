@@ -177,18 +177,24 @@ def _panel_builder(panel: Panel) -> object:
 
 
 PANEL_HEIGHTS = {"stat": 4}
+PROMETHEUS_ONLY = ("Prometheus only: the collector's own figure, on its /metrics; it is not stored, so VictoriaMetrics "
+                   "and InfluxDB never get it. / 仅 Prometheus：收集器 /metrics 上的自身数据，不入库，"
+                   "VictoriaMetrics 与 InfluxDB 中没有。")
 DEFAULT_PANEL_HEIGHT = 8
 
 
 def _panels(board: Dashboard, flavour: Flavour) -> list[object]:
     built, x, y, row_height = [], 0, 0, 0
-    for panel_id, panel in enumerate(board.panels, start=1):
+    shown = [panel for panel in board.panels if panel.only_in in (None, flavour.name)]
+    for panel_id, panel in enumerate(shown, start=1):
         height = PANEL_HEIGHTS.get(panel.kind, DEFAULT_PANEL_HEIGHT)
         if x + panel.width > 24:
             x, y, row_height = 0, y + row_height, 0
         builder = (_panel_builder(panel).id(panel_id).title(_panel_title(panel)).unit(_panel_unit(panel))
                    .datasource(_datasource(flavour.datasource_type))
                    .grid_pos(GridPos(h=height, w=panel.width, x=x, y=y)))
+        if panel.only_in:
+            builder = builder.description(PROMETHEUS_ONLY)
         if mappings := _value_mappings(panel):
             builder = builder.mappings(mappings)
         if panel.interval:

@@ -31,6 +31,7 @@ class Panel:
     unit: str | None = None  # a Grafana unit id; by default from the first metric's unit in the registry
     width: int = 12
     interval: str | None = None  # the panel's minimum interval: "1d" makes one bar a day
+    only_in: str | None = None  # a flavour's name: the metric reaches only that flavour's servers
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,8 @@ def _q(metric: str, *by: str, **options) -> Query:
 
 
 def _one(metric: str, *by: str, kind: PanelKind = "timeseries", **options) -> Panel:
-    panel_options = {key: options.pop(key) for key in ("title", "unit", "width", "interval") if key in options}
+    panel_options = {key: options.pop(key) for key in ("title", "unit", "width", "interval", "only_in")
+                     if key in options}
     return Panel((_q(metric, *by, **options),), kind=kind, **panel_options)
 
 
@@ -61,6 +63,10 @@ def _asset_variables(metric: str) -> tuple[Variable, Variable]:
             Variable("location", ("Location", "位置"), LOCATION, metric))
 
 
+# The collector's figures whose labels name an entity (itops_host_up{host}, itops_device_up{device}, and
+# itops_incident_sla_breaches_this_month{target}: "target" also names a check's target) are on its /metrics only: it
+# does not store them (collector/ingest/self_sampling.py), so no output writes them to InfluxDB or VictoriaMetrics.
+PROMETHEUS = "promql"  # the flavour; VictoriaMetrics, which it also serves, lacks them too
 HOST_METRIC = "itops_host_uptime_seconds"
 DEVICE_METRIC = "itops_snmp_up"
 CLOCK_METRIC = "itops_attendance_clock_up"
@@ -71,12 +77,14 @@ CPU_TOTAL = (("cpu", "total"),)
 
 HOSTS_OVERVIEW = Dashboard(
     "hosts", ("Hosts overview", "主机总览"), (*_asset_variables(HOST_METRIC), HOST), (
-        Panel((_q("itops_host_up", outer="sum"),), "stat", ("Hosts up", "在线主机"), "short", 6),
-        Panel((_q("itops_host_up", outer="count", keep=0),), "stat", ("Hosts down", "离线主机"), "short", 6),
+        Panel((_q(HOST_METRIC, outer="count"),), "stat", ("Hosts reporting", "正在上报的主机"), "short", 6),
+        Panel((_q("itops_host_up", outer="sum"),), "stat", ("Hosts up", "在线主机"), "short", 6, only_in=PROMETHEUS),
+        Panel((_q("itops_host_up", outer="count", keep=0),), "stat", ("Hosts down", "离线主机"), "short", 6,
+              only_in=PROMETHEUS),
         Panel((_q("itops_host_cpu_usage_ratio", outer="avg", match=CPU_TOTAL),), "stat",
               ("Average CPU usage", "平均 CPU 使用率"), width=6),
         Panel((_q("itops_host_filesystem_usage_ratio"),), "stat", ("Fullest filesystem", "最满分区"), width=6),
-        _one("itops_host_up", "host", kind="state", title=("Host online", "主机在线"), width=24),
+        _one("itops_host_up", "host", kind="state", title=("Host online", "主机在线"), width=24, only_in=PROMETHEUS),
         _one("itops_host_cpu_usage_ratio", "host", match=CPU_TOTAL),
         _one("itops_host_memory_usage_ratio", "host"),
         _one("itops_host_filesystem_usage_ratio", "host", "mountpoint"),
@@ -90,7 +98,7 @@ HOST_DETAIL = Dashboard(
         _one("itops_host_uptime_seconds", "host", kind="stat", width=6),
         _one("itops_host_processes", "host", kind="stat", width=6),
         _one("itops_host_memory_total_bytes", "host", kind="stat", width=6),
-        _one("itops_host_swap_usage_ratio", "host", kind="stat", width=6),
+        _one("itops_host_swap_used_bytes", "host", kind="stat", width=6),
         Panel((_q("itops_host_cpu_usage_ratio", "host", match=CPU_TOTAL),), title=("CPU usage", "CPU 使用率")),
         _one("itops_host_cpu_usage_ratio", "host", "cpu", title=("CPU usage per core", "每核 CPU 使用率")),
         Panel(tuple(_q(f"itops_host_load{minutes}", "host") for minutes in (1, 5, 15)),
@@ -186,13 +194,16 @@ ALERTS_AND_INCIDENTS = Dashboard(
         Panel((_q("itops_alerts_firing", outer="sum"),), "stat", ("Alerts firing", "正在告警"), "short", 8),
         Panel((_q("itops_incidents_open", outer="sum"),), "stat", ("Open incidents", "未关闭事件"), "short", 8),
         Panel((_q("itops_incident_sla_breaches_this_month", outer="sum"),), "stat",
-              ("SLA breaches this month", "本月 SLA 超时"), "short", 8),
+              ("SLA breaches this month", "本月 SLA 超时"), "short", 8, only_in=PROMETHEUS),
         _one("itops_alerts_firing", "severity", outer="sum"),
         _one("itops_incidents_open", "severity", "state", outer="sum"),
         _one("itops_incident_mean_time_to_acknowledge_seconds", "severity"),
         _one("itops_incident_mean_time_to_resolve_seconds", "severity"),
-        _one("itops_incident_sla_breaches_this_month", "severity", "target", kind="bargauge", outer="sum"),
-        _one("itops_device_up", "kind", outer="sum", title=("Devices online by kind", "各类设备在线数")),
+        _one("itops_incident_sla_breaches_this_month", "severity", "target", kind="bargauge", outer="sum",
+             only_in=PROMETHEUS),
+        _one("itops_device_up", "kind", outer="sum", title=("Devices online by kind", "各类设备在线数"),
+             only_in=PROMETHEUS),
+        _one(DEVICE_METRIC, outer="sum", title=("SNMP devices answering", "SNMP 设备应答数"), unit="short"),
     ), time_from="now-7d")
 
 SELF_MONITORING = Dashboard(
