@@ -4,6 +4,7 @@ reads being behind login) and answers PromQL with the fleet figures and the agen
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import urllib.error
@@ -20,12 +21,16 @@ from .time_series_servers import Prometheus
 pytestmark = pytest.mark.integration
 
 SCRAPE_TOKEN = new_token()
-COLLECTOR_CONFIG = (
-    f"admin_tokens: [{{name: prometheus, token_sha256: {token_sha256(SCRAPE_TOKEN)}}}]\n"
-    "auth: {require_login_for_reads: true}\n"
-    "metrics: {self_sample_interval: 1s}\n"
-    "alerting: {shipped_rules: false, incidents: {}}\n"
-)
+# A rule on one of the collector's own figures, which it stores of itself as agent itops-collector.
+COLLECTOR_RULE = ("rules:\n  - {name: CollectorKnowsAgents, metric: itops_collector_known_agents, function: last, "
+                  "op: '>', threshold: 0, severity: P4}\n")
+
+
+def _collector_config(rules_path) -> str:
+    return (f"admin_tokens: [{{name: prometheus, token_sha256: {token_sha256(SCRAPE_TOKEN)}}}]\n"
+            "auth: {require_login_for_reads: true}\n"
+            "metrics: {self_sample_interval: 1s}\n"
+            f"alerting: {{shipped_rules: false, rule_files: ['{rules_path}'], incidents: {{}}}}\n")
 
 
 def _get(collector: CollectorProcess, path: str, token: str | None = SCRAPE_TOKEN) -> tuple[int, str]:
@@ -41,7 +46,9 @@ def _get(collector: CollectorProcess, path: str, token: str | None = SCRAPE_TOKE
 @pytest.fixture
 def collector_with_agent(tmp_path, tls_dir):
     token = new_token()
-    collector = CollectorProcess(tmp_path, tls_dir, {"agent-a": token}, extra_config=COLLECTOR_CONFIG).start()
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(COLLECTOR_RULE)
+    collector = CollectorProcess(tmp_path, tls_dir, {"agent-a": token}, extra_config=_collector_config(rules)).start()
     agent = AgentProcess(tmp_path, tls_dir, "agent-a", token, collector.grpc_address).start()
     wait_until(lambda: "itops_host_cpu_usage_ratio{" in _get(collector, "/metrics/fleet")[1], 30,
                "the agent's CPU usage (two gathers) on /metrics/fleet")
@@ -106,3 +113,17 @@ def test_prometheus_scrapes_the_fleet_figures_and_the_agents_series_with_their_o
         assert {t["health"] for t in prometheus.targets()} == {"up"}, prometheus.targets()
     finally:
         prometheus.stop()
+
+
+def test_rules_see_the_collectors_own_series_and_it_is_no_host_or_agent(collector_with_agent):
+    def alerts() -> list[dict]:
+        return json.loads(_get(collector_with_agent, "/api/v1/alerts")[1])["alerts"]
+
+    [alert] = wait_until(lambda: [a for a in alerts() if a["state"] == "firing"], 30, "the rule on a collector figure")
+    assert alert["rule"] == "CollectorKnowsAgents" and alert["labels"]["agent"] == "itops-collector"
+    assert "host" not in alert["labels"]
+    agents = json.loads(_get(collector_with_agent, "/api/v1/agents")[1])["agents"]
+    assert [a["agent_id"] for a in agents] == ["agent-a"]
+    entities = wait_until(lambda: json.loads(_get(collector_with_agent, "/api/v1/entities")[1])["entities"], 10,
+                          "the directory's next refresh (it keeps a list for 5 s)")
+    assert {(e["kind"], e["name"], e["agent"]) for e in entities} == {("host", "agent-a-host", "agent-a")}
