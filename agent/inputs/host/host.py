@@ -84,8 +84,11 @@ _MEMORY_PARTS = {  # psutil field (Linux and BSD only) -> gauge
     "buffers": "itops_host_memory_buffers_bytes",
     "cached": "itops_host_memory_cached_bytes",
 }
-# Reported as 0 when no process is in them, so that "no zombies" is a value and not a missing series.
-_ALWAYS_REPORTED_STATES = ("running", "sleeping", "disk-sleep", "stopped", "zombie")
+# Reported as 0 when no process is in them, so that "no zombies" is a value and not a missing series: the
+# states Telegraf's processes input always reports on Linux (its paging is psutil's waking, its stopped
+# psutil's stopped and tracing-stop).
+_ALWAYS_REPORTED_STATES = ("running", "sleeping", "disk-sleep", "stopped", "tracing-stop", "zombie", "dead",
+                           "waking", "idle", "unknown")
 
 Sample = Callable[..., None]
 StatVfs = Callable[[str], os.statvfs_result]
@@ -144,13 +147,16 @@ class HostInput(Input[HostConfig]):
 
     def _gather_memory(self, sample: Sample) -> None:
         memory = self.system.virtual_memory()
+        # In this order: Telegraf's used memory (total − free − buffers − cached, psutil's used where the OS has
+        # no buffers and cache) is worked out from these at the collector, batch by batch; a gather cut into two
+        # batches then never gives total and psutil's used without the parts that come between them.
         sample("itops_host_memory_total_bytes", memory.total)
-        sample("itops_host_memory_used_bytes", memory.used)
         sample("itops_host_memory_available_bytes", memory.available)
-        sample("itops_host_memory_usage_ratio", 1 - memory.available / memory.total)
         for field, metric_name in _MEMORY_PARTS.items():
             if hasattr(memory, field):
                 sample(metric_name, getattr(memory, field))
+        sample("itops_host_memory_used_bytes", memory.used)
+        sample("itops_host_memory_usage_ratio", 1 - memory.available / memory.total)
 
     def _gather_swap(self, sample: Sample) -> None:
         swap = self.system.swap_memory()
@@ -179,9 +185,7 @@ class HostInput(Input[HostConfig]):
             if inodes is not None:
                 sample("itops_host_filesystem_inodes", inodes.f_files, labels)
                 sample("itops_host_filesystem_inodes_free", inodes.f_ffree, labels)
-            read_only = _read_only(partition.opts)
-            if read_only is not None:
-                sample("itops_host_filesystem_read_only", read_only, labels)
+            sample("itops_host_filesystem_read_only", int("ro" in partition.opts.split(",")), labels)
 
     def _reported_partitions(self) -> Iterator:
         """Partitions to report, each device once: bind mounts and btrfs subvolumes repeat their device."""
@@ -266,12 +270,6 @@ def _cpu_time_shares(deltas: Mapping[str, float]) -> tuple[float, dict[str, floa
         if mode in deltas and guest_mode in deltas:
             shares[mode] = max(0.0, deltas[mode] - deltas[guest_mode]) / total
     return busy / total, shares
-
-
-def _read_only(mount_options: str) -> int | None:
-    """1 for a filesystem mounted read-only, 0 for read-write, None when the options say neither."""
-    options = mount_options.split(",")
-    return 1 if "ro" in options else 0 if "rw" in options else None
 
 
 def _counter_values(stats: Mapping[str, object], fields: Iterable[str]) -> dict[str, tuple[float, ...]]:

@@ -5,14 +5,17 @@ on Telegraf's data keep working when itops replaces Telegraf.
 
 One line is made of the samples of one batch that share a timestamp and their labels, except the label that
 names a field (a CPU's ``mode``, a process ``state``). Every label is kept as a tag (``host``, ``agent``, an
-input's own labels), renamed where Telegraf names it otherwise (``mountpoint`` → ``path``). Telegraf's formulas
-where they differ from itops' metrics:
+input's own labels), renamed where Telegraf names it otherwise (``mountpoint`` → ``path``). The agent may cut one
+gather into two batches: a field made of several samples is written only when they are all in the batch, and a
+disk line only with its mode, so the two lines of such a gather are two parts of Telegraf's one point (InfluxDB
+merges them), never a wrong value or another series. Telegraf's formulas where they differ from itops' metrics:
 
 - ``cpu`` ``usage_<mode>``: ``itops_host_cpu_mode_ratio`` in percent (the agent already leaves guest time out of
   user time, as Telegraf does); ``usage_active`` is 100 − ``usage_idle``.
 - ``mem`` ``used`` is total − free − buffers − cached (``itops_host_memory_used_bytes``, psutil's, is total −
   available; where the OS reports no buffers and cache, Telegraf's ``used`` is psutil's too).
-- ``disk`` ``used_percent`` is used / (used + free), as ``df``; ``mode`` is ``rw``, ``ro`` or ``unknown``.
+- ``disk`` ``used_percent`` is used / (used + free), as ``df``; ``mode`` is ``ro`` or ``rw`` (never Telegraf's
+  ``unknown``: the agent counts a mount that says neither as read-write).
 - ``diskio`` times in milliseconds; ``system`` ``uptime`` in whole seconds.
 
 Not written, because the agent does not read them: cpu ``time_*`` (Telegraf's ``collect_cpu_time``), mem's
@@ -66,7 +69,8 @@ class _Measurement:
     fields: Callable[[Values, Values], Fields]  # (values by metric, values by field label) -> fields
     tags: Mapping[str, tuple[str, Callable[[str], str]]] | None = None  # itops label -> Telegraf tag, its spelling
     field_label: str | None = None  # the label that names a field rather than being a tag
-    derived_tags: Callable[[Values], dict[str, str]] | None = None  # tags made of values (disk's mode)
+    derived_tags: Callable[[Values], dict[str, str] | None] | None = None  # tags made of values (disk's mode);
+    # None from it: not in this batch, and no line, rather than one in another series
 
 
 def _present(**fields: float | None) -> Fields:
@@ -93,8 +97,12 @@ def _cpu_fields(values: Values, modes: Values) -> Fields:
 def _mem_fields(values: Values, _: Values) -> Fields:
     total, available = values.get("itops_host_memory_total_bytes"), values.get("itops_host_memory_available_bytes")
     free, buffers, cached = (values.get(f"itops_host_memory_{part}_bytes") for part in ("free", "buffers", "cached"))
-    used = total - free - buffers - cached if None not in (total, free, buffers, cached) else \
-        values.get("itops_host_memory_used_bytes")
+    if None not in (total, free, buffers, cached):
+        used = total - free - buffers - cached
+    elif total is not None and buffers is None and cached is None:  # the OS has neither (the agent sends them
+        used = values.get("itops_host_memory_used_bytes")             # between total and psutil's used)
+    else:
+        used = None
     return _present(total=total, available=available, used=used, free=free, buffered=buffers, cached=cached,
                     used_percent=_percent(used, total), available_percent=_percent(available, total))
 
@@ -109,7 +117,7 @@ def _swap_fields(values: Values, _: Values) -> Fields:
 
 def _disk_fields(values: Values, _: Values) -> Fields:
     total = values.get("itops_host_filesystem_size_bytes")
-    if not total:  # as Telegraf: a filesystem of no size is a pseudo filesystem
+    if total == 0:  # as Telegraf: a filesystem of no size is a pseudo filesystem
         return {}
     used, free = values.get("itops_host_filesystem_used_bytes"), values.get("itops_host_filesystem_free_bytes")
     inodes, inodes_free = values.get("itops_host_filesystem_inodes"), values.get("itops_host_filesystem_inodes_free")
@@ -119,9 +127,9 @@ def _disk_fields(values: Values, _: Values) -> Fields:
                     inodes_used=None if inodes is None or inodes_free is None else inodes - inodes_free)
 
 
-def _disk_mode(values: Values) -> dict[str, str]:
+def _disk_mode(values: Values) -> dict[str, str] | None:
     read_only = values.get("itops_host_filesystem_read_only")
-    return {"mode": "unknown" if read_only is None else "ro" if read_only else "rw"}
+    return None if read_only is None else {"mode": "ro" if read_only else "rw"}
 
 
 def _renamed(names: Mapping[str, str], scale: float = 1) -> Callable[[Values, Values], Fields]:
@@ -164,22 +172,19 @@ def _system_fields(values: Values, _: Values) -> Fields:
     return fields
 
 
-# psutil's process state -> Telegraf's field (Linux; psutil's "waking" is the letter W, Telegraf's "paging").
-_PROCESS_STATE_FIELDS = {
-    "running": "running", "sleeping": "sleeping", "disk-sleep": "blocked", "stopped": "stopped",
-    "tracing-stop": "stopped", "zombie": "zombies", "dead": "dead", "waking": "paging", "idle": "idle",
-    "parked": "parked", "unknown": "unknown",
+# Telegraf's field -> the psutil states it counts (Linux; psutil's "waking" is the letter W, Telegraf's "paging").
+# A field is written when all its states are in the batch: the agent always sends those Telegraf always writes.
+_PROCESS_FIELD_STATES = {
+    "running": ("running",), "sleeping": ("sleeping",), "blocked": ("disk-sleep",),
+    "stopped": ("stopped", "tracing-stop"), "zombies": ("zombie",), "dead": ("dead",), "paging": ("waking",),
+    "idle": ("idle",), "parked": ("parked",), "unknown": ("unknown",),
 }
-# The fields Telegraf writes as 0 on Linux when no process is in that state ("parked" only when one is).
-_PROCESS_FIELDS_ALWAYS_WRITTEN = ("running", "sleeping", "blocked", "stopped", "zombies", "dead", "paging", "idle",
-                                  "unknown")
 
 
 def _processes_fields(values: Values, states: Values) -> Fields:
-    fields: Fields = dict.fromkeys(_PROCESS_FIELDS_ALWAYS_WRITTEN, 0) if states else {}
-    for state, count in states.items():
-        if state in _PROCESS_STATE_FIELDS:  # others (wake-kill …) count in the total only, as in Telegraf
-            fields[_PROCESS_STATE_FIELDS[state]] = fields.get(_PROCESS_STATE_FIELDS[state], 0) + count
+    """The states' counts and the total; other states (wake-kill …) count in the total only, as in Telegraf."""
+    fields = {field: sum(states[state] for state in field_states)
+              for field, field_states in _PROCESS_FIELD_STATES.items() if all(state in states for state in field_states)}
     return _present(**fields, total=values.get("itops_host_processes"))
 
 
@@ -251,7 +256,10 @@ def _line(point: _Point) -> str:
     written = ",".join(f"{name}={_field_value(value, types[name])}" for name, value in sorted(fields.items()))
     tags = _tags(point.labels, measurement.tags or {})
     if measurement.derived_tags is not None:
-        tags.update(measurement.derived_tags(point.values))
+        derived = measurement.derived_tags(point.values)
+        if derived is None:
+            return ""
+        tags.update(derived)
     tag_text = "".join(f",{_escaped(name)}={_escaped(value)}" for name, value in sorted(tags.items())
                        if _escaped(value))
     return f"{measurement.name}{tag_text} {written} {point.timestamp_ns}"

@@ -5,15 +5,19 @@ the real host input, and the lines in a real InfluxDB 1.6: tests/integration/tes
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
+from itops.agent.inputs.host.config import HostConfig
+from itops.agent.inputs.host.host import HostInput
 from itops.collector.outputs.influxdb.telegraf_schema import (
     TELEGRAF_FIELD_TYPES,
     TELEGRAF_HOST_PREFIX,
     TELEGRAF_SOURCE_METRICS,
     telegraf_lines,
 )
+from tests.unit.agent.inputs.host.test_host import RecordingAccumulator
 
 # Telegraf's documented fields and types, per measurement, as the plugins' READMEs list them (taken 2026-12):
 #   cpu        https://docs.influxdata.com/telegraf/v1/input-plugins/cpu/        "time_user (float)" … "usage_user (float, percent)"
@@ -202,9 +206,9 @@ def test_disk_as_telegraf_with_used_percent_as_df_and_the_device_without_dev():
                       "inodes_total": 100, "inodes_free": 40, "inodes_used": 60}
 
 
-def test_disk_mode_is_ro_rw_or_unknown():
+def test_disk_mode_is_ro_or_rw_and_without_it_there_is_no_line_rather_than_one_in_another_series():
     assert fields_of(filesystem(read_only=1), "disk", mode="ro")
-    assert fields_of(filesystem(read_only=None), "disk", mode="unknown")
+    assert telegraf_lines(filesystem(read_only=None)) == []
 
 
 def test_a_filesystem_of_no_size_gives_no_line_as_in_telegraf():
@@ -240,12 +244,18 @@ def test_system_with_uptime_in_whole_seconds_cut_not_rounded():
                                           "n_unique_users": 2, "uptime": 3600}
 
 
-def test_processes_by_telegrafs_state_names_with_zeros_for_states_no_process_is_in():
-    states = {"running": 2, "sleeping": 50, "disk-sleep": 1, "tracing-stop": 1, "zombie": 3, "wake-kill": 1}
+def test_processes_by_telegrafs_state_names():
+    states = {"running": 2, "sleeping": 50, "disk-sleep": 1, "stopped": 1, "tracing-stop": 1, "zombie": 3, "dead": 0,
+              "waking": 0, "idle": 4, "unknown": 0, "wake-kill": 1}
     batch = [sample("itops_host_processes_state", count, state=state) for state, count in states.items()]
-    batch.append(sample("itops_host_processes", 58))
-    assert fields_of(batch, "processes") == {"running": 2, "sleeping": 50, "blocked": 1, "stopped": 1, "zombies": 3,
-                                             "dead": 0, "paging": 0, "idle": 0, "unknown": 0, "total": 58}
+    batch.append(sample("itops_host_processes", 63))
+    assert fields_of(batch, "processes") == {"running": 2, "sleeping": 50, "blocked": 1, "stopped": 2, "zombies": 3,
+                                             "dead": 0, "paging": 0, "idle": 4, "unknown": 0, "total": 63}
+
+
+def test_a_process_field_made_of_two_states_is_written_only_with_both():
+    batch = [sample("itops_host_processes_state", 1, state="stopped"), sample("itops_host_processes_state", 2, state="zombie")]
+    assert fields_of(batch, "processes") == {"zombies": 2}
 
 
 def test_processes_without_their_states_give_the_total_only():
@@ -283,3 +293,18 @@ def test_values_that_are_not_finite_are_left_out():
     batch = memory() + [sample("itops_host_load1", float("nan")), sample("itops_host_load5", 0.5)]
     assert "load1" not in fields_of(batch, "system")
 
+
+
+def test_a_gather_cut_into_two_batches_gives_parts_of_its_lines_never_another_value_or_series():
+    host = HostInput(HostConfig())
+    host.gather(RecordingAccumulator())
+    time.sleep(0.2)
+    acc = RecordingAccumulator()
+    host.gather(acc)
+    gathered = [(name, {**labels, **HOST}, timestamp_ms * 1_000_000, value) for name, value, labels, timestamp_ms in acc.samples]
+    whole = parsed(gathered)
+    for cut in range(1, len(gathered)):
+        for part in (gathered[:cut], gathered[cut:]):
+            for key, fields in parsed(part).items():
+                assert key in whole, f"cut at {cut}: a series the whole gather has not: {key}"
+                assert fields.items() <= whole[key].items(), f"cut at {cut}: {key} {fields} not in {whole[key]}"
