@@ -21,7 +21,9 @@ merges them), never a wrong value or another series. Telegraf's formulas where t
 Not written, because the agent does not read them: cpu ``time_*`` (Telegraf's ``collect_cpu_time``), mem's
 kernel details (``slab``, ``dirty``, ``commit_limit`` …), diskio ``weighted_io_time`` and ``iops_in_progress``,
 processes ``total_threads``, and system's deprecated ``uptime_format`` string (Telegraf no longer writes it).
-Metrics under ``itops_host_`` that are not in ``TELEGRAF_SOURCE_METRICS`` have no Telegraf field and give no line.
+Metrics under ``itops_host_`` that are not in ``TELEGRAF_SOURCE_METRICS`` (``itops_host_cpu_usage_ratio``, the
+``_per_second`` rates, ``itops_host_up`` …) have no Telegraf field and give no line here: to keep them, an output
+sends those through the itops schema (choosing by ``TELEGRAF_SOURCE_METRICS``, not by the prefix alone).
 
 Pure: samples in, lines out.
 """
