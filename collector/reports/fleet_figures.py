@@ -12,6 +12,7 @@ its target. Help texts come from the metric registry.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -40,6 +41,8 @@ __all__ = ["DEVICE_UP_METRICS", "FleetFigures"]
 
 # The series whose newest value says a device answered its last poll.
 DEVICE_UP_METRICS = ("itops_snmp_up", "itops_attendance_clock_up")
+log = logging.getLogger("itops.collector.fleet_figures")
+
 _DEVICE_KINDS = DEVICE_KINDS | {EntityKind.ATTENDANCE_CLOCK}
 _OPEN_STATES = (IncidentState.OPEN, IncidentState.ACKNOWLEDGED, IncidentState.IN_PROGRESS,
                 IncidentState.WAITING_FOR_VENDOR)
@@ -72,7 +75,15 @@ class FleetFigures:
         self._figures = _Figures()
 
     async def refresh(self) -> None:
-        now = self._clock()
+        """The figures as things stand; when a store cannot be read they are left out (logged), so that /metrics
+        still answers with the collector's own metrics and the figures' absence shows."""
+        try:
+            self._figures = await self._read(self._clock())
+        except Exception:
+            log.exception("the fleet figures could not be read; /metrics leaves them out")
+            self._figures = _Figures()
+
+    async def _read(self, now: datetime) -> _Figures:
         hosts_up = await self._hosts_up(now)
         online_agents = {agent for _, agent, up in hosts_up if up}
         figures = _Figures(hosts_up=hosts_up, devices_up=await self._devices_up(now, online_agents))
@@ -82,7 +93,7 @@ class FleetFigures:
             figures.alerts_firing = {severity: firing[severity] for severity in Severity}
             if alerting.incidents is not None:
                 figures.incidents_open, figures.month = await asyncio.to_thread(self._incident_figures, alerting, now)
-        self._figures = figures
+        return figures
 
     async def _hosts_up(self, now: datetime) -> list[tuple[str, str, float]]:
         records = await asyncio.to_thread(self._state.agents)

@@ -4,6 +4,8 @@ and incident store, at a fixed instant: 03:30 on 5 March 2031 in Shanghai, so "t
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sqlite3
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -63,32 +65,40 @@ async def _register(tmp_path) -> AgentRegister:
     return state
 
 
+@contextlib.asynccontextmanager
+async def _fleet(tmp_path, alerting):
+    """FleetFigures over a register of two agents and a store of their devices' series, registered, not refreshed."""
+    state = await _register(tmp_path)
+    async with opened_store(tmp_path / "tsdb") as store:
+        for sequence, (agent, series) in enumerate(DEVICE_SERIES.items(), start=1):
+            ids = store.resolve_series(agent, [key for key, _ in series], parse_series_key)
+            await store.write(batch(agent, sequence, ids, [T_MS - 30_000] * len(series), [v for _, v in series]))
+        directory = EntityDirectory(store, state, OFFLINE_AFTER_S, clock=lambda: T.timestamp())
+        metrics = CollectorMetrics(CollectorRegistry())
+        fleet = FleetFigures(metrics, state, directory, store, OFFLINE_AFTER_S, alerting, "Asia/Shanghai", lambda: T)
+        metrics.registry.register(fleet)
+        yield fleet, metrics.registry
+
+
 @pytest.fixture
-def figures(tmp_path):
-    alerting = _alerting(tmp_path)
-    _incidents(alerting)
+def alerting(tmp_path):
+    built = _alerting(tmp_path)
+    _incidents(built)
+    yield built
+    built.incidents.dispose()
 
+
+@pytest.fixture
+def figures(tmp_path, alerting):
     async def scenario():
-        async def fire():  # the dispatcher takes alerts on a running loop
-            alerting.pipeline.observe(ObservedBatch("a1", T_MS, samples=(
-                SampleObservation("m", {"host": "pc-1"}, (T_MS,), (50.0,)),)))
-        await fire()
-        state = await _register(tmp_path)
-        async with opened_store(tmp_path / "tsdb") as store:
-            for sequence, (agent, series) in enumerate(DEVICE_SERIES.items(), start=1):
-                ids = store.resolve_series(agent, [key for key, _ in series], parse_series_key)
-                await store.write(batch(agent, sequence, ids, [T_MS - 30_000] * len(series), [v for _, v in series]))
-            directory = EntityDirectory(store, state, OFFLINE_AFTER_S, clock=lambda: T.timestamp())
-            metrics = CollectorMetrics(CollectorRegistry())
-            fleet = FleetFigures(metrics, state, directory, store, OFFLINE_AFTER_S, alerting, "Asia/Shanghai", lambda: T)
-            metrics.registry.register(fleet)
-            before = generate_latest(metrics.registry).decode()
+        alerting.pipeline.observe(ObservedBatch("a1", T_MS, samples=(  # on a running loop, as the dispatcher wants
+            SampleObservation("m", {"host": "pc-1"}, (T_MS,), (50.0,)),)))
+        async with _fleet(tmp_path, alerting) as (fleet, registry):
+            before = generate_latest(registry).decode()
             await fleet.refresh()
-            return metrics.registry, before
+            return registry, before
 
-    registry, before = asyncio.run(scenario())
-    yield registry, before
-    alerting.incidents.dispose()
+    return asyncio.run(scenario())
 
 
 def _value(registry, name, **labels):
@@ -134,3 +144,17 @@ def test_this_months_sla_breaches_and_mean_times_are_the_monthly_reports(figures
 def test_nothing_is_read_before_the_first_refresh(figures):
     _, before = figures
     assert "itops_host_up{" not in before and "itops_alerts_firing" not in before
+
+
+def test_figures_a_store_cannot_give_are_left_out_and_the_collectors_own_metrics_stay(tmp_path, alerting):
+    async def scenario():
+        async with _fleet(tmp_path, alerting) as (fleet, registry):
+            await fleet.refresh()
+            with sqlite3.connect(tmp_path / "alerting" / "incidents.sqlite3") as db:
+                db.execute("DROP TABLE incident_alerts")
+            await fleet.refresh()
+            return generate_latest(registry).decode()
+
+    text = asyncio.run(scenario())
+    assert "itops_collector_known_agents 2.0" in text  # set by the refresh before
+    assert "itops_incidents_open{" not in text and "itops_host_up{" not in text
