@@ -73,9 +73,13 @@ class Agent:
         self._flush_handle: asyncio.TimerHandle | None = None
 
     def accept(self, result: GatherResult) -> None:
-        """A gather larger than a batch is split across batches; none exceeds what the collector takes."""
+        """A gather that fits in a batch goes whole into one: the collector's outputs derive some values (Telegraf's
+        mem ``used``) from several samples of one gather. A gather larger than a batch is split across batches;
+        none exceeds what the collector takes."""
         limit = self.batch_sample_limit()
         samples, start = result.samples, 0
+        if self.pending.sample_count + len(samples) > limit >= len(samples):
+            self.flush()
         while len(samples) - start > limit - self.pending.sample_count:
             room = limit - self.pending.sample_count
             self.pending.add_samples(samples[start:start + room])

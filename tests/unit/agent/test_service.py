@@ -4,11 +4,12 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from tests.unit.agent.fake_clock import SteppedClock
+
 from itops.agent.batcher import GatherResult
 from itops.agent.config import load_agent_config
 from itops.agent.service import Agent
 from itops.v1 import ingest_pb2
+from tests.unit.agent.fake_clock import SteppedClock
 
 NOW = datetime(2027, 1, 1, 0, 0, 30, tzinfo=UTC)  # never the machine's time
 NOW_S = NOW.timestamp()
@@ -97,3 +98,13 @@ def test_without_a_collector_limit_batches_are_cut_at_the_agents_max_samples(age
     asyncio.run(gather())
     assert [len(batch.samples.values) for batch in _sealed_batches(agent)] == [1000, 1000]
     assert agent.pending.sample_count == 500
+
+
+def test_a_gather_that_fits_in_a_batch_is_never_split(agent):
+    async def gather():
+        agent.accept(_gathered_many(600))
+        agent.accept(_gathered_many(600))
+
+    asyncio.run(gather())
+    assert [len(batch.samples.values) for batch in _sealed_batches(agent)] == [600]
+    assert agent.pending.sample_count == 600
