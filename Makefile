@@ -17,6 +17,10 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(PY) deploy/demo.py
 
+# The demo plus VictoriaMetrics and InfluxDB 1.6 (when installed) fed by the collector, for a Grafana to point at.
+demo-grafana: $(STAMP)
+	$(PY) deploy/demo.py --grafana
+
 # The date-sensitive tests under faketime at awkward instants (year end in Shanghai, a leap day, the Spring
 # Festival, a month's last day): tests must not depend on today's date. Then the whole suite, whose
 # pytest summary is the last line.

@@ -7,6 +7,12 @@ token, configs, data). The collector listens on its default ports, 9717 (gRPC) a
 console), which the `itops` CLI and the agent expect; --grpc-port/--http-port (or ITOPS_DEMO_GRPC_PORT and
 ITOPS_DEMO_HTTP_PORT) choose others. Ctrl-C stops every process cleanly. `--duration SECONDS` stops by
 itself (used by the demo's own test).
+
+`--grafana` (`make demo-grafana`) also starts VictoriaMetrics and InfluxDB 1.6 when they are installed
+(/usr/bin/victoria-metrics, /usr/bin/influxd), on 127.0.0.1 ports 8428 and 8086 (the URLs
+deploy/grafana/provisioning expects; --victoria-metrics-port/--influxdb-port choose others) with their data in
+demo-data, has the collector's influxdb outputs feed them, and prints the provisioning folder and the data
+source URLs to point a Grafana at.
 """
 
 from __future__ import annotations
@@ -26,16 +32,24 @@ from collections.abc import Callable
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from itops.common.metric_catalogue import format_value, metric_name
-from itops.common.clock import utc_now
-from itops.collector.cli.itops_command import render_hosts
 from itops.collector.cli.api_client import table
-from itops.collector.ingest.agent_credentials import new_token, token_sha256
+from itops.collector.cli.itops_command import render_hosts
 from itops.collector.config import GrpcConfig, HttpConfig
+from itops.collector.ingest.agent_credentials import new_token, token_sha256
 from itops.collector.ingest.tls import write_ca_and_server_certificate
+from itops.common.clock import utc_now
+from itops.common.metric_catalogue import format_value, metric_name
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # the time-series servers are started as the tests start them
+from tests.integration.time_series_servers import (
+    INFLUXD_BINARY,
+    VICTORIA_METRICS_BINARY,
+    InfluxDB1,
+    VictoriaMetrics,
+)
 
 BIN = Path(sys.executable).parent
-REPO = Path(__file__).resolve().parents[1]
 SIMULATED_DEVICES = {"printer-3f": "printers/brother", "ups-server-room": "ups/apc_smart1500"}
 SHOWN_METRICS = ("itops_host_cpu_usage_ratio", "itops_host_memory_usage_ratio", "itops_host_load1", "itops_host_uptime_seconds")
 DEMO_AGENT_ID = "demo-agent"
@@ -50,11 +64,18 @@ DEFAULT_GRPC_PORT = _port_of(GrpcConfig().listen)
 DEFAULT_HTTP_PORT = _port_of(HttpConfig().listen)
 PORT_OPTIONS = {"grpc": ("gRPC (agents)", "--grpc-port", "ITOPS_DEMO_GRPC_PORT", DEFAULT_GRPC_PORT),
                 "http": ("HTTP API and console", "--http-port", "ITOPS_DEMO_HTTP_PORT", DEFAULT_HTTP_PORT)}
+# --grafana: the servers' default ports are those deploy/grafana/provisioning/datasources expects.
+GRAFANA_PORT_OPTIONS = {
+    "victoria_metrics": ("VictoriaMetrics", "--victoria-metrics-port", "ITOPS_DEMO_VICTORIA_METRICS_PORT", 8428),
+    "influxdb": ("InfluxDB", "--influxdb-port", "ITOPS_DEMO_INFLUXDB_PORT", 8086)}
+GRAFANA_SERVERS = {"victoria_metrics": (VICTORIA_METRICS_BINARY, VictoriaMetrics),
+                   "influxdb": (INFLUXD_BINARY, InfluxDB1)}
+PROVISIONING = REPO / "deploy" / "grafana" / "provisioning"
 
 
 def _refuse_taken_port(name: str, port: int) -> None:
     """Exits naming the port and how to choose another when something on this machine already listens on it."""
-    what, option, variable, _ = PORT_OPTIONS[name]
+    what, option, variable, _ = {**PORT_OPTIONS, **GRAFANA_PORT_OPTIONS}[name]
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the collector binds: TIME_WAIT is no obstacle
         try:
@@ -64,7 +85,7 @@ def _refuse_taken_port(name: str, port: int) -> None:
                      f"(an earlier demo?) or choose another port: {option} PORT, or {variable}=PORT make demo")
 
 
-def _write_collector_config(data: Path, grpc_port: int, http_port: int, agent_token: str) -> None:
+def _write_collector_config(data: Path, grpc_port: int, http_port: int, agent_token: str, outputs: str) -> None:
     (data / "collector.yaml").write_text(f"""\
 data_dir: {data / 'collector'}
 grpc:
@@ -83,7 +104,7 @@ agents:
 alerting:
   external_url: http://127.0.0.1:{http_port}
   incidents: {{}}
-""")
+{outputs}""")
 
 
 def _secret_file(path: Path, make: Callable[[], str]) -> str:
@@ -95,11 +116,11 @@ def _secret_file(path: Path, make: Callable[[], str]) -> str:
     return path.read_text().strip()
 
 
-def _write_configs(data: Path, grpc_port: int, http_port: int) -> None:
+def _write_configs(data: Path, grpc_port: int, http_port: int, outputs: str) -> None:
     """The collector's config for these ports; the CA, tokens and the admin user only the first time."""
     if not (data / "tls" / "server.pem").exists():
         write_ca_and_server_certificate(str(data / "tls"), ["localhost", "127.0.0.1"], utc_now())
-    _write_collector_config(data, grpc_port, http_port, _secret_file(data / "agent.token", new_token))
+    _write_collector_config(data, grpc_port, http_port, _secret_file(data / "agent.token", new_token), outputs)
     _secret_file(data / "admin.password", _add_admin(data))
     _secret_file(data / "api.token", _new_api_token(data))
 
@@ -178,6 +199,39 @@ inputs:
     return path
 
 
+def _start_time_series_servers(data: Path, ports: dict[str, int]) -> dict[str, VictoriaMetrics | InfluxDB1]:
+    """VictoriaMetrics and InfluxDB 1.6 (database itops), those installed, on their ports with data in ``data``."""
+    started = {}
+    for name, (binary, server_class) in GRAFANA_SERVERS.items():
+        if shutil.which(binary) is None:
+            print(f"demo: {binary} is not installed; no {GRAFANA_PORT_OPTIONS[name][0]} for Grafana", file=sys.stderr)
+            continue
+        server = server_class(data / name.replace("_", "-"))
+        server.port = ports[name]
+        started[name] = server.start()
+    if "influxdb" in started:
+        started["influxdb"].create_database("itops")
+    return started
+
+
+def _outputs_config(data: Path, servers: dict[str, VictoriaMetrics | InfluxDB1]) -> str:
+    """The collector's influxdb outputs feeding the servers: v2 to VictoriaMetrics, v1 to InfluxDB."""
+    api = {"victoria_metrics": "", "influxdb": " api: v1, database: itops,"}
+    return "outputs:\n" + "".join(
+        f"  - {{type: influxdb, name: {name.replace('_', '-')},{api[name]} url: '{server.url}', "
+        f"outbox: '{data / 'collector' / 'outbox'}'}}\n" for name, server in servers.items()) if servers else ""
+
+
+def _grafana_addresses(servers: dict[str, VictoriaMetrics | InfluxDB1]) -> list[str]:
+    urls = {"victoria_metrics": "VictoriaMetrics {url} (PromQL: dashboards/promql, data source itops-victoriametrics)",
+            "influxdb": "InfluxDB 1.6   {url} database itops (InfluxQL: dashboards/influxql, data source itops-influxdb)"}
+    lines = [f"Grafana   provisioning {PROVISIONING}", f"          ITOPS_DASHBOARDS={REPO / 'dashboards'}"]
+    lines += [f"          {urls[name].format(url=server.url)}" for name, server in servers.items()]
+    if any(server.port != GRAFANA_PORT_OPTIONS[name][3] for name, server in servers.items()):
+        lines.append(f"          (other ports than the provisioning's: edit the url in {PROVISIONING / 'datasources'})")
+    return lines
+
+
 def _exit_code(name: str, process: subprocess.Popen, grace_s: float = 30) -> int:
     """Waits for a process told to stop; one that does not within ``grace_s`` is killed (and says so)."""
     try:
@@ -247,7 +301,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", default="demo-data")
     parser.add_argument("--duration", type=float, default=0, help="stop after this many seconds (0: until Ctrl-C)")
-    for name, (what, option, variable, default) in PORT_OPTIONS.items():
+    parser.add_argument("--grafana", action="store_true",
+                        help="also start VictoriaMetrics and InfluxDB 1.6 (when installed), fed by the collector")
+    for name, (what, option, variable, default) in {**PORT_OPTIONS, **GRAFANA_PORT_OPTIONS}.items():
         parser.add_argument(option, dest=f"{name}_port", type=int, default=int(os.environ.get(variable, default)),
                             help=f"port of the {what} on 127.0.0.1 (default ${variable} or {default})")
     return parser
@@ -255,17 +311,19 @@ def _parser() -> argparse.ArgumentParser:
 
 def main() -> int:
     args = _parser().parse_args()
-    for name in PORT_OPTIONS:
+    for name in [*PORT_OPTIONS, *(GRAFANA_PORT_OPTIONS if args.grafana else ())]:
         _refuse_taken_port(name, getattr(args, f"{name}_port"))
     data = Path(args.data_dir).resolve()
     data.mkdir(exist_ok=True)
-    _write_configs(data, args.grpc_port, args.http_port)
+    servers = _start_time_series_servers(data, {name: getattr(args, f"{name}_port") for name in GRAFANA_PORT_OPTIONS}) \
+        if args.grafana else {}
+    _write_configs(data, args.grpc_port, args.http_port, _outputs_config(data, servers))
     collector, grpc_address, http = _start_collector(data)
     snmpsim, snmp_port = _start_snmpsim(data)
     clock, clock_port = _start_attendance_clock()
     agent = subprocess.Popen([BIN / "itops-agent", "run", "-c", _agent_config(data, grpc_address, snmp_port, clock_port),
                               "--log-level", "error"])
-    addresses = _addresses(data, grpc_address, http, snmp_port, clock_port)
+    addresses = _addresses(data, grpc_address, http, snmp_port, clock_port) + (_grafana_addresses(servers) if servers else [])
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     deadline = time.monotonic() + args.duration if args.duration else None
     try:
@@ -279,6 +337,8 @@ def main() -> int:
         for process in processes.values():
             process.send_signal(signal.SIGTERM)
         codes = [_exit_code(name, process) for name, process in processes.items()][:2]
+        for server in servers.values():
+            server.stop()
     print(f"\ndemo stopped (agent exit {codes[0]}, collector exit {codes[1]}); data kept in {data}")
     return 0 if codes == [0, 0] else 1
 

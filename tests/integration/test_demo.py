@@ -1,6 +1,7 @@
 """`make demo` runs deploy/demo.py: collector + agent on this machine, and this machine's metrics show up."""
 
 import importlib.util
+import json
 import os
 import pathlib
 import re
@@ -8,12 +9,13 @@ import socket
 import subprocess
 import sys
 import urllib.parse
+import urllib.request
 
 import pytest
+
 from itops.agent.config import DEFAULT_COLLECTOR_PORT
 from itops.collector.cli.itops_command import DEFAULT_URL
-
-from tests.integration.conftest import free_port
+from tests.integration.conftest import free_port, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -52,9 +54,9 @@ def test_demo_shows_this_machines_metrics_prints_its_addresses_and_a_working_cli
             break
     exports = _exports(first_view)
     assert exports["ITOPS_URL"] == f"http://127.0.0.1:{http_port}"
-    cli = subprocess.run([ITOPS, "incidents", "list"], env={**os.environ, **exports}, capture_output=True, text=True,
+    cli = subprocess.run([ITOPS, "incidents", "list"], check=False, env={**os.environ, **exports}, capture_output=True, text=True,
                          timeout=30)
-    without_token = subprocess.run([ITOPS, "incidents", "list"], env={**os.environ, "ITOPS_URL": exports["ITOPS_URL"],
+    without_token = subprocess.run([ITOPS, "incidents", "list"], check=False, env={**os.environ, "ITOPS_URL": exports["ITOPS_URL"],
                                                                        "ITOPS_TOKEN": ""},
                                    capture_output=True, text=True, timeout=30)
     stdout, stderr = demo.communicate(timeout=100)
@@ -94,8 +96,38 @@ def test_demo_names_a_taken_port_and_how_to_choose_another(tmp_path):
         port = taken.getsockname()[1]
         result = subprocess.run([sys.executable, DEMO, "--data-dir", tmp_path / "demo", "--duration", "1",
                                  "--grpc-port", str(free_port()), "--http-port", str(port)],
-                                capture_output=True, text=True, timeout=30)
+                                check=False, capture_output=True, text=True, timeout=30)
     assert result.returncode == 1
     assert f"demo: port {port} for the HTTP API and console on 127.0.0.1 is taken" in result.stderr
     assert "--http-port PORT, or ITOPS_DEMO_HTTP_PORT=PORT make demo" in result.stderr
     assert not (tmp_path / "demo").exists()  # nothing started, nothing written
+
+
+@pytest.mark.timeout(150)
+def test_demo_grafana_feeds_victoria_metrics_and_influxdb_and_prints_where_to_point_grafana(tmp_path):
+    ports = {option: free_port() for option in ("--grpc-port", "--http-port", "--victoria-metrics-port", "--influxdb-port")}
+    demo = subprocess.Popen([sys.executable, DEMO, "--grafana", "--data-dir", tmp_path / "demo", "--duration", "45",
+                             *(str(part) for option, port in ports.items() for part in (option, port))],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    victoria_metrics = f"http://127.0.0.1:{ports['--victoria-metrics-port']}"
+    influxdb = f"http://127.0.0.1:{ports['--influxdb-port']}"
+    series = urllib.parse.urlencode({"match[]": "itops_host_load1"})
+    influxql = urllib.parse.urlencode({"db": "itops", "q": 'SELECT last("load1") FROM "itops_host"'})
+
+    def answer(url: str) -> bytes:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.read()
+
+    def arrived() -> bool:
+        answer(f"{victoria_metrics}/internal/force_flush")
+        return bool(answer(f"{victoria_metrics}/api/v1/export?{series}").strip()) \
+            and "series" in json.loads(answer(f"{influxdb}/query?{influxql}"))["results"][0]
+
+    wait_until(arrived, 40, "the demo's host metrics in VictoriaMetrics and InfluxDB")
+    stdout, stderr = demo.communicate(timeout=100)
+    assert demo.returncode == 0, stdout[-2000:] + stderr[-2000:]
+    last_view = stdout.split("itops demo — ")[-1]
+    assert f"Grafana   provisioning {DEMO.parents[1] / 'deploy' / 'grafana' / 'provisioning'}" in last_view
+    assert f"VictoriaMetrics {victoria_metrics} (PromQL" in last_view
+    assert f"InfluxDB 1.6   {influxdb} database itops (InfluxQL" in last_view
+    assert (tmp_path / "demo" / "victoria-metrics").is_dir() and (tmp_path / "demo" / "influxdb").is_dir()
