@@ -154,7 +154,7 @@ NETWORK = Dashboard(
         Panel((_q("itops_network_interface_admin_status", match=(("status", "up"),), outer="count", keep=1),),
               "stat", ("Ports enabled", "启用端口"), "short", 8),
         _one("itops_network_interface_oper_status", "device", "interface", kind="state", match=(("status", "up"),),
-             title=("Port up (1) / down (0)", "端口连通 (1) / 断开 (0)"), width=24),
+             title=("Port up (1) or down (0)", "端口连通 (1) 或断开 (0)"), width=24),
         _one("itops_network_interface_traffic_bytes_per_second", "device", "interface", "direction", width=24),
         _one("itops_network_interface_errors_per_second", "device", "interface", "direction"),
         _one("itops_network_interface_discards_per_second", "device", "interface", "direction"),

@@ -224,7 +224,8 @@ def test_runbooks_name_real_dashboards_and_panels():
     boards = {board["title"]: {panel["title"] for panel in board["panels"]}
               for board in map(_dashboard, FILES)}
     references = _runbook_references()
-    assert {name for name, _, _ in references} >= {"HostCpuHigh.md", "HostFilesystemFullSoon.md"}
+    assert {name for name, _, _ in references} >= {"HostCpuHigh.md", "HostFilesystemFullSoon.md", "HostMemoryHigh.md",
+                                                   "RoomTemperatureHigh.md", "UpsOnBattery.md"}
     for runbook, dashboard, panels in references:
         assert dashboard in boards, f"{runbook}: no dashboard {dashboard!r}"
         assert set(panels) <= boards[dashboard], f"{runbook}: {set(panels) - boards[dashboard]} not in {dashboard}"
