@@ -192,7 +192,7 @@ def test_a_ten_minute_outage_with_a_collector_restart_loses_nothing_and_duplicat
     for index, (name, _labels) in enumerate(SERIES):
         expected = pusher.expected(index)
         assert len(expected) == 11 * POINTS_PER_BATCH
-        wait_until(lambda name=name, count=len(expected): len(vm_points(victoria_metrics, name)) == count, 10,
+        wait_until(lambda name=name: len(vm_points(victoria_metrics, name)) == 11 * POINTS_PER_BATCH, 10,
                    f"VictoriaMetrics to hold every sample of {name}")
         assert_same_points(vm_points(victoria_metrics, name), expected)
         assert influx_points(influxdb, name) == expected
