@@ -56,6 +56,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/query.py
 	$(PY) benchmarks/agent_footprint.py
 	$(PY) benchmarks/monthly_report.py
+	$(PY) benchmarks/fleet_scrape.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info demo-data .pytest_cache
