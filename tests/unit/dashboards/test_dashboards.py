@@ -61,6 +61,8 @@ def test_grafana_can_take_it(path):
     assert board["schemaVersion"] == 41
     ids = [panel["id"] for panel in board["panels"]]
     assert len(ids) == len(set(ids))
+    titles = [panel["title"] for panel in board["panels"]]
+    assert len(titles) == len(set(titles)), "a runbook names a panel by its title"
     expected_source = {"type": flavour.datasource_type, "uid": f"${{{DATASOURCE_VARIABLE}}}"}
     for panel in board["panels"]:
         assert panel["fieldConfig"]["defaults"]["unit"], panel["title"]
