@@ -26,6 +26,7 @@ from grafana_foundation_sdk.cog.encoder import JSONEncoder
 from grafana_foundation_sdk.models import common
 from grafana_foundation_sdk.models.dashboard import (
     DataSourceRef,
+    DataTransformerConfig,
     GridPos,
     ValueMap,
     ValueMappingResult,
@@ -171,8 +172,9 @@ def _panel_builder(panel: Panel) -> object:
     if panel.kind == "bargauge":
         return (bargauge.Panel().reduce_options(_last_value()).orientation(common.VizOrientation.HORIZONTAL)
                 .display_mode(common.BarGaugeDisplayMode.GRADIENT))
-    if panel.kind == "table":
-        return table.Panel()
+    if panel.kind == "table":  # one row per series, its newest value
+        return table.Panel().with_transformation(DataTransformerConfig(
+            id_val="reduce", options={"mode": "seriesToRows", "reducers": ["lastNotNull"]}))
     return statetimeline.Panel()
 
 
