@@ -227,7 +227,7 @@ def _variables(board: Dashboard, flavour: Flavour) -> list[object]:
 
 def dashboard_json(board: Dashboard, flavour: Flavour) -> dict:
     builder = (dashboard.Dashboard(_title(board.title)).uid(f"itops-{board.slug}{flavour.uid_suffix}")
-               .tags(["itops", flavour.name, *board.tags]).time(board.time_from, "now").refresh("1m")
+               .tags(["itops", flavour.name]).time(board.time_from, "now").refresh("1m")
                .timezone("browser").editable())
     for variable in _variables(board, flavour):
         builder = builder.with_variable(variable)

@@ -5,7 +5,7 @@ metric's names from the metric registry.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 from dashboards.queries import Query
@@ -41,7 +41,6 @@ class Dashboard:
     variables: tuple[Variable, ...]
     panels: tuple[Panel, ...]
     time_from: str = "now-6h"
-    tags: tuple[str, ...] = field(default=())
 
 
 def _q(metric: str, *by: str, **options) -> Query:
