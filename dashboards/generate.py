@@ -64,7 +64,7 @@ class Flavour:
     datasource_type: str
     default_datasource: str  # the provisioned datasource's uid (deploy/grafana/provisioning/datasources)
     uid_suffix: str
-    target: Callable[[Query, dict[str, str], str], object]
+    target: Callable[[Query, dict[str, str], str, bool], object]  # query, filters, refId, one of several
     variable_query: Callable[[Variable, dict[str, str]], object]
 
 
@@ -73,7 +73,7 @@ def _legend(query: Query, several: bool) -> str:
     return " ".join(part for part in (metric_entry(query.metric).en if several or not named else "", named) if part)
 
 
-def _promql_target(query: Query, filters: dict[str, str], ref_id: str, several: bool = False) -> object:
+def _promql_target(query: Query, filters: dict[str, str], ref_id: str, several: bool) -> object:
     target = (prometheus.Dataquery().ref_id(ref_id).expr(promql(query, filters)).legend_format(_legend(query, several))
               .datasource(_datasource("prometheus")))
     return target.instant() if query.instant else target.range()
@@ -89,7 +89,7 @@ class _RawTarget:
         return self._target
 
 
-def _influxql_target(query: Query, filters: dict[str, str], ref_id: str, several: bool = False) -> object:
+def _influxql_target(query: Query, filters: dict[str, str], ref_id: str, several: bool) -> object:
     alias = _legend(query, several).replace("{{", "$tag_").replace("}}", "")
     return _RawTarget({"refId": ref_id, "datasource": {"type": "influxdb", "uid": f"${{{DATASOURCE_VARIABLE}}}"},
                        "rawQuery": True, "query": influxql(query, filters), "alias": alias,
