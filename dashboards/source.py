@@ -62,9 +62,8 @@ def _asset_variables(metric: str) -> tuple[Variable, Variable]:
             Variable("location", ("Location", "位置"), LOCATION, metric))
 
 
-# The collector's figures whose labels name an entity (itops_host_up{host}, itops_device_up{device}, and
-# itops_incident_sla_breaches_this_month{target}: "target" also names a check's target) are on its /metrics only: it
-# does not store them (collector/ingest/self_sampling.py), so no output writes them to InfluxDB or VictoriaMetrics.
+# The collector's figures whose labels name an entity (itops_host_up{host}, itops_device_up{device}) are on its
+# /metrics only: it does not store them (collector/ingest/self_sampling.py), so no output writes them to InfluxDB or VictoriaMetrics.
 PROMETHEUS = "promql"  # the flavour; VictoriaMetrics, which it also serves, lacks them too
 HOST_METRIC = "itops_host_uptime_seconds"
 DEVICE_METRIC = "itops_snmp_up"
@@ -193,14 +192,13 @@ ALERTS_AND_INCIDENTS = Dashboard(
         Panel((_q("itops_alerts_firing", outer="sum"),), "stat", ("Alerts firing", "正在告警"), "short", 8),
         Panel((_q("itops_incidents_open", outer="sum"),), "stat", ("Open incidents", "未关闭事件"), "short", 8),
         Panel((_q("itops_incident_sla_breaches_this_month", outer="sum"),), "stat",
-              ("SLA breaches this month", "本月 SLA 超时"), "short", 8, only_in=PROMETHEUS),
+              ("SLA breaches this month", "本月 SLA 超时"), "short", 8),
         _one("itops_alerts_firing", "severity", outer="sum", title=("Alerts firing by severity", "各级别正在告警")),
         _one("itops_incidents_open", "severity", "state", outer="sum",
              title=("Open incidents by severity and state", "各级别、状态的未关闭事件")),
         _one("itops_incident_mean_time_to_acknowledge_seconds", "severity"),
         _one("itops_incident_mean_time_to_resolve_seconds", "severity"),
-        _one("itops_incident_sla_breaches_this_month", "severity", "target", kind="bargauge", outer="sum",
-             only_in=PROMETHEUS),
+        _one("itops_incident_sla_breaches_this_month", "severity", "sla", kind="bargauge", outer="sum"),
         _one("itops_device_up", "kind", outer="sum", title=("Devices online by kind", "各类设备在线数"),
              only_in=PROMETHEUS),
         _one(DEVICE_METRIC, outer="sum", title=("SNMP devices answering", "SNMP 设备应答数"), unit="short"),

@@ -142,7 +142,7 @@ class FleetFigures:
 
 def _month_families(month: IncidentFigures) -> Iterator[Metric]:
     rows = [row for row in month.compliance if row.severity is not None]
-    yield _family("itops_incident_sla_breaches_this_month", ["severity", "target"],
+    yield _family("itops_incident_sla_breaches_this_month", ["severity", "sla"],
                   (([row.severity.value, target], float(compliance.breached)) for row in rows
                    for target, compliance in (("response", row.response), ("resolution", row.resolution))))
     timings = [row for row in month.timings if row.severity is not None]

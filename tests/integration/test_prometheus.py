@@ -71,7 +71,7 @@ def test_metrics_and_the_fleet_endpoint_pass_promtool(collector_with_agent):
     assert status == 200
     assert 'itops_host_up{agent="agent-a",host="agent-a-host"} 1.0' in metrics
     assert 'itops_alerts_firing{severity="P1"} 0.0' in metrics
-    assert 'itops_incident_sla_breaches_this_month{severity="P2",target="resolution"} 0.0' in metrics
+    assert 'itops_incident_sla_breaches_this_month{severity="P2",sla="resolution"} 0.0' in metrics
     _promtool_check(metrics)
     status, fleet = _get(collector_with_agent, "/metrics/fleet")
     assert status == 200

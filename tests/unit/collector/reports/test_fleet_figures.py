@@ -133,9 +133,9 @@ def test_alerts_firing_and_open_incidents_by_severity_and_state(figures):
 
 def test_this_months_sla_breaches_and_mean_times_are_the_monthly_reports(figures):
     registry, _ = figures
-    assert _value(registry, "itops_incident_sla_breaches_this_month", severity="P1", target="response") == 1.0
-    assert _value(registry, "itops_incident_sla_breaches_this_month", severity="P1", target="resolution") == 0.0
-    assert _value(registry, "itops_incident_sla_breaches_this_month", severity="P3", target="response") == 0.0
+    assert _value(registry, "itops_incident_sla_breaches_this_month", severity="P1", sla="response") == 1.0
+    assert _value(registry, "itops_incident_sla_breaches_this_month", severity="P1", sla="resolution") == 0.0
+    assert _value(registry, "itops_incident_sla_breaches_this_month", severity="P3", sla="response") == 0.0
     assert _value(registry, "itops_incident_mean_time_to_acknowledge_seconds", severity="P1") == (20 * 60 + 5 * 60) / 2
     assert _value(registry, "itops_incident_mean_time_to_resolve_seconds", severity="P1") == 2 * 3600
     assert _value(registry, "itops_incident_mean_time_to_acknowledge_seconds", severity="P3") is None  # none this month
