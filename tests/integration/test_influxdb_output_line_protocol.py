@@ -75,8 +75,9 @@ def test_every_label_value_and_float_reads_back_as_promised(writers, values):
     batch = Batch(keys, np.arange(len(keys), dtype=np.uint32), np.full(len(keys), now_ms, dtype=np.int64),
                   np.array([value for _, value in values], dtype=np.float64))
     for endpoint, dialect in ((to_vm, BACKSLASH_ESCAPED), (to_influx, BACKSLASH_KEPT)):
-        lines = LineEncoder(parse_series_key, ["index", "run"], dialect).encode("fuzzer", batch).lines
-        endpoint.write("\n".join(lines).encode())
+        encoder = LineEncoder(parse_series_key, ["index", "run"], dialect)
+        body = encoder.body(encoder.key_list("fuzzer", keys), batch.series_index, batch.timestamps_ms, batch.values)
+        endpoint.write(body.encode())
 
     exported = wait_until(lambda: _exported(victoria_metrics, run, len(values)), 15, "VictoriaMetrics to show them")
     assert {index: labels["host"] for index, (labels, _) in exported.items()} == {

@@ -11,15 +11,18 @@ import threading
 import time
 from email.utils import formatdate
 
+import numpy as np
 import pytest
 from aiohttp import web
 from prometheus_client import CollectorRegistry
 
 from itops.collector.outputs.influxdb.config import InfluxDBConfig
 from itops.collector.outputs.influxdb.endpoint import WriteEndpoint, WriteFailed
-from itops.collector.outputs.influxdb.outbox import Chunk, Outbox
+from itops.collector.outputs.influxdb.line_protocol import BACKSLASH_ESCAPED, LineEncoder
+from itops.collector.outputs.influxdb.outbox import Batch, Outbox
 from itops.collector.outputs.influxdb.writer import Backoff, OutboxWriter
 from itops.collector.outputs.metrics import FailureReason, OutputMetrics
+from itops.series_key import parse_series_key
 
 pytestmark = pytest.mark.integration
 
@@ -144,20 +147,23 @@ def test_the_writer_retries_throttling_and_server_errors_honouring_retry_after(s
     server.script += [(429, {"Retry-After": "1"}, "slow down", 0), (503, {}, "unavailable", 0)]
     registry = CollectorRegistry()
     outbox = Outbox(tmp_path, "out", 10**9)
-    outbox.append([Chunk(2, LINES)], enqueued_ms=1)
+    outbox.append([Batch("a", ['m{host="a"}'], np.zeros(2, dtype=np.uint32), np.array([1, 2], dtype=np.int64),
+                         np.array([1.0, 2.0]), enqueued_ms=1)], chunk_samples=10)
     endpoint = WriteEndpoint(config(server.url, tmp_path), time.time)
-    writer = OutboxWriter("out", outbox, endpoint.write, OutputMetrics(registry).series("out"), batch_lines=10,
-                          batch_interval_s=0.05, backoff=Backoff(0.05, 0.1))
+    writer = OutboxWriter("out", outbox, LineEncoder(parse_series_key, [], BACKSLASH_ESCAPED), endpoint.write,
+                          OutputMetrics(registry).series("out"), batch_lines=10, batch_interval_s=0.05,
+                          backoff=Backoff(0.05, 0.1))
     thread = threading.Thread(target=writer.run)
     thread.start()
     deadline = time.monotonic() + 10
-    while outbox.lines and time.monotonic() < deadline:
+    while outbox.samples and time.monotonic() < deadline:
         time.sleep(0.05)
     writer.stop()
     thread.join(5)
     endpoint.close()
-    assert outbox.lines == 0
-    assert [request["lines"] for request in server.requests] == [LINES] * 3
+    assert outbox.samples == 0
+    lines = b"m,agent=a,host=a value=1.0 1000000\nm,agent=a,host=a value=2.0 2000000"
+    assert [request["lines"] for request in server.requests] == [lines] * 3
     assert server.requests[1]["at"] - server.requests[0]["at"] >= 1.0  # Retry-After: 1
     assert server.requests[2]["at"] - server.requests[1]["at"] < 1.0  # a backoff of 0.05 s
     value = registry.get_sample_value

@@ -1,7 +1,8 @@
 """The background writer: drains the outbox, newest rows first, one synchronous write request at a time.
 
-A request carries at most ``batch_lines`` lines; it goes out once that many are queued, else ``batch_interval``
-after the previous one. Rows are deleted only after the server took them. What a failure does:
+A request carries at most ``batch_lines`` samples, made into line protocol here; it goes out once that many are
+queued, else ``batch_interval`` after the previous one. Rows are deleted only after the server took them. What a
+failure does:
 
 - connection refused or reset, timeout, 429, 5xx, 401/403 and any other 4xx but 400 and 413: the rows stay and the
   writer waits (``retry_initial`` doubling up to ``retry_max``, with jitter; a Retry-After header wins) and tries
@@ -22,14 +23,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from itops.collector.outputs.influxdb.endpoint import WriteFailed
-from itops.collector.outputs.influxdb.outbox import Outbox
+from itops.collector.outputs.influxdb.line_protocol import KeyListLines, LineEncoder
+from itops.collector.outputs.influxdb.outbox import Outbox, QueuedChunk
 from itops.collector.outputs.metrics import DropReason, FailureReason, OutputSeries
+from itops.common.key_cache import KEY_LIST_CACHE_LIMIT, KeyCache
 
 __all__ = ["Backoff", "OutboxWriter", "Retry"]
 
 log = logging.getLogger("itops.collector.outputs.influxdb")
 
 BAD_REQUEST = 400
+QUEUE_POLL_S = 0.05  # the collector appends in another process: how often a waiting writer looks at the queue
 _DROPPED_AT_ONCE = {BAD_REQUEST}
 
 
@@ -63,10 +67,12 @@ class Backoff:
 class OutboxWriter:
     """``write(lines)`` sends one request (raising WriteFailed); ``run`` in a thread of its own until ``stop``."""
 
-    def __init__(self, name: str, outbox: Outbox, write: Callable[[bytes], None], series: OutputSeries,
-                 batch_lines: int, batch_interval_s: float, backoff: Backoff):
+    def __init__(self, name: str, outbox: Outbox, encoder: LineEncoder, write: Callable[[bytes], None],
+                 series: OutputSeries, batch_lines: int, batch_interval_s: float, backoff: Backoff):
         self.name = name
         self._outbox = outbox
+        self._encoder = encoder
+        self._key_lists: KeyCache[int, KeyListLines] = KeyCache(KEY_LIST_CACHE_LIMIT)
         self._write = write
         self._series = series
         self._batch_lines = batch_lines
@@ -75,12 +81,6 @@ class OutboxWriter:
         self._wake = threading.Condition()
         self._stopping = False
 
-    def notify_appended(self) -> None:
-        """Called after an append: wakes the writer once a full request's worth is queued."""
-        if self._outbox.lines >= self._batch_lines:
-            with self._wake:
-                self._wake.notify()
-
     def stop(self) -> None:
         with self._wake:
             self._stopping = True
@@ -88,11 +88,11 @@ class OutboxWriter:
 
     def run(self) -> None:
         while not self._stopping:
-            if self._outbox.lines < self._batch_lines:
+            if self._outbox.samples < self._batch_lines:
                 self._wait(self._batch_interval_s, until_full=True)
                 if self._stopping:
                     return
-            if self._outbox.lines:
+            if self._outbox.samples:
                 self.drain_once()
 
     def drain_once(self) -> Retry | None:
@@ -100,7 +100,7 @@ class OutboxWriter:
         chunks = self._outbox.take_newest(self._batch_lines)
         if not chunks:
             return None
-        outcome = self._deliver(b"\n".join(chunk.body for chunk in chunks), sum(chunk.lines for chunk in chunks))
+        outcome = self._deliver(self._lines(chunks), sum(chunk.samples for chunk in chunks))
         if outcome is None:
             self._outbox.remove(chunks)
             self._backoff.reset()
@@ -108,6 +108,14 @@ class OutboxWriter:
         self._outbox.release(chunks)
         self._wait(self._backoff.next_delay_s(outcome.failure.retry_after_s), until_full=False)
         return outcome
+
+    def _lines(self, chunks: list[QueuedChunk]) -> bytes:
+        bodies = [self._encoder.body(self._key_lists.get_or_make(chunk.key_list, self._key_list_lines),
+                                     chunk.series_index, chunk.timestamps_ms, chunk.values) for chunk in chunks]
+        return "\n".join(bodies).encode()
+
+    def _key_list_lines(self, key_list: int) -> KeyListLines:
+        return self._encoder.key_list(*self._outbox.key_list(key_list))
 
     def _deliver(self, lines: bytes, count: int) -> Retry | None:
         """None once every line was written or dropped; a Retry when the rows must stay."""
@@ -135,22 +143,23 @@ class OutboxWriter:
         return Retry(failure)
 
     def _split(self, failure: WriteFailed, lines: bytes, count: int) -> Retry | None:
-        if count == 1:
+        parts = lines.split(b"\n")
+        if len(parts) == 1:
             log.error("output %s: one line is larger than the server accepts and is dropped: %s", self.name,
                       lines[:200])
-            self._series.dropped[DropReason.REJECTED](1)
+            self._series.dropped[DropReason.REJECTED](count)
             return None
-        parts = lines.split(b"\n")
         half = len(parts) // 2
+        first_count = count * half // len(parts)  # lines are samples, but for Telegraf's, which hold several
         log.info("output %s: %d lines were too large for one request (%s); writing them in halves", self.name,
-                 count, failure.status)
-        return (self._deliver(b"\n".join(parts[:half]), half)
-                or self._deliver(b"\n".join(parts[half:]), len(parts) - half))
+                 len(parts), failure.status)
+        return (self._deliver(b"\n".join(parts[:half]), first_count)
+                or self._deliver(b"\n".join(parts[half:]), count - first_count))
 
     def _wait(self, seconds: float, until_full: bool) -> None:
         deadline = time.monotonic() + seconds
         with self._wake:
             while not self._stopping and (remaining := deadline - time.monotonic()) > 0:
-                if until_full and self._outbox.lines >= self._batch_lines:
+                if until_full and self._outbox.samples >= self._batch_lines:
                     return
-                self._wake.wait(remaining)
+                self._wake.wait(min(remaining, QUEUE_POLL_S) if until_full else remaining)

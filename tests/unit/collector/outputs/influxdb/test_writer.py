@@ -8,13 +8,16 @@ import logging
 import threading
 import time
 
+import numpy as np
 import pytest
 from prometheus_client import CollectorRegistry
 
 from itops.collector.outputs.influxdb.endpoint import WriteFailed
-from itops.collector.outputs.influxdb.outbox import Chunk, Outbox
+from itops.collector.outputs.influxdb.line_protocol import BACKSLASH_ESCAPED, LineEncoder
+from itops.collector.outputs.influxdb.outbox import Batch, Outbox
 from itops.collector.outputs.influxdb.writer import Backoff, OutboxWriter, Retry
 from itops.collector.outputs.metrics import FailureReason, OutputMetrics
+from itops.series_key import parse_series_key
 
 CONNECTION_REFUSED = WriteFailed(FailureReason.CONNECTION, None, "connection refused")
 UNAUTHORIZED = WriteFailed(FailureReason.UNAUTHORIZED, 401, '{"error":"authorization failed"}')
@@ -22,6 +25,11 @@ TYPE_CONFLICT = WriteFailed(FailureReason.REJECTED, 400, '{"error":"partial writ
                                                          '\\"f\\" on measurement \\"m\\" is type float, already exists '
                                                          'as type integer dropped=1"}')
 TOO_LARGE = WriteFailed(FailureReason.TOO_LARGE, 413, "request entity too large")
+
+
+def values(lines: list[bytes]) -> list[float]:
+    """The values of ``itops_host_load1`` lines (field load1)."""
+    return [float(line.split(b"load1=")[1].split(b" ")[0]) for line in lines]
 
 
 class Server:
@@ -50,13 +58,17 @@ class Harness:
         self.registry = CollectorRegistry()
         self.outbox = Outbox(tmp_path, "out", 10**9)
         self.server = server
-        self.writer = OutboxWriter("out", self.outbox, server.write, OutputMetrics(self.registry).series("out"),
-                                   batch_lines, batch_interval_s, Backoff(backoff_s, 2 * backoff_s))
+        encoder = LineEncoder(parse_series_key, [], BACKSLASH_ESCAPED)
+        self.writer = OutboxWriter("out", self.outbox, encoder, server.write,
+                                   OutputMetrics(self.registry).series("out"), batch_lines, batch_interval_s,
+                                   Backoff(backoff_s, 2 * backoff_s))
 
-    def queue(self, *names: str, lines_each: int = 2) -> None:
-        for name in names:
-            body = "\n".join(f"{name} f={i}.0 {i}" for i in range(lines_each)).encode()
-            self.outbox.append([Chunk(lines_each, body)], enqueued_ms=1)
+    def queue(self, *first_values: float, samples_each: int = 2) -> None:
+        """One batch per first value, of samples first, first + 1, …"""
+        for first in first_values:
+            self.outbox.append([Batch("agent-a", ['itops_host_load1{host="pc1"}'], np.zeros(samples_each, dtype=np.uint32),
+                                      np.arange(samples_each, dtype=np.int64) + 1000, np.arange(samples_each) + first,
+                                      enqueued_ms=1)], chunk_samples=1000)
 
     def metric(self, name: str, **labels: str) -> float:
         return self.registry.get_sample_value(name, {"output": "out", **labels})
@@ -77,10 +89,11 @@ def harness(tmp_path):
 
 def test_a_written_request_takes_the_newest_lines_and_deletes_them(harness):
     h = harness(Server())
-    h.queue("old", "middle", "new")
+    h.queue(0, 10, 20)
     assert h.writer.drain_once() is None
-    assert [line.split(b" ")[0] for line in h.server.accepted] == [b"new", b"new", b"middle", b"middle"]
-    assert h.outbox.lines == 2
+    assert values(h.server.accepted) == [20, 21, 10, 11]
+    assert h.server.accepted[0] == b"itops_host,agent=agent-a,host=pc1 load1=20.0 1000000000"
+    assert h.outbox.samples == 2
     assert h.metric("itops_output_written_samples_total") == 4
     assert h.metric("itops_output_up") == 1
     assert h.metric("itops_output_write_duration_seconds_count") == 1
@@ -88,33 +101,33 @@ def test_a_written_request_takes_the_newest_lines_and_deletes_them(harness):
 
 def test_a_connection_failure_keeps_the_lines_for_the_next_attempt(harness):
     h = harness(Server(CONNECTION_REFUSED))
-    h.queue("a")
+    h.queue(0)
     assert isinstance(h.writer.drain_once(), Retry)
-    assert (h.outbox.lines, h.metric("itops_output_up")) == (2, 0)
+    assert (h.outbox.samples, h.metric("itops_output_up")) == (2, 0)
     assert h.metric("itops_output_write_failures_total", reason="connection") == 1
     assert h.writer.drain_once() is None
-    assert (h.outbox.lines, h.metric("itops_output_up"), len(h.server.accepted)) == (0, 1, 2)
+    assert (h.outbox.samples, h.metric("itops_output_up"), len(h.server.accepted)) == (0, 1, 2)
 
 
 def test_unauthorized_keeps_the_lines_until_the_credentials_are_fixed(harness):
     h = harness(Server(UNAUTHORIZED, UNAUTHORIZED))
-    h.queue("a")
+    h.queue(0)
     h.writer.drain_once()
     h.writer.drain_once()
     assert h.metric("itops_output_write_failures_total", reason="unauthorized") == 2
-    assert (h.outbox.lines, h.metric("itops_output_up")) == (2, 0)
+    assert (h.outbox.samples, h.metric("itops_output_up")) == (2, 0)
     h.writer.drain_once()
-    assert h.outbox.lines == 0
+    assert h.outbox.samples == 0
     assert h.metric("itops_output_written_samples_total") == 2
 
 
 def test_a_bad_request_is_logged_with_the_servers_words_and_its_lines_dropped(harness, caplog):
     h = harness(Server(TYPE_CONFLICT))
-    h.queue("a", "b")
+    h.queue(0, 10)
     with caplog.at_level(logging.ERROR, "itops.collector.outputs.influxdb"):
         assert h.writer.drain_once() is None
     assert 'field type conflict: input field \\"f\\" on measurement \\"m\\"' in caplog.text
-    assert h.outbox.lines == 0
+    assert h.outbox.samples == 0
     assert h.metric("itops_output_dropped_samples_total", reason="rejected") == 4
     assert h.metric("itops_output_write_failures_total", reason="rejected") == 1
     assert len(h.server.requests) == 1
@@ -122,27 +135,27 @@ def test_a_bad_request_is_logged_with_the_servers_words_and_its_lines_dropped(ha
 
 def test_a_request_too_large_is_split_in_halves_until_each_part_fits(harness):
     h = harness(Server(too_large_above_lines=2), batch_lines=6)
-    h.queue("a", lines_each=5)
+    h.queue(0, samples_each=5)
     assert h.writer.drain_once() is None
     assert [len(lines) for lines in h.server.requests] == [5, 2, 3, 1, 2]
-    assert sorted(h.server.accepted) == sorted(f"a f={i}.0 {i}".encode() for i in range(5))
+    assert sorted(values(h.server.accepted)) == [0, 1, 2, 3, 4]
     assert h.metric("itops_output_write_failures_total", reason="too_large") == 2
-    assert (h.outbox.lines, h.metric("itops_output_written_samples_total")) == (0, 5)
+    assert (h.outbox.samples, h.metric("itops_output_written_samples_total")) == (0, 5)
 
 
 def test_a_single_line_too_large_is_dropped(harness):
     h = harness(Server(too_large_above_lines=0))
-    h.queue("a", lines_each=1)
+    h.queue(0, samples_each=1)
     assert h.writer.drain_once() is None
     assert h.metric("itops_output_dropped_samples_total", reason="rejected") == 1
-    assert h.outbox.lines == 0
+    assert h.outbox.samples == 0
 
 
 def test_a_failure_within_a_split_keeps_every_line(harness):
     h = harness(Server(TOO_LARGE, None, CONNECTION_REFUSED))
-    h.queue("a", lines_each=4)
+    h.queue(0, samples_each=4)
     assert isinstance(h.writer.drain_once(), Retry)
-    assert h.outbox.lines == 4
+    assert h.outbox.samples == 4
 
 
 def test_backoff_doubles_up_to_its_maximum_with_jitter_and_retry_after_wins():
@@ -161,15 +174,13 @@ def test_the_drain_loop_writes_a_full_request_at_once_and_a_partial_one_after_th
     thread.start()
     try:
         started = time.monotonic()
-        h.queue("a", "b")
-        h.writer.notify_appended()
-        _wait_for(lambda: h.outbox.lines == 0)
+        h.queue(0, 10)
+        _wait_for(lambda: h.outbox.samples == 0)
         assert time.monotonic() - started < 0.4
-        h.queue("c")
-        h.writer.notify_appended()
+        h.queue(20)
         time.sleep(0.2)
-        assert h.outbox.lines == 2  # not a full request: waits for the interval
-        _wait_for(lambda: h.outbox.lines == 0)
+        assert h.outbox.samples == 2  # not a full request: waits for the interval
+        _wait_for(lambda: h.outbox.samples == 0)
     finally:
         h.writer.stop()
         thread.join(5)
@@ -178,7 +189,7 @@ def test_the_drain_loop_writes_a_full_request_at_once_and_a_partial_one_after_th
 
 def test_stop_ends_a_long_backoff_at_once(harness):
     h = harness(Server(CONNECTION_REFUSED), batch_lines=2, backoff_s=60)
-    h.queue("a")
+    h.queue(0)
     thread = threading.Thread(target=h.writer.run)
     thread.start()
     _wait_for(lambda: h.server.requests)
@@ -186,7 +197,7 @@ def test_stop_ends_a_long_backoff_at_once(harness):
     h.writer.stop()
     thread.join(5)
     assert not thread.is_alive() and time.monotonic() - started < 1
-    assert h.outbox.lines == 2
+    assert h.outbox.samples == 2
 
 
 def _wait_for(condition, timeout_s: float = 5) -> None:
