@@ -14,7 +14,11 @@
 
 from __future__ import annotations
 
+import math
+import os
+import signal
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import grpc
 import pytest
@@ -72,16 +76,18 @@ class Pusher:
     def _metadata(self):
         return (("authorization", f"Bearer {self.token}"),)
 
-    def push(self, at: datetime, points: int = POINTS_PER_BATCH) -> None:
+    def push(self, at: datetime, points: int = POINTS_PER_BATCH, values: list[float] | None = None) -> None:
+        """``points`` samples of each series; their values made up, or ``values`` (one per point)."""
         self.sequence += 1
         first_ms = int(at.timestamp() * 1000) - 1000 * points
-        samples = [(index, first_ms + 1000 * point, self.sequence + point / 10 + index / 100)
+        samples = [(index, first_ms + 1000 * point,
+                    values[point] if values else self.sequence + point / 10 + index / 100)
                    for point in range(points) for index in range(len(SERIES))]
         self.stub.Push(ingest_pb2.Batch(sequence=self.sequence, samples=ingest_pb2.SampleBlock(
             series=[format_series_key(name, labels) for name, labels in SERIES],
             series_index=[s[0] for s in samples], timestamps_ms=[s[1] for s in samples],
             values=[s[2] for s in samples])), metadata=self._metadata, timeout=10)
-        self.sent += samples
+        self.sent += [sample for sample in samples if math.isfinite(sample[2])]
 
     def close(self) -> None:
         if self.channel is not None:
@@ -332,3 +338,49 @@ def test_influxdb_1_gets_the_v1_dialect_and_victoria_metrics_the_exact_value(tmp
                                 "host": HOSTNAME, "mountpoint": "C:\\"}
     [row] = influxdb.points("itops_host_filesystem", DATABASE)
     assert (row["disk"], row["mountpoint"], row["host"], row["agent"]) == ("C:", "C:", HOSTNAME, "agent-a")
+
+
+def test_nan_and_infinities_accepted_by_the_collector_are_left_out_and_counted(tmp_path, token, pusher, servers):
+    influxdb = servers(InfluxDB1(tmp_path / "influxdb")).start()
+    influxdb.create_database(DATABASE)
+    clock = SetClock(datetime.now(UTC))
+    collector = start_collector(tmp_path, clock, token, "validation: {non_finite: accept}\n"
+                                + output_entries(tmp_path / "outbox", influxdb=influxdb))
+    pusher.connect(collector.grpc_address)
+    pusher.push(clock(), points=4, values=[1.0, float("nan"), float("inf"), float("-inf")])
+    wait_until(lambda: metric(collector, "itops_output_written_samples_total", "influx") == 3, 20,
+               "the finite samples to be written")
+    assert metric(collector, "itops_output_dropped_samples_total", "influx", reason="not_finite") == 9
+    collector.stop()
+    assert [value for _, value in influx_points(influxdb, "itops_host_load1")] == [1.0]
+
+
+def test_a_writer_process_that_dies_is_started_again_and_loses_nothing(tmp_path, token, pusher, servers, caplog):
+    victoria_metrics = servers(VictoriaMetrics(tmp_path / "vm")).start()
+    clock = SetClock(datetime.now(UTC))
+    collector = start_collector(tmp_path, clock, token, output_entries(tmp_path / "outbox", victoria_metrics))
+    pusher.connect(collector.grpc_address)
+    [writer] = _writer_processes()
+    os.kill(writer, signal.SIGKILL)
+    pusher.push(clock())
+    wait_until(lambda: _writer_processes() not in ([], [writer]), 10, "a new writer process")
+    wait_until(lambda: drained(collector, "vm"), 20, "the batch to be written")
+    collector.stop()
+    assert _writer_processes() == []
+    assert "the writer of output vm exited with -9; starting it again" in caplog.text
+    for index, (name, _labels) in enumerate(SERIES):
+        wait_until(lambda name=name: len(vm_points(victoria_metrics, name)) == POINTS_PER_BATCH, 10, name)
+
+
+def _writer_processes() -> list[int]:
+    """The writer processes this test process started (the ClockedCollector runs in it)."""
+    found = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            parent = int(next(line for line in status.read_text().splitlines() if line.startswith("PPid:")).split()[1])
+            command = (status.parent / "cmdline").read_bytes()
+        except (OSError, StopIteration):
+            continue
+        if parent == os.getpid() and b"itops.collector.outputs.influxdb.writer_process" in command:
+            found.append(int(status.parent.name))
+    return found
