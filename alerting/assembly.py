@@ -8,12 +8,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from prometheus_client import CollectorRegistry
+
 from itops.alerting.rules.alert_history import AlertHistory
 from itops.alerting.rules.alert_store import AlertStore
 from itops.alerting.config import AlertingConfig, check_alerting
 from itops.alerting.muting.dependencies import DependencyMuter
 from itops.alerting.dispatch.config import DispatchConfig, RouteConfig
 from itops.alerting.dispatch.dispatcher import Dispatcher
+from itops.alerting.dispatch.notification_metrics import NotificationMetrics
+from itops.alerting.rules.evaluation_metrics import EvaluationMetrics
 from itops.alerting.rules.evaluator import Evaluator
 from itops.alerting.incidents.escalation import Escalator
 from itops.alerting.incidents.oncall import OnCall
@@ -90,7 +94,12 @@ class Alerting:
             log.exception("incident escalation pass failed")
 
 
-def build_alerting(config: AlertingConfig, data_dir: str, clock: Clock) -> Alerting:
+def build_alerting(config: AlertingConfig, data_dir: str, clock: Clock,
+                   registry: CollectorRegistry | None = None) -> Alerting:
+    """``registry``: where evaluation and notification metrics are registered (the collector's, which it exports
+    and stores); a private one when None."""
+    registry = registry if registry is not None else CollectorRegistry()
+    notification_metrics = NotificationMetrics(registry)
     directory = Path(data_dir)
     directory.mkdir(parents=True, exist_ok=True)
     check_alerting(config)
@@ -106,19 +115,21 @@ def build_alerting(config: AlertingConfig, data_dir: str, clock: Clock) -> Alert
         dispatch, receivers = DispatchConfig(route=RouteConfig(receiver=NOBODY)), {**receivers, NOBODY: []}
     context_extras = {"language": config.language, "time_zone": config.time_zone,
                       "external_url": config.external_url, "severity_styles": config.severity_styles()}
-    dispatcher = Dispatcher(dispatch, receivers, notification_log, context_extras=context_extras, wall_clock=clock)
-    evaluator = Evaluator(rule_set.rules, AlertStore(directory / "alerts.sqlite3"), clock=clock)
+    dispatcher = Dispatcher(dispatch, receivers, notification_log, context_extras=context_extras, wall_clock=clock,
+                            metrics=notification_metrics)
+    evaluator = Evaluator(rule_set.rules, AlertStore(directory / "alerts.sqlite3"), clock=clock,
+                          metrics=EvaluationMetrics(registry))
     history = AlertHistory(directory / "alert_history.sqlite3")
     pipeline = AlertingPipeline(evaluator, dependencies, MuteStage([silences, maintenance, dependencies]), dispatcher,
                                 clock, history=history)
     alerting = Alerting(pipeline, rule_set, silences, maintenance, notification_log, history, clock)
     if config.incidents is not None:
-        _add_incidents(alerting, config, directory, receivers, context_extras)
+        _add_incidents(alerting, config, directory, receivers, context_extras, notification_metrics)
     return alerting
 
 
 def _add_incidents(alerting: Alerting, config: AlertingConfig, directory: Path, receivers: dict,
-                   context_extras: dict) -> None:
+                   context_extras: dict, notification_metrics: NotificationMetrics) -> None:
     incidents = config.incidents
     store = IncidentStore.open(incidents.database or f"sqlite:///{directory / INCIDENTS_SQLITE}",
                                year_zone=ZoneInfo(config.time_zone))
@@ -129,4 +140,5 @@ def _add_incidents(alerting: Alerting, config: AlertingConfig, directory: Path, 
     alerting.pipeline.incident_stage = stage
     alerting.incidents, alerting.sla, alerting.oncall, alerting.incident_stage = store, sla, oncall, stage
     alerting.escalation = Escalator(store, sla, oncall, incidents.oncall, incidents.escalation.levels, receivers,
-                                    alerting.notification_log, context_extras, maintenance=alerting.maintenance)
+                                    alerting.notification_log, context_extras, maintenance=alerting.maintenance,
+                                    metrics=notification_metrics)

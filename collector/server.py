@@ -98,7 +98,8 @@ class Collector:
         self.users = UserStore.open(users_database_url(config))
         self.assignments = AssignmentsFile(config.assignments_file)
         self.coverage = CoverageLedger(Path(config.data_dir) / "coverage.sqlite3")
-        self.alerting = (build_alerting(config.alerting, str(Path(config.data_dir) / "alerting"), self.clock)
+        self.alerting = (build_alerting(config.alerting, str(Path(config.data_dir) / "alerting"), self.clock,
+                                        self.metrics.registry)
                          if config.alerting is not None else None)
         self.entities = EntityDirectory(
             self.storage, self.state, config.offline_after,

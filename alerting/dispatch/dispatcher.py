@@ -30,6 +30,7 @@ from itops.alerting.dispatch.notification_log import (
     NotificationLog,
     Outcome,
 )
+from itops.alerting.dispatch.notification_metrics import NotificationMetrics, notifier_plugin
 from itops.alerting.notifiers.base import NotificationContext, Notifier, NotifyError
 from itops.common.clock import Clock
 
@@ -162,7 +163,8 @@ class Dispatcher:
     does not jump; ``wall_clock`` only dates the notification log and reads its dates back after a restart."""
 
     def __init__(self, config: DispatchConfig, receivers: Mapping[str, Sequence[Notifier]], notification_log: NotificationLog,
-                 context_extras: Mapping[str, Any] | None = None, *, wall_clock: Clock):
+                 context_extras: Mapping[str, Any] | None = None, *, wall_clock: Clock,
+                 metrics: NotificationMetrics | None = None):
         check_dispatch(config, receivers)
         self._root = build_routes(config.route)
         self._retry = config.retry
@@ -174,6 +176,14 @@ class Dispatcher:
         self._queues = {(name, i): asyncio.Queue() for name, ns in self._receivers.items() for i in range(len(ns))}
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
+        self._metrics = metrics if metrics is not None else NotificationMetrics()
+        for plugin in {notifier_plugin(n) for notifiers in self._receivers.values() for n in notifiers}:
+            self._metrics.watch_queue(plugin, lambda plugin=plugin: self._in_flight(plugin))
+
+    def _in_flight(self, plugin: str) -> int:
+        """Deliveries of a plugin's channels queued or being sent (a group has at most one per channel)."""
+        return sum(busy for group in self._groups.values() for integration, busy in enumerate(group.in_flight)
+                   if notifier_plugin(self._receivers[group.receiver][integration]) == plugin)
 
     async def start(self) -> None:
         self._tasks = [asyncio.create_task(self._flush_loop(), name="dispatch-flush")]
@@ -274,7 +284,7 @@ class Dispatcher:
                                       group_labels=dict(group.labels), **self._context_extras)
         for attempt in range(1, self._retry.max_attempts + 1):
             try:
-                await notifier.notify(list(delivery.alerts), context)
+                await self._metrics.attempt(notifier, list(delivery.alerts), context)
             except Exception as exc:  # noqa: BLE001 - a notifier's bug must not stop its channel's task
                 retryable = isinstance(exc, NotifyError) and exc.retryable
                 final = not retryable or attempt == self._retry.max_attempts
@@ -289,6 +299,7 @@ class Dispatcher:
 
     def _record(self, delivery: _Delivery, notifier: Notifier, status: str, outcome: Outcome,
                 error: BaseException | None, attempt: int) -> None:
+        self._metrics.count(notifier, outcome)
         integration = _integration_name(notifier, delivery.integration)
         message = "" if error is None else f"{type(error).__name__}: {error}"
         log.log(logging.INFO if error is None else logging.WARNING, "notify %s %s %s attempt %d: %s %s",

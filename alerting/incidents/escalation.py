@@ -27,6 +27,7 @@ from itops.alerting.muting.maintenance import MaintenancePeriod
 from itops.alerting.dispatch.messages import console_url, local_time_text
 from itops.alerting.rules.model import Alert, AlertState
 from itops.alerting.dispatch.notification_log import NotificationAttempt, NotificationLog, Outcome
+from itops.alerting.dispatch.notification_metrics import NotificationMetrics
 from itops.alerting.notifiers.base import NotificationContext, Notifier, NotifyError
 
 __all__ = ["ESCALATION_ALERTNAME", "MAX_ATTEMPTS", "Escalation", "Escalator", "incident_url"]
@@ -55,7 +56,7 @@ class Escalator:
     def __init__(self, store: IncidentStore, sla: SlaPolicy, oncall: OnCall, oncall_config: OnCallConfig,
                  levels: Sequence[EscalationLevel], receivers: Mapping[str, Sequence[Notifier]],
                  notification_log: NotificationLog, context_extras: Mapping[str, Any],
-                 maintenance: Any = None):
+                 maintenance: Any = None, metrics: NotificationMetrics | None = None):
         """``maintenance``: anything with ``windows_between(start, end)`` (the MaintenanceStore), or None.
         ``context_extras``: language, time_zone, external_url, severity_styles, as the dispatcher gets them."""
         self._store, self._sla, self._oncall, self._people = store, sla, oncall, oncall_config.people
@@ -63,6 +64,7 @@ class Escalator:
         self._receivers, self._log = receivers, notification_log
         self._extras = dict(context_extras)
         self._maintenance = maintenance
+        self._metrics = metrics if metrics is not None else NotificationMetrics()
         self._attempts: dict[tuple[str, int, int], int] = {}  # (incident, level, channel) → failed attempts
         self._delivered: dict[tuple[str, int], set[int]] = {}  # channels already told about a retried level
 
@@ -125,7 +127,7 @@ class Escalator:
         attempt_key = (incident_id, level, index)
         attempt = self._attempts.get(attempt_key, 0) + 1
         try:
-            await notifier.notify([alert], context)
+            await self._metrics.attempt(notifier, [alert], context)
         except Exception as exc:  # noqa: BLE001 - a notifier's bug must not stop the escalation of others
             retryable = isinstance(exc, NotifyError) and exc.retryable and attempt < MAX_ATTEMPTS
             outcome, error = (Outcome.RETRYING if retryable else Outcome.FAILED), f"{type(exc).__name__}: {exc}"
@@ -134,6 +136,7 @@ class Escalator:
             outcome, error = Outcome.SENT, ""
         if outcome is not Outcome.RETRYING:
             self._attempts.pop(attempt_key, None)
+        self._metrics.count(notifier, outcome)
         # Integration names as the dispatcher writes them, so the log reads the same for both.
         self._log.record(NotificationAttempt(
             at=now, receiver=receiver, integration=f"{type(notifier).__name__}[{index}]", group_key=context.group_key,

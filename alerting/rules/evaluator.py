@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Iterable
 
 from itops.alerting.rules.alert_store import AlertStore, TrackedAlert
+from itops.alerting.rules.evaluation_metrics import EvaluationMetrics, EvaluationRound, Trigger
 from itops.alerting.rules.model import (
     Alert, AlertState, CheckObservation, ObservedBatch, SampleObservation, Severity, fingerprint,
 )
@@ -51,8 +52,10 @@ class _Series:
 class Evaluator:
     def __init__(self, rules: Iterable[Rule], store: AlertStore | None, clock: Clock, *,
                  flap_changes: int = DEFAULT_FLAP_CHANGES, flap_window_s: float = DEFAULT_FLAP_WINDOW_S,
-                 resolved_retention_s: float = DEFAULT_RESOLVED_RETENTION_S):
+                 resolved_retention_s: float = DEFAULT_RESOLVED_RETENTION_S, metrics: EvaluationMetrics | None = None):
         self._store, self._clock = store, clock
+        self._metrics = metrics if metrics is not None else EvaluationMetrics()
+        self._round = EvaluationRound()  # the round in progress, which counts its evaluations
         self._flap_changes, self._flap_window_s = flap_changes, flap_window_s
         self._resolved_retention_s = resolved_retention_s
         self._series: dict[tuple, _Series] = {}
@@ -100,6 +103,14 @@ class Evaluator:
         return [dataclasses.replace(t.alert) for t in self._alerts.values() if t.alert.state is not AlertState.INACTIVE]
 
     def observe(self, batch: ObservedBatch) -> list[Alert]:
+        with self._metrics.measure(Trigger.BATCH) as self._round:
+            return self._observe(batch)
+
+    def tick(self, now: datetime) -> list[Alert]:
+        with self._metrics.measure(Trigger.TICK) as self._round:
+            return self._tick(now)
+
+    def _observe(self, batch: ObservedBatch) -> list[Alert]:
         now = self._clock()
         changed: dict[str, Alert] = {}
         seen: set[Liveness] = set()
@@ -123,7 +134,7 @@ class Evaluator:
         self._flush()
         return list(changed.values())
 
-    def tick(self, now: datetime) -> list[Alert]:
+    def _tick(self, now: datetime) -> list[Alert]:
         changed: dict[str, Alert] = {}
         self._tick_offline(now, changed)
         self._tick_absent(now, changed)
@@ -281,6 +292,7 @@ class Evaluator:
                   changed: dict[str, Alert], labels: dict[str, str] | None = None,
                   check: CheckObservation | None = None) -> None:
         """Advance one alert; an alert is created only when its condition holds (``labels`` then needed)."""
+        self._round.evaluations += 1
         tracked = self._alerts.get(fp)
         if tracked is None:
             if not holds or labels is None:

@@ -6,6 +6,8 @@ import asyncio
 from datetime import UTC, datetime
 
 import pytest
+from prometheus_client import CollectorRegistry
+
 from itops.alerting.assembly import build_alerting
 from itops.alerting.config import AlertingConfig
 from itops.alerting.incidents.model import TimelineKind
@@ -78,3 +80,17 @@ def test_the_periodic_pass_escalates_at_the_given_time(alerting, hook):
     assert [e.at for e in escalated] == [T]
     assert [n.at for n in alerting.notification_log.query()] == [T]
     assert len(hook.bodies()) == 1
+
+
+def test_evaluation_and_escalation_are_measured_on_the_registry_given(tmp_path, hook):
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(RULE)
+    registry = CollectorRegistry()
+    built = build_alerting(config(rules, hook.url), str(tmp_path / "alerting"), lambda: T, registry)
+    try:
+        observe(built, high_value_on("pc-1"), then_pass=True)
+    finally:
+        built.incidents.dispose()
+    assert registry.get_sample_value("itops_rule_evaluation_duration_seconds_count", {"trigger": "batch"}) == 1
+    assert registry.get_sample_value("itops_rule_evaluation_duration_seconds_count", {"trigger": "tick"}) == 1
+    assert registry.get_sample_value("itops_notifications_total", {"notifier": "webhook", "outcome": "sent"}) == 1

@@ -5,6 +5,9 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from prometheus_client import CollectorRegistry
+
+from itops.alerting.dispatch.notification_metrics import NotificationMetrics
 from itops.alerting.incidents.model import AffectedAsset, Category, IncidentState, TimelineKind
 from itops.alerting.incidents.store import IncidentStore
 from itops.alerting.incidents.config import EscalationLevel
@@ -66,11 +69,13 @@ def notification_log():
     log.close()
 
 
-def make_escalator(store, urls: dict[str, str], notification_log, levels=LADDER) -> Escalator:
+def make_escalator(store, urls: dict[str, str], notification_log, levels=LADDER,
+                   metrics: NotificationMetrics | None = None) -> Escalator:
     oncall_config = load_text(ONCALL, OnCallConfig)
     receivers = {name: [WebhookNotifier(WebhookConfig(url=url))] for name, url in urls.items()}
     return Escalator(store, SlaPolicy(SlaConfig()), OnCall(oncall_config), oncall_config, levels, receivers,
-                     notification_log, {"language": "zh-CN", "time_zone": "Asia/Shanghai", "external_url": EXTERNAL_URL})
+                     notification_log, {"language": "zh-CN", "time_zone": "Asia/Shanghai", "external_url": EXTERNAL_URL},
+                     metrics=metrics)
 
 
 def urls_of(hooks) -> dict[str, str]:
@@ -195,6 +200,28 @@ def test_a_retryable_failure_is_tried_again_on_the_next_tick(store, hooks, notif
         assert escalations(store, incident_id) == [("0", "wang")]
         logged = [(a.outcome, a.attempt) for a in reversed(notification_log.query(receiver="wang-hook"))]
         assert logged == [(Outcome.RETRYING, 1), (Outcome.RETRYING, 2), (Outcome.SENT, 3)]
+    finally:
+        flaky.close()
+
+
+def webhook_figures(registry: CollectorRegistry) -> tuple[float, float, float]:
+    """Webhook notifications sent, failed, and attempts timed."""
+    def value(name: str, **labels: str) -> float:
+        return registry.get_sample_value(name, {"notifier": "webhook", **labels}) or 0.0
+    return (value("itops_notifications_total", outcome="sent"), value("itops_notifications_total", outcome="failed"),
+            value("itops_notification_duration_seconds_count"))
+
+
+def test_escalations_count_as_notifications_of_their_plugin_once_delivered(store, hooks, notification_log):
+    registry, flaky = CollectorRegistry(), WebhookReceiver(failures=1)
+    try:
+        p1_incident(store)
+        escalator = make_escalator(store, urls_of(hooks) | {"wang-hook": flaky.url}, notification_log,
+                                   metrics=NotificationMetrics(registry))
+        tick(escalator, minutes(0))
+        assert webhook_figures(registry) == (0, 0, 1)  # an attempt, retrying: no outcome yet
+        tick(escalator, minutes(0.1))
+        assert webhook_figures(registry) == (1, 0, 2)
     finally:
         flaky.close()
 
