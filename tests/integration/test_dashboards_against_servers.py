@@ -3,7 +3,8 @@ real agent sent through a real collector: PromQL against Prometheus scraping the
 /metrics/fleet) and against VictoriaMetrics fed by the collector's influxdb output, InfluxQL against InfluxDB 1.6
 fed by the output's v1 writer. The agent reads its host, snmpsim's printer, UPS, switch and room-sensor recordings
 and two simulated ZK attendance clocks (one ten minutes fast, one offline); a second agent goes offline, a rule
-fires on the fast clock and opens an incident, a batch with a wrong token is rejected and an output that cannot
+fires on the fast clock, opens an incident and is notified every two seconds (to a webhook receiver, sent, and to an
+Alertmanager port that refuses, failed), a batch with a wrong token is rejected and an output that cannot
 reach its server drops what it cannot keep. Each query must return data, every value plausible for the panel's
 unit; the few that cannot in a minute's run say why in EXPECTED_EMPTY."""
 
@@ -25,6 +26,7 @@ import pytest
 
 from dashboards.generate import PROMETHEUS_ONLY
 from itops.collector.ingest.agent_credentials import new_token
+from tests.simulators.webhook_receiver import WebhookReceiver
 
 from .conftest import AgentProcess, CollectorProcess, free_port, wait_until
 from .test_alerting import _push
@@ -180,12 +182,17 @@ def _start_clock(state: str) -> tuple[subprocess.Popen, int]:
     return process, int(match.group(1))
 
 
-def _collector_config(directory: Path, victoria_metrics: VictoriaMetrics, influxdb: InfluxDB1, rules: Path) -> str:
+def _collector_config(directory: Path, victoria_metrics: VictoriaMetrics, influxdb: InfluxDB1, rules: Path,
+                      hook_url: str) -> str:
     outbox = directory / "outbox"
     return (
         "offline_after: 4s\n"
         f"alerting:\n  shipped_rules: false\n  rule_files: ['{rules}']\n  evaluation_interval: 0.5s\n"
         f"  external_url: http://127.0.0.1\n  incidents: {{}}\n"
+        f"  receivers:\n    ops:\n      - {{type: webhook, url: '{hook_url}'}}\n"
+        f"      - {{type: alertmanager, url: 'http://127.0.0.1:{free_port()}', timeout: 1s}}\n"
+        "  dispatch:\n    route: {receiver: ops, group_wait: 0s, group_interval: 1s, repeat_interval: 2s}\n"
+        "    retry: {max_attempts: 1}\n"
         "outputs:\n"
         f"  - {{type: influxdb, name: victoria-metrics, url: '{victoria_metrics.url}', outbox: '{outbox}', "
         "batch_interval: 0.5s}\n"
@@ -269,9 +276,11 @@ def world(tmp_path_factory, tls_dir, snmpsim):  # noqa: F811 - snmpsim is the fi
     fast_clock, fast_port = _start_clock("clock_off_10min")
     rules = directory / "rules.yaml"
     rules.write_text(RULES)
+    hook = WebhookReceiver()
     tokens = {"agent-a": new_token(), "agent-b": new_token()}
     collector = CollectorProcess(directory, tls_dir, tokens,
-                                 extra_config=_collector_config(directory, victoria_metrics, influxdb, rules)).start()
+                                 extra_config=_collector_config(directory, victoria_metrics, influxdb, rules,
+                                                                hook.url)).start()
     prometheus = Prometheus(directory, f"127.0.0.1:{collector.http_port}")
     agents = [AgentProcess(directory, tls_dir, "agent-a", tokens["agent-a"], collector.grpc_address,
                            extra_config="labels: {department: IT, location: 'HQ 2F'}\n",
@@ -290,6 +299,7 @@ def world(tmp_path_factory, tls_dir, snmpsim):  # noqa: F811 - snmpsim is the fi
                        "victoria-metrics": PromQLServer("victoria-metrics", victoria_metrics.url, victoria_metrics.flush),
                        "influxdb": InfluxQLServer(influxdb)})
         _wait_for_every_panel(world)
+        assert hook.bodies(), "the firing alert was never notified"
         yield world
     finally:
         for agent in agents:
@@ -297,6 +307,7 @@ def world(tmp_path_factory, tls_dir, snmpsim):  # noqa: F811 - snmpsim is the fi
                 agent.stop()
         prometheus.stop()
         collector.stop()
+        hook.close()
         fast_clock.terminate()
         fast_clock.wait(10)
         victoria_metrics.stop()
