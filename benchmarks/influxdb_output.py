@@ -36,6 +36,7 @@ from itops.common.clock import utc_now
 from tests.integration.time_series_servers import VictoriaMetrics
 
 DRAIN_TIMEOUT_S = 300
+TAIL_SAMPLES = 50_000
 
 
 def output_config(victoria_metrics: VictoriaMetrics, outbox: Path) -> str:
@@ -100,16 +101,19 @@ def run_one(agents: int, seconds: float, workdir: Path, victoria_metrics: Victor
 
 
 def _drain(http_address: str, load_s: float) -> dict:
-    """Written during the load, then the rate at which the writer empties the outbox with the load stopped."""
+    """Written during the load, then the rate at which the writer empties the outbox with the load stopped: from
+    the load's end until less than TAIL_SAMPLES are left (the last, partial request waits for batch_interval)."""
     at_load_end = metrics(http_address)
     started = time.monotonic()
     deadline = started + DRAIN_TIMEOUT_S
-    values = at_load_end
+    values = drained_at = at_load_end
+    elapsed = 0.0
     while queued(values) and time.monotonic() < deadline:
-        time.sleep(0.2)
+        time.sleep(0.1)
         values = metrics(http_address)
-    elapsed = time.monotonic() - started
-    backlog = written(values) - written(at_load_end)
+        if queued(values) >= TAIL_SAMPLES:
+            drained_at, elapsed = values, time.monotonic() - started
+    backlog = written(drained_at) - written(at_load_end)
     return {"written_during_load_per_s": written(at_load_end) / load_s, "backlog": backlog,
             "drain_per_s": backlog / elapsed if backlog else float("nan"), "written": written(values),
             "left_queued": queued(values)}

@@ -219,7 +219,10 @@ def test_the_servers_hold_every_sample_of_a_real_agent_once_with_its_names_and_t
     finally:
         collector.stop()
 
-    assert len(stored) > 20 and sum(map(len, stored.values())) > 100
+    stored_count = sum(map(len, stored.values()))
+    assert len(stored) > 20 and stored_count > 100
+    wait_until(lambda: sum(len(series["values"]) for series in victoria_metrics.export('{agent="agent-a"}'))
+               == stored_count, 10, "VictoriaMetrics to show what it was sent")  # it makes samples searchable in ~1 s
     exported = {_vm_identity(series): sorted(zip(series["timestamps"], series["values"]))
                 for series in victoria_metrics.export('{agent="agent-a"}')}
     assert len(exported) == len(stored)  # no two series merged into one
@@ -384,3 +387,19 @@ def _writer_processes() -> list[int]:
         if parent == os.getpid() and b"itops.collector.outputs.influxdb.writer_process" in command:
             found.append(int(status.parent.name))
     return found
+
+
+def test_with_the_telegraf_schema_host_metrics_arrive_as_telegrafs(tmp_path, token, pusher, servers):
+    influxdb = servers(InfluxDB1(tmp_path / "influxdb")).start()
+    influxdb.create_database(DATABASE)
+    clock = SetClock(datetime.now(UTC))
+    collector = start_collector(tmp_path, clock, token, output_entries(tmp_path / "outbox", influxdb=influxdb,
+                                                                       influxdb_options="    schema: telegraf\n"))
+    pusher.connect(collector.grpc_address)
+    pusher.push(clock(), points=1)
+    wait_until(lambda: drained(collector, "influx"), 20, "the batch to be written")
+    collector.stop()
+    [row] = influxdb.points("system", DATABASE)
+    assert (row["host"], row["agent"], row["load1"]) == (HOSTNAME, "agent-a", pusher.expected(0)[0][1])
+    # load1 is Telegraf's system.load1; the other two series have no Telegraf field and give no line
+    assert influxdb.query("SHOW MEASUREMENTS", DATABASE)["results"][0]["series"][0]["values"] == [["system"]]

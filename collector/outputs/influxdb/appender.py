@@ -40,6 +40,11 @@ class Appender:
     def start(self) -> None:
         self._thread.start()
 
+    @property
+    def pending_samples(self) -> int:
+        """Samples handed over and not yet in the outbox."""
+        return self._pending_samples
+
     def put(self, batch: Batch) -> None:
         count = len(batch.values)
         with self._pending_lock:

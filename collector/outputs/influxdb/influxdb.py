@@ -43,10 +43,10 @@ class InfluxDBOutput(Output):
 
     async def open(self) -> None:
         self._outbox = await asyncio.to_thread(Outbox, self.config.outbox, self.name, self.config.outbox_limit)
-        self._metrics.watch_queue(self.name, lambda: self._outbox.samples, lambda: self._outbox.bytes,
-                                  self.config.outbox_limit, self._oldest_queued_age_s)
         self._appender = Appender(self._outbox, self.config.batch_lines, self._series.dropped[DropReason.QUEUE_FULL])
         self._appender.start()
+        self._metrics.watch_queue(self.name, lambda: self._outbox.samples + self._appender.pending_samples,
+                                  lambda: self._outbox.bytes, self.config.outbox_limit, self._oldest_queued_age_s)
         self._writer = WriterProcess(self.config, self._series)
         await asyncio.to_thread(self._writer.start)
         self._sweeper = asyncio.create_task(self._sweep_key_lists())
