@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import itertools
 import time
-from dataclasses import dataclass
 
 import numpy as np
 import pytest
@@ -32,14 +31,6 @@ label_values = st.text(st.one_of(st.sampled_from(TRICKY), st.characters(exclude_
                        min_size=1, max_size=24)
 finite_floats = st.floats(allow_nan=False, allow_infinity=False)
 runs = itertools.count()
-
-
-@dataclass
-class Batch:
-    keys: list[str]
-    series_index: np.ndarray
-    timestamps_ms: np.ndarray
-    values: np.ndarray
 
 
 def as_victoria_metrics_reads_it(value: str) -> str:
@@ -72,12 +63,12 @@ def test_every_label_value_and_float_reads_back_as_promised(writers, values):
     run = str(next(runs))
     keys = [format_series_key(METRIC, {"host": host, "index": str(i), "run": run}) for i, (host, _) in enumerate(values)]
     now_ms = int(time.time() * 1000)
-    batch = Batch(keys, np.arange(len(keys), dtype=np.uint32), np.full(len(keys), now_ms, dtype=np.int64),
-                  np.array([value for _, value in values], dtype=np.float64))
+    series_index = np.arange(len(keys), dtype=np.uint32)
+    timestamps_ms = np.full(len(keys), now_ms, dtype=np.int64)
+    floats = np.array([value for _, value in values], dtype=np.float64)
     for endpoint, dialect in ((to_vm, BACKSLASH_ESCAPED), (to_influx, BACKSLASH_KEPT)):
         encoder = LineEncoder(parse_series_key, ["index", "run"], dialect)
-        body = encoder.body(encoder.key_list("fuzzer", keys), batch.series_index, batch.timestamps_ms, batch.values)
-        endpoint.write(body.encode())
+        endpoint.write(encoder.body(encoder.key_list("fuzzer", keys), series_index, timestamps_ms, floats).encode())
 
     exported = wait_until(lambda: _exported(victoria_metrics, run, len(values)), 15, "VictoriaMetrics to show them")
     assert {index: labels["host"] for index, (labels, _) in exported.items()} == {
