@@ -401,5 +401,6 @@ def test_with_the_telegraf_schema_host_metrics_arrive_as_telegrafs(tmp_path, tok
     collector.stop()
     [row] = influxdb.points("system", DATABASE)
     assert (row["host"], row["agent"], row["load1"]) == (HOSTNAME, "agent-a", pusher.expected(0)[0][1])
-    # load1 is Telegraf's system.load1; the other two series have no Telegraf field and give no line
-    assert influxdb.query("SHOW MEASUREMENTS", DATABASE)["results"][0]["series"][0]["values"] == [["system"]]
+    # load1 is Telegraf's system.load1; the other two series have no Telegraf field and keep the itops schema
+    assert influxdb.query("SHOW MEASUREMENTS", DATABASE)["results"][0]["series"][0]["values"] == [
+        ["itops_host_cpu"], ["itops_host_filesystem"], ["system"]]

@@ -79,16 +79,16 @@ class KeyListLines:
 
 
 class LineEncoder:
-    """Line protocol of queued samples. With ``telegraf_lines``, the samples of metrics starting ``telegraf_prefix``
-    are handed to it (the Telegraf schema) and the rest written in the itops schema."""
+    """Line protocol of queued samples. With ``telegraf_lines``, the samples of ``telegraf_metrics`` are handed to it
+    (the Telegraf schema) and the rest, host metrics Telegraf has no field for included, written in the itops schema."""
 
     def __init__(self, labels_of: LabelsOf, extra_tags: Collection[str], dialect: Dialect,
-                 telegraf_lines: TelegrafLines | None = None, telegraf_prefix: str = ""):
+                 telegraf_lines: TelegrafLines | None = None, telegraf_metrics: Collection[str] = ()):
         self._labels_of = labels_of
         self._extra_tags = frozenset(extra_tags)
         self._dialect = dialect
         self._telegraf_lines = telegraf_lines
-        self._telegraf_prefix = telegraf_prefix
+        self._telegraf_metrics = frozenset(telegraf_metrics)
         self._prefix_of: KeyCache[tuple[str, str], str] = KeyCache()
 
     def key_list(self, agent_id: str, keys: list[str]) -> KeyListLines:
@@ -123,7 +123,7 @@ class LineEncoder:
     def _prefix(self, agent_and_key: tuple[str, str]) -> str:
         agent_id, key = agent_and_key
         metric, labels = self._labels_of(key)
-        if self._telegraf_lines is not None and metric.startswith(self._telegraf_prefix):
+        if self._telegraf_lines is not None and metric in self._telegraf_metrics:
             return ""
         return line_prefix(metric, {**labels, AGENT_LABEL: agent_id}, self._allowed_tags, self._dialect)
 

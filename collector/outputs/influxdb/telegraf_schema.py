@@ -36,9 +36,7 @@ from dataclasses import dataclass
 
 from itops.collector.outputs.influxdb.line_protocol import BACKSLASH_KEPT
 
-__all__ = ["TELEGRAF_FIELD_TYPES", "TELEGRAF_HOST_PREFIX", "TELEGRAF_SOURCE_METRICS", "telegraf_lines"]
-
-TELEGRAF_HOST_PREFIX = "itops_host_"
+__all__ = ["TELEGRAF_FIELD_TYPES", "TELEGRAF_SOURCE_METRICS", "telegraf_lines"]
 
 Sample = tuple[str, Mapping[str, str], int, float]
 Values = Mapping[str, float]  # metric name -> value

@@ -3,7 +3,7 @@ lower CPU priority than the collector.
 
 Why not a thread: making line protocol is Python work, about a microsecond a sample; in the collector's process it
 competes for the interpreter lock with ingest, and measured against VictoriaMetrics on 2 cores it took ingest down
-to less than half of its rate (BENCHMARKS.md, "InfluxDB output"). In a process of its own, niced, it takes CPU the
+to less than half of its rate (BENCHMARKS.md, "InfluxDB output"). In a process of its own, at SCHED_IDLE, it takes CPU the
 agents' acks leave over: under full load the outbox grows, and drains as soon as ingest leaves room.
 
 The collector starts it with one line of JSON on its stdin (the output's config, its name, the log level), keeps
@@ -42,7 +42,6 @@ __all__ = ["WriterProcess"]
 
 log = logging.getLogger("itops.collector.outputs.influxdb")
 
-WRITER_NICENESS = 19
 RESTART_DELAY_S = 1.0
 STOP_GRACE_S = 5.0
 
@@ -134,15 +133,15 @@ def line_encoder(config: InfluxDBConfig) -> LineEncoder:
     dialect = BACKSLASH_ESCAPED if config.api == "v2" else BACKSLASH_KEPT
     if config.schema != "telegraf":
         return LineEncoder(parse_series_key, config.extra_tags, dialect)
-    from itops.collector.outputs.influxdb.telegraf_schema import TELEGRAF_HOST_PREFIX, telegraf_lines
-    return LineEncoder(parse_series_key, config.extra_tags, dialect, telegraf_lines, TELEGRAF_HOST_PREFIX)
+    from itops.collector.outputs.influxdb.telegraf_schema import TELEGRAF_SOURCE_METRICS, telegraf_lines
+    return LineEncoder(parse_series_key, config.extra_tags, dialect, telegraf_lines, TELEGRAF_SOURCE_METRICS)
 
 
 def main() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C reaches the collector too, which closes our stdin
     settings = msgspec.json.decode(sys.stdin.buffer.readline(), type=Settings)
     setup_logging(settings.log_level)
-    os.nice(WRITER_NICENESS)
+    os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))  # only CPU time the collector leaves over
     config = load_text(json.dumps(settings.config), InfluxDBConfig, f"output {settings.name}")
     outbox = Outbox(config.outbox, settings.name, config.outbox_limit)
     outbox.release_all()

@@ -16,7 +16,7 @@ from itops.collector.outputs.influxdb.line_protocol import (
     LineEncoder,
     line_prefix,
 )
-from itops.collector.outputs.influxdb.telegraf_schema import TELEGRAF_HOST_PREFIX, telegraf_lines
+from itops.collector.outputs.influxdb.telegraf_schema import TELEGRAF_SOURCE_METRICS, telegraf_lines
 from itops.common.metric_catalogue import catalogue, line_protocol_shape, measurement_tags
 from itops.series_key import format_series_key, parse_series_key
 
@@ -117,9 +117,12 @@ def test_a_tag_value_of_backslashes_only_is_left_out_where_backslashes_are_kept(
 
 
 def test_with_the_telegraf_schema_host_metrics_go_through_it_and_the_rest_stays_itops():
-    series = [("itops_host_load1", {"host": "pc1"}), ("itops_agent_input_up", {"host": "pc1", "input": "snmp"})]
-    lines = Encoder(telegraf_lines=telegraf_lines, telegraf_prefix=TELEGRAF_HOST_PREFIX).encode(
-        "a", batch(series, [0.5, 1.0]))
-    assert lines[:-1] == telegraf_lines([("itops_host_load1", {"host": "pc1", "agent": "a"}, T0_MS * 1_000_000, 0.5)])
+    series = [("itops_host_load1", {"host": "pc1"}), ("itops_agent_input_up", {"host": "pc1", "input": "snmp"}),
+              ("itops_host_memory_usage_ratio", {"host": "pc1"})]
+    lines = Encoder(telegraf_lines=telegraf_lines, telegraf_metrics=TELEGRAF_SOURCE_METRICS).encode(
+        "a", batch(series, [0.5, 1.0, 0.25]))
+    assert lines[:-2] == telegraf_lines([("itops_host_load1", {"host": "pc1", "agent": "a"}, T0_MS * 1_000_000, 0.5)])
     assert lines[0].startswith("system,")
-    assert lines[-1] == f"itops_agent_input,agent=a,host=pc1,input=snmp up=1.0 {(T0_MS + 1000) * 1_000_000}"
+    assert lines[-2] == f"itops_agent_input,agent=a,host=pc1,input=snmp up=1.0 {(T0_MS + 1000) * 1_000_000}"
+    # a host metric Telegraf has no field for is kept, in the itops schema
+    assert lines[-1] == f"itops_host_memory,agent=a,host=pc1 usage_ratio=0.25 {(T0_MS + 2000) * 1_000_000}"

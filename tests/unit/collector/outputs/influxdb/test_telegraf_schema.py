@@ -13,7 +13,6 @@ from itops.agent.inputs.host.config import HostConfig
 from itops.agent.inputs.host.host import HostInput
 from itops.collector.outputs.influxdb.telegraf_schema import (
     TELEGRAF_FIELD_TYPES,
-    TELEGRAF_HOST_PREFIX,
     TELEGRAF_SOURCE_METRICS,
     telegraf_lines,
 )
@@ -146,7 +145,7 @@ def test_every_field_written_has_telegrafs_name_and_type_and_every_field_of_the_
 
 
 def test_every_source_metric_is_a_host_metric():
-    assert all(metric.startswith(TELEGRAF_HOST_PREFIX) for metric in TELEGRAF_SOURCE_METRICS)
+    assert all(metric.startswith("itops_host_") for metric in TELEGRAF_SOURCE_METRICS)
 
 
 def test_cpu_usage_in_percent_with_telegrafs_cpu_tag():
