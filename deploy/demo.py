@@ -255,7 +255,7 @@ def _start_collector(data: Path) -> tuple[subprocess.Popen, str, str]:
 
 def _latest(http: str, metric: str) -> str:
     """The metric's newest value on this machine, written in its unit."""
-    url = f"http://{http}/api/v1/query_range?name={metric}&since=1m&step=1m&aggregation=last&label=host={os.uname().nodename}"
+    url = f"http://{http}/api/v1/points?name={metric}&since=1m&step=1m&aggregation=last&label=host={os.uname().nodename}"
     with urllib.request.urlopen(url, timeout=5) as response:
         series = json.load(response)["series"]
     values = [s["points"][-1][1] for s in series if s["points"] and s["labels"].get("cpu", "total") == "total"]

@@ -3,7 +3,7 @@
 GET /api/v1/health                     liveness and what the collector runs with
 GET /api/v1/agents                     agents/hosts with online status and host facts
 GET /api/v1/series?name=&label=k=v     series, filtered by metric name and label equality
-GET /api/v1/query_range?name=&label=k=v&since=1h|start=&end=&step=&aggregation=
+GET /api/v1/points?name=&label=k=v&since=1h|start=&end=&step=&aggregation=  (not Prometheus's query_range: no PromQL)
 GET /api/v1/agents/{agent_id}/inventory hardware inventory snapshots, each with what changed
 GET /api/v1/checks?agent=              latest result of every check
 GET /metrics                           the collector's own metrics and the fleet figures
@@ -168,7 +168,7 @@ def build_http_app(storage: StorageBackend, state: AgentRegister, metrics: Colle
         found = storage.list_series(request.query.get("name"), _label_matchers(request))
         return web.json_response({"series": [{"id": s.id, "name": s.name, "labels": s.labels} for s in found]})
 
-    async def query_range(request: web.Request) -> web.Response:
+    async def metric_points(request: web.Request) -> web.Response:
         name = request.query.get("name")
         if not name:
             raise ApiError("name", "the metric name is required")
@@ -204,7 +204,7 @@ def build_http_app(storage: StorageBackend, state: AgentRegister, metrics: Colle
     app.router.add_get("/api/v1/health", health)
     app.router.add_get("/api/v1/agents", agents)
     app.router.add_get("/api/v1/series", series)
-    app.router.add_get("/api/v1/query_range", query_range)
+    app.router.add_get("/api/v1/points", metric_points)
     app.router.add_get("/api/v1/agents/{agent_id}/inventory", inventory)
     app.router.add_get("/api/v1/checks", checks)
     app.router.add_get("/metrics", prometheus_metrics)
@@ -215,7 +215,7 @@ _SERIES_QUERY = (Field("name", "Metric name"), Field("label", "Label equality `n
 document("GET", "/api/v1/health", "Liveness, version, storage backend and the display time zone", tag="collector")
 document("GET", "/api/v1/agents", "Agents/hosts with online status and host facts", tag="collector")
 document("GET", "/api/v1/series", "Series, filtered by metric name and label equality", tag="metrics", query=_SERIES_QUERY)
-document("GET", "/api/v1/query_range", "A metric's points over a range, bucketed", tag="metrics", query=(
+document("GET", "/api/v1/points", "A metric's points over a range, bucketed", tag="metrics", query=(
     Field("name", "Metric name", required=True), _SERIES_QUERY[1], Field("since", "Range ending now, e.g. 1h"),
     Field("start", "Range start: unix seconds or RFC 3339"), Field("end", "Range end (default now)"),
     Field("step", "Bucket width, e.g. 1m (default range/250)"), Field("aggregation", "How points in a bucket combine (default avg)", enum=AGGREGATIONS)))

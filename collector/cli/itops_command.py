@@ -81,7 +81,7 @@ def _query(args) -> int:
     if args.host:
         params.append(("label", f"host={args.host}"))
     params += [("label", label) for label in args.label]
-    result = get_json(args.url, "/api/v1/query_range", params, args.token)
+    result = get_json(args.url, "/api/v1/points", params, args.token)
     zone = ZoneInfo(args.tz)
     if not result["series"]:
         print(f"no series named {args.metric} match", file=sys.stderr)
@@ -93,7 +93,7 @@ def _query(args) -> int:
 
 
 def render_series(series: dict, zone: ZoneInfo, language: Language) -> str:
-    """A series of /api/v1/query_range: its name and labels, what it is, then each point's local time and value
+    """A series of /api/v1/points: its name and labels, what it is, then each point's local time and value
     written in the metric's unit."""
     labels = ",".join(f'{k}="{v}"' for k, v in sorted(series["labels"].items()))
     lines = [f"{series['name']}{{{labels}}}  {metric_name(series['name'], language)}"]

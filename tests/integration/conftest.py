@@ -197,7 +197,7 @@ def free_port() -> int:
 
 def raw_points(collector: CollectorProcess, metric: str, since: str = "10m") -> list[tuple[int, float]]:
     """Every stored sample of one series at 1 ms resolution (each bucket holds at most one sample)."""
-    result = collector.get("/api/v1/query_range", [("name", metric), ("since", since), ("step", "1ms"), ("aggregation", "last")])
+    result = collector.get("/api/v1/points", [("name", metric), ("since", since), ("step", "1ms"), ("aggregation", "last")])
     assert len(result["series"]) == 1, result["series"]
     return [(t, v) for t, v in result["series"][0]["points"]]
 

@@ -23,7 +23,7 @@ def test_host_metrics_arrive_with_agent_and_host_labels(collector, make_agent):
     make_agent().start()
     series = wait_until(lambda: _uptime_series(collector), 20, "host metrics at the collector")
     assert series[0]["labels"] == {"agent": "agent-a", "host": "agent-a-host"}
-    result = collector.get("/api/v1/query_range", [("name", "itops_host_memory_usage_ratio"), ("since", "5m"), ("step", "1s")])
+    result = collector.get("/api/v1/points", [("name", "itops_host_memory_usage_ratio"), ("since", "5m"), ("step", "1s")])
     points = result["series"][0]["points"]
     assert points and all(0 < value < 1 for _, value in points)
     cpu = wait_until(lambda: collector.get("/api/v1/series", [("name", "itops_host_cpu_usage_ratio"), ("label", "cpu=total")])["series"],

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.integration
 
 def _error(collector, query: str) -> tuple[int, dict]:
     with pytest.raises(urllib.error.HTTPError) as error:
-        urllib.request.urlopen(f"{collector.http_url}/api/v1/query_range?{query}", timeout=10)
+        urllib.request.urlopen(f"{collector.http_url}/api/v1/points?{query}", timeout=10)
     return error.value.code, json.loads(error.value.read())
 
 

@@ -251,7 +251,7 @@ def _stored_points(collector: CollectorProcess) -> dict[tuple[str, frozenset], l
     stored = {}
     for series in collector.get("/api/v1/series", [("label", "agent=agent-a")])["series"]:
         labels = [("label", f"{k}={v}") for k, v in series["labels"].items()]
-        [result] = collector.get("/api/v1/query_range", [("name", series["name"]), ("since", "10m"), ("step", "1ms"),
+        [result] = collector.get("/api/v1/points", [("name", series["name"]), ("since", "10m"), ("step", "1ms"),
                                                          ("aggregation", "last"), *labels])["series"]
         stored[(series["name"], frozenset(series["labels"].items()))] = [
             (t, v) for t, v in result["points"] if v is not None]

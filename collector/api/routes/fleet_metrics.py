@@ -181,7 +181,7 @@ def _family_codes(storage: StorageBackend, series_ids: list[int],
 def add_fleet_metrics_route(app: web.Application, storage: StorageBackend, stale_after_s: float,
                             require_login_for_reads: bool, clock: Callable[[], float] = time.time) -> None:
     """Reads need a login exactly when the API's do (``auth.require_login_for_reads``): it serves the same series
-    as /api/v1/series and /api/v1/query_range."""
+    as /api/v1/series and /api/v1/points."""
 
     async def fleet_metrics(request: web.Request) -> web.StreamResponse:
         selectors = parse_selectors(request.query.getall(MATCH_PARAMETER, []))
