@@ -237,6 +237,11 @@ def test_hosts_page_lists_the_agent_with_its_status(console, page, tls_dir, tmp_
     token = console.agent_tokens["finance-pc-07"]
     say_hello(console, tls_dir, token, console_agent("finance-pc-07"), "finance-pc-07")
     push_disk_usage(console, tls_dir, token, "finance-pc-07", 0.1)
+    # The directory keeps its list for 5 s (the console polls it, and so do the fleet figures every self-sample):
+    # the page is opened once the list holds the new host, and shows what the list says.
+    wait_until(lambda: any(entity["name"] == "finance-pc-07"
+                           for entity in admin_call(console, "GET", "/api/v1/entities")["entities"]),
+               20, "the new host in the entity directory")
     log_in(page, console, "wang")
     page.click("#nav a[href='#/hosts']")
     host = page.locator("tr.entity", has_text="finance-pc-07")
