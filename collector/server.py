@@ -128,7 +128,7 @@ class Collector:
             listeners["alert evaluation"] = alert_feed(self.alerting.pipeline, validator.labels_of, self.clock)
         for output_config in self.config.outputs:
             output_class = OUTPUTS.implementation_class(output_config.__struct_config__.tag)
-            output = output_class(output_config, self.output_metrics, validator.labels_of, clock=self.clock)
+            output = output_class(output_config, self.output_metrics, clock=self.clock)
             await output.open()
             self.outputs.append(output)
             listeners[f"output {output_config.output_name}"] = output.accept

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Annotated, Protocol
 
 import msgspec
 
-from itops.collector.storage.base import LabelsOf
 from itops.common.clock import Clock, utc_now
 
 if TYPE_CHECKING:  # arrays only in annotations: the outputs' config models, loaded with any config file, need no numpy
@@ -50,10 +49,11 @@ class StoredSamples(Protocol):
 
 class Output(abc.ABC):
     @abc.abstractmethod
-    def __init__(self, config: OutputConfig, metrics: OutputMetrics, labels_of: LabelsOf, clock: Clock = utc_now):
+    def __init__(self, config: OutputConfig, metrics: OutputMetrics, clock: Clock = utc_now):
         """How the collector builds every output: its config entry, the output metrics (on the collector's registry;
-        the output reports under ``config.output_name``), ``labels_of(key) -> (metric, labels)`` of a validated
-        series key (without ``agent``, which the output adds) and the clock that says when a batch was queued."""
+        the output reports under ``config.output_name``) and the clock that says when a batch was queued. A
+        series key's metric and labels are the kernel's ``itops.series_key.parse_series_key`` (without ``agent``,
+        which the output adds)."""
 
     @abc.abstractmethod
     async def open(self) -> None:

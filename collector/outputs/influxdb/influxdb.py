@@ -16,7 +16,6 @@ from itops.collector.outputs.influxdb.config import InfluxDBConfig
 from itops.collector.outputs.influxdb.outbox import Batch, Outbox
 from itops.collector.outputs.influxdb.writer_process import WriterProcess
 from itops.collector.outputs.metrics import DropReason, OutputMetrics
-from itops.collector.storage.base import LabelsOf
 from itops.common.clock import Clock, epoch_ms, utc_now
 
 __all__ = ["InfluxDBOutput"]
@@ -27,10 +26,7 @@ KEY_LIST_SWEEP_PERIOD_S = 600
 
 
 class InfluxDBOutput(Output):
-    """``labels_of`` is not needed: the writer process reads the series keys with the kernel's ``parse_series_key``,
-    which is what ingest's ``labels_of`` is."""
-
-    def __init__(self, config: InfluxDBConfig, metrics: OutputMetrics, labels_of: LabelsOf, clock: Clock = utc_now):
+    def __init__(self, config: InfluxDBConfig, metrics: OutputMetrics, clock: Clock = utc_now):
         self.config = config
         self.name = config.output_name
         self._clock = clock
