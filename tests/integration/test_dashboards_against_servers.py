@@ -33,8 +33,7 @@ from .test_alerting import _push
 from .test_attendance_clock import READY_RE, SIMULATOR
 from .test_auth import ApiSession, add_user
 from .test_snmp_poller import snmpsim  # noqa: F401 - a fixture
-from .time_series_servers import InfluxDB1, VictoriaMetrics
-from .time_series_servers import free_port as free_tcp_port
+from .time_series_servers import InfluxDB1, Prometheus, VictoriaMetrics
 
 pytestmark = pytest.mark.integration
 
@@ -150,30 +149,6 @@ class InfluxQLServer:
         return [row[1] for series in self._series(query) for row in series["values"]]
 
 
-class Prometheus:
-    """Debian's Prometheus scraping the collector every second: /metrics, and /metrics/fleet with honor_labels."""
-
-    def __init__(self, directory: Path, collector_address: str):
-        self.port = free_tcp_port()
-        config = directory / "prometheus.yml"
-        config.write_text(
-            "global: {scrape_interval: 1s, scrape_timeout: 1s}\nscrape_configs:\n"
-            f"  - job_name: itops-collector\n    static_configs: [{{targets: ['{collector_address}']}}]\n"
-            f"  - job_name: itops-fleet\n    honor_labels: true\n    metrics_path: /metrics/fleet\n"
-            f"    static_configs: [{{targets: ['{collector_address}']}}]\n")
-        with open(directory / "prometheus.log", "w") as log:
-            self.process = subprocess.Popen(["/usr/bin/prometheus", f"--config.file={config}",
-                                             f"--storage.tsdb.path={directory / 'data'}",
-                                             f"--web.listen-address=127.0.0.1:{self.port}"],
-                                            stdout=log, stderr=subprocess.STDOUT)
-        self.url = f"http://127.0.0.1:{self.port}"
-        wait_until(lambda: urllib.request.urlopen(self.url + "/-/ready", timeout=2).status == 200, 30, "Prometheus")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(30)
-
-
 def _start_clock(state: str) -> tuple[subprocess.Popen, int]:
     process = subprocess.Popen([sys.executable, SIMULATOR, "--port", "0", "--state", state],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -281,7 +256,7 @@ def world(tmp_path_factory, tls_dir, snmpsim):  # noqa: F811 - snmpsim is the fi
     collector = CollectorProcess(directory, tls_dir, tokens,
                                  extra_config=_collector_config(directory, victoria_metrics, influxdb, rules,
                                                                 hook.url)).start()
-    prometheus = Prometheus(directory, f"127.0.0.1:{collector.http_port}")
+    prometheus = Prometheus(directory / "prometheus", f"127.0.0.1:{collector.http_port}").start()
     agents = [AgentProcess(directory, tls_dir, "agent-a", tokens["agent-a"], collector.grpc_address,
                            extra_config="labels: {department: IT, location: 'HQ 2F'}\n",
                            extra_inputs=_agent_inputs(snmpsim, {"main-entrance": fast_port, "back-door": free_port()}),
