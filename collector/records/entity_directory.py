@@ -152,12 +152,17 @@ class Entity:
     checks: tuple[EntityCheck, ...]
     asset: dict[str, str] = field(default_factory=dict)  # asset_number, department, location, responsible_person
 
+    @property
+    def key(self) -> str:
+        """What names it among its kind, in the console's and API's paths: a host's agent id, a device's name."""
+        return self.agent if self.kind is EntityKind.HOST else self.name
+
     def metric(self, name: str) -> EntityMetric | None:
         return next((m for m in self.metrics if m.name == name), None)
 
     def as_json(self) -> dict:
         return {
-            "kind": self.kind, "name": self.name, "agent": self.agent, "status": self.status,
+            "kind": self.kind, "key": self.key, "name": self.name, "agent": self.agent, "status": self.status,
             "last_seen": self.last_seen.isoformat() if self.last_seen else None, "open_alerts": self.open_alerts,
             "metrics": [m.as_json() for m in self.metrics],
             "checks": [{"check": c.check, "target": c.target, "status": c.status.lower(), "message": c.message,
@@ -198,7 +203,7 @@ class EntityDirectory:
         self._clock = clock
         self._firing_alert_labels = firing_alert_labels
         self._cache_s = cache_s
-        self._cached: tuple[float, list[Entity]] | None = None
+        self._cached: tuple[float, list[Entity], dict[tuple[str, str], list[SeriesInfo]]] | None = None
         self._refreshing: asyncio.Lock | None = None
 
     def first_seen(self, name: str) -> datetime | None:
@@ -209,15 +214,31 @@ class EntityDirectory:
 
     async def entities(self) -> list[Entity]:
         """Every entity, hosts first, then by kind and name; at most ``cache_s`` old."""
+        return (await self._current())[1]
+
+    async def entity(self, kind: str, key: str) -> tuple[Entity, list[SeriesInfo]] | None:
+        """The entity of ``kind`` named ``key`` (Entity.key) with every series it has; None when there is none."""
+        _, entities, series = await self._current()
+        found = next((e for e in entities if e.kind == kind and e.key == key), None)
+        return None if found is None else (found, series.get((found.kind, found.key), []))
+
+    def is_about(self, entity: Entity, labels: Mapping[str, str]) -> bool:
+        """Whether an alert (or anything) with these labels is about ``entity``, as the open-alert counts say."""
+        key = _draft_key(entity_of(labels), labels.get("agent"))
+        if entity.kind is EntityKind.HOST:
+            return key == ("host", entity.agent) or (key is None and labels.get("host") == entity.name)
+        return key is not None and key[0] != "host" and key[1] == entity.name
+
+    async def _current(self) -> tuple[float, list[Entity], dict[tuple[str, str], list[SeriesInfo]]]:
         if self._refreshing is None:
             self._refreshing = asyncio.Lock()
         async with self._refreshing:  # concurrent console polls share one refresh
             now_s = self._clock()
             if self._cached is None or now_s - self._cached[0] >= self._cache_s:
-                self._cached = (now_s, await self._refresh(now_s))
-            return self._cached[1]
+                self._cached = (now_s, *await self._refresh(now_s))
+            return self._cached
 
-    async def _refresh(self, now_s: float) -> list[Entity]:
+    async def _refresh(self, now_s: float) -> tuple[list[Entity], dict[tuple[str, str], list[SeriesInfo]]]:
         agents = await asyncio.to_thread(self._state.agents)
         checks = await asyncio.to_thread(self._state.latest_checks)
         drafts = _drafts_of_agents(agents)
@@ -226,10 +247,10 @@ class EntityDirectory:
         latest = await self._latest_values(drafts.values(), now_s)
         alerts = _open_alert_counts(self._firing_alert_labels(), drafts)
         agent_online = {a.agent_id: self._online(a.last_seen_ms, now_s) for a in agents}
-        entities = [self._entity(draft, latest, alerts.get(key, 0), agent_online.get(draft.agent, False))
-                    for key, draft in drafts.items()]
-        entities.sort(key=lambda e: (ENTITY_KINDS.index(e.kind), e.name))
-        return entities
+        made = [(self._entity(draft, latest, alerts.get(key, 0), agent_online.get(draft.agent, False)), draft.series)
+                for key, draft in drafts.items()]
+        made.sort(key=lambda pair: (ENTITY_KINDS.index(pair[0].kind), pair[0].name))
+        return [entity for entity, _ in made], {(entity.kind, entity.key): series for entity, series in made}
 
     def _online(self, last_seen_ms: int, now_s: float) -> bool:
         return now_s * 1000 - last_seen_ms <= self._offline_after_s * 1000
