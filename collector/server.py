@@ -211,7 +211,7 @@ class Collector:
             timedelta(seconds=auth.login_backoff_max), timedelta(seconds=auth.login_failures_forgotten_after)))
         add_user_routes(app, self.users, throttle, timedelta(seconds=auth.session_ttl), auth.secure_cookie, self.clock)
         if self.alerting is not None:
-            add_alerting_routes(app, self.alerting, self.clock)
+            add_alerting_routes(app, self.alerting, self.clock, entity_links=self.entities.links_of)
             if self.alerting.incidents is not None:
                 add_incident_routes(app, self.alerting.incidents, self.alerting.sla, self.alerting.maintenance,
                                     self.clock, asset_first_seen=self.entities.first_seen,

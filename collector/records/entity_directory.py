@@ -229,6 +229,12 @@ class EntityDirectory:
             return key == ("host", entity.agent) or (key is None and labels.get("host") == entity.name)
         return key is not None and key[0] != "host" and key[1] == entity.name
 
+    async def links_of(self, labels_list: list[Mapping[str, str]]) -> list[dict | None]:
+        """For each label set, the entity it is about (``{"kind", "key", "name"}``) or None."""
+        entities = await self.entities()
+        found = [next((e for e in entities if self.is_about(e, labels)), None) for labels in labels_list]
+        return [None if e is None else {"kind": e.kind, "key": e.key, "name": e.name} for e in found]
+
     async def _current(self) -> tuple[float, list[Entity], dict[tuple[str, str], list[SeriesInfo]]]:
         if self._refreshing is None:
             self._refreshing = asyncio.Lock()

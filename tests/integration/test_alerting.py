@@ -130,6 +130,7 @@ def test_silence_mutes_and_needs_an_admin_token(alerting_collector, tls_dir, age
     wait_until(lambda: _alert_states(collector) == ["firing"], 15, "the alert to fire")
     [alert] = collector.get("/api/v1/alerts")["alerts"]
     assert any("silence" in reason and "wang" in reason for reason in alert["muted_by"])
+    assert alert["entity"] == {"kind": "host", "key": "agent-a", "name": "pc-1"}  # its page
     time.sleep(2)
     assert receiver.received == [], "a silenced alert is recorded, not notified"
     assert [s["id"] for s in collector.get("/api/v1/silences")["silences"]] == [silence["id"]]

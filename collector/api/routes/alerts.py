@@ -16,6 +16,7 @@ recorded as the author.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from aiohttp import web
@@ -88,12 +89,17 @@ def _silence_period(body: dict, now: datetime) -> tuple[datetime, datetime]:
         raise ApiError("duration", f"give `duration` (e.g. 2h) or `ends_at`: {exc}") from None
 
 
-def add_alerting_routes(app: web.Application, alerting: Alerting, clock: Clock) -> None:
+def add_alerting_routes(app: web.Application, alerting: Alerting, clock: Clock,
+                        entity_links: Callable[[list[dict[str, str]]], Awaitable[list[dict | None]]] | None = None) -> None:
+    """``entity_links``: for each alert's labels, the host or device it is about (``{"kind", "key", "name"}``, the
+    path of its page in the console and API) or None."""
 
     async def alerts(_request: web.Request) -> web.Response:
         current = alerting.pipeline.evaluator.alerts()
         alerting.pipeline.mute_stage.apply(current, clock())  # says why each is muted now
-        return web.json_response({"alerts": [_alert_json(a) for a in current]})
+        entities = await entity_links([a.labels for a in current]) if entity_links else [None] * len(current)
+        return web.json_response({"alerts": [{**_alert_json(a), "entity": entity}
+                                             for a, entity in zip(current, entities, strict=True)]})
 
     async def list_silences(request: web.Request) -> web.Response:
         found = alerting.silences.list(clock(), include_ended=query_choice(request, "all", ("1",)) == "1")
