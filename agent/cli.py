@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import concurrent.futures
 import logging
+import os
 import signal
 import sys
 
@@ -32,6 +33,16 @@ def _parser() -> argparse.ArgumentParser:
         command = commands.add_parser(name, help=help_text)
         command.add_argument("-c", "--config", required=True, help="agent config file (YAML)")
         command.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    enroll = commands.add_parser("enroll", help="make this agent's key and get its certificate from the collector "
+                                                "with a one-time token (`itops-collector enroll-token`)")
+    enroll.add_argument("-c", "--config", required=True, help="agent config file (YAML)")
+    enroll.add_argument("--token", help="the one-time enrollment token (or ITOPS_ENROLL_TOKEN)")
+    enroll.add_argument("--collector", help="the collector's token port, host:port (default: collector.address)")
+    renew = commands.add_parser("renew", help="renew this agent's certificate over mTLS")
+    renew.add_argument("-c", "--config", required=True, help="agent config file (YAML)")
+    renew.add_argument("--if-due", action="store_true", help="only when a third of its lifetime or less is left")
+    for command in (enroll, renew):
+        command.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     return parser
 
 
@@ -44,9 +55,12 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging(args.log_level)
     if args.log_level != "debug":  # the scheduler's "Running job …" twice per input and interval is noise
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    config = load_config_or_report("itops-agent", load_agent_config, args.config)
+    enrolling = args.command in ("enroll", "renew")
+    config = load_config_or_report("itops-agent", lambda path: load_agent_config(path, enrolling), args.config)
     if config is None:
         return 2
+    if enrolling:
+        return _enroll_or_renew(args, config)
     if args.command == "check-config":
         print(f"{args.config}: OK ({len(config.inputs)} inputs, collector {config.collector.address})")
         return 0
@@ -54,7 +68,41 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(_once(config))
     from itops.agent.service import Agent
 
-    asyncio.run(Agent(config, clock=epoch_now).run(stop_requested=lambda: bool(stop_requested)))
+    renew_command = [sys.executable, "-m", "itops.agent.cli", "renew", "--if-due", "-c", args.config]
+    asyncio.run(Agent(config, clock=epoch_now, renew_command=renew_command).run(
+        stop_requested=lambda: bool(stop_requested)))
+    return 0
+
+
+def _enroll_or_renew(args: argparse.Namespace, config: AgentConfig) -> int:
+    import datetime
+
+    import msgspec
+
+    from itops.agent.enrollment import EnrollmentFailed, enroll, renew
+
+    try:
+        if args.command == "renew":
+            not_after_ms = renew(config, datetime.datetime.now(datetime.UTC), args.if_due)
+            if not_after_ms is None:
+                print("itops-agent: the certificate is not due for renewal")
+                return 0
+        else:
+            token = args.token or os.environ.get("ITOPS_ENROLL_TOKEN")
+            if not token:
+                print("itops-agent enroll: give --token (or ITOPS_ENROLL_TOKEN)", file=sys.stderr)
+                return 2
+            if args.collector:
+                config = msgspec.structs.replace(config, collector=msgspec.structs.replace(
+                    config.collector, address=args.collector))
+            not_after_ms = enroll(config, token)
+    except (EnrollmentFailed, OSError) as exc:
+        print(f"itops-agent {args.command}: {exc}", file=sys.stderr)
+        return 1
+    certificate, key = config.certificate_paths()
+    expiry = datetime.datetime.fromtimestamp(not_after_ms / 1000, datetime.UTC).isoformat(timespec="seconds")
+    print(f"agent {config.resolved_agent_id()}: certificate {certificate} (key {key}), valid until {expiry}; "
+          f"the agent now sends to {config.resolved_mtls_address()}")
     return 0
 
 

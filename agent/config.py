@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 from typing import Annotated, Union
 
@@ -15,6 +16,7 @@ from itops.entities import HOST_LABEL
 __all__ = ["AgentConfig", "AssetConfig", "BatchConfig", "BufferConfig", "CollectorConfig", "load_agent_config"]
 
 DEFAULT_COLLECTOR_PORT = 9717
+DEFAULT_MTLS_PORT = 9719
 
 InputConfigUnion = Union[INPUTS.config_models()]  # type: ignore[valid-type]
 
@@ -24,6 +26,9 @@ class CollectorConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     tls: Annotated[bool, Meta(description="Use TLS and verify the collector's certificate. Turn off only on a trusted loopback.")] = True
     ca_file: Annotated[str | None, Meta(description="PEM file with the CA that signed the collector's certificate. Defaults to the system trust store.")] = None
     server_name: Annotated[str | None, Meta(description="Name to verify in the collector's certificate, when it differs from the host in `address`.")] = None
+    mtls_address: Annotated[str | None, Meta(description=f"The collector's mTLS port, host:port, where an enrolled agent sends with its certificate. Default: the host of `address`, port {DEFAULT_MTLS_PORT}.")] = None
+    certificate_file: Annotated[str | None, Meta(description="This agent's client certificate (PEM), written by `itops-agent enroll` and renewed by the agent. While it exists the agent sends to `mtls_address` with it; otherwise with its bearer token to `address`. Default: `agent.pem` in `buffer.path`.")] = None
+    key_file: Annotated[str | None, Meta(description="The certificate's private key (PEM, mode 0600), made on this host by `itops-agent enroll`. Default: `agent-key.pem` in `buffer.path`.")] = None
     token: Annotated[str | None, Meta(description="This agent's bearer token. Prefer `token_file`.")] = None
     token_file: Annotated[str | None, Meta(description="File holding this agent's bearer token (mode 0600).")] = None
     timeout: Annotated[Duration, Meta(description="Deadline of one call to the collector.")] = Duration(10)
@@ -76,6 +81,20 @@ class AgentConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     def resolved_labels(self) -> dict[str, str]:
         return {HOST_LABEL: self.resolved_hostname(), **self.labels}
 
+    def certificate_paths(self) -> tuple[str, str]:
+        """(certificate file, key file)."""
+        return (self.collector.certificate_file or os.path.join(self.buffer.path, "agent.pem"),
+                self.collector.key_file or os.path.join(self.buffer.path, "agent-key.pem"))
+
+    def enrolled(self) -> bool:
+        return all(os.path.exists(path) for path in self.certificate_paths())
+
+    def resolved_mtls_address(self) -> str:
+        if self.collector.mtls_address:
+            return self.collector.mtls_address
+        host = self.collector.address.rsplit(":", 1)[0] if ":" in self.collector.address else self.collector.address
+        return f"{host}:{DEFAULT_MTLS_PORT}"
+
     def read_token(self) -> str:
         if self.collector.token_file:
             try:
@@ -88,8 +107,10 @@ class AgentConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 def check_agent_config(config: AgentConfig) -> None:
     check_input_names(config.inputs, "inputs")
-    if not (config.collector.token or config.collector.token_file):
-        raise FieldProblem("collector", "needs `token` or `token_file`")
+    if not (config.collector.token or config.collector.token_file or config.enrolled()):
+        certificate, _ = config.certificate_paths()
+        raise FieldProblem("collector", f"needs `token` or `token_file`, or a certificate ({certificate}): enroll "
+                                        "first with `itops-agent enroll --token …`")
 
 
 def check_input_names(inputs: list, field: str, taken: frozenset[str] = frozenset()) -> None:
@@ -101,5 +122,7 @@ def check_input_names(inputs: list, field: str, taken: frozenset[str] = frozense
         seen.add(name)
 
 
-def load_agent_config(path: str) -> AgentConfig:
-    return load_file(path, AgentConfig, choices={"inputs[].type": list(INPUTS.names())}, check=check_agent_config)
+def load_agent_config(path: str, enrolling: bool = False) -> AgentConfig:
+    """``enrolling``: for `itops-agent enroll`, which makes the credentials the agent needs."""
+    return load_file(path, AgentConfig, choices={"inputs[].type": list(INPUTS.names())},
+                     check=(lambda config: check_input_names(config.inputs, "inputs")) if enrolling else check_agent_config)

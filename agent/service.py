@@ -32,6 +32,7 @@ log = logging.getLogger("itops.agent")
 
 SHUTDOWN_GATHER_GRACE_S = 5.0
 GATHER_THREADS_MAX = 64
+RENEWAL_CHECK_PERIOD_S = 12 * 3600
 CENTRAL_REJECTED = CheckMessage("central_config.rejected", "version {version} rejected, still running version {running}: {error}")
 CENTRAL_APPLIED = CheckMessage("central_config.applied", "version {version} applied: {count} inputs ({names})")
 
@@ -55,9 +56,11 @@ def build_runners(config: AgentConfig, input_configs: list, executor, deliver, c
 
 
 class Agent:
-    def __init__(self, config: AgentConfig, *, clock: EpochClock):
+    def __init__(self, config: AgentConfig, *, clock: EpochClock, renew_command: list[str] | None = None):
+        """``renew_command``: started twice a day while the agent has a certificate, to renew it when due."""
         self.config = config
         self.clock = clock
+        self.renew_command = renew_command
         buffer_dir = config.buffer.path if config.buffer.enabled else None
         self.buffer = DiskBuffer(buffer_dir, config.buffer.limit, clock=clock)
         backoff = Backoff(config.collector.backoff_initial, config.collector.backoff_max)
@@ -140,9 +143,25 @@ class Agent:
         for runner in self.runners:
             self._schedule_input(runner)
         self._add_job("self_metrics", self.report_self, self.config.interval)
+        if self.renew_command is not None:
+            self._add_job("certificate_renewal", self.renew_certificate_if_due, RENEWAL_CHECK_PERIOD_S,
+                          next_run_time=_soon(self.clock))
         if self.config.central_config.enabled:
             self._add_job("central_config", self.refresh_central_inputs,
                           self.config.central_config.interval, next_run_time=_soon(self.clock))
+
+    async def renew_certificate_if_due(self) -> None:
+        """In a process of its own, which alone loads the crypto library; its output goes to the agent's log."""
+        if not self.config.enrolled():
+            return
+        process = await asyncio.create_subprocess_exec(*self.renew_command, stdout=asyncio.subprocess.PIPE,
+                                                       stderr=asyncio.subprocess.STDOUT)
+        output, _ = await process.communicate()
+        text = output.decode(errors="replace").strip()
+        if process.returncode:
+            log.error("certificate renewal failed (exit %s): %s", process.returncode, text)
+        else:
+            log.info("certificate renewal: %s", text)
 
     async def refresh_central_inputs(self) -> None:
         """Ask the collector for this agent's assigned inputs; swap them in when they changed."""

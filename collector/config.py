@@ -36,6 +36,26 @@ class GrpcConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     max_bytes_in_flight: Annotated[ByteSize, Meta(description="Most request bytes of all agents in flight together; more get RESOURCE_EXHAUSTED. At least `max_bytes_per_agent`.")] = ByteSize(512 * 2**20)
 
 
+MTLS_PORT = 9719
+
+
+class EnrollmentConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    mtls: Annotated[bool, Meta(description="Serve the mTLS port, where enrolled agents send with the client certificate the collector's CA (`<data_dir>/ca/`) issued them. Needs `grpc` with TLS.")] = True
+    mtls_listen: Annotated[str | None, Meta(description="Address of the mTLS port. Default: the host of `grpc.listen`, port 9719 (port 0, any free one, when `grpc.listen` says port 0).")] = None
+    certificate_lifetime: Annotated[Duration, Meta(description="How long an agent certificate is valid; agents renew theirs over mTLS when a third of it is left.")] = Duration(90 * 86400)
+    bearer_tokens: Annotated[bool, Meta(description="Accept the bearer tokens of `agents` on the `grpc` port (Enroll is served there either way). Keep it on while agents move to certificates; new installations turn it off.")] = True
+
+
+def mtls_listen(config: CollectorConfig) -> str | None:
+    """Where the mTLS port listens; None when there is none."""
+    if not config.enrollment.mtls or config.grpc.insecure:
+        return None
+    if config.enrollment.mtls_listen is not None:
+        return config.enrollment.mtls_listen
+    host, port = config.grpc.listen.rsplit(":", 1)
+    return f"{host}:{0 if port == '0' else MTLS_PORT}"
+
+
 class HttpConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     listen: Annotated[str, Meta(description="Address of the HTTP API and /metrics.")] = "127.0.0.1:9718"
 
@@ -98,7 +118,8 @@ class CollectorConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     http: Annotated[HttpConfig, Meta(description="The HTTP API.")] = msgspec.field(default_factory=HttpConfig)
     storage: Annotated[StorageConfigUnion, Meta(description="Time-series storage backend; `type` names it.")]  # type: ignore[valid-type]
     validation: Annotated[ValidationLimits, Meta(description="What a batch may contain.")] = msgspec.field(default_factory=ValidationLimits)
-    agents: Annotated[list[AgentCredential], Meta(description="Agents allowed to send, with their token hashes.")] = []
+    agents: Annotated[list[AgentCredential], Meta(description="Agents allowed to send, with their token hashes (bearer tokens; see `enrollment` for certificates), and the host and devices each speaks for.")] = []
+    enrollment: Annotated[EnrollmentConfig, Meta(description="Agent enrollment: one-time tokens, the collector's CA for agent certificates, the mTLS port.")] = msgspec.field(default_factory=EnrollmentConfig)
     offline_after: Annotated[Duration, Meta(description="An agent not heard from for this long is shown offline.")] = Duration(120)
     admin_tokens: Annotated[list[AdminToken], Meta(description="Bearer tokens with the admin role over the HTTP API (for scripts; people log in as users).")] = []
     metrics: Annotated[MetricsConfig, Meta(description="The collector's own metrics: storing them as a batch of its own, and the fleet endpoint /metrics/fleet for Prometheus.")] = msgspec.field(default_factory=MetricsConfig)

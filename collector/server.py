@@ -30,12 +30,15 @@ from itops.collector.api.routes.incidents import add_incident_routes
 from itops.collector.api.routes.runbooks import add_runbook_routes
 from itops.collector.api.routes.users import add_user_routes
 from itops.collector.api.user_store import UserStore
-from itops.collector.config import CollectorConfig, users_database_url
+from itops.collector.config import CollectorConfig, mtls_listen, users_database_url
 from itops.collector.console import add_console_routes
-from itops.collector.ingest.admission import IngestAdmission
+from itops.collector.ingest.admission import BearerTokens, IngestAdmission
 from itops.collector.ingest.agent_credentials import TokenAuthenticator
 from itops.collector.ingest.assignments import AssignmentsFile
 from itops.collector.ingest.batch_size import receive_limit_bytes
+from itops.collector.ingest.certificate_authority import CertificateAuthority
+from itops.collector.ingest.client_certificates import ClientCertificates
+from itops.collector.ingest.enrollment_service import ENROLL_METHOD, EnrollmentService
 from itops.collector.ingest.identity import IdentityRegister
 from itops.collector.ingest.in_flight import InFlightCaps, InFlightLedger
 from itops.collector.ingest.self_metrics import CollectorMetrics
@@ -51,11 +54,13 @@ from itops.collector.outputs.base import Output
 from itops.collector.outputs.metrics import OutputMetrics
 from itops.collector.records.agent_register import AgentRegister
 from itops.collector.records.coverage import FLUSH_PERIOD_S, CoverageLedger
+from itops.collector.records.enrollment import EnrollmentStore
 from itops.collector.records.entity_directory import EntityDirectory
 from itops.collector.reports.fleet_figures import FleetFigures
 from itops.collector.reports.service import Reporting
 from itops.collector.storage import STORAGE_BACKENDS
 from itops.common.clock import Clock, epoch_ms, epoch_seconds, utc_now
+from itops.v1 import ingest_pb2_grpc
 
 __all__ = ["Collector"]
 
@@ -96,6 +101,8 @@ class Collector:
         self.output_metrics = OutputMetrics(self.metrics.registry)
         self.outputs: list[Output] = []
         self.state = AgentRegister(config.data_dir)
+        self.enrollment = EnrollmentStore(config.data_dir)
+        self.bearer_tokens = BearerTokens(TokenAuthenticator(config.agents), config.enrollment.bearer_tokens)
         self.users = UserStore.open(users_database_url(config))
         self.assignments = AssignmentsFile(config.assignments_file)
         self.coverage = CoverageLedger(Path(config.data_dir) / "coverage.sqlite3")
@@ -114,7 +121,8 @@ class Collector:
         self.metrics.registry.register(self.fleet_figures)
         self.grpc_port: int | None = None
         self.http_port: int | None = None
-        self._grpc_server: grpc.aio.Server | None = None
+        self._grpc_servers: list[grpc.aio.Server] = []
+        self.mtls_port: int | None = None
         self._http_runner: web.AppRunner | None = None
         self._housekeeping: list[asyncio.Task] = []
 
@@ -167,31 +175,62 @@ class Collector:
         return f"{self.config.grpc.listen.rsplit(':', 1)[0]}:{self.grpc_port}"
 
     @property
+    def mtls_address(self) -> str | None:
+        listen = mtls_listen(self.config)
+        return None if self.mtls_port is None else f"{listen.rsplit(':', 1)[0]}:{self.mtls_port}"
+
+    @property
     def http_address(self) -> str:
         return f"{self.config.http.listen.rsplit(':', 1)[0]}:{self.http_port}"
 
     async def _start_grpc(self, ingest: IngestService) -> None:
-        receive_limit = ("grpc.max_receive_message_length", receive_limit_bytes(self.config.validation))
-        server = grpc.aio.server(interceptors=[self._ingest_admission()], options=[*GRPC_SERVER_OPTIONS, receive_limit])
-        add_ingest_service(ingest, server)
-        if self.config.grpc.insecure:
-            self.grpc_port = server.add_insecure_port(self.config.grpc.listen)
-        else:
-            self.grpc_port = server.add_secure_port(self.config.grpc.listen, self._server_credentials())
-        await server.start()
-        self._grpc_server = server
-
-    def _ingest_admission(self) -> IngestAdmission:
+        """The token port (bearer tokens, and Enroll) and, with TLS, the mTLS port (client certificates)."""
         caps = self.config.grpc
         in_flight = InFlightLedger(InFlightCaps(caps.max_calls_per_agent, caps.max_calls_in_flight,
                                                 caps.max_bytes_per_agent, caps.max_bytes_in_flight))
         self.metrics.calls_in_flight.set_function(lambda: in_flight.total.calls)
         self.metrics.request_bytes_in_flight.set_function(lambda: in_flight.total.bytes)
-        return IngestAdmission(TokenAuthenticator(self.config.agents), in_flight, self.metrics)
+        enrollment = self._enrollment_service()
+        tokens = IngestAdmission(self.bearer_tokens, in_flight, self.metrics, open_methods=frozenset({ENROLL_METHOD}))
+        server = self._grpc_server_of(tokens, ingest, enrollment)
+        if caps.insecure:
+            self.grpc_port = server.add_insecure_port(caps.listen)
+        else:
+            self.grpc_port = server.add_secure_port(caps.listen, self._server_credentials())
+        await server.start()
+        self._grpc_servers.append(server)
+        if enrollment is not None and mtls_listen(self.config) is not None:
+            certificates = IngestAdmission(ClientCertificates(self.enrollment), in_flight, self.metrics)
+            mtls = self._grpc_server_of(certificates, ingest, enrollment)
+            self.mtls_port = mtls.add_secure_port(mtls_listen(self.config),
+                                                  self._server_credentials(enrollment.ca_pem))
+            await mtls.start()
+            self._grpc_servers.append(mtls)
 
-    def _server_credentials(self) -> grpc.ServerCredentials:
+    def _grpc_server_of(self, admission: IngestAdmission, ingest: IngestService,
+                        enrollment: EnrollmentService | None) -> grpc.aio.Server:
+        receive_limit = ("grpc.max_receive_message_length", receive_limit_bytes(self.config.validation))
+        server = grpc.aio.server(interceptors=[admission], options=[*GRPC_SERVER_OPTIONS, receive_limit])
+        add_ingest_service(ingest, server)
+        if enrollment is not None:
+            ingest_pb2_grpc.add_EnrollmentServicer_to_server(enrollment, server)
+        return server
+
+    def _enrollment_service(self) -> EnrollmentService | None:
+        """None without TLS: a token must not cross the network in clear."""
+        if self.config.grpc.insecure:
+            return None
+        authority = CertificateAuthority.open(Path(self.config.data_dir) / "ca", self.clock())
+        return EnrollmentService(authority, self.enrollment, timedelta(seconds=self.config.enrollment.certificate_lifetime),
+                                 self.clock)
+
+    def _server_credentials(self, client_ca_pem: str | None = None) -> grpc.ServerCredentials:
+        """The collector's certificate; with ``client_ca_pem``, requiring a client certificate it issued."""
         with open(self.config.grpc.tls_key_file, "rb") as key, open(self.config.grpc.tls_cert_file, "rb") as cert:
-            return grpc.ssl_server_credentials([(key.read(), cert.read())])
+            pair = [(key.read(), cert.read())]
+        if client_ca_pem is None:
+            return grpc.ssl_server_credentials(pair)
+        return grpc.ssl_server_credentials(pair, root_certificates=client_ca_pem.encode(), require_client_auth=True)
 
     async def _start_http(self) -> None:
         auth = self.config.auth
@@ -275,14 +314,14 @@ class Collector:
         for task in self._housekeeping:
             task.cancel()
         await asyncio.gather(*self._housekeeping, return_exceptions=True)
-        if self._grpc_server is not None:
-            await self._grpc_server.stop(grace=5)
+        await asyncio.gather(*(server.stop(grace=5) for server in self._grpc_servers))
         if self._http_runner is not None:
             await self._http_runner.cleanup()
         await self.storage.close()
         for output in self.outputs:
             await output.close()
         self.state.close()
+        self.enrollment.close()
         self.coverage.close()
         self.users.close()
         log.info("collector stopped")

@@ -94,6 +94,8 @@ grpc:
   tls_key_file: {data / 'tls' / 'server-key.pem'}
 http:
   listen: 127.0.0.1:{http_port}
+enrollment:
+  mtls: false  # the demo's agent sends with its bearer token: no third port to find free
 storage:
   type: sqlite
   path: {data / 'collector' / 'tsdb'}

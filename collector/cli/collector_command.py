@@ -1,5 +1,7 @@
 """``itops-collector run|check-config -c FILE``, ``new-token AGENT_ID``, ``init-tls DIR``,
-``add-user -c FILE NAME --role R [--password-file F]``, ``new-api-token -c FILE USER NAME``."""
+``add-user -c FILE NAME --role R [--password-file F]``, ``new-api-token -c FILE USER NAME``,
+``enroll-token -c FILE --agent-id ID [--expires 24h] | --list | --revoke-token ID``, ``revoke -c FILE AGENT_ID``,
+``revoked -c FILE``."""
 
 from __future__ import annotations
 
@@ -9,6 +11,8 @@ import sys
 
 from itops import __version__
 from itops.collector.api.roles import Role
+from itops.collector.cli.enrollment_commands import COMMANDS as ENROLLMENT_COMMANDS
+from itops.collector.cli.enrollment_commands import add_enrollment_commands, run_enrollment_command
 from itops.common.command_line import (
     load_config_or_report,
     quiet_when_output_closes,
@@ -43,6 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     api_token.add_argument("-c", "--config", required=True, help="collector config file (YAML)")
     api_token.add_argument("username")
     api_token.add_argument("name", help="what the token is for, e.g. backup-script")
+    add_enrollment_commands(commands)
     return parser
 
 
@@ -66,6 +71,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.command in ("add-user", "new-api-token"):
         return _manage_users(args, config)
+    if args.command in ENROLLMENT_COMMANDS:
+        from itops.common.clock import utc_now
+
+        return run_enrollment_command(args, config, utc_now())
     if args.command == "check-config":
         from itops.collector.ingest.assignments import AssignmentsFile
 
@@ -81,7 +90,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _announce(collector) -> None:
     # Tests and the demo read this line to learn the ports when the config asked for port 0.
-    print(f"itops-collector ready grpc={collector.grpc_address} http={collector.http_address}", flush=True)
+    mtls = f" mtls={collector.mtls_address}" if collector.mtls_address else ""
+    print(f"itops-collector ready grpc={collector.grpc_address} http={collector.http_address}{mtls}", flush=True)
 
 
 def _new_token(agent_id: str) -> int:

@@ -21,7 +21,7 @@ from itops.collector.ingest.agent_credentials import new_token, token_sha256
 from itops.collector.ingest.tls import write_ca_and_server_certificate
 
 BIN = Path(sys.executable).parent
-READY_RE = re.compile(r"^itops-collector ready grpc=(\S+) http=(\S+)$")
+READY_RE = re.compile(r"^itops-collector ready grpc=(\S+) http=(\S+)(?: mtls=(\S+))?$")
 
 
 @pytest.fixture(scope="session")
@@ -33,14 +33,16 @@ def tls_dir(tmp_path_factory) -> Path:
 
 class CollectorProcess:
     def __init__(self, workdir: Path, tls_dir: Path, agent_tokens: dict[str, str], extra_config: str = "",
-                 extra_grpc_config: str = ""):
+                 extra_grpc_config: str = "", extra_enrollment_config: str = ""):
         self.workdir = workdir
         self.tls_dir = tls_dir
         self.agent_tokens = agent_tokens
         self.extra_config = extra_config
         self.extra_grpc_config = extra_grpc_config
+        self.extra_enrollment_config = extra_enrollment_config
         self.grpc_port = 0
         self.http_port = 0
+        self.mtls_port: int | None = 0
         self.process: subprocess.Popen | None = None
         self.log_path = workdir / "collector.log"
 
@@ -54,8 +56,9 @@ class CollectorProcess:
             f"  tls_cert_file: {self.tls_dir / 'server.pem'}\n  tls_key_file: {self.tls_dir / 'server-key.pem'}\n"
             f"{self.extra_grpc_config}"
             f"http:\n  listen: 127.0.0.1:{self.http_port}\n"
+            f"enrollment:\n  mtls_listen: 127.0.0.1:{self.mtls_port or 0}\n{self.extra_enrollment_config}"
             f"storage:\n  type: sqlite\n  path: {self.workdir / 'tsdb'}\n"
-            f"agents:\n{agents}{self.extra_config}"
+            f"agents:{chr(10) + agents if agents else ' []' + chr(10)}{self.extra_config}"
         )
         return path
 
@@ -71,6 +74,7 @@ class CollectorProcess:
             raise RuntimeError(f"collector did not start: {line!r}\n{self.log_path.read_text()[-3000:]}")
         self.grpc_port = int(match.group(1).rsplit(":", 1)[1])
         self.http_port = int(match.group(2).rsplit(":", 1)[1])
+        self.mtls_port = int(match.group(3).rsplit(":", 1)[1]) if match.group(3) else None
         return self
 
     @property
@@ -102,7 +106,7 @@ class CollectorProcess:
 class AgentProcess:
     def __init__(self, workdir: Path, tls_dir: Path, agent_id: str, token: str, collector_address: str,
                  interval_s: float = 1.0, buffer_limit: str = "64MiB", extra_config: str = "", extra_inputs: str = "",
-                 log_level: str = "debug"):
+                 log_level: str = "debug", mtls_address: str | None = None):
         self.workdir = workdir
         self.log_level = log_level
         self.log_path = workdir / f"{agent_id}.log"
@@ -115,6 +119,7 @@ class AgentProcess:
             f"collector:\n  address: {collector_address}\n  ca_file: {tls_dir / 'ca.pem'}\n"
             f"  server_name: localhost\n  token_file: {token_file}\n  timeout: 5s\n"
             f"  backoff_initial: 0.2s\n  backoff_max: 2s\n"
+            + (f"  mtls_address: {mtls_address}\n" if mtls_address else "") +
             f"buffer:\n  path: {self.buffer_path}\n  limit: {buffer_limit}\n"
             f"interval: {interval_s}s\njitter: 0s\nbatch:\n  max_age: 0.5s\n{extra_config}"
             f"inputs:\n  - type: host\n{extra_inputs}"

@@ -18,6 +18,32 @@ CHECK_STATUS_WARNING: CheckStatus
 CHECK_STATUS_CRITICAL: CheckStatus
 CHECK_STATUS_UNKNOWN: CheckStatus
 
+class EnrollRequest(_message.Message):
+    __slots__ = ("agent_id", "token", "csr_pem")
+    AGENT_ID_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_FIELD_NUMBER: _ClassVar[int]
+    CSR_PEM_FIELD_NUMBER: _ClassVar[int]
+    agent_id: str
+    token: str
+    csr_pem: str
+    def __init__(self, agent_id: _Optional[str] = ..., token: _Optional[str] = ..., csr_pem: _Optional[str] = ...) -> None: ...
+
+class RenewRequest(_message.Message):
+    __slots__ = ("csr_pem",)
+    CSR_PEM_FIELD_NUMBER: _ClassVar[int]
+    csr_pem: str
+    def __init__(self, csr_pem: _Optional[str] = ...) -> None: ...
+
+class CertificateReply(_message.Message):
+    __slots__ = ("certificate_pem", "ca_pem", "not_after_ms")
+    CERTIFICATE_PEM_FIELD_NUMBER: _ClassVar[int]
+    CA_PEM_FIELD_NUMBER: _ClassVar[int]
+    NOT_AFTER_MS_FIELD_NUMBER: _ClassVar[int]
+    certificate_pem: str
+    ca_pem: str
+    not_after_ms: int
+    def __init__(self, certificate_pem: _Optional[str] = ..., ca_pem: _Optional[str] = ..., not_after_ms: _Optional[int] = ...) -> None: ...
+
 class Asset(_message.Message):
     __slots__ = ("asset_number", "department", "location", "responsible_person")
     ASSET_NUMBER_FIELD_NUMBER: _ClassVar[int]

@@ -187,3 +187,130 @@ class Ingest:
             timeout,
             metadata,
             _registered_method=True)
+
+
+class EnrollmentStub:
+    """An agent gets its client certificate once with a one-time enrollment token (Enroll, on the collector's
+    token port, which needs no client certificate), then renews it before it expires over mTLS (Renew, on the
+    mTLS port, where the certificate being renewed says who asks). The key never leaves the agent: it sends a
+    certificate signing request.
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.Enroll = channel.unary_unary(
+                '/itops.v1.Enrollment/Enroll',
+                request_serializer=itops_dot_v1_dot_ingest__pb2.EnrollRequest.SerializeToString,
+                response_deserializer=itops_dot_v1_dot_ingest__pb2.CertificateReply.FromString,
+                _registered_method=True)
+        self.Renew = channel.unary_unary(
+                '/itops.v1.Enrollment/Renew',
+                request_serializer=itops_dot_v1_dot_ingest__pb2.RenewRequest.SerializeToString,
+                response_deserializer=itops_dot_v1_dot_ingest__pb2.CertificateReply.FromString,
+                _registered_method=True)
+
+
+class EnrollmentServicer:
+    """An agent gets its client certificate once with a one-time enrollment token (Enroll, on the collector's
+    token port, which needs no client certificate), then renews it before it expires over mTLS (Renew, on the
+    mTLS port, where the certificate being renewed says who asks). The key never leaves the agent: it sends a
+    certificate signing request.
+    """
+
+    def Enroll(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Renew(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_EnrollmentServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'Enroll': grpc.unary_unary_rpc_method_handler(
+                    servicer.Enroll,
+                    request_deserializer=itops_dot_v1_dot_ingest__pb2.EnrollRequest.FromString,
+                    response_serializer=itops_dot_v1_dot_ingest__pb2.CertificateReply.SerializeToString,
+            ),
+            'Renew': grpc.unary_unary_rpc_method_handler(
+                    servicer.Renew,
+                    request_deserializer=itops_dot_v1_dot_ingest__pb2.RenewRequest.FromString,
+                    response_serializer=itops_dot_v1_dot_ingest__pb2.CertificateReply.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'itops.v1.Enrollment', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('itops.v1.Enrollment', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class Enrollment:
+    """An agent gets its client certificate once with a one-time enrollment token (Enroll, on the collector's
+    token port, which needs no client certificate), then renews it before it expires over mTLS (Renew, on the
+    mTLS port, where the certificate being renewed says who asks). The key never leaves the agent: it sends a
+    certificate signing request.
+    """
+
+    @staticmethod
+    def Enroll(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/itops.v1.Enrollment/Enroll',
+            itops_dot_v1_dot_ingest__pb2.EnrollRequest.SerializeToString,
+            itops_dot_v1_dot_ingest__pb2.CertificateReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Renew(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/itops.v1.Enrollment/Renew',
+            itops_dot_v1_dot_ingest__pb2.RenewRequest.SerializeToString,
+            itops_dot_v1_dot_ingest__pb2.CertificateReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)

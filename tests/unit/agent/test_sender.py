@@ -66,7 +66,8 @@ async def _start(servicer, options=()):
 
 
 def _sender(port, buffer, backoff_s):
-    identity = AgentIdentity("a1", "host-a", f"127.0.0.1:{port}", "tok", False, None, None, CALL_TIMEOUT_S)
+    identity = AgentIdentity("a1", "host-a", f"127.0.0.1:{port}", f"127.0.0.1:{port}", "tok", False, None, None,
+                             CALL_TIMEOUT_S)
     return Sender(identity, buffer, Backoff(backoff_s, backoff_s))
 
 
