@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import grpc
+import msgspec
 from aiohttp import web
 from prometheus_client import CollectorRegistry
 
@@ -30,7 +31,7 @@ from itops.collector.api.routes.incidents import add_incident_routes
 from itops.collector.api.routes.runbooks import add_runbook_routes
 from itops.collector.api.routes.users import add_user_routes
 from itops.collector.api.user_store import UserStore
-from itops.collector.config import CollectorConfig, mtls_listen, users_database_url
+from itops.collector.config import CollectorConfig, load_collector_config, mtls_listen, users_database_url
 from itops.collector.console import add_console_routes
 from itops.collector.ingest.admission import BearerTokens, IngestAdmission
 from itops.collector.ingest.agent_credentials import TokenAuthenticator
@@ -60,6 +61,7 @@ from itops.collector.reports.fleet_figures import FleetFigures
 from itops.collector.reports.service import Reporting
 from itops.collector.storage import STORAGE_BACKENDS
 from itops.common.clock import Clock, epoch_ms, epoch_seconds, utc_now
+from itops.common.yaml_config import ConfigError
 from itops.v1 import ingest_pb2_grpc
 
 __all__ = ["Collector"]
@@ -92,8 +94,10 @@ def alert_feed(pipeline: AlertingPipeline, labels_of: Callable[[str], tuple[str,
 class Collector:
     """``clock`` is the one every component asks what time it is (tests give a fixed or fake one)."""
 
-    def __init__(self, config: CollectorConfig, clock: Clock = utc_now):
+    def __init__(self, config: CollectorConfig, clock: Clock = utc_now, config_path: str | None = None):
+        """``config_path``: the file SIGHUP reloads (see ``reload``)."""
         self.config = config
+        self.config_path = config_path
         self.clock = clock
         self.metrics = CollectorMetrics(CollectorRegistry())
         backend_class = STORAGE_BACKENDS.implementation_class(config.storage.__struct_config__.tag)
@@ -103,6 +107,7 @@ class Collector:
         self.state = AgentRegister(config.data_dir)
         self.enrollment = EnrollmentStore(config.data_dir)
         self.bearer_tokens = BearerTokens(TokenAuthenticator(config.agents), config.enrollment.bearer_tokens)
+        self.identity = IdentityRegister(config.agents, self.state)
         self.users = UserStore.open(users_database_url(config))
         self.assignments = AssignmentsFile(config.assignments_file)
         self.coverage = CoverageLedger(Path(config.data_dir) / "coverage.sqlite3")
@@ -149,7 +154,7 @@ class Collector:
             max_pending_samples=self.config.grpc.max_pending_samples,
             max_batch_samples=self.config.validation.max_samples_per_batch,
             assignments=self.assignments,
-            identity=IdentityRegister(self.config.agents, self.state),
+            identity=self.identity,
             listeners=listeners,
             clock=self.clock,
         )
@@ -326,11 +331,38 @@ class Collector:
         self.users.close()
         log.info("collector stopped")
 
+    async def reload(self) -> None:
+        """SIGHUP: read the config file again and apply what can change while running — the agents' bearer tokens
+        and the host and devices each speaks for (`agents`), `enrollment.bearer_tokens` — and the alert rule files.
+        A file with an error changes nothing. Everything else (addresses, TLS, storage, outputs, alerting's other
+        settings, reports, auth) needs a restart; the log names the sections that changed and wait for it.
+        Enrollment tokens and revocations need neither: they are read from the data directory at each call."""
+        if self.config_path is None:
+            log.warning("SIGHUP: no config file to reload")
+            return
+        try:
+            fresh = await asyncio.to_thread(load_collector_config, self.config_path)
+        except (ConfigError, OSError) as exc:
+            log.error("SIGHUP: config not reloaded, the running one stays in force: %s", exc)
+            return
+        self.bearer_tokens.tokens = TokenAuthenticator(fresh.agents)
+        self.bearer_tokens.enabled = fresh.enrollment.bearer_tokens
+        self.identity.update_credentials(fresh.agents)
+        if self.alerting is not None:
+            self.alerting.reload_rules_if_changed()
+        waiting = _changed_sections(self.config, fresh) - RELOADED_SECTIONS
+        self.config = msgspec.structs.replace(self.config, agents=fresh.agents, enrollment=msgspec.structs.replace(
+            self.config.enrollment, bearer_tokens=fresh.enrollment.bearer_tokens))
+        log.info("SIGHUP: config reloaded (%d agents, bearer tokens %s)%s", len(fresh.agents),
+                 "on" if fresh.enrollment.bearer_tokens else "off",
+                 f"; these changes need a restart: {', '.join(sorted(waiting))}" if waiting else "")
+
     async def run(self, ready=None) -> None:
         loop = asyncio.get_running_loop()
         stop = asyncio.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
+        loop.add_signal_handler(signal.SIGHUP, lambda: asyncio.ensure_future(self.reload()))
         await self.start()
         if ready is not None:
             ready(self)
@@ -338,3 +370,15 @@ class Collector:
             await stop.wait()
         await self.stop()
 
+
+RELOADED_SECTIONS = frozenset({"agents"})
+
+
+def _changed_sections(running: CollectorConfig, fresh: CollectorConfig) -> set[str]:
+    """The top-level sections of the config whose values differ (``enrollment`` but for ``bearer_tokens``)."""
+    def plain(config: CollectorConfig) -> dict:
+        sections = msgspec.to_builtins(config, enc_hook=str)
+        sections["enrollment"] = {k: v for k, v in sections.get("enrollment", {}).items() if k != "bearer_tokens"}
+        return sections
+    before, after = plain(running), plain(fresh)
+    return {name for name in before.keys() | after.keys() if before.get(name) != after.get(name)}

@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     from itops.collector.server import Collector
 
-    asyncio.run(Collector(config).run(ready=_announce))
+    asyncio.run(Collector(config, config_path=args.config).run(ready=_announce))
     return 0
 
 

@@ -47,11 +47,19 @@ class Claims:
 
 class IdentityRegister:
     def __init__(self, credentials: Iterable[AgentCredential], state: AgentRegister):
-        credentials = list(credentials)
-        self._host_of = {**state.bound_hosts(), **{c.id: c.hostname for c in credentials if c.hostname}}
-        self._agent_of_host = {host: agent for agent, host in self._host_of.items()}
-        self._owner_of = {**state.device_owners(), **{d: c.id for c in credentials for d in c.devices}}
+        self._state = state
         self._checked_keys: dict[str, set[str]] = {}
+        self._checked_count = 0
+        self.update_credentials(credentials)
+
+    def update_credentials(self, credentials: Iterable[AgentCredential]) -> None:
+        """The hosts and devices the config gives to agents (again, on a reload), over those claimed before; every
+        key is checked anew against them."""
+        credentials = list(credentials)
+        self._host_of = {**self._state.bound_hosts(), **{c.id: c.hostname for c in credentials if c.hostname}}
+        self._agent_of_host = {host: agent for agent, host in self._host_of.items()}
+        self._owner_of = {**self._state.device_owners(), **{d: c.id for c in credentials for d in c.devices}}
+        self._checked_keys.clear()
         self._checked_count = 0
 
     def host_of(self, agent_id: str) -> str | None:
