@@ -24,6 +24,7 @@ from itops.collector.api.app import build_http_app
 from itops.collector.api.login_throttle import BackoffPolicy, LoginThrottle
 from itops.collector.api.openapi import add_openapi_route
 from itops.collector.api.routes.alerts import add_alerting_routes
+from itops.collector.api.routes.enrollment import add_enrollment_routes
 from itops.collector.api.routes.entities import add_entity_routes
 from itops.collector.api.routes.entity_page import EntityPageSources, add_entity_page_routes
 from itops.collector.api.routes.fleet_metrics import add_fleet_metrics_route
@@ -261,6 +262,7 @@ class Collector:
                                     self.clock, asset_first_seen=self.entities.first_seen,
                                     firing=self._firing_fingerprints)
         add_entity_routes(app, self.entities)
+        add_enrollment_routes(app, self.enrollment, epoch_seconds(self.clock))
         add_entity_page_routes(app, EntityPageSources(self.entities, self.storage, self.state, self.alerting,
                                                       self.config.offline_after, time_zone, epoch_seconds(self.clock)))
         add_runbook_routes(app, self.alerting)

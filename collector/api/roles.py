@@ -39,6 +39,7 @@ class Permission(str, enum.Enum):
     SILENCE_ALERTS = "silence_alerts"  # add and expire silences
     PLAN_MAINTENANCE = "plan_maintenance"  # add and delete maintenance windows
     MANAGE_USERS = "manage_users"  # add and change users, anyone's password and tokens, read the audit log
+    MANAGE_AGENTS = "manage_agents"  # make and revoke enrollment tokens, revoke agents' certificates
 
     @property
     def least_role(self) -> Role:
@@ -53,4 +54,5 @@ _LEAST_ROLE = {
     Permission.SILENCE_ALERTS: Role.OPERATOR,
     Permission.PLAN_MAINTENANCE: Role.ADMIN,
     Permission.MANAGE_USERS: Role.ADMIN,
+    Permission.MANAGE_AGENTS: Role.ADMIN,
 }

@@ -76,7 +76,7 @@ def _enroll_token(args: argparse.Namespace, store: EnrollmentStore, now_ms: int)
     if problem:
         print(f"itops-collector enroll-token: {problem}", file=sys.stderr)
         return 2
-    token = store.create_token(args.agent_id, now_ms, lifetime_ms, "cli")
+    token, _ = store.create_token(args.agent_id, now_ms, lifetime_ms, "cli")
     print(f"# one-time enrollment token for agent {args.agent_id}, valid until {_time(now_ms + lifetime_ms)}; on the "
           f"agent: itops-agent enroll -c /etc/itops/agent.yaml --token …\n{token}")
     return 0

@@ -108,12 +108,14 @@ class EnrollmentStore:
                 raise
             self._db.execute("COMMIT")
 
-    def create_token(self, agent_id: str, now_ms: int, lifetime_ms: int, created_by: str) -> str:
+    def create_token(self, agent_id: str, now_ms: int, lifetime_ms: int, created_by: str) -> tuple[str, EnrollmentToken]:
+        """The token (kept nowhere: only its hash is stored) and its record."""
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        record = EnrollmentToken(agent_id, now_ms, now_ms + lifetime_ms, created_by, None, None, _sha256(token))
         with self._transaction() as db:
             db.execute("INSERT INTO tokens (token_sha256, agent_id, created_ms, expires_ms, created_by) "
-                       "VALUES (?, ?, ?, ?, ?)", (_sha256(token), agent_id, now_ms, now_ms + lifetime_ms, created_by))
-        return token
+                       "VALUES (?, ?, ?, ?, ?)", (record.token_sha256, agent_id, now_ms, record.expires_ms, created_by))
+        return token, record
 
     def tokens(self) -> list[EnrollmentToken]:
         with self._lock:

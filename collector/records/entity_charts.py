@@ -35,9 +35,8 @@ MIN_FORECAST_POINTS = 3
 # Labels that name the entity (or its place), not which of its series a line is.
 _ENTITY_LABELS = frozenset({"agent", "host", "device", "profile", *ASSET_LABELS})
 
-# Labels that name what a line is, and numbers that only do when nothing else does.
+# Labels that name what a line is; when one tells the lines apart, the others (numbers, colours, devices) are left out.
 _NAMING_LABELS = frozenset({"description", "mountpoint", "interface", "sensor", "direction", "cpu"})
-_ID_LABELS = frozenset({"supply", "index", "marker", "disk"})
 
 Texts = dict[str, str]  # language → text
 
@@ -252,8 +251,8 @@ def _series_names(spec: ChartSpec, selected: list[SeriesInfo]) -> list[Texts]:
         told = [k for k in keys if len({s.labels.get(k) for s in selected}) > 1]
     else:
         told = [k for k in keys if k in _NAMING_LABELS]
-    if any(k in _NAMING_LABELS for k in told):
-        told = [k for k in told if k not in _ID_LABELS]
+    if any(k in _NAMING_LABELS for k in told):  # "Black Toner", not "1 black Black Toner"
+        told = [k for k in told if k in _NAMING_LABELS]
     with_metric = len({s.name for s in selected}) > 1 or len(selected) == 1 or not told
     return [{language: " ".join(filter(None, (metric_name(info.name, language) if with_metric else "",
                                              *(info.labels.get(k, "") for k in told))))

@@ -7,11 +7,14 @@ agent moving to a certificate with its buffer, bearer tokens switched off, and t
 from __future__ import annotations
 
 import datetime
+import json
 import os
 import re
 import stat
 import subprocess
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import grpc
@@ -21,6 +24,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from itops.collector.ingest.agent_credentials import token_sha256
 from itops.collector.ingest.certificate_authority import AGENT_URI_PREFIX
 from itops.v1 import ingest_pb2, ingest_pb2_grpc
 
@@ -222,5 +226,42 @@ def test_with_bearer_tokens_off_a_token_is_refused_and_enrollment_still_works(tm
         assert error.code() == grpc.StatusCode.UNAUTHENTICATED and "bearer tokens are off" in error.details()
         certificate, key = enroll(tmp_path, tls_dir, collector, enroll_token(collector))
         assert push(collector, tls_dir, certificate, key).sequence == 1
+    finally:
+        collector.kill()
+
+
+def test_admins_make_list_and_revoke_tokens_and_certificates_over_the_api(tmp_path, tls_dir):
+    admin = "itops_" + "a" * 43
+    collector = CollectorProcess(tmp_path, tls_dir, {}, extra_config=(
+        f"admin_tokens:\n  - name: wang\n    token_sha256: {token_sha256(admin)}\n")).start()
+
+    def call(method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
+        request = urllib.request.Request(collector.http_url + path, method=method, headers={
+            "Authorization": f"Bearer {admin}", "Content-Type": "application/json"},
+            data=json.dumps(body).encode() if body is not None else None)
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, json.load(response)
+        except urllib.error.HTTPError as exc:
+            return exc.code, json.load(exc)
+    try:
+        status, made = call("POST", "/api/v1/enrollment-tokens", {"agent_id": AGENT, "expires": "2h"})
+        assert status == 201 and made["token"].startswith("itops_enroll_") and made["created_by"] == "wang"
+        assert made["expires_ms"] - made["created_ms"] == 2 * 3600 * 1000
+        _, unused = call("POST", "/api/v1/enrollment-tokens", {"agent_id": AGENT})
+        certificate, key = enroll(tmp_path, tls_dir, collector, made["token"])
+        _, listed = call("GET", "/api/v1/enrollment-tokens")
+        assert [(t["id"], t["used_ms"] is not None) for t in listed["tokens"]] == [(made["id"], True), (unused["id"], False)]
+        assert "token" not in listed["tokens"][0]
+        assert call("DELETE", f"/api/v1/enrollment-tokens/{unused['id']}")[0] == 200
+        refused_enroll = run(BIN / "itops-agent", "enroll", "-c", agent_config(tmp_path, tls_dir, collector),
+                             "--token", unused["token"], check=False)
+        assert refused_enroll.returncode == 1 and "enrollment token refused" in refused_enroll.stderr
+        assert call("POST", f"/api/v1/agents/{AGENT}/revoke")[1] == {"agent_id": AGENT, "revoked_certificates": 1}
+        error = refused(lambda: push(collector, tls_dir, certificate, key))
+        assert error.code() == grpc.StatusCode.UNAUTHENTICATED
+        assert [c["agent_id"] for c in call("GET", "/api/v1/certificates?revoked=1")[1]["certificates"]] == [AGENT]
+        status, bad = call("POST", "/api/v1/enrollment-tokens", {"agent_id": "itops-collector"})
+        assert (status, bad["parameter"]) == (400, "agent_id")
     finally:
         collector.kill()
