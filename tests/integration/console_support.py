@@ -1,11 +1,12 @@
 """What the console's browser tests share: a real collector with alerting, incidents and users, a headless
-chromium (Debian's, never a downloaded one) with a tab per test, logging in, pushing the batch that fires the
-test rule, and the phone-width check."""
+chromium (Debian's, never a downloaded one) with a tab per test, logging in, pushing samples, inventories and the
+batch that fires the test rule, the phone-width check, and where screenshots are kept."""
 
 from __future__ import annotations
 
 import itertools
 import json
+import os
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ from itops.v1 import ingest_pb2, ingest_pb2_grpc
 from .conftest import CollectorProcess, wait_until
 
 CHROMIUM = "/usr/bin/chromium"
+REPO_ROOT = Path(__file__).resolve().parents[2]
 ADMIN_TOKEN = "console-admin-token-for-tests"
 PASSWORD = "correct horse battery staple"
 PHONE = {"width": 375, "height": 812}
@@ -84,6 +86,13 @@ def page(browser) -> Iterator[Page]:
 @pytest.fixture
 def phone_page(browser) -> Iterator[Page]:
     yield from console_tab(browser, PHONE)
+
+
+def artifacts_dir() -> Path:
+    """Where the console tests keep their screenshots: $ITOPS_TEST_ARTIFACTS, else build/test-artifacts/console/."""
+    directory = Path(os.environ.get("ITOPS_TEST_ARTIFACTS") or REPO_ROOT / "build" / "test-artifacts" / "console")
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
 
 
 def assert_fits_the_width(page: Page) -> None:
@@ -181,10 +190,16 @@ def _ingest(collector: CollectorProcess, tls_dir: Path, token: str, call: str, m
 
 def push_samples(collector: CollectorProcess, tls_dir: Path, token: str, samples: dict[str, float]) -> None:
     """One batch with one sample, stamped now, of each series key (``name{label="value",…}``)."""
-    keys = list(samples)
+    now_ms = int(time.time() * 1000)
+    push_points(collector, tls_dir, token, [(key, now_ms, value) for key, value in samples.items()])
+
+
+def push_points(collector: CollectorProcess, tls_dir: Path, token: str, points: list[tuple[str, int, float]]) -> None:
+    """One batch of (series key, timestamp ms, value) samples."""
+    index = {key: position for position, key in enumerate(sorted({key for key, _, _ in points}))}
     batch = ingest_pb2.Batch(sequence=next(_sequences), samples=ingest_pb2.SampleBlock(
-        series=keys, series_index=list(range(len(keys))), timestamps_ms=[int(time.time() * 1000)] * len(keys),
-        values=[samples[key] for key in keys]))
+        series=list(index), series_index=[index[key] for key, _, _ in points], timestamps_ms=[at for _, at, _ in points],
+        values=[value for _, _, value in points]))
     _ingest(collector, tls_dir, token, "Push", batch)
 
 
@@ -194,14 +209,22 @@ def push_check(collector: CollectorProcess, tls_dir: Path, token: str, check: in
     _ingest(collector, tls_dir, token, "Push", ingest_pb2.Batch(sequence=next(_sequences), checks=[check]))
 
 
+def push_inventory(collector: CollectorProcess, tls_dir: Path, token: str, inventory: ingest_pb2.InventorySnapshot) -> None:
+    """One batch with a hardware inventory (stamped by its ``timestamp_ms``)."""
+    _ingest(collector, tls_dir, token, "Push", ingest_pb2.Batch(sequence=next(_sequences), inventory=inventory))
+
+
 def push_disk_usage(collector: CollectorProcess, tls_dir: Path, token: str, host: str, ratio: float) -> None:
     push_samples(collector, tls_dir, token, {f'itops_test_disk_used_ratio{{host="{host}"}}': ratio})
 
 
-def say_hello(collector: CollectorProcess, tls_dir: Path, token: str, agent_id: str, hostname: str) -> None:
+def say_hello(collector: CollectorProcess, tls_dir: Path, token: str, agent_id: str, hostname: str,
+              asset: dict[str, str] | None = None) -> None:
+    """``asset``: the host's asset fields (asset_number, department, location, responsible_person)."""
     _ingest(collector, tls_dir, token, "Hello", ingest_pb2.AgentHello(
         agent_id=agent_id, hostname=hostname, agent_version="test", os="Linux", platform="linux-x86_64",
-        boot_time_unix_ms=int(time.time() * 1000) - 3_600_000, ip_addresses=["192.0.2.7"]))
+        boot_time_unix_ms=int(time.time() * 1000) - 3_600_000, ip_addresses=["192.0.2.7"],
+        asset=ingest_pb2.Asset(**(asset or {}))))
 
 
 def log_in(page: Page, collector: CollectorProcess, username: str, password: str = PASSWORD) -> None:

@@ -2,6 +2,7 @@
 
 import { del, get, post } from "./api.js";
 import { field, formValues, h, replaceChildren } from "./dom.js";
+import { linkedTo } from "./entity_links.js";
 import { language, t } from "./i18n.js";
 import { alertRunbooks, breakable, runbookLink, runbookSection } from "./runbook.js";
 import { formatTime } from "./time.js";
@@ -32,9 +33,12 @@ function mutedReasons(alert) {
   return reasons.length ? reasons.map((reason) => h("div", { class: "muted" }, mutedText(reason))) : "—";
 }
 
-function labelText(labels) {
-  return Object.entries(labels).filter(([name]) => name !== "alertname" && name !== "severity")
-    .map(([name, value]) => `${name}=${value}`).join(" ");
+// The alert's labels; the value naming the host or device it is about (its `entity`) links to that one's page.
+function labelList(alert) {
+  const shown = Object.entries(alert.labels).filter(([name]) => name !== "alertname" && name !== "severity");
+  const naming = alert.entity ? shown.find(([, value]) => value === alert.entity.name)?.[0] : undefined;
+  return shown.length ? shown.flatMap(([name, value], index) =>
+    [index ? " " : "", `${name}=`, name === naming ? linkedTo(alert.entity, value) : value]) : null;
 }
 
 const alertHref = (alert) => `#/alerts/${encodeURIComponent(alert.fingerprint)}`;
@@ -55,7 +59,7 @@ function alertColumns() {
     { label: t("alert.summary"), cell: (a) => annotation(a, "summary") },
     { label: t("alert.description"), class: "description", cell: (a) => annotation(a, "description") },
     { label: t("alert.runbook"), class: "runbook-cell", cell: runbookCell },
-    { label: t("alert.labels"), class: "labels token", cell: (a) => labelText(a.labels) },
+    { label: t("alert.labels"), class: "labels token", cell: labelList },
     { label: t("alert.since"), cell: (a) => formatTime(a.firing_since ?? a.pending_since, language()) },
     { label: t("alert.muted_by"), cell: mutedReasons },
   ];
@@ -90,7 +94,7 @@ function alertFields(alert) {
   const rows = [
     ["incident.severity", severityBadge(alert.severity)], ["alert.state", badge("alert", alert.state, t(`alert.${alert.state}`))],
     ["alert.rule", alert.rule], ["alert.summary", annotation(alert, "summary")],
-    ["alert.description", annotation(alert, "description")], ["alert.labels", labelText(alert.labels)],
+    ["alert.description", annotation(alert, "description")], ["alert.labels", labelList(alert)],
     ["alert.since", formatTime(alert.firing_since ?? alert.pending_since, language())], ["alert.runbook", runbookCell(alert)],
   ];
   return fieldRows(rows.map(([label, value]) => [label, value || "—"]));

@@ -3,6 +3,7 @@
 import { renderAlert, renderAlerts, renderSilences } from "./alerts.js";
 import { ApiError, clearSession, currentSession, get, post, saveSession } from "./api.js";
 import { field, formValues, h, replaceChildren } from "./dom.js";
+import { renderEntity } from "./entity.js";
 import { renderHosts } from "./hosts.js";
 import { LANGUAGES, LANGUAGE_NAMES, chooseLanguage, language, switchLanguage, t } from "./i18n.js";
 import { renderIncident } from "./incident.js";
@@ -19,6 +20,7 @@ const ROUTES = [
   [/^#\/incidents(\?.*)?$/, renderIncidentList],
   [/^#\/report$/, renderReportForm],
   [/^#\/hosts$/, renderHosts],
+  [/^#\/entities\/([^/?]+)\/([^/?]+)$/, renderEntity],
   [/^#\/alerts$/, renderAlerts],
   [/^#\/alerts\/([^/?]+)$/, renderAlert],
   [/^#\/runbooks\/([^/?]+)(?:\?language=([\w-]+))?$/, renderRunbook],

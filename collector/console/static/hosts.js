@@ -3,6 +3,7 @@
 
 import { ApiError, get } from "./api.js";
 import { h, replaceChildren } from "./dom.js";
+import { linkedTo } from "./entity_links.js";
 import { language, t } from "./i18n.js";
 import { formatTime } from "./time.js";
 import { dataTable, errorNotice, statusBadge } from "./widgets.js";
@@ -11,7 +12,7 @@ const REFRESH_MS = 10000;
 const SHOWN_METRICS = 6;  // a UPS card with room probes: four UPS readings and the room's two
 
 // The collector writes each reading in its unit and names it in both languages (its metric catalogue).
-function metricText(metric) {
+export function metricText(metric) {
   const lang = language();
   const label = metric.label?.[lang] ?? metric.name;
   const text = metric.text?.[lang] ?? String(metric.value);
@@ -30,7 +31,7 @@ function failingChecks(entity) {
 
 function entityColumns() {
   return [
-    { label: t("entity.name"), class: "title", cell: (e) => e.name },
+    { label: t("entity.name"), class: "title", cell: (e) => linkedTo(e, e.name) },
     { label: t("entity.agent"), class: "agent-id token", cell: (e) => e.agent || "—" },
     { label: t("entity.kind"), cell: (e) => t(`kind.${e.kind}`) },
     { label: t("entity.status"), cell: (e) => statusBadge(e.status) },
@@ -42,8 +43,8 @@ function entityColumns() {
 }
 
 function entityFromAgent(agent) {
-  return { kind: "host", name: agent.hostname || agent.agent_id, agent: agent.agent_id, status: agent.online ? "ok" : "offline",
-    last_seen: new Date(agent.last_seen_ms).toISOString(), open_alerts: null, metrics: [], checks: [] };
+  return { kind: "host", key: agent.agent_id, name: agent.hostname || agent.agent_id, agent: agent.agent_id,
+    status: agent.online ? "ok" : "offline", last_seen: new Date(agent.last_seen_ms).toISOString(), open_alerts: null, metrics: [], checks: [] };
 }
 
 async function loadEntities() {

@@ -2,6 +2,7 @@
 
 import { get } from "./api.js";
 import { field, formValues, h, replaceChildren, select } from "./dom.js";
+import { entityOfAsset, knownEntities, linkedTo } from "./entity_links.js";
 import { language, t } from "./i18n.js";
 import { HANDLE_INCIDENTS, actionButton, availableActions } from "./incident_actions.js";
 import { SEVERITIES } from "./incidents.js";
@@ -76,13 +77,14 @@ function actionBar(incident, ctx, openForm, done) {
     [actionButton(action, incident, sent, openForm), earlier(action)]));
 }
 
-function fieldList(incident) {
+function fieldList(incident, entities) {
   const time = (iso) => formatTime(iso, language());
   const rows = [
     ["incident.severity", severityBadge(incident.severity)], ["incident.state", stateBadge(incident.state)],
     ["incident.category", incident.category_name?.[language()] ?? t(`category.${incident.category}`)],
     ["incident.assets", incident.assets.length ? incident.assets.map((a) =>
-      h("div", {}, a.name, a.asset_number ? ` (${t("incident.asset_number")} ${a.asset_number})` : "")) : "—"],
+      h("div", {}, linkedTo(entityOfAsset(entities, a), a.name),
+        a.asset_number ? ` (${t("incident.asset_number")} ${a.asset_number})` : "")) : "—"],
     ["incident.reporter", incident.reporter], ["incident.assignee", incident.assignee ?? "—"],
     ["incident.source", t(`source.${incident.source}`)],
     ["incident.occurred_at", time(incident.occurred_at)],
@@ -120,6 +122,7 @@ export function renderIncident(view, ctx) {
   const body = h("div", { class: "incident-detail" }, h("p", { class: "empty" }, t("loading")));
   let openAction = null;
   let incident = null;
+  let entities = [];  // to link the affected assets to their pages
   let runbooks = null;
 
   function draw() {
@@ -132,7 +135,7 @@ export function renderIncident(view, ctx) {
         openAction = action;
         draw();
       }, done),
-      fieldList(incident),
+      fieldList(incident, entities),
       (runbooks ??= alertRunbooks(incident.fingerprints ?? [])),  // once: redraws keep a chosen language
       h("h2", {}, t("incident.timeline")), timeline(incident.timeline));
     tickClocks(body);
@@ -141,7 +144,7 @@ export function renderIncident(view, ctx) {
   async function refresh() {
     if (openAction) return;  // never redraw under someone typing
     try {
-      incident = await get(`/api/v1/incidents/${encodeURIComponent(id)}`);
+      [incident, entities] = await Promise.all([get(`/api/v1/incidents/${encodeURIComponent(id)}`), knownEntities()]);
       draw();
     } catch (error) {
       replaceChildren(notice, errorNotice(error));

@@ -49,3 +49,11 @@ export function zonedInputToIso(value) {
   const shown = Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute);
   return new Date(wall - (shown - wall)).toISOString();
 }
+
+// The other way: a moment as a datetime-local input's value in the collector's zone ("2026-12-03T22:40").
+export function zonedInputValue(ms) {
+  const parts = Object.fromEntries(new Intl.DateTimeFormat("en-US", {
+    timeZone: zone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
+  }).formatToParts(new Date(ms)).map((part) => [part.type, part.value]));
+  return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}`;
+}
