@@ -34,7 +34,7 @@ class AgentIdentity:
     asset: ingest_pb2.Asset = field(default_factory=ingest_pb2.Asset)
 
     @classmethod
-    def from_config(cls, config: AgentConfig) -> "AgentIdentity":
+    def from_config(cls, config: AgentConfig) -> AgentIdentity:
         ca_pem = None
         if config.collector.ca_file:
             with open(config.collector.ca_file, "rb") as handle:

@@ -20,10 +20,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from query import DAY_MS, END_MS, HOSTS, SERIES_PER_HOST, build
+from query import DAY_MS, END_MS, HOSTS, benchmark_store
 
 from itops.collector.records.entity_charts import chart_data
-from itops.collector.storage.sqlite.config import SQLiteConfig
 from itops.collector.storage.sqlite.sqlite import SQLiteStorage
 from itops.entities import EntityKind
 
@@ -58,16 +57,9 @@ async def measure(store: SQLiteStorage, range_name: str) -> None:
 
 
 async def main(args: argparse.Namespace) -> None:
-    store = SQLiteStorage(SQLiteConfig(path=args.data_dir))
-    await store.open()
-    try:
-        if store.stats().series < HOSTS * SERIES_PER_HOST:
-            await build(store)
-        print(f"store: {store.stats()}")
+    async with benchmark_store(args.data_dir) as store:
         for range_name in RANGES_MS:
             await measure(store, range_name)
-    finally:
-        await store.close()
 
 
 if __name__ == "__main__":

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import random
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import numpy as np
@@ -100,8 +102,10 @@ async def measure(store: SQLiteStorage, step_s: int) -> None:
     )
 
 
-async def main(args: argparse.Namespace) -> None:
-    store = SQLiteStorage(SQLiteConfig(path=args.data_dir))
+@contextlib.asynccontextmanager
+async def benchmark_store(data_dir: str) -> AsyncIterator[SQLiteStorage]:
+    """The 100-host store in ``data_dir``, built first if it is not there yet."""
+    store = SQLiteStorage(SQLiteConfig(path=data_dir))
     await store.open()
     try:
         if store.stats().series < HOSTS * SERIES_PER_HOST:
@@ -110,10 +114,15 @@ async def main(args: argparse.Namespace) -> None:
             print(f"built {HOSTS * SERIES_PER_HOST * DAYS * DAY_MS // INTERVAL_MS:,} samples in "
                   f"{time.perf_counter() - started:.1f} s")
         print(f"store: {store.stats()}")
-        for step_s in STEPS_S:
-            await measure(store, step_s)
+        yield store
     finally:
         await store.close()
+
+
+async def main(args: argparse.Namespace) -> None:
+    async with benchmark_store(args.data_dir) as store:
+        for step_s in STEPS_S:
+            await measure(store, step_s)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import UTC, datetime
-
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the command line loads what a command needs when it runs

@@ -11,7 +11,11 @@ import grpc
 
 from itops.collector.ingest.admission import admitted_agent
 from itops.collector.ingest.agent_credentials import SELF_AGENT_ID
-from itops.collector.ingest.certificate_authority import CertificateAuthority, CsrRefused, IssuedCertificate
+from itops.collector.ingest.certificate_authority import (
+    CertificateAuthority,
+    CsrRefused,
+    IssuedCertificate,
+)
 from itops.collector.records.enrollment import EnrollmentStore, TokenRefused
 from itops.v1 import ingest_pb2, ingest_pb2_grpc
 

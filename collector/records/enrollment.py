@@ -15,9 +15,10 @@ import hashlib
 import secrets
 import sqlite3
 import threading
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from itops.common.sqlite_transaction import immediate_transaction
 
 __all__ = ["EnrollmentStore", "EnrollmentToken", "IssuedRecord", "TokenRefused"]
 
@@ -97,16 +98,8 @@ class EnrollmentStore:
         with self._lock:
             self._db.close()
 
-    @contextlib.contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+    def _transaction(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        return immediate_transaction(self._db, self._lock)
 
     def create_token(self, agent_id: str, now_ms: int, lifetime_ms: int, created_by: str) -> tuple[str, EnrollmentToken]:
         """The token (kept nowhere: only its hash is stored) and its record."""

@@ -209,7 +209,7 @@ def _holds_key(data: bytes, scalar: int) -> bool:
     """The key's secret in a file: its raw bytes (a database, a log) or a PEM private key block with it."""
     if scalar.to_bytes(32, "big") in data:
         return True
-    blocks = re.findall(rb"-----BEGIN [A-Z ]*PRIVATE KEY-----.+?-----END [A-Z ]*PRIVATE KEY-----", data, re.S)
+    blocks = re.findall(rb"-----BEGIN [A-Z ]*PRIVATE KEY-----.+?-----END [A-Z ]*PRIVATE KEY-----", data, re.DOTALL)
     return any(_private_value(block) == scalar for block in blocks)
 
 

@@ -15,13 +15,23 @@ from aiohttp import web
 
 from itops.alerting.rules.loader import RuleSet
 from itops.collector.api.access import access_middlewares
-from itops.collector.api.routes.entity_page import EntityPageSources, _thresholds_of, add_entity_page_routes
+from itops.collector.api.routes.entity_page import (
+    EntityPageSources,
+    _thresholds_of,
+    add_entity_page_routes,
+)
 from itops.collector.api.user_store import UserStore
 from itops.collector.records.agent_register import AgentRegister
 from itops.collector.records.entity_charts import chart_step_ms
 
 from .conftest import free_port, new_token
-from .test_entities_api import ADMIN_TOKEN, HOUR_MS, _get, collect_fleet, collector_directory
+from .test_entities_api import (
+    ADMIN_TOKEN,
+    HOUR_MS,
+    _get,
+    collect_fleet,
+    collector_directory,
+)
 
 pytestmark = pytest.mark.integration
 

@@ -26,7 +26,11 @@ from itops.collector.api.openapi import Field, document
 from itops.collector.api.roles import Permission
 from itops.collector.records.agent_register import AgentRegister
 from itops.collector.records.entity_charts import Threshold, chart_data, charts_of
-from itops.collector.records.entity_directory import ENTITY_KINDS, Entity, EntityDirectory
+from itops.collector.records.entity_directory import (
+    ENTITY_KINDS,
+    Entity,
+    EntityDirectory,
+)
 from itops.collector.storage.base import StorageBackend
 from itops.common.metric_catalogue import format_value, metric_name, metric_spec
 from itops.common.units import LANGUAGES
@@ -186,12 +190,12 @@ def _latest_json(metric: str, labels: dict[str, str], value: float, at_ms: int, 
 
 
 for path, summary in (
-        ("/api/v1/entities/{kind}/{key}", "One host or device: identity and asset fields, its agent, firing alerts, "
-                                          "open incidents, hardware inventory (hosts) and the charts it has data for"),
-        ("/api/v1/entities/{kind}/{key}/charts", "The entity's charts over a range, aggregated to about 300 steps, "
-                                                 "with the alert rules' thresholds, forecasts and markers"),
-        ("/api/v1/entities/{kind}/{key}/series", "Every series of the entity with its latest value (up to a week "
-                                                 "old), unit, texts in zh-CN and en, and age")):
+        ("/api/v1/entities/{kind}/{key}", ("One host or device: identity and asset fields, its agent, firing alerts, "
+                                           "open incidents, hardware inventory (hosts) and the charts it has data for")),
+        ("/api/v1/entities/{kind}/{key}/charts", ("The entity's charts over a range, aggregated to at most 300 steps, "
+                                                  "with the alert rules' thresholds, forecasts and markers")),
+        ("/api/v1/entities/{kind}/{key}/series", ("Every series of the entity with its latest value (up to a week "
+                                                  "old), unit, texts in zh-CN and en, and age"))):
     document("GET", path, summary, tag="entities", query=(
         (Field("range", "1h, 6h, 24h (default), 7d or 30d", enum=tuple(RANGES_S)),
          Field("start", "Unix seconds or an RFC 3339 time with its offset; instead of range"),

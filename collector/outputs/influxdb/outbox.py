@@ -21,13 +21,14 @@ import contextlib
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from itops.common.key_cache import KEY_LIST_CACHE_LIMIT, KeyCache
+from itops.common.sqlite_transaction import immediate_transaction
 
 __all__ = ["Batch", "Outbox", "QueuedChunk"]
 
@@ -122,17 +123,8 @@ class Outbox:
         with self._lock:
             return self._db.execute("SELECT samples, bytes FROM totals").fetchone()
 
-    @contextlib.contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        """The connection, in a write transaction taken at once (so the other process waits, never deadlocks)."""
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+    def _transaction(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        return immediate_transaction(self._db, self._lock)
 
     def append(self, batches: Sequence[Batch], chunk_samples: int) -> int:
         """Queue batches, each in rows of at most ``chunk_samples`` samples, in one transaction; returns the samples
