@@ -203,8 +203,7 @@ class Agent:
     async def run(self, stop_requested: Callable[[], bool] = lambda: False) -> None:
         loop = asyncio.get_running_loop()
         stop = asyncio.Event()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, stop.set)
+        _on_stop_signals(loop, stop.set)
         if stop_requested():
             stop.set()
         self._schedule()
@@ -245,3 +244,13 @@ def _soon(clock: EpochClock) -> datetime:
     """First gather within a second of start, spread so inputs don't all start at once. (APScheduler
     reads the system clock itself; the agent's clock is that clock outside tests.)"""
     return utc_datetime(clock) + timedelta(seconds=random.uniform(0, 1))
+
+
+def _on_stop_signals(loop: asyncio.AbstractEventLoop, stop: Callable[[], None]) -> None:
+    """SIGTERM and SIGINT call ``stop`` on the loop. Windows' event loops take no signal handlers: there the
+    service wrapper's Ctrl-C (SIGINT) reaches a plain handler, which hands it to the loop."""
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        try:
+            loop.add_signal_handler(signum, stop)
+        except NotImplementedError:
+            signal.signal(signum, lambda _signum, _frame: loop.call_soon_threadsafe(stop))
