@@ -65,7 +65,10 @@ class Instant:
 
     def environment(self) -> dict[str, str]:
         python_path = os.pathsep.join(filter(None, [str(SLEEP_FIX_DIR), os.environ.get("PYTHONPATH")]))
-        return {**os.environ, "TZ": self.tz, "FAKETIME_DONT_FAKE_MONOTONIC": "1", "PYTHONPATH": python_path}
+        # FAKETIME_DONT_RESET: a process a test starts (a collector) goes on from the test's faked time instead of
+        # starting at the instant again, so both agree what time it is.
+        return {**os.environ, "TZ": self.tz, "FAKETIME_DONT_FAKE_MONOTONIC": "1", "FAKETIME_DONT_RESET": "1",
+                "PYTHONPATH": python_path}
 
 
 def _utc(*fields: int) -> datetime:

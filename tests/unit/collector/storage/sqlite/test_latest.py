@@ -7,6 +7,7 @@ import time
 
 import numpy as np
 
+from itops.collector.storage.sqlite.config import SQLiteConfig
 from itops.common.clock import epoch_ms, utc_now
 from tests.unit.collector.storage.sqlite.storage_helpers import (
     batch,
@@ -14,7 +15,10 @@ from tests.unit.collector.storage.sqlite.storage_helpers import (
     opened_store,
 )
 
-NOW_MS = epoch_ms(utc_now)
+# The middle of the last whole chunk window before now: the tests' samples (up to 5 minutes before it) lie in one
+# window whatever the time of day, and in the past.
+WINDOW_MS = int(SQLiteConfig(path="unused").chunk_window * 1000)
+NOW_MS = epoch_ms(utc_now) // WINDOW_MS * WINDOW_MS - WINDOW_MS // 2
 
 
 def _as_dict(latest) -> dict[int, tuple[int, float]]:
